@@ -1,0 +1,12 @@
+"""Generative Playground: the entry point. Run with `streamlit run app.py`."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Generative Playground", page_icon="🌀", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/flows.py", title="Normalizing flows", icon="🌊", url_path="flows"),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,300 @@
+"""Training a normalizing flow on a target by maximum likelihood, as a live-trainer task.
+
+    maximise  1/N sum_i log p_theta(x_i),   log p_theta(x) = log p_z(f_theta(x)) + log|det df_theta/dx|
+
+(lecture notes, "Training flow models"). :class:`FlowRunConfig` is everything a page sets (and
+what a URL carries); :class:`FlowTrainingTask` is what :class:`engine.live.LiveRun` steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import threading
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+
+from engine import metrics, render
+from engine.flows import FLOW_TYPES, Flow, FlowConfig, build_flow
+from engine.targets import Target
+
+HELD_OUT_SIZE = 4096
+ENTROPY_SAMPLE_SIZE = 50_000
+DENSITY_IMAGE_SIZE = 96
+DENSITY_CURVE_POINTS = 400
+SAMPLES_SHOWN = 1500
+STAGE_POINTS = 600
+GRID_LINES = 9
+POINTS_PER_GRID_LINE = 60
+
+_BUILD_LOCK = threading.Lock()  # model init uses torch's global RNG, shared by all threads
+
+
+@dataclass(frozen=True)
+class FlowRunConfig:
+    """Everything that defines a flow run; with the seed it reproduces the run exactly."""
+
+    target: str = "ring8"
+    flow_type: str = "spline"
+    n_layers: int = 6
+    hidden: int = 64
+    hidden_layers: int = 2
+    n_bins: int = 8
+    learning_rate: float = 3e-3
+    batch_size: int = 256
+    seed: int = 0
+    max_steps: int = 20_000
+
+    # Fields that apply to a running model; changing any other field rebuilds it.
+    LIVE_FIELDS = ("learning_rate", "batch_size")
+
+    def __post_init__(self):
+        checks = [
+            ("learning_rate", 1e-5, 0.1),
+            ("batch_size", 8, 4096),
+            ("seed", 0, 2**31 - 1),
+            ("max_steps", 1, 200_000),
+        ]
+        for name, low, high in checks:
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not (low <= value <= high) or value != value:
+                raise ValueError(f"{name.replace('_', ' ')} must be between {low:g} and {high:g}; got {value}.")
+
+    def flow_config(self, dim: int) -> FlowConfig:
+        """The architecture for a target of dimension ``dim`` (validated by FlowConfig)."""
+        return FlowConfig(
+            dim=dim,
+            flow_type=self.flow_type,
+            n_layers=self.n_layers,
+            hidden=self.hidden,
+            hidden_layers=self.hidden_layers,
+            n_bins=self.n_bins,
+        )
+
+    def rebuild_needed(self, other: FlowRunConfig) -> bool:
+        """Whether moving from ``other`` to this config needs a new model."""
+        frozen = [f.name for f in dataclasses.fields(self) if f.name not in self.LIVE_FIELDS]
+        return any(getattr(self, name) != getattr(other, name) for name in frozen)
+
+    def to_query(self) -> dict[str, str]:
+        """The fields that differ from the defaults, as URL query parameters."""
+        default = FlowRunConfig()
+        return {
+            f.name: str(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
+
+    @classmethod
+    def from_query(cls, params: dict[str, str]) -> FlowRunConfig:
+        """Parse query parameters (unknown keys ignored); raises ValueError on a bad value."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in params:
+                continue
+            raw = str(params[f.name])
+            kind = type(getattr(cls(), f.name))
+            try:
+                values[f.name] = kind(float(raw)) if kind is int and "e" in raw.lower() else kind(raw)
+            except ValueError:
+                raise ValueError(f"The link's {f.name}={raw!r} is not a valid {kind.__name__}.") from None
+        return cls(**values)
+
+
+def build_flow_seeded(config: FlowConfig, seed: int) -> Flow:
+    """Build a flow whose initial weights depend only on ``seed``."""
+    with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_flow(config)
+
+
+class FlowTrainingTask:
+    """Maximum-likelihood training of a flow on fresh samples of a target (one batch a step)."""
+
+    def __init__(self, config: FlowRunConfig, target: Target):
+        self.config = config
+        self.target = target
+        self.flow_config = config.flow_config(target.dim)
+        self.flow = build_flow_seeded(self.flow_config, config.seed)
+        self.optimizer = torch.optim.Adam(self.flow.parameters(), lr=config.learning_rate)
+        self.batch_size = config.batch_size
+        self.generator = torch.Generator().manual_seed(config.seed)
+
+        held_out_generator = torch.Generator().manual_seed(config.seed + 1_000_003)
+        self.held_out = target.sample(HELD_OUT_SIZE, held_out_generator)
+        self.fixed_noise = torch.randn(SAMPLES_SHOWN, target.dim, generator=held_out_generator)
+        self.held_out_log_p = None
+        self.entropy = None
+        if target.has_exact_density:
+            self.held_out_log_p = target.log_prob(self.held_out)
+            big = target.sample(ENTROPY_SAMPLE_SIZE, held_out_generator)
+            self.entropy = metrics.entropy(target.log_prob(big))
+        self._target_view = self._target_density_view()
+
+    # ----- TrainingTask -----
+
+    def train_step(self) -> float:
+        x = self.target.sample(self.batch_size, self.generator)
+        loss = -self.flow.log_prob(x).mean()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return float(loss)
+
+    @torch.no_grad()
+    def metrics(self) -> dict[str, float]:
+        log_q = self.flow.log_prob(self.held_out)
+        nll, nll_se = metrics.negative_log_likelihood(log_q)
+        out = {"nll": nll, "nll_se": nll_se}
+        if self.held_out_log_p is not None:
+            kl, kl_se = metrics.kl_divergence(self.held_out_log_p, log_q)
+            out.update(kl=kl, kl_se=kl_se, entropy=self.entropy[0], entropy_se=self.entropy[1])
+        return out
+
+    @torch.no_grad()
+    def visuals(self) -> dict[str, Any]:
+        if self.target.dim == 1:
+            return self._visuals_1d()
+        return self._visuals_2d()
+
+    def divergence_advice(self) -> str:
+        return (
+            f"Try a lower learning rate (now {self.optimizer.param_groups[0]['lr']:g}), "
+            "fewer layers, or a larger batch."
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"flow": self.flow.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.flow.load_state_dict(state["flow"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+    # ----- live knobs and exports -----
+
+    def apply_live_settings(self, config: FlowRunConfig) -> None:
+        """Apply the learning rate and batch size of ``config`` to the running model."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = config.learning_rate
+        self.batch_size = config.batch_size
+        self.config = dataclasses.replace(
+            self.config, learning_rate=config.learning_rate, batch_size=config.batch_size
+        )
+
+    @torch.no_grad()
+    def sample_csv(self, n: int = 5000, seed: int = 0) -> bytes:
+        """``n`` model samples as CSV text with columns x (and y)."""
+        samples = self.flow.sample(n, torch.Generator().manual_seed(seed)).numpy()
+        header = "x,y" if samples.shape[1] == 2 else "x"
+        buffer = io.StringIO()
+        np.savetxt(buffer, samples, delimiter=",", header=header, comments="", fmt="%.6f")
+        return buffer.getvalue().encode()
+
+    def model_zip(self) -> bytes:
+        """The trained flow as a zip: model.safetensors and config.json (see :func:`load_flow_zip`)."""
+        config = {"flow": dataclasses.asdict(self.flow_config), "run": dataclasses.asdict(self.config)}
+        tensors = {k: v.detach().contiguous().clone() for k, v in self.flow.state_dict().items()}
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("model.safetensors", save_safetensors(tensors))
+            archive.writestr("config.json", json.dumps(config, indent=2))
+        return buffer.getvalue()
+
+    # ----- views -----
+
+    def _target_density_view(self) -> np.ndarray:
+        if self.target.dim == 1:
+            xs = torch.linspace(*self.target.extent, DENSITY_CURVE_POINTS).unsqueeze(1)
+            if self.target.has_exact_density:
+                return self.target.log_prob(xs).exp().numpy()
+            samples = self.target.sample(200_000, torch.Generator().manual_seed(7)).numpy()[:, 0]
+            counts, _ = np.histogram(samples, bins=DENSITY_CURVE_POINTS, range=self.target.extent)
+            width = (self.target.extent[1] - self.target.extent[0]) / DENSITY_CURVE_POINTS
+            return counts / (len(samples) * width)
+        size = DENSITY_IMAGE_SIZE
+        if self.target.has_exact_density:
+            grid = torch.from_numpy(render.grid_points(self.target.extent, size))
+            return self.target.log_prob(grid).exp().reshape(size, size).numpy()
+        samples = self.target.sample(200_000, torch.Generator().manual_seed(7)).numpy()
+        return render.histogram_density(samples, self.target.extent, size)
+
+    def _visuals_1d(self) -> dict[str, Any]:
+        xs = torch.linspace(*self.target.extent, DENSITY_CURVE_POINTS).unsqueeze(1)
+        z, logdet = self.flow(xs)
+        log_pz = -0.5 * z.squeeze(1) ** 2 - 0.5 * math.log(2 * math.pi)
+        samples = self.flow.inverse(self.fixed_noise).squeeze(1)
+        return {
+            "x": xs.squeeze(1).numpy(),
+            "z": z.squeeze(1).numpy(),
+            "abs_dfdx": logdet.exp().numpy(),
+            "p_z_of_f": log_pz.exp().numpy(),
+            "model_density": (log_pz + logdet).exp().numpy(),
+            "target_density": self._target_view,
+            "samples": samples.numpy(),
+        }
+
+    def _visuals_2d(self) -> dict[str, Any]:
+        size = DENSITY_IMAGE_SIZE
+        grid = torch.from_numpy(render.grid_points(self.target.extent, size))
+        model_density = self.flow.log_prob(grid).exp().reshape(size, size).numpy()
+        samples = self.flow.inverse(self.fixed_noise).numpy()
+        data_lines = _grid_lines(self.target.extent)
+        latent_lines = _grid_lines(((-3.0, 3.0), (-3.0, 3.0)))
+        data = self.held_out[:STAGE_POINTS]
+        noise = self.fixed_noise[:STAGE_POINTS]
+        forward_stages = self._stages(self.flow.trajectory, data_lines, data)
+        inverse_stages = self._stages(self.flow.inverse_trajectory, latent_lines, noise)
+        return {
+            "extent": self.target.extent,
+            "target_density": self._target_view,
+            "model_density": model_density,
+            "samples": samples,
+            "forward_stages": forward_stages,
+            "inverse_stages": inverse_stages,
+            "layer_names": self.flow.layer_names(),
+        }
+
+    @staticmethod
+    def _stages(trajectory, lines: torch.Tensor, points: torch.Tensor):
+        """Push grid lines and points together through each layer: [(lines, points), ...]."""
+        n_line_points = lines.shape[0] * lines.shape[1]
+        path = trajectory(torch.cat([lines.reshape(-1, 2), points]))
+        return [
+            (s[:n_line_points].reshape(lines.shape).numpy(), s[n_line_points:].numpy()) for s in path
+        ]
+
+
+def _grid_lines(extent) -> torch.Tensor:
+    """Horizontal and vertical lines over ``extent``: shape (2 * GRID_LINES, points, 2)."""
+    (x0, x1), (y0, y1) = extent
+    t = torch.linspace(0, 1, POINTS_PER_GRID_LINE)
+    lines = []
+    for u in torch.linspace(0, 1, GRID_LINES):
+        lines.append(torch.stack([x0 + t * (x1 - x0), torch.full_like(t, y0 + float(u) * (y1 - y0))], 1))
+        lines.append(torch.stack([torch.full_like(t, x0 + float(u) * (x1 - x0)), y0 + t * (y1 - y0)], 1))
+    return torch.stack(lines)
+
+
+def load_flow_zip(data: bytes) -> tuple[Flow, dict[str, Any]]:
+    """Load a flow saved by :meth:`FlowTrainingTask.model_zip` (strict; nothing unpickled)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            config = json.loads(archive.read("config.json"))
+            tensors = load_safetensors(archive.read("model.safetensors"))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
+        raise ValueError("This is not a model file saved by the Flows page.") from error
+    flow = build_flow(FlowConfig(**config["flow"]))
+    flow.load_state_dict(tensors, strict=True)
+    return flow, config
+
+
+def flow_types_for(dim: int) -> list[str]:
+    return [key for key, info in FLOW_TYPES.items() if dim in info["dims"]]

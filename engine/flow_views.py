@@ -1,0 +1,115 @@
+"""Turning a flow run's snapshot into pictures: images for live views, plotly for curves."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from engine import render
+
+IMAGE_SIZE = 256  # pixels per live panel (density heatmaps are upsampled to it)
+
+
+def _upsample(image: np.ndarray, size: int) -> np.ndarray:
+    factor = max(1, size // image.shape[0])
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def density_images(visuals: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Target density, learned density (same colour scale) and samples over the target."""
+    target, model = visuals["target_density"], visuals["model_density"]
+    vmax = float(np.nanmax(target)) or None
+    target_image = render.colorize(target, vmax)
+    samples = render.scatter_image(
+        visuals["samples"],
+        visuals["extent"],
+        IMAGE_SIZE,
+        color=render.MODEL_COLOR,
+        alpha=0.45,
+        background=_upsample(255 - (255 - render.colorize(target, vmax)) // 6, IMAGE_SIZE),
+    )
+    return {
+        "target": _upsample(target_image, IMAGE_SIZE),
+        "model": _upsample(render.colorize(model, vmax), IMAGE_SIZE),
+        "samples": samples,
+    }
+
+
+def stage_strips(visuals: dict[str, Any], panel_size: int = 180) -> tuple[np.ndarray, np.ndarray]:
+    """Two strips of panels: data pushed x -> z layer by layer, and noise pulled z -> x."""
+    names = visuals["layer_names"]
+    forward = [
+        render.stage_panel(lines, points, "x (data)" if i == 0 else f"after {i}: {names[i - 1]}", panel_size)
+        for i, (lines, points) in enumerate(visuals["forward_stages"])
+    ]
+    inverse_names = list(reversed(names))
+    inverse = [
+        render.stage_panel(
+            lines,
+            points,
+            "z ~ N(0, I)" if i == 0 else f"undo {inverse_names[i - 1]}",
+            panel_size,
+            data_color=render.MODEL_COLOR,
+        )
+        for i, (lines, points) in enumerate(visuals["inverse_stages"])
+    ]
+    return render.hstack_panels(forward), render.hstack_panels(inverse)
+
+
+def loss_figure(snapshot, entropy: float | None) -> go.Figure:
+    """Training NLL per step, held-out NLL, and the floor H(p) where the target has one."""
+    figure = go.Figure()
+    figure.add_scatter(
+        x=snapshot.loss_steps, y=snapshot.loss_values, mode="lines", name="training NLL (batch)",
+        line=dict(color="#1f77b4", width=1.5),
+    )
+    history = [(step, m["nll"]) for step, m in snapshot.metric_history if math.isfinite(m.get("nll", math.inf))]
+    if history:
+        steps, values = zip(*history[-400:])
+        figure.add_scatter(x=steps, y=values, mode="lines", name="held-out NLL", line=dict(color="#e6550d", width=2))
+    if entropy is not None:
+        figure.add_hline(
+            y=entropy, line=dict(color="#2ca02c", dash="dash"),
+            annotation_text=f"floor H(p) = {entropy:.3f}", annotation_position="top right",
+        )
+    values = snapshot.loss_values[np.isfinite(snapshot.loss_values)] if len(snapshot.loss_values) else []
+    if len(values):  # skip the first steps' large losses so the approach to the floor is visible
+        low = min(float(np.min(values)), entropy if entropy is not None else math.inf)
+        high = float(np.quantile(values, 0.95))
+        pad = 0.08 * max(high - low, 0.05)
+        figure.update_yaxes(range=[low - pad, high + pad])
+    figure.update_layout(
+        height=300, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="step", yaxis_title="nats",
+        legend=dict(orientation="h", y=1.12, x=0), uirevision="loss",
+    )
+    return figure
+
+
+def one_d_figure(visuals: dict[str, Any]) -> go.Figure:
+    """The lecture's 1D change of variables: p_x(x) = p_z(f(x)) |df/dx|, panel by panel."""
+    x = visuals["x"]
+    figure = make_subplots(
+        rows=1, cols=3, horizontal_spacing=0.07,
+        subplot_titles=("the map z = f(x)", "p_z(f(x)) and |df/dx|", "p_x(x) = p_z(f(x)) · |df/dx|"),
+    )
+    figure.add_scatter(x=x, y=visuals["z"], name="z = f(x)", line=dict(color="#6a3d9a"), row=1, col=1)
+    figure.add_scatter(x=x, y=visuals["p_z_of_f"], name="p_z(f(x))", line=dict(color="#2ca02c"), row=1, col=2)
+    figure.add_scatter(x=x, y=visuals["abs_dfdx"], name="|df/dx|", line=dict(color="#7f7f7f", dash="dot"), row=1, col=2)
+    figure.add_histogram(
+        x=visuals["samples"], histnorm="probability density", nbinsx=60, name="model samples",
+        marker_color="rgba(230,85,13,0.25)", row=1, col=3,
+    )
+    figure.add_scatter(x=x, y=visuals["target_density"], name="target p(x)", line=dict(color="#1f77b4", width=2), row=1, col=3)
+    figure.add_scatter(x=x, y=visuals["model_density"], name="model p_x(x)", line=dict(color="#e6550d", width=2), row=1, col=3)
+    top = float(np.nanmax(visuals["abs_dfdx"])) if len(x) else 1.0
+    figure.update_yaxes(range=[0, min(top, 10.0) * 1.05], row=1, col=2)
+    figure.update_xaxes(range=[float(x[0]), float(x[-1])], row=1, col=3)
+    figure.update_layout(
+        height=330, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.15),
+        uirevision="oned", bargap=0,
+    )
+    return figure

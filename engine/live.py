@@ -1,0 +1,370 @@
+"""The live trainer: a background thread that steps a training task and publishes snapshots.
+
+The trainer knows nothing about models (as in minGPT's trainer): it drives any object that
+follows :class:`TrainingTask`. A page owns one :class:`LiveRun` per browser session, sends it
+commands (train, pause, step, reset, stop) and draws the latest :class:`Snapshot`; it never
+touches the model while the thread runs.
+
+Cadences: scalars (loss, steps/s) are published every ``snapshot_every_s``; held-out metrics
+every ``metrics_every_s``; heavy visual arrays every ``visuals_every_s``. A global
+:class:`Governor` bounds how many runs train at once; a run that must wait says so in its
+snapshot. A loss that turns NaN/inf rolls the model back to its last finite checkpoint and
+pauses the run with a message saying what to try.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import numpy as np
+import torch
+
+
+class TrainingTask(Protocol):
+    """What the live trainer drives. Implemented per model family (flows, GANs, ...)."""
+
+    def train_step(self) -> float:
+        """One optimisation step; returns the training loss."""
+
+    def metrics(self) -> dict[str, float]:
+        """Cheap held-out metrics (called a few times a second)."""
+
+    def visuals(self) -> dict[str, Any]:
+        """Heavy arrays for the live views (called about twice a second)."""
+
+    def divergence_advice(self) -> str:
+        """One sentence on what to try when the loss turns NaN/inf."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to roll back (model and optimiser)."""
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+
+# Run states, as shown on the page.
+IDLE = "idle"  # built, never trained
+RUNNING = "running"
+WAITING = "waiting"  # wants to run, but the governor has no free slot
+PAUSED = "paused"
+FINISHED = "finished"  # reached max_steps
+DIVERGED = "diverged"  # loss turned NaN/inf; rolled back and paused
+STOPPED = "stopped"  # thread ended (session closed)
+
+
+class Governor:
+    """Bounds how many runs train at once on this machine; first come, first served.
+
+    ``max_active`` defaults to the ``GP_MAX_TRAINERS`` environment variable, else the CPU count.
+    """
+
+    def __init__(self, max_active: int | None = None):
+        if max_active is None:
+            max_active = int(os.environ.get("GP_MAX_TRAINERS", os.cpu_count() or 1))
+        if max_active < 1:
+            raise ValueError(f"max_active must be at least 1; got {max_active}.")
+        self.max_active = max_active
+        self._lock = threading.Lock()
+        self._active: set[int] = set()
+        self._waiting: list[int] = []
+
+    def try_acquire(self, owner: int) -> bool:
+        """Take a slot for ``owner`` if one is free and nobody has waited longer."""
+        with self._lock:
+            if owner in self._active:
+                return True
+            if owner not in self._waiting:
+                self._waiting.append(owner)
+            if len(self._active) < self.max_active and self._waiting[0] == owner:
+                self._waiting.pop(0)
+                self._active.add(owner)
+                return True
+            return False
+
+    def release(self, owner: int) -> None:
+        with self._lock:
+            self._active.discard(owner)
+            if owner in self._waiting:
+                self._waiting.remove(owner)
+
+    def queue_position(self, owner: int) -> int:
+        """1 for the next in line; 0 when ``owner`` is not waiting."""
+        with self._lock:
+            return self._waiting.index(owner) + 1 if owner in self._waiting else 0
+
+    @property
+    def active_count(self) -> int:
+        with self._lock:
+            return len(self._active)
+
+
+GOVERNOR = Governor()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a page draws: an immutable view of a run at one moment."""
+
+    run_id: int
+    step: int
+    state: str
+    message: str
+    loss_steps: np.ndarray
+    loss_values: np.ndarray
+    metrics: dict[str, float]
+    metric_history: tuple[tuple[int, dict[str, float]], ...]
+    visuals: dict[str, Any] | None
+    visuals_step: int
+    steps_per_second: float
+    max_steps: int
+    created_at: float = field(default_factory=time.monotonic)
+
+
+def downsample_history(steps: np.ndarray, values: np.ndarray, max_points: int = 400):
+    """Average consecutive losses into at most ``max_points`` bins (the curve a chart needs)."""
+    n = len(values)
+    if n <= max_points:
+        return steps.copy(), values.copy()
+    edges = np.linspace(0, n, max_points + 1).astype(int)
+    sums = np.add.reduceat(values, edges[:-1])
+    counts = np.diff(edges)
+    return steps[edges[1:] - 1].copy(), sums / counts
+
+
+_run_ids = iter(range(1, 1 << 62))
+
+
+class LiveRun:
+    """A training task stepped by a background thread, controlled by commands.
+
+    ``task_factory`` builds the task from scratch (model, optimiser, data, all seeded), so
+    :meth:`reset` reproduces the run exactly. The thread is a daemon and exits on :meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        task_factory: Callable[[], TrainingTask],
+        max_steps: int = 20_000,
+        governor: Governor | None = None,
+        snapshot_every_s: float = 0.1,
+        metrics_every_s: float = 0.25,
+        visuals_every_s: float = 0.5,
+        checkpoint_every_steps: int = 100,
+    ):
+        if max_steps < 1:
+            raise ValueError(f"max_steps must be at least 1; got {max_steps}.")
+        self.run_id = next(_run_ids)
+        self._task_factory = task_factory
+        self.max_steps = max_steps
+        self.governor = governor or GOVERNOR
+        self.snapshot_every_s = snapshot_every_s
+        self.metrics_every_s = metrics_every_s
+        self.visuals_every_s = visuals_every_s
+        self.checkpoint_every_steps = checkpoint_every_steps
+
+        self._model_lock = threading.RLock()  # held while the task is stepped or read
+        self._wake = threading.Condition()
+        self._want_running = False
+        self._pending_steps = 0
+        self._stop_requested = False
+        self._thread: threading.Thread | None = None
+        self._snapshot: Snapshot | None = None
+        self._build_task()
+
+    # ----- commands (called from the page's thread) -----
+
+    def train(self) -> None:
+        """Start or resume training (waits for a governor slot if the machine is busy)."""
+        if self._state in (FINISHED, STOPPED):
+            return
+        with self._wake:
+            self._want_running = True
+            self._message = ""
+            self._wake.notify_all()
+        self._ensure_thread()
+
+    def pause(self) -> None:
+        with self._wake:
+            self._want_running = False
+            self._wake.notify_all()
+        self.governor.release(self.run_id)
+        with self._model_lock:
+            if self._state in (RUNNING, WAITING):
+                self._state = PAUSED
+            self._publish(with_metrics=True, with_visuals=True)
+
+    def step(self, n: int = 1) -> None:
+        """Run exactly ``n`` optimisation steps now (on the caller's thread), then publish."""
+        self.pause()
+        with self._model_lock:
+            for _ in range(n):
+                if not self._do_step():
+                    break
+            if self._state not in (DIVERGED, FINISHED):
+                self._state = PAUSED
+            self._publish(with_metrics=True, with_visuals=True)
+
+    def reset(self) -> None:
+        """Rebuild the task from its factory: back to step 0, same seed, same result."""
+        self.pause()
+        with self._model_lock:
+            self._build_task()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the thread and free the governor slot (called when the session closes)."""
+        with self._wake:
+            self._stop_requested = True
+            self._want_running = False
+            self._wake.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self.governor.release(self.run_id)
+        with self._model_lock:
+            self._state = STOPPED
+            self._publish()
+
+    def apply(self, fn: Callable[[TrainingTask], Any]) -> Any:
+        """Call ``fn(task)`` while the thread is held off (live knobs, exports)."""
+        with self._model_lock:
+            return fn(self.task)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot  # replaced atomically by the thread
+
+    @property
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # ----- internals -----
+
+    def _build_task(self) -> None:
+        self.task = self._task_factory()
+        self.step_count = 0
+        self._losses = np.empty(self.max_steps, dtype=np.float64)
+        self._metric_history: list[tuple[int, dict[str, float]]] = []
+        self._metrics: dict[str, float] = {}
+        self._visuals: dict[str, Any] | None = None
+        self._visuals_step = 0
+        self._state = IDLE
+        self._message = ""
+        self._steps_per_second = 0.0
+        self._checkpoint = (0, copy.deepcopy(self.task.state_dict()))
+        self._publish(with_metrics=True, with_visuals=True)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop_requested = False
+            self._thread = threading.Thread(
+                target=self._loop, name=f"LiveRun-{self.run_id}", daemon=True
+            )
+            self._thread.start()
+
+    def _do_step(self) -> bool:
+        """One step under the model lock; False when the run cannot go on."""
+        if self.step_count >= self.max_steps:
+            self._state = FINISHED
+            self._message = f"Reached the step limit ({self.max_steps:,}); press Reset to start again."
+            return False
+        loss = float(self.task.train_step())
+        if not math.isfinite(loss):
+            good_step, good_state = self._checkpoint
+            self.task.load_state_dict(copy.deepcopy(good_state))
+            self._losses_valid_until(good_step)
+            self._state = DIVERGED
+            self._message = (
+                f"The loss became {loss} at step {self.step_count + 1:,}; the model was rolled back "
+                f"to step {good_step:,} and paused. {self.task.divergence_advice()}"
+            )
+            return False
+        self._losses[self.step_count] = loss
+        self.step_count += 1
+        if self.step_count % self.checkpoint_every_steps == 0:
+            self._checkpoint = (self.step_count, copy.deepcopy(self.task.state_dict()))
+        return True
+
+    def _losses_valid_until(self, step: int) -> None:
+        self.step_count = step
+        self._metric_history = [(s, m) for s, m in self._metric_history if s <= step]
+
+    def _loop(self) -> None:
+        torch.set_num_threads(int(os.environ.get("GP_TORCH_THREADS", "1")))
+        last_snapshot = last_metrics = last_visuals = 0.0
+        rate_step, rate_time = self.step_count, time.monotonic()
+        while True:
+            with self._wake:
+                while not (self._want_running or self._stop_requested):
+                    self._wake.wait()
+                if self._stop_requested:
+                    return
+            if not self.governor.try_acquire(self.run_id):
+                with self._model_lock:
+                    position = self.governor.queue_position(self.run_id)
+                    self._state = WAITING
+                    self._message = (
+                        f"Waiting for a free trainer: {self.governor.max_active} run at once on "
+                        f"this machine and you are number {position} in line."
+                    )
+                    self._publish()
+                time.sleep(0.2)
+                continue
+            with self._model_lock:
+                if not self._want_running:  # paused while we waited for the lock
+                    continue
+                if self._state != RUNNING:
+                    self._state, self._message = RUNNING, ""
+                    rate_step, rate_time = self.step_count, time.monotonic()
+                ok = self._do_step()
+                now = time.monotonic()
+                if not ok:
+                    self._want_running = False
+                    self.governor.release(self.run_id)
+                    self._publish(with_metrics=True, with_visuals=True)
+                    continue
+                if now - last_snapshot >= self.snapshot_every_s:
+                    elapsed = now - rate_time
+                    if elapsed > 0.5:
+                        self._steps_per_second = (self.step_count - rate_step) / elapsed
+                        rate_step, rate_time = self.step_count, now
+                    with_metrics = now - last_metrics >= self.metrics_every_s
+                    with_visuals = now - last_visuals >= self.visuals_every_s
+                    self._publish(with_metrics=with_metrics, with_visuals=with_visuals)
+                    last_snapshot = time.monotonic()
+                    if with_metrics:
+                        last_metrics = last_snapshot
+                    if with_visuals:
+                        last_visuals = last_snapshot
+
+    def _publish(self, with_metrics: bool = False, with_visuals: bool = False) -> None:
+        """Build a new immutable snapshot (call with the model lock held)."""
+        if with_metrics:
+            self._metrics = dict(self.task.metrics())
+            if self._metric_history and self._metric_history[-1][0] == self.step_count:
+                self._metric_history[-1] = (self.step_count, self._metrics)
+            else:
+                self._metric_history.append((self.step_count, self._metrics))
+        if with_visuals:
+            self._visuals = self.task.visuals()
+            self._visuals_step = self.step_count
+        steps = np.arange(1, self.step_count + 1)
+        loss_steps, loss_values = downsample_history(steps, self._losses[: self.step_count])
+        self._snapshot = Snapshot(
+            run_id=self.run_id,
+            step=self.step_count,
+            state=self._state,
+            message=self._message,
+            loss_steps=loss_steps,
+            loss_values=loss_values,
+            metrics=self._metrics,
+            metric_history=tuple(self._metric_history[-2000:]),
+            visuals=self._visuals,
+            visuals_step=self._visuals_step,
+            steps_per_second=self._steps_per_second,
+            max_steps=self.max_steps,
+        )

@@ -1,0 +1,150 @@
+"""Rendering to small RGB arrays: heatmaps, scatter plots and flow-stage panels.
+
+Live views are drawn as images from numpy (a few milliseconds, a few kilobytes as PNG) rather
+than as interactive charts, so that a frame is cheap to produce and to send.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+# Viridis at ten evenly spaced stops (the colour scale of matplotlib and plotly).
+_VIRIDIS_STOPS = np.array(
+    [
+        [68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], [38, 130, 142],
+        [31, 158, 137], [53, 183, 121], [110, 206, 88], [181, 222, 43], [253, 231, 37],
+    ],
+    dtype=np.float64,
+)
+VIRIDIS = np.stack(
+    [np.interp(np.linspace(0, 9, 256), np.arange(10), _VIRIDIS_STOPS[:, c]) for c in range(3)],
+    axis=1,
+).astype(np.uint8)
+
+TARGET_COLOR = (31, 119, 180)  # blue: data
+MODEL_COLOR = (230, 85, 13)  # orange: model samples
+GRID_COLOR = (150, 150, 150)
+WHITE = (255, 255, 255)
+
+
+def grid_points(extent, size: int) -> np.ndarray:
+    """Centres of a ``size x size`` pixel grid over a 2D extent, row-major from the top row.
+
+    Returns ``(size*size, 2)`` float32 so that ``values.reshape(size, size)`` is an image with
+    y pointing up.
+    """
+    (x0, x1), (y0, y1) = extent
+    xs = x0 + (np.arange(size) + 0.5) * (x1 - x0) / size
+    ys = y1 - (np.arange(size) + 0.5) * (y1 - y0) / size
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+
+
+def pixel_area(extent, size: int) -> float:
+    (x0, x1), (y0, y1) = extent
+    return (x1 - x0) * (y1 - y0) / size**2
+
+
+def colorize(values: np.ndarray, vmax: float | None = None) -> np.ndarray:
+    """Map a 2D array of non-negative values to viridis RGB (0 -> dark, ``vmax`` -> yellow)."""
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0)
+    top = float(vmax) if vmax is not None else float(values.max(initial=0.0))
+    scaled = np.clip(values / top, 0.0, 1.0) if top > 0 else np.zeros_like(values)
+    return VIRIDIS[(scaled * 255).astype(np.uint8)]
+
+
+def histogram_density(samples: np.ndarray, extent, size: int, blur_pixels: float = 1.0) -> np.ndarray:
+    """A density estimate on the pixel grid: a 2D histogram, lightly Gaussian-blurred,
+    normalised so that it integrates to the share of samples inside the extent."""
+    (x0, x1), (y0, y1) = extent
+    counts, _, _ = np.histogram2d(
+        samples[:, 1], samples[:, 0], bins=size, range=[[y0, y1], [x0, x1]]
+    )
+    counts = counts[::-1]  # y up
+    if blur_pixels > 0:
+        radius = int(3 * blur_pixels) + 1
+        kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / blur_pixels) ** 2)
+        kernel /= kernel.sum()
+        counts = np.apply_along_axis(np.convolve, 0, counts, kernel, mode="same")
+        counts = np.apply_along_axis(np.convolve, 1, counts, kernel, mode="same")
+    return counts / (len(samples) * pixel_area(extent, size))
+
+
+def scatter_image(
+    points: np.ndarray,
+    extent,
+    size: int = 256,
+    color=MODEL_COLOR,
+    alpha: float = 0.3,
+    background: np.ndarray | None = None,
+) -> np.ndarray:
+    """Points splatted as 2x2 dots with opacity accumulating where they pile up."""
+    image = (
+        np.full((size, size, 3), 255, dtype=np.float64)
+        if background is None
+        else background.astype(np.float64).copy()
+    )
+    (x0, x1), (y0, y1) = extent
+    points = np.asarray(points, dtype=np.float64)
+    cols = np.floor((points[:, 0] - x0) / (x1 - x0) * size).astype(np.int64)
+    rows = np.floor((y1 - points[:, 1]) / (y1 - y0) * size).astype(np.int64)
+    counts = np.zeros((size + 1, size + 1))
+    inside = (cols >= 0) & (cols < size) & (rows >= 0) & (rows < size)
+    np.add.at(counts, (rows[inside], cols[inside]), 1.0)
+    counts = counts[:-1, :-1] + counts[1:, :-1] + counts[:-1, 1:] + counts[1:, 1:]
+    opacity = 1.0 - (1.0 - alpha) ** counts
+    image = image * (1 - opacity[..., None]) + np.array(color, dtype=np.float64) * opacity[..., None]
+    return image.astype(np.uint8)
+
+
+def robust_extent(points: np.ndarray, margin: float = 0.1, quantile: float = 0.005):
+    """A square extent holding all but the outermost ``quantile`` of points, plus a margin."""
+    finite = points[np.isfinite(points).all(axis=1)]
+    if len(finite) == 0:
+        return ((-1.0, 1.0), (-1.0, 1.0))
+    lo = np.quantile(finite, quantile, axis=0)
+    hi = np.quantile(finite, 1 - quantile, axis=0)
+    centre = (lo + hi) / 2
+    half = max(float((hi - lo).max()) / 2 * (1 + margin), 1e-3)
+    return tuple((float(c - half), float(c + half)) for c in centre)
+
+
+def stage_panel(
+    grid_lines: np.ndarray,
+    data: np.ndarray,
+    label: str,
+    size: int = 200,
+    data_color=TARGET_COLOR,
+) -> np.ndarray:
+    """One panel of "how the flow moves space": deformed grid lines and the data points.
+
+    ``grid_lines`` has shape ``(n_lines, points_per_line, 2)``; the panel frames the data.
+    """
+    extent = robust_extent(np.concatenate([data, grid_lines.reshape(-1, 2)]), quantile=0.01)
+    image = Image.fromarray(scatter_image(data, extent, size, color=data_color, alpha=0.25))
+    draw = ImageDraw.Draw(image)
+    (x0, x1), (y0, y1) = extent
+    for line in grid_lines:
+        ok = np.isfinite(line).all(axis=1)
+        px = (line[ok, 0] - x0) / (x1 - x0) * size
+        py = (y1 - line[ok, 1]) / (y1 - y0) * size
+        if len(px) > 1:
+            draw.line(list(zip(px.tolist(), py.tolist())), fill=GRID_COLOR, width=1)
+    draw.rectangle([0, 0, size - 1, size - 1], outline=(200, 200, 200))
+    draw.text((4, 3), label, fill=(20, 20, 20))
+    return np.asarray(image)
+
+
+def hstack_panels(panels: list[np.ndarray], gap: int = 6, per_row: int = 5) -> np.ndarray:
+    """Tile equally sized panels left to right, wrapping after ``per_row``."""
+    height, width, _ = panels[0].shape
+    rows = [panels[i : i + per_row] for i in range(0, len(panels), per_row)]
+    n_cols = min(per_row, len(panels))
+    out = np.full(
+        (len(rows) * (height + gap) - gap, n_cols * (width + gap) - gap, 3), 255, dtype=np.uint8
+    )
+    for r, row in enumerate(rows):
+        for c, panel in enumerate(row):
+            out[r * (height + gap) : r * (height + gap) + height, c * (width + gap) : c * (width + gap) + width] = panel
+    return out

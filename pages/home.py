@@ -1,0 +1,42 @@
+"""Home: what the playground is, a card per page, and the device the engine computes on."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from engine.device import describe_device, get_device
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+st.title("🌀 Generative Playground")
+st.markdown(
+    "See how generative models learn. Pick a data distribution and a model, press **Train**, "
+    "and watch it learn live in your browser: densities sharpen, layers bend space, and the "
+    "numbers say how far the model still is from perfect."
+)
+
+CARDS = [
+    {
+        "page": "pages/flows.py",
+        "title": "🌊 Normalizing flows",
+        "image": "card_flows.png",
+        "text": "Train NICE, Real NVP, Glow and spline flows on 2-D targets (or your own drawing) and a "
+        "1-D flow that shows the change-of-variables formula. See the learned density next to the "
+        "true one, the KL that is left, and how each coupling layer moves space.",
+    },
+]
+
+for card in CARDS:
+    with st.container(border=True):
+        picture, words = st.columns([1, 2])
+        if (ASSETS / card["image"]).exists():
+            picture.image(str(ASSETS / card["image"]), width="stretch")
+        words.subheader(card["title"])
+        words.write(card["text"])
+        words.page_link(card["page"], label="Open", icon="➡️")
+
+st.caption(
+    "Coming next: GANs and mode collapse, a VAE's latent space on MNIST, divergences side by side, "
+    "and style mixing."
+)
+st.caption(f"The engine computes on: **{describe_device(get_device())}**.")

@@ -1,0 +1,162 @@
+"""Streamlit helpers shared by the live pages (not a page itself): URL round trip, widgets that
+accept values from a link, the session's LiveRun, status lines and custom-data inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable
+
+import numpy as np
+import streamlit as st
+
+from engine import live, targets
+
+CANVAS_SIZE = (360, 360)
+CANVAS_EXTENT = ((-4.0, 4.0), (-4.0, 4.0))
+
+
+def init_from_url(prefix: str, config_class) -> Any:
+    """Once per session: read the config from the URL into the widgets' session state.
+
+    A link with a bad value shows an error and falls back to the defaults. Returns the config
+    the link asked for (for fields that have no widget).
+    """
+    stored_key = f"{prefix}_url_config"
+    if stored_key not in st.session_state:
+        try:
+            config = config_class.from_query(st.query_params.to_dict())
+        except (ValueError, TypeError) as error:
+            st.session_state[f"{prefix}_url_error"] = f"The link's settings could not be used: {error} Showing the defaults."
+            config = config_class()
+        st.session_state[stored_key] = config
+        for field in dataclasses.fields(config):
+            st.session_state[f"{prefix}_{field.name}"] = getattr(config, field.name)
+    if message := st.session_state.pop(f"{prefix}_url_error", None):
+        st.error(message)
+    return st.session_state[stored_key]
+
+
+def slider(label: str, key: str, low: int, high: int, **kwargs):
+    st.session_state[key] = min(max(st.session_state[key], low), high)
+    return st.slider(label, low, high, key=key, **kwargs)
+
+
+def select(label: str, key: str, options: list, **kwargs):
+    """A select slider whose options always include the current value (e.g. from a link)."""
+    options = sorted(set(options) | {st.session_state[key]})
+    return st.select_slider(label, options=options, key=key, format_func=lambda v: f"{v:g}", **kwargs)
+
+
+@st.cache_resource(scope="session", show_spinner=False, on_release=lambda runs: [r.stop() for r, *_ in runs.values()])
+def _session_runs() -> dict[str, tuple]:
+    """This browser session's live runs by page: {prefix: (run, config, target)}."""
+    return {}
+
+
+def session_run(prefix: str, config, target, task_factory: Callable[[], live.TrainingTask]) -> live.LiveRun:
+    """The session's LiveRun for this page: kept while only live knobs change, rebuilt otherwise."""
+    runs = _session_runs()
+    if prefix in runs:
+        run, old_config, old_target = runs[prefix]
+        if old_target is target and not config.rebuild_needed(old_config):
+            if config != old_config:
+                run.apply(lambda task: task.apply_live_settings(config))
+                runs[prefix] = (run, config, target)
+            return run
+        run.stop()
+        del runs[prefix]
+    with st.spinner("Building the model…"):
+        run = live.LiveRun(task_factory, max_steps=config.max_steps)
+    runs[prefix] = (run, config, target)
+    return run
+
+
+def run_status(snapshot: live.Snapshot) -> None:
+    """One line saying what the run is doing, and why when it stopped by itself."""
+    if snapshot.state == live.DIVERGED:
+        st.warning(snapshot.message, icon="⚠️")
+    elif snapshot.state == live.WAITING:
+        st.info(snapshot.message, icon="⏳")
+    elif snapshot.state == live.FINISHED:
+        st.success(snapshot.message, icon="🏁")
+    elif snapshot.state == live.IDLE:
+        st.caption("Ready. Press **Train** to start, or **Step** for one update.")
+
+
+def nats(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:.3f}"
+
+
+def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[dict], Any]) -> Any:
+    """Render a snapshot's visuals once per (run, visuals step); later frames reuse the result."""
+    key = (snapshot.run_id, snapshot.visuals_step, name)
+    cache = st.session_state.setdefault("_render_cache", {})
+    if key not in cache:
+        if len(cache) > 8:
+            cache.clear()
+        cache[key] = render(snapshot.visuals)
+    return cache[key]
+
+
+def custom_target(kind: str):
+    """The user's own data as a target: drawn on a canvas or uploaded as CSV; None until ready."""
+    if kind == "csv":
+        upload = st.file_uploader("CSV with columns x,y (or x)", type=["csv", "txt"], key="flows_csv_file")
+        if upload is None:
+            st.info("Upload a CSV with columns x and y (or one column x for 1-D data).")
+            return None
+        source = ("csv", upload.file_id)
+        if st.session_state.get("custom_source") != source:
+            try:
+                points = targets.parse_points_csv(upload.getvalue())
+            except ValueError as error:
+                st.error(str(error))
+                return None
+            _remember(source, targets.PointCloudTarget(points, label=f"Uploaded: {upload.name}"))
+        return st.session_state["custom_target"]
+
+    strokes = _canvas_strokes()
+    st.caption("Draw with the mouse; the points are smoothed by a small Gaussian kernel.")
+    if strokes is None:
+        return None
+    try:
+        points = targets.points_from_strokes(strokes, CANVAS_SIZE, CANVAS_EXTENT)
+        targets.check_drawn_points(points)
+    except ValueError as error:
+        st.info(str(error))
+        return None
+    source = ("drawn", hash(points.tobytes()))
+    if st.session_state.get("custom_source") != source:
+        _remember(source, targets.PointCloudTarget(points, label="Your drawing"))
+    return st.session_state["custom_target"]
+
+
+def _remember(source, target) -> None:
+    st.session_state["custom_source"] = source
+    st.session_state["custom_target"] = target
+
+
+def _canvas_strokes() -> list[list[tuple[float, float]]] | None:
+    """Freehand strokes from the drawing canvas, in canvas pixels."""
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except Exception:  # the component needs a running Streamlit server
+        st.info("The drawing canvas is not available here; upload a CSV instead.")
+        return None
+    result = st_canvas(
+        stroke_width=3, stroke_color="#1f77b4", background_color="#ffffff",
+        width=CANVAS_SIZE[0], height=CANVAS_SIZE[1], drawing_mode="freedraw", key="flows_canvas",
+    )
+    objects = (result.json_data or {}).get("objects", []) if result is not None else []
+    strokes = []
+    for obj in objects:
+        coords = [value for command in obj.get("path", []) for value in command[1:]]
+        pairs = np.asarray(coords, dtype=float).reshape(-1, 2) if len(coords) % 2 == 0 else np.empty((0, 2))
+        if len(pairs):
+            strokes.append([tuple(p) for p in pairs])
+    return strokes

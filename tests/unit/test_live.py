@@ -1,0 +1,159 @@
+"""The live trainer's lifecycle: start, pause, step, reset, stop, divergence, the governor."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from engine import live
+
+
+class QuadraticTask:
+    """Gradient descent on (w - 3)^2; optionally returns NaN at a given step."""
+
+    def __init__(self, nan_at_step=None, step_delay=0.0):
+        self.w = torch.nn.Parameter(torch.zeros(()))
+        self.optimizer = torch.optim.SGD([self.w], lr=0.01)
+        self.steps = 0
+        self.nan_at_step = nan_at_step
+        self.step_delay = step_delay
+
+    def train_step(self):
+        self.steps += 1
+        if self.step_delay:
+            time.sleep(self.step_delay)
+        loss = (self.w - 3) ** 2
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        if self.nan_at_step is not None and self.steps >= self.nan_at_step:
+            with torch.no_grad():
+                self.w.fill_(float("nan"))
+            return float("nan")
+        return float(loss)
+
+    def metrics(self):
+        return {"w": float(self.w.detach())}
+
+    def visuals(self):
+        return {"w": np.array([float(self.w.detach())])}
+
+    def divergence_advice(self):
+        return "Try a lower learning rate."
+
+    def state_dict(self):
+        return {"w": self.w.detach().clone()}
+
+    def load_state_dict(self, state):
+        with torch.no_grad():
+            self.w.copy_(state["w"])
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def governor():
+    return live.Governor(max_active=1)
+
+
+def test_train_pause_resume_and_stop_leave_no_thread(governor):
+    run = live.LiveRun(QuadraticTask, max_steps=100_000, governor=governor, snapshot_every_s=0.01)
+    assert run.snapshot.state == live.IDLE and run.snapshot.step == 0
+    run.train()
+    assert wait_for(lambda: run.snapshot.step > 50 and run.snapshot.state == live.RUNNING)
+    run.pause()
+    paused_at = run.snapshot.step
+    assert run.snapshot.state == live.PAUSED
+    time.sleep(0.1)
+    assert run.step_count == paused_at, "no steps while paused"
+    run.train()
+    assert wait_for(lambda: run.snapshot.step > paused_at + 50)
+    thread = run._thread
+    run.stop()
+    assert not thread.is_alive()
+    assert run.snapshot.state == live.STOPPED
+    assert governor.active_count == 0
+    assert not any(t.name.startswith(f"LiveRun-{run.run_id}") for t in threading.enumerate())
+
+
+def test_single_steps_are_exact_and_loss_falls(governor):
+    run = live.LiveRun(QuadraticTask, governor=governor)
+    run.step()
+    assert run.snapshot.step == 1 and run.snapshot.state == live.PAUSED
+    run.step(9)
+    snapshot = run.snapshot
+    assert snapshot.step == 10
+    assert snapshot.loss_values[-1] < snapshot.loss_values[0]
+    assert snapshot.metrics["w"] > 0 and snapshot.visuals_step == 10
+    run.stop()
+
+
+def test_reset_reproduces_the_run(governor):
+    run = live.LiveRun(QuadraticTask, governor=governor)
+    run.step(25)
+    first = run.snapshot.metrics["w"]
+    run.reset()
+    assert run.snapshot.step == 0 and run.snapshot.state == live.IDLE
+    run.step(25)
+    assert run.snapshot.metrics["w"] == first
+    run.stop()
+
+
+def test_run_finishes_at_max_steps(governor):
+    run = live.LiveRun(QuadraticTask, max_steps=200, governor=governor)
+    run.train()
+    assert wait_for(lambda: run.snapshot.state == live.FINISHED)
+    assert run.snapshot.step == 200
+    assert governor.active_count == 0, "a finished run frees its slot"
+    run.stop()
+
+
+def test_nan_loss_rolls_back_and_pauses(governor):
+    run = live.LiveRun(lambda: QuadraticTask(nan_at_step=250), governor=governor, checkpoint_every_steps=100)
+    run.train()
+    assert wait_for(lambda: run.snapshot.state == live.DIVERGED)
+    snapshot = run.snapshot
+    assert snapshot.step == 200, "rolled back to the last checkpoint"
+    assert np.isfinite(snapshot.metrics["w"])
+    assert "nan" in snapshot.message.lower() and "learning rate" in snapshot.message
+    assert governor.active_count == 0
+    run.stop()
+
+
+def test_governor_makes_the_second_run_wait(governor):
+    first = live.LiveRun(lambda: QuadraticTask(step_delay=0.001), max_steps=100_000, governor=governor)
+    second = live.LiveRun(QuadraticTask, max_steps=100_000, governor=governor)
+    first.train()
+    assert wait_for(lambda: first.snapshot.state == live.RUNNING)
+    second.train()
+    assert wait_for(lambda: second.snapshot.state == live.WAITING)
+    assert "number 1 in line" in second.snapshot.message
+    assert second.step_count == 0
+    first.pause()
+    assert wait_for(lambda: second.snapshot.state == live.RUNNING and second.snapshot.step > 0)
+    first.stop()
+    second.stop()
+    assert governor.active_count == 0
+
+
+def test_downsample_history_keeps_means():
+    steps = np.arange(1, 1001)
+    values = np.arange(1000, dtype=float)
+    short_steps, short_values = live.downsample_history(steps, values, max_points=10)
+    assert len(short_values) == 10
+    assert short_values[0] == pytest.approx(np.mean(values[:100]))
+    assert short_steps[-1] == 1000
+
+
+def test_bad_max_steps_is_refused():
+    with pytest.raises(ValueError, match="max_steps"):
+        live.LiveRun(QuadraticTask, max_steps=0)
