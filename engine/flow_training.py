@@ -24,7 +24,9 @@ from safetensors.torch import save as save_safetensors
 
 from engine import metrics, render
 from engine.flows import FLOW_TYPES, Flow, FlowConfig, build_flow
-from engine.targets import Target
+from engine.targets import Target, make_target
+
+CUSTOM_TARGET_KEYS = ("drawn", "csv")
 
 HELD_OUT_SIZE = 4096
 ENTROPY_SAMPLE_SIZE = 50_000
@@ -67,6 +69,15 @@ class FlowRunConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not (low <= value <= high) or value != value:
                 raise ValueError(f"{name.replace('_', ' ')} must be between {low:g} and {high:g}; got {value}.")
+        self.flow_config(self.target_dim)  # validates the architecture for this target
+
+    @property
+    def target_dim(self) -> int:
+        """Dimension of the target: built-in targets know theirs; custom points are 2-D
+        (a one-column CSV is 1-D: the page passes its dimension to :meth:`flow_config`)."""
+        if self.target in CUSTOM_TARGET_KEYS:
+            return 2 if self.flow_type not in flow_types_for(1) else 1
+        return make_target(self.target).dim
 
     def flow_config(self, dim: int) -> FlowConfig:
         """The architecture for a target of dimension ``dim`` (validated by FlowConfig)."""
@@ -77,6 +88,7 @@ class FlowRunConfig:
             hidden=self.hidden,
             hidden_layers=self.hidden_layers,
             n_bins=self.n_bins,
+            components=self.n_bins,
         )
 
     def rebuild_needed(self, other: FlowRunConfig) -> bool:
@@ -110,10 +122,10 @@ class FlowRunConfig:
 
 
 def build_flow_seeded(config: FlowConfig, seed: int) -> Flow:
-    """Build a flow whose initial weights depend only on ``seed``."""
-    with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return build_flow(config)
+    """Build a flow whose initial weights depend only on ``seed`` (one build at a time, since
+    seeding borrows torch's global RNG, which every thread shares)."""
+    with _BUILD_LOCK:
+        return build_flow(config, seed=seed)
 
 
 class FlowTrainingTask:
@@ -147,7 +159,7 @@ class FlowTrainingTask:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        return float(loss)
+        return loss.item()
 
     @torch.no_grad()
     def metrics(self) -> dict[str, float]:
@@ -297,4 +309,4 @@ def load_flow_zip(data: bytes) -> tuple[Flow, dict[str, Any]]:
 
 
 def flow_types_for(dim: int) -> list[str]:
-    return [key for key, info in FLOW_TYPES.items() if dim in info["dims"]]
+    return [key for key, info in FLOW_TYPES.items() if dim in info.dims]

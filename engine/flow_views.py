@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 from plotly.subplots import make_subplots
 
 from engine import render
@@ -15,8 +16,8 @@ IMAGE_SIZE = 256  # pixels per live panel (density heatmaps are upsampled to it)
 
 
 def _upsample(image: np.ndarray, size: int) -> np.ndarray:
-    factor = max(1, size // image.shape[0])
-    return image.repeat(factor, axis=0).repeat(factor, axis=1)
+    """Smoothly resize an RGB image to ``size x size`` pixels."""
+    return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR))
 
 
 def density_images(visuals: dict[str, Any]) -> dict[str, np.ndarray]:

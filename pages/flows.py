@@ -18,7 +18,7 @@ st.caption(
 
 # ----- settings: URL -> widgets -> validated config -----
 defaults = widgets.init_from_url("flows", FlowRunConfig)
-target_labels = {key: targets.make_target(key).label for key in targets.target_keys()} | CUSTOM_TARGETS
+target_labels = {key: widgets.builtin_target(key).label for key in targets.target_keys()} | CUSTOM_TARGETS
 with st.sidebar:
     st.header("Data")
     target_key = st.selectbox("Target", list(target_labels), format_func=target_labels.get, key="flows_target")
@@ -28,17 +28,17 @@ if target_key in CUSTOM_TARGETS:
     if target is None:
         st.stop()
 else:
-    target = targets.make_target(target_key)
+    target = widgets.builtin_target(target_key)
 with st.sidebar:
     st.caption(target.density_note)
     st.header("Flow")
     flow_keys = flow_types_for(target.dim)
-    if st.session_state.get("flows_flow_type") not in flow_keys:
-        st.session_state["flows_flow_type"] = flow_keys[0]
+    if st.session_state.get("flows_flow_type") not in flow_keys:  # the target's dimension changed
+        st.session_state["flows_flow_type"] = FlowRunConfig.flow_type if target.dim == 2 else flow_keys[0]
     flow_type = st.selectbox(
-        "Flow type", flow_keys, format_func=lambda key: FLOW_TYPES[key]["label"], key="flows_flow_type"
+        "Flow type", flow_keys, format_func=lambda key: FLOW_TYPES[key].label, key="flows_flow_type"
     )
-    st.caption(FLOW_TYPES[flow_type]["description"])
+    st.caption(FLOW_TYPES[flow_type].description)
     n_layers = widgets.slider("Layers", "flows_n_layers", 1, 32)
     hidden = widgets.select("Hidden width", "flows_hidden", [16, 32, 64, 128, 256])
     n_bins = widgets.slider("Spline bins / mixture components", "flows_n_bins", 2, 64)

@@ -103,6 +103,12 @@ def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[dict], A
     return cache[key]
 
 
+@st.cache_resource(show_spinner=False)
+def builtin_target(key: str) -> targets.Target:
+    """One shared, immutable object per built-in target (so reruns keep the same run)."""
+    return targets.make_target(key)
+
+
 def custom_target(kind: str):
     """The user's own data as a target: drawn on a canvas or uploaded as CSV; None until ready."""
     if kind == "csv":

@@ -34,13 +34,11 @@ class Flow(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """z = f(x) and log|det df/dx| summed over the layers, shape (n,)."""
-        logdet_total = None
+        logdet_total = x.new_zeros(x.shape[0])
         z = x
         for layer in self.layers:
             z, logdet = layer(z)
-            logdet_total = logdet if logdet_total is None else logdet_total + logdet
-        if logdet_total is None:
-            logdet_total = x.new_zeros(x.shape[0])
+            logdet_total = logdet_total + logdet
         return z, logdet_total
 
     def inverse(self, z: torch.Tensor) -> torch.Tensor:

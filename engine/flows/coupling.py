@@ -26,7 +26,7 @@ from torch import nn
 from engine.flows.spline import rational_quadratic_spline
 
 ACTIVATIONS = {"relu": F.relu, "silu": F.silu, "tanh": torch.tanh}
-DEFAULT_ACTIVATION = "silu"
+DEFAULT_ACTIVATION = "relu"
 COORD_NAMES = ("x1", "x2")
 
 
@@ -51,7 +51,7 @@ class ConditionerMLP(nn.Module):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}.")
         sizes = [in_features] + [hidden] * hidden_layers
-        self.hidden_linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.hidden_linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
         self.output_linear = nn.Linear(sizes[-1], out_features)
         nn.init.zeros_(self.output_linear.weight)
         nn.init.zeros_(self.output_linear.bias)
@@ -119,20 +119,23 @@ class AffineCoupling(_Coupling2D):
     z^A = x^A,  z^B = x^B * exp(s(x^A)) + t(x^A);  inverse x^B = (z^B - t(z^A)) * exp(-s(z^A));
     log|det df/dx| = s(x^A).
 
-    s and t come out of one conditioner (2 outputs). For stability the log-scale is bounded:
-    s = scale * tanh(raw_s), with a learned ``scale`` (starting at 1), so |s| <= |scale|.
+    s and t come out of one conditioner (2 outputs). For stability the log-scale is softly
+    clamped: s = bound * tanh(raw_s / bound), so |s| < bound (default 3, a factor e^3 ~ 20
+    per layer) while s ~ raw_s for small values. A fixed bound keeps the parameter count,
+    and hence the optimiser's per-tensor overhead, low.
     """
 
     kind = "affine"
 
     def __init__(self, updates: int, hidden: int = 64, hidden_layers: int = 2,
-                 activation: str = DEFAULT_ACTIVATION) -> None:
+                 activation: str = DEFAULT_ACTIVATION, log_scale_bound: float = 3.0) -> None:
         super().__init__(updates, 2, hidden, hidden_layers, activation)
-        self.log_scale_bound = nn.Parameter(torch.ones(1))
+        self.log_scale_bound = float(log_scale_bound)
 
     def _scale_shift(self, x_cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         params = self.conditioner(x_cond)
-        log_scale = self.log_scale_bound * torch.tanh(params[:, :1])
+        bound = self.log_scale_bound
+        log_scale = bound * torch.tanh(params[:, :1] * (1.0 / bound))
         return log_scale, params[:, 1:]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -74,7 +74,7 @@ class GaussianMixture(Target):
             std = torch.sqrt(torch.diagonal(cov, dim1=1, dim2=2))
             lo = torch.floor(2 * (mu - 5 * std).min(0).values) / 2
             hi = torch.ceil(2 * (mu + 5 * std).max(0).values) / 2
-            boxes = tuple((float(a), float(b)) for a, b in zip(lo, hi))
+            boxes = tuple((float(a), float(b)) for a, b in zip(lo, hi, strict=True))
             extent = boxes[0] if d == 1 else boxes
         self.extent = extent
 

@@ -92,6 +92,7 @@ class PointCloudTarget(Target):
                 raise ValueError(f"The kernel width must be a positive number; got {bandwidth!r}.")
         self.bandwidth = h
         self.centres = torch.from_numpy(np.ascontiguousarray(arr))
+        self._origin = self.centres.mean(0)
         self.key, self.label, self.dim = key, label, d
         self.has_exact_density = True
         note = (f"Exact density: your {n:,} points smoothed by a Gaussian kernel of width "
@@ -120,16 +121,21 @@ class PointCloudTarget(Target):
         return self.centres[idx] + self.bandwidth * noise
 
     def _log_prob(self, x):
-        c = self.centres.to(x)
+        # Kernel sums run in float32 (about 8x faster than float64 for the ~1e8 exponentials of
+        # 20,000 queries x 5,000 centres; relative error ~1e-6) on coordinates centred on the
+        # data's mean, so large offsets do not cost precision; the constant is added in x's dtype.
+        origin = self._origin.to(x)
+        c = (self.centres.to(x) - origin).to(torch.float32)
+        q = (x - origin).to(torch.float32)
         k, h = len(c), self.bandwidth
         const = -math.log(k) - 0.5 * self.dim * (LOG_2PI + 2 * math.log(h))
         chunk = max(1, _PAIRS_PER_CHUNK // k)
         parts = []
-        for start in range(0, len(x), chunk):
-            dist = torch.cdist(x[start:start + chunk], c,
+        for start in range(0, len(q), chunk):
+            dist = torch.cdist(q[start:start + chunk], c,
                                compute_mode="donot_use_mm_for_euclid_dist")
             parts.append(torch.logsumexp(-0.5 * (dist / h) ** 2, dim=1))
-        return torch.cat(parts) + const
+        return torch.cat(parts).to(x.dtype) + const
 
 
 def _format_mb(n_bytes: int) -> str:
@@ -169,6 +175,16 @@ def parse_points_csv(data: bytes, max_bytes: int = 20_000_000, max_rows: int = 1
     ValueError with one sentence for the user (rows are counted from 1, after the header);
     nothing else is raised for any bytes input. Oversized input is rejected before parsing.
     """
+    try:
+        return _parse_points_csv(data, max_bytes, max_rows, min_rows)
+    except ValueError:
+        raise
+    except Exception:  # noqa: BLE001 - an upload must only ever produce a user-facing sentence
+        raise ValueError("This file could not be read as a CSV table; check that every row "
+                         "has the same columns, separated by commas.") from None
+
+
+def _parse_points_csv(data, max_bytes: int, max_rows: int, min_rows: int) -> np.ndarray:
     if isinstance(data, str):
         data = data.encode("utf-8")
     elif isinstance(data, (bytearray, memoryview)):
@@ -176,8 +192,10 @@ def parse_points_csv(data: bytes, max_bytes: int = 20_000_000, max_rows: int = 1
     elif not isinstance(data, bytes):
         raise ValueError("The upload could not be read; upload a CSV file.")
     if len(data) > max_bytes:
-        raise ValueError(f"This file is {_format_mb(len(data))} MB; the limit is "
-                         f"{_format_mb(max_bytes)} MB — subsample it first.")
+        size, limit = f"{_format_mb(len(data))} MB", f"{_format_mb(max_bytes)} MB"
+        if size == limit:
+            size, limit = f"{len(data):,} bytes", f"{max_bytes:,} bytes"
+        raise ValueError(f"This file is {size}; the limit is {limit} — subsample it first.")
     if not data.strip():
         raise ValueError("The file is empty; upload a CSV with columns x and y.")
     if b"\x00" in data:
@@ -203,7 +221,8 @@ def parse_points_csv(data: bytes, max_bytes: int = 20_000_000, max_rows: int = 1
         elif names == ["x"]:
             wanted = ["x"]
         else:
-            shown = ", ".join(n[:30] for n in names[:10]) + (", ..." if len(names) > 10 else "")
+            shown = ", ".join(" ".join(n.split())[:30] for n in names[:10])
+            shown += ", ..." if len(names) > 10 else ""
             raise ValueError(f"The CSV needs columns named x and y (found: {shown}).")
     else:
         if len(fields) != 2:
@@ -236,6 +255,9 @@ def parse_points_csv(data: bytes, max_bytes: int = 20_000_000, max_rows: int = 1
     if has_header:
         frame.columns = [_clean_name(c) for c in frame.columns]
         frame = frame.loc[:, ~frame.columns.duplicated()]
+    if any(col not in frame.columns for col in wanted):  # e.g. a quote spanning lines
+        raise ValueError("This file could not be read as a CSV table; check the header line "
+                         "and any quote marks.")
     frame = frame[wanted]
 
     n = len(frame)
@@ -261,6 +283,7 @@ def parse_points_csv(data: bytes, max_bytes: int = 20_000_000, max_rows: int = 1
         columns.append(values)
     if first_text is not None and (first_missing is None or first_text[0] <= first_missing):
         row, name, value = first_text
+        value = " ".join(value.split())
         shown = value if len(value) <= 20 else value[:20] + "..."
         raise ValueError(f"Row {row + 1}, column {name} holds '{shown}', which is not a number; "
                          "use plain numbers such as 1.5.")

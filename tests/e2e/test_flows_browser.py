@@ -1,0 +1,64 @@
+"""Open the app in Chromium, go to Flows, train, and watch the numbers move."""
+
+import time
+
+from playwright.sync_api import expect
+
+from tests.e2e.browser import metric_value, wait_for_script
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def test_home_page_shows_cards_and_device(page, server_url, screenshot):
+    page.goto(server_url)
+    wait_for_script(page)
+    expect(page.get_by_text("Generative Playground").first).to_be_visible()
+    expect(page.get_by_text("The engine computes on")).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot("home")
+
+
+def test_flows_train_step_count_rises_nll_falls_then_pause(page, server_url, screenshot):
+    page.goto(f"{server_url}/flows?target=ring8&flow_type=spline&seed=3")
+    wait_for_script(page)
+    expect(page.get_by_role("button", name="▶ Train")).to_be_visible()
+    assert _number(metric_value(page, "Step")) == 0
+    nll_before = _number(metric_value(page, "Held-out NLL"))
+
+    page.get_by_role("button", name="▶ Train").click()
+    expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=15_000)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _number(metric_value(page, "Step")) < 400:
+        time.sleep(0.25)
+    steps_seen = _number(metric_value(page, "Step"))
+    assert steps_seen >= 400, f"the step counter only reached {steps_seen}"
+    screenshot("flows_training")
+
+    page.get_by_role("button", name="⏸ Pause").click()
+    expect(page.get_by_role("button", name="▶ Train")).to_be_visible(timeout=15_000)
+    wait_for_script(page)
+    nll_after = _number(metric_value(page, "Held-out NLL"))
+    assert nll_after < nll_before - 0.5, f"NLL went from {nll_before} to {nll_after}"
+    paused_step = _number(metric_value(page, "Step"))
+    time.sleep(1.0)
+    assert _number(metric_value(page, "Step")) == paused_step, "no steps while paused"
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("How the flow moves space").is_visible()
+    screenshot("flows_paused")
+
+
+def test_flows_one_d_and_bad_link(page, server_url, screenshot):
+    page.goto(f"{server_url}/flows?target=bimodal_1d&n_layers=1")
+    wait_for_script(page)
+    page.get_by_role("button", name="Step").click()
+    wait_for_script(page)
+    assert _number(metric_value(page, "Step")) == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot("flows_one_d")
+
+    page.goto(f"{server_url}/flows?n_layers=100")
+    wait_for_script(page)
+    expect(page.locator("[data-testid='stAlert']").filter(has_text="could not be used")).to_be_visible()
+    assert page.locator("[data-testid='stException']").count() == 0
