@@ -9,4 +9,11 @@ PAGES = [
     st.Page("pages/flows.py", title="Normalizing flows", icon="🌊", url_path="flows"),
 ]
 
-st.navigation(PAGES).run()
+# Our own links: the built-in sidebar list is off (config.toml), because on a server's first
+# session it can flash the raw file names of pages/ before this script has run.
+page = st.navigation(PAGES, position="hidden")
+with st.sidebar:
+    for entry in PAGES:
+        st.page_link(entry, label=entry.title, icon=entry.icon)
+    st.divider()
+page.run()

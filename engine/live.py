@@ -183,9 +183,11 @@ class LiveRun:
         """Start or resume training (waits for a governor slot if the machine is busy)."""
         if self._state in (FINISHED, STOPPED):
             return
+        with self._model_lock:  # publish RUNNING now, so the page that asked sees it at once
+            self._state, self._message = RUNNING, ""
+            self._publish()
         with self._wake:
             self._want_running = True
-            self._message = ""
             self._wake.notify_all()
         self._ensure_thread()
 
@@ -299,47 +301,48 @@ class LiveRun:
         rate_step, rate_time = self.step_count, time.monotonic()
         while True:
             with self._wake:
-                while not (self._want_running or self._stop_requested):
-                    self._wake.wait()
+                if not (self._want_running or self._stop_requested):
+                    while not (self._want_running or self._stop_requested):
+                        self._wake.wait()
+                    rate_step, rate_time = self.step_count, time.monotonic()  # resumed
                 if self._stop_requested:
                     return
             if not self.governor.try_acquire(self.run_id):
-                with self._model_lock:
-                    position = self.governor.queue_position(self.run_id)
-                    self._state = WAITING
-                    self._message = (
-                        f"Waiting for a free trainer: {self.governor.max_active} run at once on "
-                        f"this machine and you are number {position} in line."
-                    )
-                    self._publish()
-                time.sleep(0.2)
+                self._wait_for_slot()
                 continue
             with self._model_lock:
                 if not self._want_running:  # paused while we waited for the lock
                     continue
-                if self._state != RUNNING:
+                if self._state == WAITING:
                     self._state, self._message = RUNNING, ""
-                    rate_step, rate_time = self.step_count, time.monotonic()
-                ok = self._do_step()
-                now = time.monotonic()
-                if not ok:
+                if not self._do_step():
                     self._want_running = False
                     self.governor.release(self.run_id)
                     self._publish(with_metrics=True, with_visuals=True)
                     continue
-                if now - last_snapshot >= self.snapshot_every_s:
-                    elapsed = now - rate_time
-                    if elapsed > 0.5:
-                        self._steps_per_second = (self.step_count - rate_step) / elapsed
-                        rate_step, rate_time = self.step_count, now
-                    with_metrics = now - last_metrics >= self.metrics_every_s
-                    with_visuals = now - last_visuals >= self.visuals_every_s
-                    self._publish(with_metrics=with_metrics, with_visuals=with_visuals)
-                    last_snapshot = time.monotonic()
-                    if with_metrics:
-                        last_metrics = last_snapshot
-                    if with_visuals:
-                        last_visuals = last_snapshot
+                now = time.monotonic()
+                if now - last_snapshot < self.snapshot_every_s:
+                    continue
+                if now - rate_time > 0.5:
+                    self._steps_per_second = (self.step_count - rate_step) / (now - rate_time)
+                    rate_step, rate_time = self.step_count, now
+                with_metrics = now - last_metrics >= self.metrics_every_s
+                with_visuals = now - last_visuals >= self.visuals_every_s
+                self._publish(with_metrics=with_metrics, with_visuals=with_visuals)
+                last_snapshot = time.monotonic()
+                last_metrics = last_snapshot if with_metrics else last_metrics
+                last_visuals = last_snapshot if with_visuals else last_visuals
+
+    def _wait_for_slot(self) -> None:
+        with self._model_lock:
+            position = self.governor.queue_position(self.run_id)
+            self._state = WAITING
+            self._message = (
+                f"Waiting for a free trainer: {self.governor.max_active} run at once on "
+                f"this machine and you are number {position} in line."
+            )
+            self._publish()
+        time.sleep(0.2)
 
     def _publish(self, with_metrics: bool = False, with_visuals: bool = False) -> None:
         """Build a new immutable snapshot (call with the model lock held)."""
