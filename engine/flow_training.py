@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import json
 import math
 import threading
@@ -30,14 +31,15 @@ CUSTOM_TARGET_KEYS = ("drawn", "csv")
 
 HELD_OUT_SIZE = 4096
 ENTROPY_SAMPLE_SIZE = 50_000
-DENSITY_IMAGE_SIZE = 96
+DENSITY_IMAGE_SIZE = 72  # evaluation grid; the page upsamples it smoothly
 DENSITY_CURVE_POINTS = 400
-SAMPLES_SHOWN = 1500
+SAMPLES_SHOWN = 1000
 STAGE_POINTS = 600
 GRID_LINES = 9
 POINTS_PER_GRID_LINE = 60
 
-_BUILD_LOCK = threading.Lock()  # model init uses torch's global RNG, shared by all threads
+_BUILD_LOCK = threading.Lock()
+_stage_ids = itertools.count()  # model init uses torch's global RNG, shared by all threads
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ class FlowTrainingTask:
             big = target.sample(ENTROPY_SAMPLE_SIZE, held_out_generator)
             self.entropy = metrics.entropy(target.log_prob(big))
         self._target_view = self._target_density_view()
+        self._stages: dict[str, Any] | None = None
 
     # ----- TrainingTask -----
 
@@ -172,10 +175,12 @@ class FlowTrainingTask:
         return out
 
     @torch.no_grad()
-    def visuals(self) -> dict[str, Any]:
+    def visuals(self, detailed: bool = True) -> dict[str, Any]:
         if self.target.dim == 1:
             return self._visuals_1d()
-        return self._visuals_2d()
+        if detailed or self._stages is None:
+            self._stages = self._stage_visuals()
+        return self._visuals_2d() | self._stages
 
     def divergence_advice(self) -> str:
         return (
@@ -258,24 +263,26 @@ class FlowTrainingTask:
         grid = torch.from_numpy(render.grid_points(self.target.extent, size))
         model_density = self.flow.log_prob(grid).exp().reshape(size, size).numpy()
         samples = self.flow.inverse(self.fixed_noise).numpy()
-        data_lines = _grid_lines(self.target.extent)
-        latent_lines = _grid_lines(((-3.0, 3.0), (-3.0, 3.0)))
-        data = self.held_out[:STAGE_POINTS]
-        noise = self.fixed_noise[:STAGE_POINTS]
-        forward_stages = self._stages(self.flow.trajectory, data_lines, data)
-        inverse_stages = self._stages(self.flow.inverse_trajectory, latent_lines, noise)
         return {
             "extent": self.target.extent,
             "target_density": self._target_view,
             "model_density": model_density,
             "samples": samples,
-            "forward_stages": forward_stages,
-            "inverse_stages": inverse_stages,
+        }
+
+    def _stage_visuals(self) -> dict[str, Any]:
+        """Grid lines and points pushed through each layer, both ways (the costly view)."""
+        data_lines = _grid_lines(self.target.extent)
+        latent_lines = _grid_lines(((-3.0, 3.0), (-3.0, 3.0)))
+        return {
+            "forward_stages": self._trace(self.flow.trajectory, data_lines, self.held_out[:STAGE_POINTS]),
+            "inverse_stages": self._trace(self.flow.inverse_trajectory, latent_lines, self.fixed_noise[:STAGE_POINTS]),
             "layer_names": self.flow.layer_names(),
+            "stages_id": next(_stage_ids),
         }
 
     @staticmethod
-    def _stages(trajectory, lines: torch.Tensor, points: torch.Tensor):
+    def _trace(trajectory, lines: torch.Tensor, points: torch.Tensor):
         """Push grid lines and points together through each layer: [(lines, points), ...]."""
         n_line_points = lines.shape[0] * lines.shape[1]
         path = trajectory(torch.cat([lines.reshape(-1, 2), points]))

@@ -20,31 +20,33 @@ def _upsample(image: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR))
 
 
-def density_images(visuals: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Target density, learned density (same colour scale) and samples over the target."""
-    target, model = visuals["target_density"], visuals["model_density"]
-    vmax = float(np.nanmax(target)) or None
-    target_image = render.colorize(target, vmax)
+def _shared_scale(visuals: dict[str, Any]) -> float | None:
+    return float(np.nanmax(visuals["target_density"])) or None
+
+
+def target_image(visuals: dict[str, Any]) -> bytes:
+    """The target density as a PNG heatmap (fixed for a run: render it once)."""
+    image = render.colorize(visuals["target_density"], _shared_scale(visuals))
+    return render.png_bytes(_upsample(image, IMAGE_SIZE))
+
+
+def model_images(visuals: dict[str, Any]) -> dict[str, bytes]:
+    """The learned density on the target's colour scale, and samples over a faded target (PNGs)."""
+    vmax = _shared_scale(visuals)
+    faded_target = 255 - (255 - render.colorize(visuals["target_density"], vmax)) // 6
     samples = render.scatter_image(
-        visuals["samples"],
-        visuals["extent"],
-        IMAGE_SIZE,
-        color=render.MODEL_COLOR,
-        alpha=0.45,
-        background=_upsample(255 - (255 - render.colorize(target, vmax)) // 6, IMAGE_SIZE),
+        visuals["samples"], visuals["extent"], IMAGE_SIZE, color=render.MODEL_COLOR, alpha=0.45,
+        background=_upsample(faded_target, IMAGE_SIZE),
     )
-    return {
-        "target": _upsample(target_image, IMAGE_SIZE),
-        "model": _upsample(render.colorize(model, vmax), IMAGE_SIZE),
-        "samples": samples,
-    }
+    model = _upsample(render.colorize(visuals["model_density"], vmax), IMAGE_SIZE)
+    return {"model": render.png_bytes(model), "samples": render.png_bytes(samples)}
 
 
-def stage_strips(visuals: dict[str, Any], panel_size: int = 180) -> tuple[np.ndarray, np.ndarray]:
-    """Two strips of panels: data pushed x -> z layer by layer, and noise pulled z -> x."""
+def stage_strips(visuals: dict[str, Any], panel_size: int = 180) -> tuple[bytes, bytes]:
+    """Two strips of panels (PNG): data pushed x -> z layer by layer, and noise pulled z -> x."""
     names = visuals["layer_names"]
     forward = [
-        render.stage_panel(lines, points, "x (data)" if i == 0 else f"after {i}: {names[i - 1]}", panel_size)
+        render.stage_panel(lines, points, "x (data)" if i == 0 else _two_lines(names[i - 1]), panel_size)
         for i, (lines, points) in enumerate(visuals["forward_stages"])
     ]
     inverse_names = list(reversed(names))
@@ -52,13 +54,19 @@ def stage_strips(visuals: dict[str, Any], panel_size: int = 180) -> tuple[np.nda
         render.stage_panel(
             lines,
             points,
-            "z ~ N(0, I)" if i == 0 else f"undo {inverse_names[i - 1]}",
+            "z ~ N(0, I)" if i == 0 else "undo " + _two_lines(inverse_names[i - 1]),
             panel_size,
             data_color=render.MODEL_COLOR,
         )
         for i, (lines, points) in enumerate(visuals["inverse_stages"])
     ]
-    return render.hstack_panels(forward), render.hstack_panels(inverse)
+    return render.png_bytes(render.hstack_panels(forward)), render.png_bytes(render.hstack_panels(inverse))
+
+
+def _two_lines(name: str) -> str:
+    """'3. affine coupling, updates x2 given x1' -> '3. affine coupling' / 'updates x2 given x1'."""
+    head, _, tail = name.partition(", ")
+    return f"{head}\n{tail}" if tail else head
 
 
 def loss_figure(snapshot, entropy: float | None) -> go.Figure:
@@ -75,7 +83,7 @@ def loss_figure(snapshot, entropy: float | None) -> go.Figure:
     if entropy is not None:
         figure.add_hline(
             y=entropy, line=dict(color="#2ca02c", dash="dash"),
-            annotation_text=f"floor H(p) = {entropy:.3f}", annotation_position="top right",
+            annotation_text=f"floor H(p) = {entropy:.3f}", annotation_position="bottom right",
         )
     values = snapshot.loss_values[np.isfinite(snapshot.loss_values)] if len(snapshot.loss_values) else []
     if len(values):  # skip the first steps' large losses so the approach to the floor is visible

@@ -6,6 +6,8 @@ than as interactive charts, so that a frame is cheap to produce and to send.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -134,6 +136,13 @@ def stage_panel(
     draw.rectangle([0, 0, size - 1, size - 1], outline=(200, 200, 200))
     draw.text((4, 3), label, fill=(20, 20, 20))
     return np.asarray(image)
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """Encode an RGB array as PNG (what the page sends; flat colours compress well)."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
 
 
 def hstack_panels(panels: list[np.ndarray], gap: int = 6, per_row: int = 5) -> np.ndarray:

@@ -1,5 +1,7 @@
 """Normalizing flows, live: pick a target and a flow, press Train, watch the density sharpen."""
 
+import functools
+
 import streamlit as st
 
 from engine import flow_views, live, targets
@@ -53,7 +55,7 @@ try:
         hidden_layers=defaults.hidden_layers, n_bins=n_bins, learning_rate=learning_rate,
         batch_size=batch_size, seed=int(seed), max_steps=defaults.max_steps,
     )
-    run = widgets.session_run("flows", config, target, lambda: FlowTrainingTask(config, target))
+    run = widgets.session_run("flows", config, target, functools.partial(FlowTrainingTask, config, target))
 except ValueError as error:
     st.error(str(error))
     st.stop()
@@ -101,15 +103,16 @@ def live_views():
         st.plotly_chart(flow_views.one_d_figure(visuals), key="flows_one_d", config={"displayModeBar": False})
         st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="flows_loss")
         return
-    images = widgets.cached_render(snapshot, "density", flow_views.density_images)
+    images = widgets.cached_render(snapshot, "model", flow_views.model_images)
     cols = st.columns(4)
-    cols[0].image(images["target"], caption="Target density p(x)", width="stretch")
+    target_png = widgets.cached_render(snapshot, "target", flow_views.target_image, version=0)
+    cols[0].image(target_png, caption="Target density p(x)", width="stretch")
     cols[1].image(images["model"], caption="Learned density q(x), same colour scale", width="stretch")
     cols[2].image(images["samples"], caption="Samples x = f⁻¹(z), fixed z", width="stretch")
     with cols[3]:
         st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="flows_loss", config={"displayModeBar": False})
     st.subheader("How the flow moves space")
-    forward, inverse = widgets.cached_render(snapshot, "stages", flow_views.stage_strips)
+    forward, inverse = widgets.cached_render(snapshot, "stages", flow_views.stage_strips, visuals["stages_id"])
     st.image(forward, caption="Data and a grid pushed through each layer, x → z: the last panel should look like N(0, I).")
     st.image(inverse, caption="Noise and a grid pulled back through the inverse layers, z → x: sampling.")
 
@@ -122,11 +125,11 @@ if state not in LIVE_STATES:
         name = f"flow-{config.flow_type}-{config.target}-seed{config.seed}-step{run.snapshot.step}"
         cols = st.columns(2)
         cols[0].download_button(
-            "Model (.zip: model.safetensors + config.json)", data=lambda: run.apply(FlowTrainingTask.model_zip),
+            "Model (.zip: model.safetensors + config.json)", data=lambda: run.call("model_zip"),
             file_name=f"{name}.zip", mime="application/zip", on_click="ignore",
         )
         cols[1].download_button(
-            "5,000 samples (.csv)", data=lambda: run.apply(FlowTrainingTask.sample_csv),
+            "5,000 samples (.csv)", data=lambda: run.call("sample_csv"),
             file_name=f"{name}-samples.csv", mime="text/csv", on_click="ignore",
         )
         st.caption("Reload the model in Python: `engine.flow_training.load_flow_zip(open(path, 'rb').read())`.")

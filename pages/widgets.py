@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from engine import live, targets
+from engine.live_process import ProcessLiveRun
 
 CANVAS_SIZE = (360, 360)
 CANVAS_EXTENT = ((-4.0, 4.0), (-4.0, 4.0))
@@ -54,20 +55,21 @@ def _session_runs() -> dict[str, tuple]:
     return {}
 
 
-def session_run(prefix: str, config, target, task_factory: Callable[[], live.TrainingTask]) -> live.LiveRun:
-    """The session's LiveRun for this page: kept while only live knobs change, rebuilt otherwise."""
+def session_run(prefix: str, config, target, task_factory: Callable[[], live.TrainingTask]) -> ProcessLiveRun:
+    """The session's run for this page (in its own process): kept while only live knobs change,
+    rebuilt otherwise. ``task_factory`` must be picklable (a functools.partial)."""
     runs = _session_runs()
     if prefix in runs:
         run, old_config, old_target = runs[prefix]
         if old_target is target and not config.rebuild_needed(old_config):
             if config != old_config:
-                run.apply(lambda task: task.apply_live_settings(config))
+                run.call("apply_live_settings", config)
                 runs[prefix] = (run, config, target)
             return run
         run.stop()
         del runs[prefix]
     with st.spinner("Building the model…"):
-        run = live.LiveRun(task_factory, max_steps=config.max_steps)
+        run = ProcessLiveRun(task_factory, max_steps=config.max_steps)
     runs[prefix] = (run, config, target)
     return run
 
@@ -92,13 +94,14 @@ def nats(value: float | None) -> str:
     return f"{value:.3f}"
 
 
-def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[dict], Any]) -> Any:
-    """Render a snapshot's visuals once per (run, visuals step); later frames reuse the result."""
-    key = (snapshot.run_id, snapshot.visuals_step, name)
+def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[dict], Any], version=None) -> Any:
+    """Render a snapshot's visuals once per version (default: the step they were made at);
+    later frames reuse the result, so unchanged images are neither redrawn nor re-sent."""
+    key = (snapshot.run_id, name, snapshot.visuals_step if version is None else version)
     cache = st.session_state.setdefault("_render_cache", {})
     if key not in cache:
-        if len(cache) > 8:
-            cache.clear()
+        for stale in [k for k in cache if k[:2] == key[:2]]:
+            del cache[stale]
         cache[key] = render(snapshot.visuals)
     return cache[key]
 
