@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import multiprocessing
 import os
 import sys
@@ -28,6 +29,7 @@ from typing import Any, Callable
 from engine import live
 
 _START_LOCK = threading.Lock()
+_parent_run_ids = itertools.count(1)
 _CONTEXT = None
 FORKSERVER_PRELOAD = ["torch", "engine.live", "engine.flow_training"]
 
@@ -101,8 +103,8 @@ class ProcessLiveRun:
         if isinstance(first, BaseException):
             self._process.join(5)
             raise first
-        self._child_snapshot: live.Snapshot = first
-        self.run_id = first.run_id
+        self.run_id = next(_parent_run_ids)  # unique in this server; the child's own id is not
+        self._child_snapshot: live.Snapshot = dataclasses.replace(first, run_id=self.run_id)
         self._pump = threading.Thread(target=self._pump_loop, name=f"LiveRun-pump-{self.run_id}", daemon=True)
         self._pump.start()
 
@@ -191,7 +193,7 @@ class ProcessLiveRun:
         """Keep the newest snapshot (replies and the pump can deliver them out of order)."""
         with self._state_lock:
             if snapshot.created_at >= self._child_snapshot.created_at:
-                self._child_snapshot = snapshot
+                self._child_snapshot = dataclasses.replace(snapshot, run_id=self.run_id)
 
     def _try_start(self) -> None:
         with self._state_lock:

@@ -1,0 +1,101 @@
+"""Each page run headless with Streamlit's AppTest: widgets present, bad input gives a message."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 120
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def open_flows(query=None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    app.switch_page("pages/flows.py")
+    app.run()
+    return app
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_home_page_has_a_card_per_page_and_the_device():
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception
+    assert app.title[0].value.endswith("Generative Playground")
+    assert any("Normalizing flows" in h.value for h in app.subheader)
+    assert any("engine computes on" in c.value for c in app.caption)
+
+
+def test_flows_page_shows_controls_and_metrics():
+    app = open_flows()
+    assert not app.exception and not app.error
+    assert {"▶ Train", "Step", "↺ Reset"} <= {b.label for b in app.button}
+    assert metric(app, "Step") == "0"
+    assert float(metric(app, "Held-out NLL")) > float(metric(app, "Floor H(p)"))
+    app.button(key="flows_step").click().run()
+    assert metric(app, "Step") == "1"
+    assert not app.exception
+
+
+def test_link_settings_reach_the_widgets():
+    app = open_flows({"target": "moons", "flow_type": "glow", "n_layers": "3", "seed": "7"})
+    assert not app.exception and not app.error
+    assert app.selectbox(key="flows_target").value == "moons"
+    assert app.selectbox(key="flows_flow_type").value == "glow"
+    assert app.slider(key="flows_n_layers").value == 3
+    assert metric(app, "KL(p‖q)") == "n/a", "moons has no closed-form density"
+
+
+@pytest.mark.parametrize("query", [{"n_layers": "100"}, {"learning_rate": "abc"}, {"target": "nowhere"}])
+def test_a_bad_link_says_so_and_falls_back_to_defaults(query):
+    app = open_flows(query)
+    assert not app.exception
+    assert any("could not be used" in e.value for e in app.error)
+    assert metric(app, "Step") == "0"
+
+
+def test_one_d_target_switches_to_a_one_d_flow():
+    app = open_flows()
+    app.selectbox(key="flows_target").set_value("bimodal_1d").run()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="flows_flow_type").value == "cdf"
+
+
+GOOD_ROWS = "\n".join(f"{x:.4f},{y:.4f}" for x, y in np.random.default_rng(0).normal(size=(300, 2)))
+BAD_CSVS = {
+    "wrong columns": (b"a,b,c\n1,2,3\n4,5,6\n", "columns"),
+    "text": (b"x,y\nhello,world\n" * 20, "number"),
+    "nan": (("x,y\n" + GOOD_ROWS + "\nnan,1\n").encode(), "missing or infinite"),
+    "inf": (("x,y\n" + GOOD_ROWS + "\n1,inf\n").encode(), "missing or infinite"),
+    "one row": (b"x,y\n1,2\n", "at least 10"),
+    "millions of rows": (b"x,y\n" + b"1.5,2.5\n" * 2_000_000, "limit"),
+    "garbage": (np.random.default_rng(1).bytes(3_000_000), "CSV"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CSVS))
+def test_bad_csv_gets_one_sentence_and_the_page_keeps_working(case):
+    data, words = BAD_CSVS[case]
+    app = open_flows()
+    app.selectbox(key="flows_target").set_value("csv").run()
+    app.file_uploader(key="flows_csv_file").set_value(("data.csv", data, "text/csv")).run()
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and words.lower() in errors[0].lower(), errors
+    assert errors[0].count(". ") <= 1, "one sentence"
+    app.file_uploader(key="flows_csv_file").set_value(("good.csv", ("x,y\n" + GOOD_ROWS).encode(), "text/csv")).run()
+    assert not app.exception and not app.error
+    assert metric(app, "Step") == "0"
+
+
+def test_drawing_target_without_a_drawing_explains_what_to_do():
+    app = open_flows()
+    app.selectbox(key="flows_target").set_value("drawn").run()
+    assert not app.exception and not app.error
+    assert app.info, "a hint on what to do next"

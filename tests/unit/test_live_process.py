@@ -1,0 +1,78 @@
+"""A run in a child process: the same commands, the governor in the parent, nothing left behind."""
+
+import functools
+import time
+
+import pytest
+
+from engine import live
+from engine.flow_training import FlowRunConfig, FlowTrainingTask
+from engine.live_process import ProcessLiveRun
+from engine.targets import make_target
+
+
+def small_task(seed=0, max_steps=100_000):
+    config = FlowRunConfig(target="ring8", flow_type="nice", n_layers=2, hidden=16, seed=seed)
+    return functools.partial(FlowTrainingTask, config, make_target("ring8"))
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_commands_reach_the_child_and_stop_ends_it():
+    governor = live.Governor(max_active=2)
+    run = ProcessLiveRun(small_task(), governor=governor)
+    try:
+        assert run.snapshot.state == live.IDLE and run.snapshot.step == 0
+        run.step()
+        assert run.snapshot.step == 1, "a step is visible as soon as the call returns"
+        run.train()
+        assert run.snapshot.state == live.RUNNING, "running is visible at once"
+        assert wait_for(lambda: run.snapshot.step > 30)
+        run.pause()
+        paused = run.snapshot.step
+        time.sleep(0.3)
+        assert run.snapshot.step == paused and run.snapshot.state == live.PAUSED
+        assert run.call("model_zip")[:2] == b"PK"
+        run.reset()
+        assert run.snapshot.step == 0
+    finally:
+        run.stop()
+    assert not run.is_alive
+    assert run.snapshot.state == live.STOPPED
+    assert governor.active_count == 0
+
+
+def test_governor_in_the_parent_makes_the_second_run_wait():
+    governor = live.Governor(max_active=1)
+    first, second = ProcessLiveRun(small_task(1), governor=governor), ProcessLiveRun(small_task(2), governor=governor)
+    try:
+        first.train()
+        second.train()
+        assert second.snapshot.state == live.WAITING
+        assert "number 1 in line" in second.snapshot.message
+        time.sleep(0.3)
+        assert second.snapshot.step == 0
+        first.pause()
+        assert wait_for(lambda: second.snapshot.state == live.RUNNING and second.snapshot.step > 0)
+    finally:
+        first.stop()
+        second.stop()
+    assert governor.active_count == 0
+
+
+def test_a_task_that_cannot_be_built_raises_in_the_parent():
+    def broken():
+        raise ValueError("no such model")
+
+    with pytest.raises(Exception):  # noqa: B017 - a local function cannot even be pickled
+        ProcessLiveRun(broken)
+    config = FlowRunConfig(target="ring8")
+    with pytest.raises(ValueError, match="1-D"):
+        ProcessLiveRun(functools.partial(FlowTrainingTask, config, make_target("bimodal_1d")))
