@@ -78,7 +78,7 @@ def loss_figure(snapshot, entropy: float | None) -> go.Figure:
     )
     history = [(step, m["nll"]) for step, m in snapshot.metric_history if math.isfinite(m.get("nll", math.inf))]
     if history:
-        steps, values = zip(*history[-400:])
+        steps, values = zip(*history[-400:], strict=False)
         figure.add_scatter(x=steps, y=values, mode="lines", name="held-out NLL", line=dict(color="#e6550d", width=2))
     if entropy is not None:
         figure.add_hline(

@@ -20,11 +20,13 @@ import contextlib
 import dataclasses
 import itertools
 import multiprocessing
+import operator
 import os
 import sys
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from engine import live
 
@@ -275,7 +277,7 @@ def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> Non
         try:
             if name == "call_task":
                 method, method_args = args
-                value = run.apply(lambda task: getattr(task, method)(*method_args))
+                value = run.apply(operator.methodcaller(method, *method_args))
             else:
                 value = getattr(run, name)(*args)
             reply = (True, value)

@@ -132,7 +132,7 @@ def stage_panel(
         px = (line[ok, 0] - x0) / (x1 - x0) * size
         py = (y1 - line[ok, 1]) / (y1 - y0) * size
         if len(px) > 1:
-            draw.line(list(zip(px.tolist(), py.tolist())), fill=GRID_COLOR, width=1)
+            draw.line(list(zip(px.tolist(), py.tolist(), strict=False)), fill=GRID_COLOR, width=1)
     draw.rectangle([0, 0, size - 1, size - 1], outline=(200, 200, 200))
     draw.text((4, 3), label, fill=(20, 20, 20))
     return np.asarray(image)
