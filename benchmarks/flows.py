@@ -187,10 +187,12 @@ def take_turns(contenders: list[Contender], seconds: float) -> None:
 
 
 @torch.no_grad()
-def kl_on(contender: Contender, held_out: torch.Tensor, log_p: torch.Tensor) -> tuple[float, float]:
-    """KL(p || q) = mean(log p - log q) on the held-out samples, with its standard error."""
+def kl_on(contender: Contender, held_out: torch.Tensor, log_p: torch.Tensor) -> tuple[float, float, int]:
+    """KL(p || q) = mean(log p - log q) on the held-out samples, its standard error, and how many
+    samples got a non-finite log q (any makes the KL infinite: the model diverged there)."""
     log_q = torch.cat([contender.log_prob(chunk) for chunk in held_out.split(20_000)])
-    return metrics.kl_divergence(log_p, log_q)
+    kl, se = metrics.kl_divergence(log_p, log_q)
+    return kl, se, int((~torch.isfinite(log_q)).sum())
 
 
 def run_quality(seconds: float, seeds: list[int], ours_config: FlowRunConfig) -> dict[str, Any]:
@@ -207,8 +209,8 @@ def run_quality(seconds: float, seeds: list[int], ours_config: FlowRunConfig) ->
         ]
         take_turns(contenders, seconds)
         for c in contenders:
-            kl, se = kl_on(c, held_out, log_p)
-            runs.append({"seed": seed, "name": c.name, "kl": kl, "kl_se": se, "steps": c.steps,
+            kl, se, nonfinite = kl_on(c, held_out, log_p)
+            runs.append({"seed": seed, "name": c.name, "kl": kl, "kl_se": se, "nonfinite_log_q": nonfinite, "steps": c.steps,
                          "seconds": c.seconds, "steps_per_second": c.steps_per_second})
     return {
         "target": TARGET, "train_seconds": seconds, "batch_size": BATCH_SIZE,
@@ -260,10 +262,10 @@ def run_live(bare_steps_per_second: float) -> dict[str, Any] | None:
 
 # ----- report -----
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
+def _kl_text(run: dict) -> str:
+    if math.isfinite(run["kl"]):
+        return f"{run['kl']:.4f}±{run['kl_se']:.4f} ({run['steps']} st)"
+    return f"inf: log q non-finite on {run['nonfinite_log_q']} pts ({run['steps']} st)"
 
 
 def summarize(quality: dict, speed: dict | None) -> list[dict[str, Any]]:
@@ -276,10 +278,10 @@ def summarize(quality: dict, speed: dict | None) -> list[dict[str, Any]]:
         ours = named.pop("ours (FlowTrainingTask)")
         best_name, best = min(named.items(), key=lambda item: item[1]["kl"])
         ratio = ours["kl"] / best["kl"] if best["kl"] > 0 else math.inf
-        peers = ", ".join(f"{n} {r['kl']:.4f}±{r['kl_se']:.4f} ({r['steps']} st)" for n, r in named.items())
+        peers = ", ".join(f"{n} {_kl_text(r)}" for n, r in named.items())
         rows.append({
             "figure": f"KL nats, {quality['train_seconds']:g} s, seed {seed}",
-            "ours": f"{ours['kl']:.4f}±{ours['kl_se']:.4f} ({ours['steps']} st)",
+            "ours": _kl_text(ours),
             "peer": peers, "ratio": f"{ratio:.2f} vs {best_name.split()[0]}",
             "target": f"<= {KL_TARGET_RATIO:.2f}x and <= {KL_TARGET_NATS}",
             "pass": ratio <= KL_TARGET_RATIO and ours["kl"] <= KL_TARGET_NATS,
