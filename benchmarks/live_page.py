@@ -55,18 +55,14 @@ def frame_cost(config: FlowRunConfig, frames: int = 12) -> dict[str, Any]:
     task = FlowTrainingTask(config, make_target(config.target))
     losses = torch.tensor([task.train_step() for _ in range(300)]).numpy()
     snapshot = _FakeSnapshot(losses)
-    flow_views.loss_figure(snapshot, 1.7).to_json()  # warm plotly's validators once
     typical, detailed, typical_bytes, detailed_bytes = [], [], [], []
     for i in range(frames):
         with_layers = i % 4 == 0
         start = time.perf_counter()
-        visuals = task.visuals(detailed=with_layers)
-        images = flow_views.model_images(visuals)
-        chart = flow_views.loss_figure(snapshot, 1.7).to_json()
-        size = sum(map(len, images.values())) + len(chart)
-        if with_layers:
-            strips = flow_views.stage_strips(visuals)
-            size += sum(map(len, strips))
+        visuals = task.visuals("layers" if with_layers else "fast")
+        chart = flow_views.loss_image(snapshot, 1.7)
+        views = flow_views.stage_strips(visuals) if with_layers else flow_views.model_images(visuals).values()
+        size = len(chart) + sum(map(len, views))
         elapsed = (time.perf_counter() - start) * 1000
         (detailed if with_layers else typical).append(elapsed)
         (detailed_bytes if with_layers else typical_bytes).append(size)

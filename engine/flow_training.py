@@ -31,15 +31,15 @@ CUSTOM_TARGET_KEYS = ("drawn", "csv")
 
 HELD_OUT_SIZE = 4096
 ENTROPY_SAMPLE_SIZE = 50_000
-DENSITY_IMAGE_SIZE = 72  # evaluation grid; the page upsamples it smoothly
+DENSITY_IMAGE_SIZE = 64  # evaluation grid; the page upsamples it smoothly
 DENSITY_CURVE_POINTS = 400
 SAMPLES_SHOWN = 1000
-STAGE_POINTS = 600
+STAGE_POINTS = 500
 GRID_LINES = 9
-POINTS_PER_GRID_LINE = 60
+POINTS_PER_GRID_LINE = 40
 
 _BUILD_LOCK = threading.Lock()
-_stage_ids = itertools.count()  # model init uses torch's global RNG, shared by all threads
+_view_ids = itertools.count()  # versions of the views, so pages redraw only what changed  # model init uses torch's global RNG, shared by all threads
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,7 @@ class FlowTrainingTask:
             big = target.sample(ENTROPY_SAMPLE_SIZE, held_out_generator)
             self.entropy = metrics.entropy(target.log_prob(big))
         self._target_view = self._target_density_view()
+        self._densities: dict[str, Any] | None = None
         self._stages: dict[str, Any] | None = None
 
     # ----- TrainingTask -----
@@ -175,12 +176,16 @@ class FlowTrainingTask:
         return out
 
     @torch.no_grad()
-    def visuals(self, detailed: bool = True) -> dict[str, Any]:
+    def visuals(self, which: str = "all") -> dict[str, Any]:
+        """"fast": densities and samples; "layers": the layer-by-layer views; "all": both.
+        The part not asked for is reused from the last call (see :class:`engine.live.TrainingTask`)."""
         if self.target.dim == 1:
             return self._visuals_1d()
-        if detailed or self._stages is None:
+        if which in ("fast", "all") or self._densities is None:
+            self._densities = self._visuals_2d() | {"density_id": next(_view_ids)}
+        if which in ("layers", "all") or self._stages is None:
             self._stages = self._stage_visuals()
-        return self._visuals_2d() | self._stages
+        return self._densities | self._stages
 
     def divergence_advice(self) -> str:
         return (
@@ -278,7 +283,7 @@ class FlowTrainingTask:
             "forward_stages": self._trace(self.flow.trajectory, data_lines, self.held_out[:STAGE_POINTS]),
             "inverse_stages": self._trace(self.flow.inverse_trajectory, latent_lines, self.fixed_noise[:STAGE_POINTS]),
             "layer_names": self.flow.layer_names(),
-            "stages_id": next(_stage_ids),
+            "stages_id": next(_view_ids),
         }
 
     @staticmethod

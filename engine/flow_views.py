@@ -42,7 +42,7 @@ def model_images(visuals: dict[str, Any]) -> dict[str, bytes]:
     return {"model": render.png_bytes(model), "samples": render.png_bytes(samples)}
 
 
-def stage_strips(visuals: dict[str, Any], panel_size: int = 180) -> tuple[bytes, bytes]:
+def stage_strips(visuals: dict[str, Any], panel_size: int = 160) -> tuple[bytes, bytes]:
     """Two strips of panels (PNG): data pushed x -> z layer by layer, and noise pulled z -> x."""
     names = visuals["layer_names"]
     forward = [
@@ -69,33 +69,51 @@ def _two_lines(name: str) -> str:
     return f"{head}\n{tail}" if tail else head
 
 
+def _loss_curves(snapshot, entropy: float | None):
+    """Training NLL per step, held-out NLL, and a y-range that skips the first steps' large
+    losses so the approach to the floor H(p) stays visible."""
+    held_out = [(s, m["nll"]) for s, m in snapshot.metric_history if math.isfinite(m.get("nll", math.inf))]
+    held_steps, held_values = (np.array(v) for v in zip(*held_out[-400:])) if held_out else (np.empty(0),) * 2
+    values = snapshot.loss_values[np.isfinite(snapshot.loss_values)]
+    y_range = None
+    if len(values):
+        low = min(float(np.min(values)), entropy if entropy is not None else math.inf)
+        high = float(np.quantile(values, 0.95))
+        pad = 0.08 * max(high - low, 0.05)
+        y_range = (low - pad, high + pad)
+    return (snapshot.loss_steps, snapshot.loss_values), (held_steps, held_values), y_range
+
+
 def loss_figure(snapshot, entropy: float | None) -> go.Figure:
-    """Training NLL per step, held-out NLL, and the floor H(p) where the target has one."""
+    """The loss chart with plotly's interactivity (for a paused run)."""
+    (steps, losses), (held_steps, held_values), y_range = _loss_curves(snapshot, entropy)
     figure = go.Figure()
-    figure.add_scatter(
-        x=snapshot.loss_steps, y=snapshot.loss_values, mode="lines", name="training NLL (batch)",
-        line=dict(color="#1f77b4", width=1.5),
-    )
-    history = [(step, m["nll"]) for step, m in snapshot.metric_history if math.isfinite(m.get("nll", math.inf))]
-    if history:
-        steps, values = zip(*history[-400:], strict=False)
-        figure.add_scatter(x=steps, y=values, mode="lines", name="held-out NLL", line=dict(color="#e6550d", width=2))
+    figure.add_scatter(x=steps, y=losses, mode="lines", name="training NLL (batch)", line=dict(color="#1f77b4", width=1.5))
+    if len(held_steps):
+        figure.add_scatter(x=held_steps, y=held_values, mode="lines", name="held-out NLL", line=dict(color="#e6550d", width=2))
     if entropy is not None:
         figure.add_hline(
             y=entropy, line=dict(color="#2ca02c", dash="dash"),
             annotation_text=f"floor H(p) = {entropy:.3f}", annotation_position="bottom right",
         )
-    values = snapshot.loss_values[np.isfinite(snapshot.loss_values)] if len(snapshot.loss_values) else []
-    if len(values):  # skip the first steps' large losses so the approach to the floor is visible
-        low = min(float(np.min(values)), entropy if entropy is not None else math.inf)
-        high = float(np.quantile(values, 0.95))
-        pad = 0.08 * max(high - low, 0.05)
-        figure.update_yaxes(range=[low - pad, high + pad])
+    if y_range:
+        figure.update_yaxes(range=list(y_range))
     figure.update_layout(
         height=300, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="step", yaxis_title="nats",
         legend=dict(orientation="h", y=1.12, x=0), uirevision="loss",
     )
     return figure
+
+
+def loss_image(snapshot, entropy: float | None) -> bytes:
+    """The same chart as a PNG (cheap to send and to draw while training)."""
+    (steps, losses), (held_steps, held_values), y_range = _loss_curves(snapshot, entropy)
+    if y_range is None:
+        y_range = (entropy - 0.5, entropy + 2.0) if entropy is not None else (0.0, 1.0)
+    image = render.line_chart(
+        [(steps, losses, (31, 119, 180)), (held_steps, held_values, (230, 85, 13))], y_range, floor=entropy
+    )
+    return render.png_bytes(image)
 
 
 def one_d_figure(visuals: dict[str, Any]) -> go.Figure:

@@ -7,7 +7,7 @@ touches the model while the thread runs.
 
 Cadences: scalars (loss, steps/s) are published every ``snapshot_every_s``; held-out metrics
 every ``metrics_every_s``; visual arrays every ``visuals_every_s``, the costly ones every
-``detailed_every_s`` (all of them whenever the run stops). A global
+``layers_every_s`` in place of the cheap ones (all of them whenever the run stops). A global
 :class:`Governor` bounds how many runs train at once; a run that must wait says so in its
 snapshot. A loss that turns NaN/inf rolls the model back to its last finite checkpoint and
 pauses the run with a message saying what to try.
@@ -37,10 +37,10 @@ class TrainingTask(Protocol):
     def metrics(self) -> dict[str, float]:
         """Cheap held-out metrics (called a few times a second)."""
 
-    def visuals(self, detailed: bool) -> dict[str, Any]:
-        """Arrays for the live views (about twice a second). ``detailed`` asks for the costly
-        views too (every few seconds while training, always when paused); otherwise the task may
-        reuse its last ones."""
+    def visuals(self, which: str) -> dict[str, Any]:
+        """Arrays for the live views, about twice a second. ``which`` is "fast" (the cheap views;
+        the task reuses its last costly ones), "layers" (only the costly views, every few
+        seconds, so that no single frame pays for both) or "all" (when the run stops)."""
 
     def divergence_advice(self) -> str:
         """One sentence on what to try when the loss turns NaN/inf."""
@@ -157,9 +157,9 @@ class LiveRun:
         max_steps: int = 20_000,
         governor: Governor | None = None,
         snapshot_every_s: float = 0.1,
-        metrics_every_s: float = 0.5,
+        metrics_every_s: float = 1.0,
         visuals_every_s: float = 0.5,
-        detailed_every_s: float = 2.0,
+        layers_every_s: float = 3.0,
         checkpoint_every_steps: int = 100,
     ):
         if max_steps < 1:
@@ -171,7 +171,7 @@ class LiveRun:
         self.snapshot_every_s = snapshot_every_s
         self.metrics_every_s = metrics_every_s
         self.visuals_every_s = visuals_every_s
-        self.detailed_every_s = detailed_every_s
+        self.layers_every_s = layers_every_s
         self.checkpoint_every_steps = checkpoint_every_steps
 
         self._model_lock = threading.RLock()  # held while the task is stepped or read
@@ -303,7 +303,7 @@ class LiveRun:
 
     def _loop(self) -> None:
         torch.set_num_threads(int(os.environ.get("GP_TORCH_THREADS", "1")))
-        last_snapshot = last_metrics = last_visuals = last_detailed = 0.0
+        last_snapshot = last_metrics = last_visuals = last_layers = 0.0
         rate_step, rate_time = self.step_count, time.monotonic()
         while True:
             with self._wake:
@@ -334,12 +334,12 @@ class LiveRun:
                     rate_step, rate_time = self.step_count, now
                 with_metrics = now - last_metrics >= self.metrics_every_s
                 with_visuals = now - last_visuals >= self.visuals_every_s
-                detailed = with_visuals and now - last_detailed >= self.detailed_every_s
-                self._publish(with_metrics, with_visuals, detailed)
+                layers = with_visuals and now - last_layers >= self.layers_every_s
+                self._publish(with_metrics, with_visuals, "layers" if layers else "fast")
                 last_snapshot = time.monotonic()
                 last_metrics = last_snapshot if with_metrics else last_metrics
                 last_visuals = last_snapshot if with_visuals else last_visuals
-                last_detailed = last_snapshot if detailed else last_detailed
+                last_layers = last_snapshot if layers else last_layers
 
     def _wait_for_slot(self) -> None:
         with self._model_lock:
@@ -352,7 +352,7 @@ class LiveRun:
             self._publish()
         time.sleep(0.2)
 
-    def _publish(self, with_metrics: bool = False, with_visuals: bool = False, detailed: bool = True) -> None:
+    def _publish(self, with_metrics: bool = False, with_visuals: bool = False, which: str = "all") -> None:
         """Build a new immutable snapshot (call with the model lock held)."""
         if with_metrics:
             self._metrics = dict(self.task.metrics())
@@ -361,7 +361,7 @@ class LiveRun:
             else:
                 self._metric_history.append((self.step_count, self._metrics))
         if with_visuals:
-            self._visuals = self.task.visuals(detailed)
+            self._visuals = self.task.visuals(which)
             self._visuals_step = self.step_count
         steps = np.arange(1, self.step_count + 1)
         loss_steps, loss_values = downsample_history(steps, self._losses[: self.step_count])

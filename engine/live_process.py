@@ -112,12 +112,18 @@ class ProcessLiveRun:
 
     # ----- commands -----
 
-    def train(self) -> None:
+    def train(self, first_step_timeout_s: float = 0.3) -> None:
+        """Start or resume; returns once the first new steps are visible (or after the timeout),
+        so the page redrawn right after the click already shows training."""
         if self._child_snapshot.state in (live.FINISHED, live.STOPPED):
             return
         with self._state_lock:
             self._want_running = True
+        step_before = self._child_snapshot.step
         self._try_start()
+        deadline = time.monotonic() + first_step_timeout_s
+        while self._has_slot and self._child_snapshot.step == step_before and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def pause(self) -> None:
         with self._state_lock:

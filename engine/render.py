@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 # Viridis at ten evenly spaced stops (the colour scale of matplotlib and plotly).
 _VIRIDIS_STOPS = np.array(
@@ -28,6 +28,7 @@ TARGET_COLOR = (31, 119, 180)  # blue: data
 MODEL_COLOR = (230, 85, 13)  # orange: model samples
 GRID_COLOR = (150, 150, 150)
 WHITE = (255, 255, 255)
+FONT = ImageFont.load_default(size=11)  # loaded once: loading it per label costs milliseconds
 
 
 def grid_points(extent, size: int) -> np.ndarray:
@@ -112,6 +113,12 @@ def robust_extent(points: np.ndarray, margin: float = 0.1, quantile: float = 0.0
     return tuple((float(c - half), float(c + half)) for c in centre)
 
 
+def _to_pixels(points: np.ndarray, extent, size: int) -> np.ndarray:
+    (x0, x1), (y0, y1) = extent
+    points = points[np.isfinite(points).all(axis=1)]
+    return np.stack([(points[:, 0] - x0) / (x1 - x0) * size, (y1 - points[:, 1]) / (y1 - y0) * size], axis=1)
+
+
 def stage_panel(
     grid_lines: np.ndarray,
     data: np.ndarray,
@@ -124,17 +131,61 @@ def stage_panel(
     ``grid_lines`` has shape ``(n_lines, points_per_line, 2)``; the panel frames the data.
     """
     extent = robust_extent(np.concatenate([data, grid_lines.reshape(-1, 2)]), quantile=0.01)
-    image = Image.fromarray(scatter_image(data, extent, size, color=data_color, alpha=0.25))
+    image = Image.new("RGB", (size, size), WHITE)
     draw = ImageDraw.Draw(image)
-    (x0, x1), (y0, y1) = extent
     for line in grid_lines:
-        ok = np.isfinite(line).all(axis=1)
-        px = (line[ok, 0] - x0) / (x1 - x0) * size
-        py = (y1 - line[ok, 1]) / (y1 - y0) * size
-        if len(px) > 1:
-            draw.line(list(zip(px.tolist(), py.tolist(), strict=False)), fill=GRID_COLOR, width=1)
+        pixels = _to_pixels(line, extent, size)
+        if len(pixels) > 1:
+            draw.line(pixels.ravel().tolist(), fill=GRID_COLOR, width=1)
+    pixels = _to_pixels(data, extent, size)
+    for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):  # 2x2 dots
+        draw.point((pixels + (dx, dy)).ravel().tolist(), fill=data_color)
     draw.rectangle([0, 0, size - 1, size - 1], outline=(200, 200, 200))
-    draw.text((4, 3), label, fill=(20, 20, 20))
+    draw.multiline_text((4, 3), label, fill=(20, 20, 20), spacing=1, font=FONT)
+    return np.asarray(image)
+
+
+def line_chart(
+    series: list[tuple[np.ndarray, np.ndarray, tuple[int, int, int]]],
+    y_range: tuple[float, float],
+    floor: float | None = None,
+    size: tuple[int, int] = (360, 260),
+    x_label: str = "step",
+) -> np.ndarray:
+    """A small line chart as an image (the live loss curve; plotly takes over when paused).
+
+    ``series`` holds (x, y, colour) triples; ``floor`` is drawn as a dashed green line.
+    """
+    width, height = size
+    left, right, top, bottom = 44, 10, 8, 24
+    image = Image.new("RGB", size, WHITE)
+    draw = ImageDraw.Draw(image)
+    x_max = max((float(x[-1]) for x, _, _ in series if len(x)), default=1.0) or 1.0
+    y0, y1 = y_range
+
+    def to_px(x, y):
+        px = left + np.asarray(x, dtype=float) / x_max * (width - left - right)
+        py = top + (y1 - np.clip(np.asarray(y, dtype=float), y0, y1)) / (y1 - y0) * (height - top - bottom)
+        return px, py
+
+    for tick in np.linspace(y0, y1, 5):
+        _, py = to_px(0, tick)
+        draw.line([left, float(py), width - right, float(py)], fill=(235, 235, 235))
+        draw.text((2, float(py) - 6), f"{tick:.2f}", fill=(90, 90, 90), font=FONT)
+    for tick in np.linspace(0, x_max, 5):
+        px, _ = to_px(tick, y0)
+        draw.text((float(px) - 10, height - bottom + 6), f"{tick:,.0f}", fill=(90, 90, 90), font=FONT)
+    draw.text((width - right - 30, height - 12), x_label, fill=(90, 90, 90), font=FONT)
+    if floor is not None and y0 <= floor <= y1:
+        _, py = to_px(0, floor)
+        for start in range(left, width - right, 8):
+            draw.line([start, float(py), min(start + 4, width - right), float(py)], fill=(44, 160, 44), width=2)
+    for x, y, colour in series:
+        ok = np.isfinite(np.asarray(y, dtype=float))
+        if ok.sum() > 1:
+            px, py = to_px(np.asarray(x)[ok], np.asarray(y)[ok])
+            draw.line(np.stack([px, py], axis=1).ravel().tolist(), fill=colour, width=2)
+    draw.rectangle([left, top, width - right, height - bottom], outline=(200, 200, 200))
     return np.asarray(image)
 
 

@@ -101,16 +101,16 @@ def live_views():
     visuals = snapshot.visuals
     if target.dim == 1:
         st.plotly_chart(flow_views.one_d_figure(visuals), key="flows_one_d", config={"displayModeBar": False})
-        st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="flows_loss")
+        widgets.loss_chart(snapshot, entropy, running=state in LIVE_STATES)
         return
-    images = widgets.cached_render(snapshot, "model", flow_views.model_images)
+    images = widgets.cached_render(snapshot, "model", flow_views.model_images, visuals["density_id"])
     cols = st.columns(4)
     target_png = widgets.cached_render(snapshot, "target", flow_views.target_image, version=0)
     cols[0].image(target_png, caption="Target density p(x)", width="stretch")
     cols[1].image(images["model"], caption="Learned density q(x), same colour scale", width="stretch")
     cols[2].image(images["samples"], caption="Samples x = f⁻¹(z), fixed z", width="stretch")
     with cols[3]:
-        st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="flows_loss", config={"displayModeBar": False})
+        widgets.loss_chart(snapshot, entropy, running=state in LIVE_STATES)
     st.subheader("How the flow moves space")
     forward, inverse = widgets.cached_render(snapshot, "stages", flow_views.stage_strips, visuals["stages_id"])
     st.image(forward, caption="Data and a grid pushed through each layer, x → z: the last panel should look like N(0, I).")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from engine import live, targets
+from engine import flow_views, live, targets
 from engine.live_process import ProcessLiveRun
 
 CANVAS_SIZE = (360, 360)
@@ -85,6 +85,17 @@ def run_status(snapshot: live.Snapshot) -> None:
         st.success(snapshot.message, icon="🏁")
     elif snapshot.state == live.IDLE:
         st.caption("Ready. Press **Train** to start, or **Step** for one update.")
+
+
+def loss_chart(snapshot: live.Snapshot, entropy: float | None, running: bool) -> None:
+    """While training: a PNG redrawn each frame (cheap); when paused: the interactive chart."""
+    caption = "NLL per step (blue: training batch, orange: held-out)" + (
+        "; dashed green: the floor H(p)" if entropy is not None else ""
+    )
+    if running:
+        st.image(flow_views.loss_image(snapshot, entropy), caption=caption, width="stretch")
+    else:
+        st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="loss_chart", config={"displayModeBar": False})
 
 
 def nats(value: float | None) -> str:

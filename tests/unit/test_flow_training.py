@@ -75,7 +75,7 @@ def test_same_seed_same_run():
 
 
 def test_2d_visuals_have_the_right_shapes(trained_task):
-    visuals = trained_task.visuals(detailed=True)
+    visuals = trained_task.visuals("all")
     size = visuals["model_density"].shape[0]
     assert visuals["model_density"].shape == visuals["target_density"].shape == (size, size)
     assert np.isfinite(visuals["model_density"]).all()
@@ -83,8 +83,11 @@ def test_2d_visuals_have_the_right_shapes(trained_task):
     assert len(visuals["forward_stages"]) == len(visuals["inverse_stages"]) == n_layers + 1
     lines, points = visuals["forward_stages"][-1]
     assert lines.shape[-1] == 2 and points.shape[-1] == 2
-    again = trained_task.visuals(detailed=False)
-    assert again["stages_id"] == visuals["stages_id"], "cheap frames reuse the stage views"
+    fast = trained_task.visuals("fast")
+    assert fast["stages_id"] == visuals["stages_id"], "cheap frames reuse the layer views"
+    assert fast["density_id"] != visuals["density_id"]
+    layers = trained_task.visuals("layers")
+    assert layers["density_id"] == fast["density_id"] and layers["stages_id"] != fast["stages_id"]
 
 
 def test_1d_visuals_show_the_change_of_variables():

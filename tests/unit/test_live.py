@@ -37,7 +37,7 @@ class QuadraticTask:
     def metrics(self):
         return {"w": float(self.w.detach())}
 
-    def visuals(self, detailed):
+    def visuals(self, which):
         return {"w": np.array([float(self.w.detach())])}
 
     def divergence_advice(self):
