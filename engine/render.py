@@ -28,7 +28,8 @@ TARGET_COLOR = (31, 119, 180)  # blue: data
 MODEL_COLOR = (230, 85, 13)  # orange: model samples
 GRID_COLOR = (150, 150, 150)
 WHITE = (255, 255, 255)
-FONT = ImageFont.load_default(size=11)  # loaded once: loading it per label costs milliseconds
+FONT = ImageFont.load_default(size=11)
+STAGE_HEADER = 28  # pixels above each stage panel for its two-line label  # loaded once: loading it per label costs milliseconds
 
 
 def grid_points(extent, size: int) -> np.ndarray:
@@ -131,17 +132,19 @@ def stage_panel(
     ``grid_lines`` has shape ``(n_lines, points_per_line, 2)``; the panel frames the data.
     """
     extent = robust_extent(np.concatenate([data, grid_lines.reshape(-1, 2)]), quantile=0.01)
-    image = Image.new("RGB", (size, size), WHITE)
+    image = Image.new("RGB", (size, size + STAGE_HEADER), WHITE)
     draw = ImageDraw.Draw(image)
+    offset = np.array([0.0, STAGE_HEADER])
     for line in grid_lines:
-        pixels = _to_pixels(line, extent, size)
+        pixels = _to_pixels(line, extent, size) + offset
         if len(pixels) > 1:
             draw.line(pixels.ravel().tolist(), fill=GRID_COLOR, width=1)
-    pixels = _to_pixels(data, extent, size)
+    pixels = _to_pixels(data, extent, size) + offset
     for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):  # 2x2 dots
         draw.point((pixels + (dx, dy)).ravel().tolist(), fill=data_color)
-    draw.rectangle([0, 0, size - 1, size - 1], outline=(200, 200, 200))
-    draw.multiline_text((4, 3), label, fill=(20, 20, 20), spacing=1, font=FONT)
+    draw.rectangle([0, 0, size - 1, STAGE_HEADER - 1], fill=WHITE)  # points past the top edge
+    draw.rectangle([0, STAGE_HEADER, size - 1, size + STAGE_HEADER - 1], outline=(200, 200, 200))
+    draw.multiline_text((2, 1), label, fill=(20, 20, 20), spacing=1, font=FONT)
     return np.asarray(image)
 
 

@@ -14,7 +14,7 @@ def open_flows(query=None) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in (query or {}).items():
         app.query_params[key] = value
-    app.switch_page("pages/flows.py")
+    app.switch_page("app_pages/flows.py")
     app.run()
     return app
 

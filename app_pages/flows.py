@@ -7,7 +7,7 @@ import streamlit as st
 from engine import flow_views, live, targets
 from engine.flow_training import FlowRunConfig, FlowTrainingTask, flow_types_for
 from engine.flows import FLOW_TYPES
-from pages import widgets
+from app_pages import widgets
 
 CUSTOM_TARGETS = {"drawn": "✏️ Draw your own", "csv": "📄 Upload a CSV (x,y)"}
 LIVE_STATES = (live.RUNNING, live.WAITING)
@@ -59,7 +59,7 @@ try:
 except ValueError as error:
     st.error(str(error))
     st.stop()
-st.query_params.from_dict(config.to_query())
+widgets.write_url("flows", config)
 
 # ----- controls -----
 state = run.snapshot.state

@@ -17,7 +17,7 @@ st.markdown(
 
 CARDS = [
     {
-        "page": "pages/flows.py",
+        "page": "app_pages/flows.py",
         "title": "🌊 Normalizing flows",
         "image": "card_flows.png",
         "text": "Train NICE, Real NVP, Glow and spline flows on 2-D targets (or your own drawing) and a "

@@ -19,24 +19,35 @@ CANVAS_EXTENT = ((-4.0, 4.0), (-4.0, 4.0))
 
 
 def init_from_url(prefix: str, config_class) -> Any:
-    """Once per session: read the config from the URL into the widgets' session state.
+    """Read the config from the URL into the widgets' session state: when the session starts,
+    and whenever the URL is not the one this page last wrote (a link opened or edited).
 
     A link with a bad value shows an error and falls back to the defaults. Returns the config
     the link asked for (for fields that have no widget).
     """
     stored_key = f"{prefix}_url_config"
-    if stored_key not in st.session_state:
+    query = st.query_params.to_dict()
+    if stored_key not in st.session_state or query != st.session_state.get(f"{prefix}_written_query"):
         try:
-            config = config_class.from_query(st.query_params.to_dict())
+            config = config_class.from_query(query)
         except (ValueError, TypeError) as error:
             st.session_state[f"{prefix}_url_error"] = f"The link's settings could not be used: {error} Showing the defaults."
             config = config_class()
         st.session_state[stored_key] = config
+        st.session_state[f"{prefix}_written_query"] = query
         for field in dataclasses.fields(config):
             st.session_state[f"{prefix}_{field.name}"] = getattr(config, field.name)
     if message := st.session_state.pop(f"{prefix}_url_error", None):
         st.error(message)
     return st.session_state[stored_key]
+
+
+def write_url(prefix: str, config) -> None:
+    """Put the config in the URL (only what differs from the defaults), so the link reproduces it."""
+    query = config.to_query()
+    st.session_state[f"{prefix}_written_query"] = query
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
 
 
 def slider(label: str, key: str, low: int, high: int, **kwargs):
@@ -88,14 +99,15 @@ def run_status(snapshot: live.Snapshot) -> None:
 
 
 def loss_chart(snapshot: live.Snapshot, entropy: float | None, running: bool) -> None:
-    """While training: a PNG redrawn each frame (cheap); when paused: the interactive chart."""
+    """The loss curve as a PNG (cheap to redraw every frame); when paused, also as an
+    interactive chart in a popover."""
     caption = "NLL per step (blue: training batch, orange: held-out)" + (
         "; dashed green: the floor H(p)" if entropy is not None else ""
     )
-    if running:
-        st.image(flow_views.loss_image(snapshot, entropy), caption=caption, width="stretch")
-    else:
-        st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="loss_chart", config={"displayModeBar": False})
+    st.image(flow_views.loss_image(snapshot, entropy), caption=caption, width="stretch")
+    if not running and snapshot.step > 0:
+        with st.popover("Zoom", icon="🔍"):
+            st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="loss_chart")
 
 
 def nats(value: float | None) -> str:

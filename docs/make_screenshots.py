@@ -1,0 +1,50 @@
+"""Regenerate the README's screenshots and the home page's card picture from the real app.
+
+    python -m docs.make_screenshots
+
+Starts the server, trains on the Flows page in Chromium, and writes docs/*.png and
+assets/card_flows.png.
+"""
+
+import time
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.browser import CHROMIUM_FLAGS, serve_app, wait_for_metric, wait_for_script
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def train(page, url: str, query: str, steps: int) -> None:
+    page.goto(f"{url}/flows?{query}")
+    wait_for_script(page, timeout=60_000)
+    page.get_by_role("button", name="▶ Train").click()
+    wait_for_metric(page, "Step", lambda step: step >= steps, timeout=180)
+    page.get_by_role("button", name="⏸ Pause").click()
+    page.get_by_role("button", name="▶ Train").wait_for()
+    wait_for_script(page)
+    time.sleep(1.0)
+
+
+def main() -> None:
+    with serve_app() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
+        train(page, url, "target=ring8", steps=1500)
+        page.screenshot(path=ROOT / "docs" / "flows.png")
+        page.get_by_text("How the flow moves space").scroll_into_view_if_needed()
+        page.locator("[data-testid='stImage']").nth(4).screenshot(path=ROOT / "docs" / "flows_layers.png")
+        densities = page.locator("[data-testid='stImage']").nth(1)
+        densities.screenshot(path=ROOT / "assets" / "card_flows.png")
+        train(page, url, "target=bimodal_1d", steps=600)
+        page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "docs" / "flows_1d.png")
+        browser.close()
+    for path in [*ROOT.glob("docs/*.png"), ROOT / "assets" / "card_flows.png"]:
+        Image.open(path).convert("RGB").save(path, optimize=True)
+        print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
+
+
+if __name__ == "__main__":
+    main()
