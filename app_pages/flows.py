@@ -41,22 +41,33 @@ with st.sidebar:
         "Flow type", flow_keys, format_func=lambda key: FLOW_TYPES[key].label, key="flows_flow_type"
     )
     st.caption(FLOW_TYPES[flow_type].description)
-    n_layers = widgets.slider("Layers", "flows_n_layers", 1, 32)
-    hidden = widgets.select("Hidden width", "flows_hidden", [16, 32, 64, 128, 256])
-    n_bins = widgets.slider("Spline bins / mixture components", "flows_n_bins", 2, 64)
+    n_layers = widgets.slider("Layers", "flows_n_layers", 1, 32, defaults.n_layers)
+    hidden = widgets.select("Hidden width", "flows_hidden", [16, 32, 64, 128, 256], defaults.hidden)
+    if flow_type in ("spline", "cdf"):
+        n_bins = widgets.slider(
+            "Spline bins" if flow_type == "spline" else "Mixture components", "flows_n_bins", 2, 64, defaults.n_bins
+        )
+    else:  # not used by this flow type; kept for when the user switches back
+        n_bins = st.session_state.get("flows_n_bins", defaults.n_bins)
     st.header("Training")
-    learning_rate = widgets.select("Learning rate", "flows_learning_rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2])
-    batch_size = widgets.select("Batch size", "flows_batch_size", [32, 64, 128, 256, 512, 1024, 2048])
+    learning_rate = widgets.select(
+        "Learning rate", "flows_learning_rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2], defaults.learning_rate
+    )
+    lr_half_life = widgets.select(
+        "Learning rate halves every … steps (0: constant)", "flows_lr_half_life",
+        [0, 250, 500, 700, 1000, 2000, 5000], defaults.lr_half_life,
+    )
+    batch_size = widgets.select("Batch size", "flows_batch_size", [32, 64, 128, 256, 512, 1024, 2048], defaults.batch_size)
     seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="flows_seed")
 
 try:
     config = FlowRunConfig(
         target=target_key, flow_type=flow_type, n_layers=n_layers, hidden=hidden,
-        hidden_layers=defaults.hidden_layers, n_bins=n_bins, learning_rate=learning_rate,
+        hidden_layers=defaults.hidden_layers, n_bins=n_bins, learning_rate=learning_rate, lr_half_life=lr_half_life,
         batch_size=batch_size, seed=int(seed), max_steps=defaults.max_steps,
     )
     run = widgets.session_run("flows", config, target, functools.partial(FlowTrainingTask, config, target))
-except ValueError as error:
+except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
     st.error(str(error))
     st.stop()
 widgets.write_url("flows", config)
@@ -88,7 +99,10 @@ def live_views():
     entropy = metrics.get("entropy")
     cols = st.columns(5)
     cols[0].metric("Step", f"{snapshot.step:,}", help=f"Stops at {snapshot.max_steps:,} steps.")
-    cols[1].metric("Steps / s", f"{snapshot.steps_per_second:,.0f}")
+    cols[1].metric(
+        "Steps / s", f"{snapshot.steps_per_second:,.0f}",
+        help=f"Learning rate now {metrics.get('learning_rate', float('nan')):.2g}.",
+    )
     cols[2].metric("Held-out NLL", widgets.nats(metrics.get("nll")), help="−mean log q(x) on 4,096 held-out samples.")
     if entropy is not None:
         cols[3].metric(

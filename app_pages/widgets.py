@@ -16,6 +16,7 @@ from engine.live_process import ProcessLiveRun
 
 CANVAS_SIZE = (360, 360)
 CANVAS_EXTENT = ((-4.0, 4.0), (-4.0, 4.0))
+DRAWING_BANDWIDTH = 0.12  # kernel width for drawn points: thin enough to keep the strokes' shape
 
 
 def init_from_url(prefix: str, config_class) -> Any:
@@ -50,13 +51,15 @@ def write_url(prefix: str, config) -> None:
         st.query_params.from_dict(query)
 
 
-def slider(label: str, key: str, low: int, high: int, **kwargs):
-    st.session_state[key] = min(max(st.session_state[key], low), high)
-    return st.slider(label, low, high, key=key, **kwargs)
+def slider(label: str, key: str, low: int, high: int, default: int):
+    """An integer slider; its value survives runs in which it is not shown."""
+    st.session_state[key] = min(max(st.session_state.get(key, default), low), high)
+    return st.slider(label, low, high, key=key)
 
 
-def select(label: str, key: str, options: list, **kwargs):
+def select(label: str, key: str, options: list, default, **kwargs):
     """A select slider whose options always include the current value (e.g. from a link)."""
+    st.session_state[key] = st.session_state.get(key, default)
     options = sorted(set(options) | {st.session_state[key]})
     return st.select_slider(label, options=options, key=key, format_func=lambda v: f"{v:g}", **kwargs)
 
@@ -73,7 +76,7 @@ def session_run(prefix: str, config, target, task_factory: Callable[[], live.Tra
     runs = _session_runs()
     if prefix in runs:
         run, old_config, old_target = runs[prefix]
-        if old_target is target and not config.rebuild_needed(old_config):
+        if old_target is target and not config.rebuild_needed(old_config) and run.is_alive:
             if config != old_config:
                 run.call("apply_live_settings", config)
                 runs[prefix] = (run, config, target)
@@ -104,6 +107,9 @@ def loss_chart(snapshot: live.Snapshot, entropy: float | None, running: bool) ->
     caption = "NLL per step (blue: training batch, orange: held-out)" + (
         "; dashed green: the floor H(p)" if entropy is not None else ""
     )
+    if snapshot.step == 0:
+        st.caption("The loss curve appears here once training starts.")
+        return
     st.image(flow_views.loss_image(snapshot, entropy), caption=caption, width="stretch")
     if not running and snapshot.step > 0:
         with st.popover("Zoom", icon="🔍"):
@@ -165,7 +171,7 @@ def custom_target(kind: str):
         return None
     source = ("drawn", hash(points.tobytes()))
     if st.session_state.get("custom_source") != source:
-        _remember(source, targets.PointCloudTarget(points, label="Your drawing"))
+        _remember(source, targets.PointCloudTarget(points, bandwidth=DRAWING_BANDWIDTH, label="Your drawing"))
     return st.session_state["custom_target"]
 
 

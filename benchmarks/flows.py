@@ -2,7 +2,8 @@
 
 Run ``python -m benchmarks flows`` (``--quick`` for a smoke test). Every contender runs in the
 same process on the same machine with ``torch.set_num_threads(1)``, trains by maximum likelihood
-with Adam on fresh batches of 256 samples of the same target each step, and is timed by the wall
+with Adam on fresh batches of the same target each step (in the quality section, every
+contender uses our default's batch size; in the speed section, 256), and is timed by the wall
 clock. Contenders take turns in short slices (A B C A B C ...) so that load from other work on a
 shared machine spreads evenly over them; the figures are still noisy on such a machine.
 
@@ -118,19 +119,19 @@ class Contender:
 
 
 def _adam_loop(name: str, config: dict, model: torch.nn.Module, log_prob, target: Target, lr: float,
-               seed: int, weight_decay: float = 0.0) -> Contender:
+               seed: int, weight_decay: float = 0.0, batch_size: int = BATCH_SIZE) -> Contender:
     """A bare maximum-likelihood loop: sample a batch, loss = -mean log q, Adam step."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(seed)
 
     def step() -> None:
-        x = target.sample(BATCH_SIZE, generator)
+        x = target.sample(batch_size, generator)
         loss = -log_prob(x).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
 
-    return Contender(name, config, step, log_prob)
+    return Contender(name, {**config, "batch_size": batch_size}, step, log_prob)
 
 
 def ours_task(run_config: FlowRunConfig, target: Target, name: str = "ours (FlowTrainingTask)") -> Contender:
@@ -146,7 +147,7 @@ def ours_bare(flow_config: FlowConfig, target: Target, lr: float, seed: int) -> 
     return _adam_loop("ours (bare loop)", config, flow, flow.log_prob, target, lr, seed)
 
 
-def normflows_realnvp(settings: dict, target: Target, seed: int) -> Contender:
+def normflows_realnvp(settings: dict, target: Target, seed: int, batch_size: int = BATCH_SIZE) -> Contender:
     """normflows Real NVP: MaskedAffineFlow couplings (separate s, t MLPs), alternating masks."""
     import normflows as nf
 
@@ -163,10 +164,10 @@ def normflows_realnvp(settings: dict, target: Target, seed: int) -> Contender:
     model = nf.NormalizingFlow(nf.distributions.DiagGaussian(2), flows)
     config = {"library": f"normflows {nf.__version__}", **settings}
     return _adam_loop("normflows Real NVP", config, model, model.log_prob, target,
-                      settings["learning_rate"], seed, settings["weight_decay"])
+                      settings["learning_rate"], seed, settings["weight_decay"], batch_size)
 
 
-def zuko_nsf(settings: dict, target: Target, seed: int) -> Contender:
+def zuko_nsf(settings: dict, target: Target, seed: int, batch_size: int = BATCH_SIZE) -> Contender:
     """zuko neural spline flow (autoregressive rational-quadratic splines)."""
     import zuko
 
@@ -175,7 +176,7 @@ def zuko_nsf(settings: dict, target: Target, seed: int) -> Contender:
                           hidden_features=tuple(settings["hidden_features"]), bins=settings["bins"])
     config = {"library": f"zuko {zuko.__version__}", **settings}
     return _adam_loop("zuko NSF", config, flow, lambda x: flow().log_prob(x), target,
-                      settings["learning_rate"], seed)
+                      settings["learning_rate"], seed, batch_size=batch_size)
 
 
 def take_turns(contenders: list[Contender], seconds: float) -> None:
@@ -204,8 +205,8 @@ def run_quality(seconds: float, seeds: list[int], ours_config: FlowRunConfig) ->
     for seed in seeds:
         contenders = [
             ours_task(dataclasses.replace(ours_config, seed=seed), target),
-            normflows_realnvp(NORMFLOWS_QUALITY, target, seed),
-            zuko_nsf(ZUKO_QUALITY, target, seed),
+            normflows_realnvp(NORMFLOWS_QUALITY, target, seed, ours_config.batch_size),
+            zuko_nsf(ZUKO_QUALITY, target, seed, ours_config.batch_size),
         ]
         take_turns(contenders, seconds)
         for c in contenders:
@@ -213,7 +214,7 @@ def run_quality(seconds: float, seeds: list[int], ours_config: FlowRunConfig) ->
             runs.append({"seed": seed, "name": c.name, "kl": kl, "kl_se": se, "nonfinite_log_q": nonfinite, "steps": c.steps,
                          "seconds": c.seconds, "steps_per_second": c.steps_per_second})
     return {
-        "target": TARGET, "train_seconds": seconds, "batch_size": BATCH_SIZE,
+        "target": TARGET, "train_seconds": seconds, "batch_size": ours_config.batch_size,
         "held_out_size": HELD_OUT_SIZE, "seeds": seeds, "runs": runs,
         "configs": {c.name: c.config for c in contenders},
     }

@@ -38,6 +38,7 @@ STAGE_POINTS = 500
 GRID_LINES = 9
 POINTS_PER_GRID_LINE = 40
 
+LR_FLOOR = 0.02  # the learning-rate schedule never goes below 2% of the setting
 _BUILD_LOCK = threading.Lock()
 _view_ids = itertools.count()  # versions of the views, so pages redraw only what changed  # model init uses torch's global RNG, shared by all threads
 
@@ -48,22 +49,24 @@ class FlowRunConfig:
 
     target: str = "ring8"
     flow_type: str = "spline"
-    n_layers: int = 6
+    n_layers: int = 4
     hidden: int = 64
     hidden_layers: int = 2
-    n_bins: int = 8
-    learning_rate: float = 3e-3
+    n_bins: int = 16
+    learning_rate: float = 5e-3
+    lr_half_life: int = 700  # steps; 0 keeps the learning rate constant
     batch_size: int = 256
     seed: int = 0
     max_steps: int = 20_000
 
     # Fields that apply to a running model; changing any other field rebuilds it.
-    LIVE_FIELDS = ("learning_rate", "batch_size")
+    LIVE_FIELDS = ("learning_rate", "lr_half_life", "batch_size")
 
     def __post_init__(self):
         checks = [
             ("learning_rate", 1e-5, 0.1),
             ("batch_size", 8, 4096),
+            ("lr_half_life", 0, 1_000_000),
             ("seed", 0, 2**31 - 1),
             ("max_steps", 1, 200_000),
         ]
@@ -120,6 +123,10 @@ class FlowRunConfig:
                 values[f.name] = kind(float(raw)) if kind is int and "e" in raw.lower() else kind(raw)
             except ValueError:
                 raise ValueError(f"The link's {f.name}={raw!r} is not a valid {kind.__name__}.") from None
+        if "flow_type" not in values and values.get("target", cls.target) not in CUSTOM_TARGET_KEYS:
+            dim = make_target(values.get("target", cls.target)).dim  # a link naming only a 1-D target
+            if cls.flow_type not in flow_types_for(dim):
+                values["flow_type"] = flow_types_for(dim)[0]
         return cls(**values)
 
 
@@ -140,6 +147,7 @@ class FlowTrainingTask:
         self.flow = build_flow_seeded(self.flow_config, config.seed)
         self.optimizer = torch.optim.Adam(self.flow.parameters(), lr=config.learning_rate)
         self.batch_size = config.batch_size
+        self.steps_done = 0
         self.generator = torch.Generator().manual_seed(config.seed)
 
         held_out_generator = torch.Generator().manual_seed(config.seed + 1_000_003)
@@ -157,7 +165,18 @@ class FlowTrainingTask:
 
     # ----- TrainingTask -----
 
+    def current_learning_rate(self) -> float:
+        """lr_t = lr * max(LR_FLOOR, 2^(-t / half_life)): halves every ``lr_half_life`` steps down
+        to a floor, so the density settles instead of jittering at a constant step size."""
+        if self.config.lr_half_life == 0:
+            return self.config.learning_rate
+        return self.config.learning_rate * max(LR_FLOOR, 0.5 ** (self.steps_done / self.config.lr_half_life))
+
     def train_step(self) -> float:
+        learning_rate = self.current_learning_rate()
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate
+        self.steps_done += 1
         x = self.target.sample(self.batch_size, self.generator)
         loss = -self.flow.log_prob(x).mean()
         self.optimizer.zero_grad(set_to_none=True)
@@ -169,7 +188,7 @@ class FlowTrainingTask:
     def metrics(self) -> dict[str, float]:
         log_q = self.flow.log_prob(self.held_out)
         nll, nll_se = metrics.negative_log_likelihood(log_q)
-        out = {"nll": nll, "nll_se": nll_se}
+        out = {"nll": nll, "nll_se": nll_se, "learning_rate": self.current_learning_rate()}
         if self.held_out_log_p is not None:
             kl, kl_se = metrics.kl_divergence(self.held_out_log_p, log_q)
             out.update(kl=kl, kl_se=kl_se, entropy=self.entropy[0], entropy_se=self.entropy[1])
@@ -189,26 +208,25 @@ class FlowTrainingTask:
 
     def divergence_advice(self) -> str:
         return (
-            f"Try a lower learning rate (now {self.optimizer.param_groups[0]['lr']:g}), "
+            f"Try a lower learning rate (now {self.current_learning_rate():g}), "
             "fewer layers, or a larger batch."
         )
 
     def state_dict(self) -> dict[str, Any]:
-        return {"flow": self.flow.state_dict(), "optimizer": self.optimizer.state_dict()}
+        return {"flow": self.flow.state_dict(), "optimizer": self.optimizer.state_dict(), "steps_done": self.steps_done}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.flow.load_state_dict(state["flow"])
         self.optimizer.load_state_dict(state["optimizer"])
+        self.steps_done = state["steps_done"]
 
     # ----- live knobs and exports -----
 
     def apply_live_settings(self, config: FlowRunConfig) -> None:
-        """Apply the learning rate and batch size of ``config`` to the running model."""
-        for group in self.optimizer.param_groups:
-            group["lr"] = config.learning_rate
+        """Apply the learning-rate schedule and batch size of ``config`` to the running model."""
         self.batch_size = config.batch_size
         self.config = dataclasses.replace(
-            self.config, learning_rate=config.learning_rate, batch_size=config.batch_size
+            self.config, **{name: getattr(config, name) for name in FlowRunConfig.LIVE_FIELDS}
         )
 
     @torch.no_grad()

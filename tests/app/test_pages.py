@@ -99,3 +99,11 @@ def test_drawing_target_without_a_drawing_explains_what_to_do():
     app.selectbox(key="flows_target").set_value("drawn").run()
     assert not app.exception and not app.error
     assert app.info, "a hint on what to do next"
+
+
+def test_switching_flow_types_keeps_the_page_working():
+    app = open_flows()
+    for flow_type in ("nice", "realnvp", "glow", "spline"):
+        app.selectbox(key="flows_flow_type").set_value(flow_type).run()
+        assert not app.exception and not app.error, flow_type
+    assert app.slider(key="flows_n_bins").value == 8, "the spline's bin count survived the detour"

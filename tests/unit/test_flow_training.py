@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.flow_training import FlowRunConfig, FlowTrainingTask, load_flow_zip
+from engine.flow_training import LR_FLOOR, FlowRunConfig, FlowTrainingTask, load_flow_zip
 from engine.targets import make_target, parse_points_csv
 
 
@@ -48,12 +48,14 @@ def test_url_round_trip_and_bad_values():
     assert FlowRunConfig.from_query({"unrelated": "1"}) == FlowRunConfig()
     with pytest.raises(ValueError, match="n_layers"):
         FlowRunConfig.from_query({"n_layers": "many"})
+    assert FlowRunConfig.from_query({"target": "bimodal_1d"}).flow_type == "cdf", "a 1-D link gets a 1-D flow"
 
 
 def test_live_fields_do_not_need_a_rebuild():
     base = FlowRunConfig()
     assert not FlowRunConfig(learning_rate=1e-3).rebuild_needed(base)
     assert not FlowRunConfig(batch_size=64).rebuild_needed(base)
+    assert not FlowRunConfig(lr_half_life=0).rebuild_needed(base)
     assert FlowRunConfig(n_layers=3).rebuild_needed(base)
     assert FlowRunConfig(seed=9).rebuild_needed(base)
 
@@ -118,10 +120,24 @@ def test_sample_csv_reads_back_as_points(trained_task):
     assert np.isfinite(points).all()
 
 
+def test_learning_rate_halves_every_half_life_down_to_the_floor():
+    task = FlowTrainingTask(FlowRunConfig(learning_rate=1e-2, lr_half_life=10, n_layers=1), make_target("ring8"))
+    assert task.current_learning_rate() == pytest.approx(1e-2)
+    for _ in range(10):
+        task.train_step()
+    assert task.optimizer.param_groups[0]["lr"] == pytest.approx(1e-2 * 0.5 ** (9 / 10))
+    assert task.current_learning_rate() == pytest.approx(5e-3)
+    task.steps_done = 10_000
+    assert task.current_learning_rate() == pytest.approx(1e-2 * LR_FLOOR)
+    constant = FlowTrainingTask(FlowRunConfig(learning_rate=1e-2, lr_half_life=0, n_layers=1), make_target("ring8"))
+    constant.steps_done = 10_000
+    assert constant.current_learning_rate() == 1e-2
+
+
 def test_live_settings_apply_without_rebuilding(trained_task):
     flow_before = trained_task.flow
-    trained_task.apply_live_settings(FlowRunConfig(learning_rate=1e-4, batch_size=64))
-    assert trained_task.optimizer.param_groups[0]["lr"] == 1e-4
+    trained_task.apply_live_settings(FlowRunConfig(learning_rate=1e-4, lr_half_life=0, batch_size=64))
+    assert trained_task.current_learning_rate() == 1e-4
     assert trained_task.batch_size == 64 and trained_task.flow is flow_before
     assert math.isfinite(trained_task.train_step())
 
