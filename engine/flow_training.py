@@ -31,9 +31,9 @@ CUSTOM_TARGET_KEYS = ("drawn", "csv")
 
 HELD_OUT_SIZE = 4096
 ENTROPY_SAMPLE_SIZE = 50_000
-DENSITY_IMAGE_SIZE = 64  # evaluation grid; the page upsamples it smoothly
+DENSITY_IMAGE_SIZE = 56  # evaluation grid; the page upsamples it smoothly
 DENSITY_CURVE_POINTS = 400
-SAMPLES_SHOWN = 1000
+SAMPLES_SHOWN = 800
 STAGE_POINTS = 500
 GRID_LINES = 9
 POINTS_PER_GRID_LINE = 40

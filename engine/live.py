@@ -156,11 +156,12 @@ class LiveRun:
         task_factory: Callable[[], TrainingTask],
         max_steps: int = 20_000,
         governor: Governor | None = None,
-        snapshot_every_s: float = 0.1,
+        snapshot_every_s: float = 0.2,
         metrics_every_s: float = 1.0,
         visuals_every_s: float = 0.5,
         layers_every_s: float = 3.0,
         checkpoint_every_steps: int = 100,
+        on_publish: Callable[[], None] | None = None,
     ):
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1; got {max_steps}.")
@@ -173,6 +174,7 @@ class LiveRun:
         self.visuals_every_s = visuals_every_s
         self.layers_every_s = layers_every_s
         self.checkpoint_every_steps = checkpoint_every_steps
+        self._on_publish = on_publish  # called after each new snapshot (e.g. to wake a sender)
 
         self._model_lock = threading.RLock()  # held while the task is stepped or read
         self._wake = threading.Condition()
@@ -379,3 +381,5 @@ class LiveRun:
             steps_per_second=self._steps_per_second,
             max_steps=self.max_steps,
         )
+        if self._on_publish is not None:
+            self._on_publish()

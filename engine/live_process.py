@@ -251,8 +251,11 @@ def _process_exists(pid: int) -> bool:
 
 def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> None:
     """The worker: a thread-based LiveRun driven by commands; snapshots pushed as they change."""
+    published = threading.Event()
     try:
-        run = live.LiveRun(task_factory, max_steps=max_steps, governor=live.Governor(max_active=1))
+        run = live.LiveRun(
+            task_factory, max_steps=max_steps, governor=live.Governor(max_active=1), on_publish=published.set
+        )
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which re-raises
         snapshots.send(error)
         return
@@ -264,6 +267,8 @@ def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> Non
         while not stop.is_set():
             if not _process_exists(parent_pid):  # the server died: do not linger
                 os._exit(0)
+            published.wait(1.0)
+            published.clear()
             current = run.snapshot
             if current is not last:
                 try:
@@ -271,7 +276,6 @@ def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> Non
                 except (BrokenPipeError, OSError):
                     os._exit(0)
                 last = current
-            time.sleep(0.05)
 
     pusher = threading.Thread(target=push, name="snapshot-pusher", daemon=True)
     pusher.start()
