@@ -4,10 +4,10 @@ import functools
 
 import streamlit as st
 
+from app_pages import widgets
 from engine import flow_views, live, targets
 from engine.flow_training import FlowRunConfig, FlowTrainingTask, flow_types_for
 from engine.flows import FLOW_TYPES
-from app_pages import widgets
 
 CUSTOM_TARGETS = {"drawn": "✏️ Draw your own", "csv": "📄 Upload a CSV (x,y)"}
 LIVE_STATES = (live.RUNNING, live.WAITING)
