@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.flow_training import FlowRunConfig
+
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -106,4 +108,4 @@ def test_switching_flow_types_keeps_the_page_working():
     for flow_type in ("nice", "realnvp", "glow", "spline"):
         app.selectbox(key="flows_flow_type").set_value(flow_type).run()
         assert not app.exception and not app.error, flow_type
-    assert app.slider(key="flows_n_bins").value == 8, "the spline's bin count survived the detour"
+    assert app.slider(key="flows_n_bins").value == FlowRunConfig().n_bins, "the bin count survived the detour"
