@@ -44,11 +44,12 @@ from typing import Any
 import torch
 
 from engine import metrics
-from engine.flow_training import FlowRunConfig, FlowTrainingTask
+from engine.flow_training import LR_FLOOR, FlowRunConfig, FlowTrainingTask
 from engine.flows import FlowConfig, build_flow
 from engine.targets import Target, make_target
 
 TARGET = "ring8"
+REFERENCE = "(reference)"  # contenders shown for context, not compared against the target
 BATCH_SIZE = 256
 THREADS = 1
 HELD_OUT_SIZE = 100_000
@@ -119,12 +120,20 @@ class Contender:
 
 
 def _adam_loop(name: str, config: dict, model: torch.nn.Module, log_prob, target: Target, lr: float,
-               seed: int, weight_decay: float = 0.0, batch_size: int = BATCH_SIZE) -> Contender:
-    """A bare maximum-likelihood loop: sample a batch, loss = -mean log q, Adam step."""
+               seed: int, weight_decay: float = 0.0, batch_size: int = BATCH_SIZE,
+               lr_half_life: int = 0) -> Contender:
+    """A bare maximum-likelihood loop: sample a batch, loss = -mean log q, Adam step; with
+    ``lr_half_life``, the learning rate follows our page's schedule (halving, floor LR_FLOOR)."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(seed)
+    steps_done = 0
 
     def step() -> None:
+        nonlocal steps_done
+        if lr_half_life:
+            for group in optimizer.param_groups:
+                group["lr"] = lr * max(LR_FLOOR, 0.5 ** (steps_done / lr_half_life))
+        steps_done += 1
         x = target.sample(batch_size, generator)
         loss = -log_prob(x).mean()
         optimizer.zero_grad(set_to_none=True)
@@ -167,7 +176,7 @@ def normflows_realnvp(settings: dict, target: Target, seed: int, batch_size: int
                       settings["learning_rate"], seed, settings["weight_decay"], batch_size)
 
 
-def zuko_nsf(settings: dict, target: Target, seed: int, batch_size: int = BATCH_SIZE) -> Contender:
+def zuko_nsf(settings: dict, target: Target, seed: int, batch_size: int = BATCH_SIZE, lr_half_life: int = 0) -> Contender:
     """zuko neural spline flow (autoregressive rational-quadratic splines)."""
     import zuko
 
@@ -175,8 +184,9 @@ def zuko_nsf(settings: dict, target: Target, seed: int, batch_size: int = BATCH_
     flow = zuko.flows.NSF(features=2, transforms=settings["transforms"],
                           hidden_features=tuple(settings["hidden_features"]), bins=settings["bins"])
     config = {"library": f"zuko {zuko.__version__}", **settings}
-    return _adam_loop("zuko NSF", config, flow, lambda x: flow().log_prob(x), target,
-                      settings["learning_rate"], seed, batch_size=batch_size)
+    name = f"zuko NSF + our lr schedule {REFERENCE}" if lr_half_life else "zuko NSF"
+    return _adam_loop(name, {**config, "lr_half_life": lr_half_life}, flow, lambda x: flow().log_prob(x), target,
+                      settings["learning_rate"], seed, batch_size=batch_size, lr_half_life=lr_half_life)
 
 
 def take_turns(contenders: list[Contender], seconds: float) -> None:
@@ -207,6 +217,7 @@ def run_quality(seconds: float, seeds: list[int], ours_config: FlowRunConfig) ->
             ours_task(dataclasses.replace(ours_config, seed=seed), target),
             normflows_realnvp(NORMFLOWS_QUALITY, target, seed, ours_config.batch_size),
             zuko_nsf(ZUKO_QUALITY, target, seed, ours_config.batch_size),
+            zuko_nsf(ZUKO_QUALITY, target, seed, ours_config.batch_size, lr_half_life=ours_config.lr_half_life),
         ]
         take_turns(contenders, seconds)
         for c in contenders:
@@ -278,6 +289,7 @@ def summarize(quality: dict, speed: dict | None) -> list[dict[str, Any]]:
     for seed, named in by_seed.items():
         named = dict(named)
         ours = named.pop("ours (FlowTrainingTask)")
+        references = {n: named.pop(n) for n in list(named) if REFERENCE in n}  # shown, not a target peer
         best_name, best = min(named.items(), key=lambda item: item[1]["kl"])
         ratio = ours["kl"] / best["kl"] if best["kl"] > 0 else math.inf
         peers = ", ".join(f"{n} {_kl_text(r)}" for n, r in named.items())
@@ -288,10 +300,13 @@ def summarize(quality: dict, speed: dict | None) -> list[dict[str, Any]]:
             "target": f"<= {KL_TARGET_RATIO:.2f}x and <= {KL_TARGET_NATS}",
             "pass": ratio <= KL_TARGET_RATIO and ours["kl"] <= KL_TARGET_NATS,
         })
+        for name, run in references.items():
+            rows.append({"figure": f"  seed {seed}: {name}", "ours": "", "peer": _kl_text(run),
+                         "ratio": f"{ours['kl'] / run['kl']:.2f}" if run["kl"] > 0 else "", "target": "", "pass": None})
     if len(by_seed) > 1:
         mean = {name: sum(named[name]["kl"] for named in by_seed.values()) / len(by_seed)
                 for name in next(iter(by_seed.values()))}
-        best_name = min((n for n in mean if not n.startswith("ours")), key=mean.get)
+        best_name = min((n for n in mean if not n.startswith("ours") and REFERENCE not in n), key=mean.get)
         ratio = mean["ours (FlowTrainingTask)"] / mean[best_name]
         rows.append({
             "figure": f"KL nats, mean of {len(by_seed)} seeds",
