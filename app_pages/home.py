@@ -20,6 +20,8 @@ CARDS = [
         "page": "app_pages/flows.py",
         "title": "🌊 Normalizing flows",
         "image": "card_flows.png",
+        "caption": "Pictured: the ring of 8 Gaussians, the density a spline flow learned in 20 seconds, "
+        "and its samples.",
         "text": "Train NICE, Real NVP, Glow and spline flows on 2-D targets (or your own drawing) and a "
         "1-D flow that shows the change-of-variables formula. See the learned density next to the "
         "true one, the KL that is left, and how each coupling layer moves space.",
@@ -28,12 +30,13 @@ CARDS = [
 
 for card in CARDS:
     with st.container(border=True):
-        picture, words = st.columns([1, 2])
+        picture, words = st.columns([3, 2])
         if (ASSETS / card["image"]).exists():
             picture.image(str(ASSETS / card["image"]), width="stretch")
         words.subheader(card["title"])
         words.write(card["text"])
-        words.page_link(card["page"], label="Open", icon="➡️")
+        words.caption(card["caption"])
+        words.page_link(card["page"], label=f"Open {card['title'][2:]}", icon="➡️")
 
 st.caption(
     "Coming next: GANs and mode collapse, a VAE's latent space on MNIST, divergences side by side, "

@@ -36,8 +36,15 @@ def main() -> None:
         page.screenshot(path=ROOT / "docs" / "flows.png")
         page.get_by_text("How the flow moves space").scroll_into_view_if_needed()
         page.locator("[data-testid='stImage']").nth(4).screenshot(path=ROOT / "docs" / "flows_layers.png")
-        densities = page.locator("[data-testid='stImage']").nth(1)
-        densities.screenshot(path=ROOT / "assets" / "card_flows.png")
+        panels = [ROOT / "artifacts" / f"card_{i}.png" for i in range(3)]
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        for i, path in enumerate(panels):  # target, learned density, samples
+            page.locator("[data-testid='stImage'] img").nth(i).screenshot(path=path)
+        images = [Image.open(path).convert("RGB") for path in panels]
+        card = Image.new("RGB", (sum(im.width for im in images) + 16, images[0].height), "white")
+        for i, im in enumerate(images):
+            card.paste(im, (i * (im.width + 8), 0))
+        card.save(ROOT / "assets" / "card_flows.png")
         train(page, url, "target=bimodal_1d", steps=600)
         page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "docs" / "flows_1d.png")
         browser.close()

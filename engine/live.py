@@ -1,8 +1,9 @@
 """The live trainer: a background thread that steps a training task and publishes snapshots.
 
 The trainer knows nothing about models (as in minGPT's trainer): it drives any object that
-follows :class:`TrainingTask`. A page owns one :class:`LiveRun` per browser session, sends it
-commands (train, pause, step, reset, stop) and draws the latest :class:`Snapshot`; it never
+follows :class:`TrainingTask`. A page owns one run per browser session (a
+:class:`engine.live_process.ProcessLiveRun`, which runs this LiveRun in a child process), sends
+it commands (train, pause, step, reset, stop) and draws the latest :class:`Snapshot`; it never
 touches the model while the thread runs.
 
 Cadences: scalars (loss, steps/s) are published every ``snapshot_every_s``; held-out metrics
@@ -179,7 +180,6 @@ class LiveRun:
         self._model_lock = threading.RLock()  # held while the task is stepped or read
         self._wake = threading.Condition()
         self._want_running = False
-        self._pending_steps = 0
         self._stop_requested = False
         self._thread: threading.Thread | None = None
         self._snapshot: Snapshot | None = None
@@ -247,10 +247,6 @@ class LiveRun:
     @property
     def snapshot(self) -> Snapshot:
         return self._snapshot  # replaced atomically by the thread
-
-    @property
-    def is_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     # ----- internals -----
 

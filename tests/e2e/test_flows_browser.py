@@ -1,6 +1,7 @@
 """Open the app in Chromium, go to Flows, train, and watch the numbers move."""
 
 import time
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -59,3 +60,33 @@ def test_flows_bad_link_shows_error_and_defaults(page, server_url):
     wait_for_script(page)
     expect(page.locator("[data-testid='stAlert']").filter(has_text="could not be used")).to_be_visible()
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def _trainer_workers() -> set[int]:
+    """PIDs of trainer workers: processes forked by multiprocessing's fork server."""
+    parents = {}
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"forkserver" in cmdline.read_bytes():
+                stat = (cmdline.parent / "stat").read_text()
+                parents[int(cmdline.parent.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return {pid for pid, parent in parents.items() if parent in parents}
+
+
+def test_closing_the_tab_stops_its_trainer(browser, server_url):
+    context = browser.new_context()
+    page = context.new_page()
+    before = _trainer_workers()
+    page.goto(f"{server_url}/flows")
+    wait_for_script(page)
+    page.get_by_role("button", name="▶ Train").click()
+    wait_for_metric(page, "Step", lambda step: step > 0)
+    ours = _trainer_workers() - before
+    assert ours, "a worker process trains this session"
+    context.close()
+    deadline = time.monotonic() + 45  # disconnectedSessionTTL (10 s) plus the server's sweep
+    while time.monotonic() < deadline and ours & _trainer_workers():
+        time.sleep(0.5)
+    assert not ours & _trainer_workers(), "the closed tab's trainer process was stopped"
