@@ -33,7 +33,7 @@ from engine import live
 _START_LOCK = threading.Lock()
 _parent_run_ids = itertools.count(1)
 _CONTEXT = None
-FORKSERVER_PRELOAD = ["torch", "engine.live", "engine.flow_training"]
+FORKSERVER_PRELOAD = ["torch", "engine.live", "engine.flow_training", "engine.trainer_warmup"]
 
 
 def _context():
