@@ -1,5 +1,6 @@
 """Open the app in Chromium, go to Flows, train, and watch the numbers move."""
 
+import math
 import time
 from pathlib import Path
 
@@ -90,3 +91,23 @@ def test_closing_the_tab_stops_its_trainer(browser, server_url):
     while time.monotonic() < deadline and ours & _trainer_workers():
         time.sleep(0.5)
     assert not ours & _trainer_workers(), "the closed tab's trainer process was stopped"
+
+
+def test_draw_your_own_target_and_train_on_it(page, server_url, screenshot):
+    page.goto(f"{server_url}/flows?target=drawn")
+    wait_for_script(page)
+    expect(page.get_by_text("Draw a little more").or_(page.get_by_text("Draw with the mouse")).first).to_be_visible()
+    canvas = page.locator("canvas").first
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 290, box["y"] + 180)
+    page.mouse.down()
+    for i in range(60):
+        angle = i / 59 * 2 * math.pi
+        page.mouse.move(box["x"] + 180 + 110 * math.cos(angle), box["y"] + 180 + 110 * math.sin(angle), steps=2)
+    page.mouse.up()
+    expect(page.get_by_text("smoothed by a Gaussian kernel of width")).to_be_visible(timeout=15_000)
+    wait_for_script(page)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_for_metric(page, "Step", lambda step: step == 1)
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot("flows_drawn")
