@@ -76,14 +76,14 @@ widgets.write_url("flows", config)
 state = run.snapshot.state
 buttons = st.columns([1, 1, 1, 4])
 if state in LIVE_STATES:
-    buttons[0].button("⏸ Pause", on_click=run.pause, type="primary", key="flows_pause", width="stretch")
+    buttons[0].button("⏸ Pause", on_click=widgets.command(run.pause), type="primary", key="flows_pause", width="stretch")
 else:
     buttons[0].button(
-        "▶ Train", on_click=run.train, type="primary", key="flows_train", width="stretch",
+        "▶ Train", on_click=widgets.command(run.train), type="primary", key="flows_train", width="stretch",
         disabled=state == live.FINISHED,
     )
-buttons[1].button("Step", on_click=run.step, key="flows_step", width="stretch", help="One optimisation step.")
-buttons[2].button("↺ Reset", on_click=run.reset, key="flows_reset", width="stretch", help="Back to step 0, same seed.")
+buttons[1].button("Step", on_click=widgets.command(run.step), key="flows_step", width="stretch", help="One optimisation step.")
+buttons[2].button("↺ Reset", on_click=widgets.command(run.reset), key="flows_reset", width="stretch", help="Back to step 0, same seed.")
 if target_key in CUSTOM_TARGETS:
     buttons[3].caption("The link reproduces every setting but your own points.")
 
@@ -109,12 +109,17 @@ def live_views():
             "KL(p‖q)", widgets.nats(metrics.get("kl")),
             help=f"E_p[log p − log q], Monte Carlo on held-out samples (± {metrics['kl_se']:.3f}).",
         )
-        cols[4].metric("Floor H(p)", widgets.nats(entropy), help="The lowest NLL any model can reach.")
+        cols[4].metric(
+            "Floor H(p)", widgets.nats(entropy),
+            help=f"The lowest NLL any model can reach: −mean log p(x) on the same held-out samples "
+            f"(± {metrics['entropy_se']:.3f}), so NLL − H(p) = KL exactly.",
+        )
     else:
         cols[3].metric("KL(p‖q)", "n/a", help="This target has no closed-form density, so only NLL is shown.")
     visuals = snapshot.visuals
     if target.dim == 1:
-        st.plotly_chart(flow_views.one_d_figure(visuals), key="flows_one_d", config={"displayModeBar": False})
+        figure = widgets.cached_render(snapshot, "one_d", flow_views.one_d_figure)
+        st.plotly_chart(figure, key="flows_one_d", config={"displayModeBar": False})
         widgets.loss_chart(snapshot, entropy, running=state in LIVE_STATES)
         return
     images = widgets.cached_render(snapshot, "model", flow_views.model_images, visuals["density_id"])
@@ -134,7 +139,7 @@ def live_views():
 live_views()
 
 # ----- downloads (when paused) -----
-if state not in LIVE_STATES:
+if state not in LIVE_STATES and run.is_alive:
     with st.expander("Download the model and samples"):
         name = f"flow-{config.flow_type}-{config.target}-seed{config.seed}-step{run.snapshot.step}"
         cols = st.columns(2)

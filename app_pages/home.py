@@ -42,4 +42,11 @@ st.caption(
     "Coming next: GANs and mode collapse, a VAE's latent space on MNIST, divergences side by side, "
     "and style mixing."
 )
-st.caption(f"The engine computes on: **{describe_device(get_device())}**.")
+try:
+    device = describe_device(get_device())
+except ValueError as error:  # a mistyped GP_DEVICE
+    device = f"unknown ({error})"
+st.caption(
+    f"Device for the engine's heavier models: **{device}**. The live toy models train on the CPU, "
+    "one thread per run, in a process of their own: models this small run fastest there."
+)

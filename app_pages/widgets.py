@@ -12,10 +12,11 @@ import numpy as np
 import streamlit as st
 
 from engine import flow_views, live, targets
-from engine.live_process import ProcessLiveRun
+from engine.live_process import ProcessLiveRun, TrainerGone
 
 CANVAS_SIZE = (360, 360)
 CANVAS_EXTENT = ((-4.0, 4.0), (-4.0, 4.0))
+FLOW_FRIENDLY_RANGE = 6.0  # beyond this, uploaded data should be rescaled
 DRAWING_BANDWIDTH = 0.12  # kernel width for drawn points: thin enough to keep the strokes' shape
 
 
@@ -28,7 +29,8 @@ def init_from_url(prefix: str, config_class) -> Any:
     """
     stored_key = f"{prefix}_url_config"
     query = st.query_params.to_dict()
-    if stored_key not in st.session_state or query != st.session_state.get(f"{prefix}_written_query"):
+    link_changed = query and query != st.session_state.get(f"{prefix}_written_query")  # not a bare page link
+    if stored_key not in st.session_state or link_changed:
         try:
             config = config_class.from_query(query)
         except (ValueError, TypeError) as error:
@@ -72,21 +74,40 @@ def _session_runs() -> dict[str, tuple]:
 
 def session_run(prefix: str, config, target, task_factory: Callable[[], live.TrainingTask]) -> ProcessLiveRun:
     """The session's run for this page (in its own process): kept while only live knobs change,
-    rebuilt otherwise. ``task_factory`` must be picklable (a functools.partial)."""
+    rebuilt otherwise (and, with a warning, when its process died). ``task_factory`` must be
+    picklable (a functools.partial)."""
     runs = _session_runs()
     if prefix in runs:
         run, old_config, old_target = runs[prefix]
-        if old_target is target and not config.rebuild_needed(old_config) and run.is_alive:
-            if config != old_config:
-                run.call("apply_live_settings", config)
-                runs[prefix] = (run, config, target)
-            return run
+        if not run.is_alive:
+            st.warning(TrainerGone.MESSAGE, icon="⚠️")
+        elif old_target is target and not config.rebuild_needed(old_config):
+            try:
+                if config != old_config:
+                    run.call("apply_live_settings", config)
+                    runs[prefix] = (run, config, target)
+                return run
+            except TrainerGone:
+                st.warning(TrainerGone.MESSAGE, icon="⚠️")
         run.stop()
         del runs[prefix]
     with st.spinner("Building the model…"):
         run = ProcessLiveRun(task_factory, max_steps=config.max_steps)
     runs[prefix] = (run, config, target)
     return run
+
+
+def command(action: Callable[[], None]) -> Callable[[], None]:
+    """A button callback that turns a dead trainer into a message on the page, not a traceback
+    (the next run of the page then starts a fresh trainer)."""
+
+    def run_action() -> None:
+        try:
+            action()
+        except TrainerGone:
+            pass  # session_run notices and says so
+
+    return run_action
 
 
 def run_status(snapshot: live.Snapshot) -> None:
@@ -130,7 +151,7 @@ def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[dict], A
     key = (snapshot.run_id, name, snapshot.visuals_step if version is None else version)
     cache = st.session_state.setdefault("_render_cache", {})
     if key not in cache:
-        for stale in [k for k in cache if k[:2] == key[:2]]:
+        for stale in [k for k in cache if k[1] == key[1]]:  # older versions, older runs
             del cache[stale]
         cache[key] = render(snapshot.visuals)
     return cache[key]
@@ -157,6 +178,11 @@ def custom_target(kind: str):
                 st.error(str(error))
                 return None
             _remember(source, targets.PointCloudTarget(points, label=f"Uploaded: {upload.name}"))
+        if (reach := float(np.abs(st.session_state["custom_target"].extent).max())) > FLOW_FRIENDLY_RANGE:
+            st.warning(
+                f"Your points reach |x| ≈ {reach:,.0f}; the flows here are built for data within about "
+                f"±{FLOW_FRIENDLY_RANGE:g} (splines are the identity outside ±5), so standardise the columns first."
+            )
         return st.session_state["custom_target"]
 
     strokes = _canvas_strokes()

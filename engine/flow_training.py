@@ -30,17 +30,17 @@ from engine.targets import Target, make_target
 CUSTOM_TARGET_KEYS = ("drawn", "csv")
 
 HELD_OUT_SIZE = 4096
-ENTROPY_SAMPLE_SIZE = 50_000
 DENSITY_IMAGE_SIZE = 56  # evaluation grid; the page upsamples it smoothly
 DENSITY_CURVE_POINTS = 400
 SAMPLES_SHOWN = 800
 STAGE_POINTS = 500
 GRID_LINES = 9
+MAX_STAGES_SHOWN = 10  # deep flows (Glow: 3 layers a step) show every few layers
 POINTS_PER_GRID_LINE = 40
 
 LR_FLOOR = 0.02  # the learning-rate schedule never goes below 2% of the setting
-_BUILD_LOCK = threading.Lock()
-_view_ids = itertools.count()  # versions of the views, so pages redraw only what changed  # model init uses torch's global RNG, shared by all threads
+_BUILD_LOCK = threading.Lock()  # model init uses torch's global RNG, shared by all threads
+_view_ids = itertools.count()  # versions of the views, so pages redraw only what changed
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class FlowRunConfig:
             if f.name not in params:
                 continue
             raw = str(params[f.name])
-            kind = type(getattr(cls(), f.name))
+            kind = type(f.default)
             try:
                 values[f.name] = kind(float(raw)) if kind is int and "e" in raw.lower() else kind(raw)
             except ValueError:
@@ -157,8 +157,8 @@ class FlowTrainingTask:
         self.entropy = None
         if target.has_exact_density:
             self.held_out_log_p = target.log_prob(self.held_out)
-            big = target.sample(ENTROPY_SAMPLE_SIZE, held_out_generator)
-            self.entropy = metrics.entropy(target.log_prob(big))
+            # On the same samples as the NLL, so that NLL - H(p) = KL holds exactly on the page.
+            self.entropy = metrics.entropy(self.held_out_log_p)
         self._target_view = self._target_density_view()
         self._densities: dict[str, Any] | None = None
         self._stages: dict[str, Any] | None = None
@@ -306,11 +306,13 @@ class FlowTrainingTask:
 
     @staticmethod
     def _trace(trajectory, lines: torch.Tensor, points: torch.Tensor):
-        """Push grid lines and points together through each layer: [(lines, points), ...]."""
+        """Push grid lines and points together through each layer: [(stage, lines, points), ...]
+        where stage k is after k layers; at most MAX_STAGES_SHOWN, evenly spread, first and last kept."""
         n_line_points = lines.shape[0] * lines.shape[1]
         path = trajectory(torch.cat([lines.reshape(-1, 2), points]))
+        shown = sorted(set(np.linspace(0, len(path) - 1, min(len(path), MAX_STAGES_SHOWN)).round().astype(int)))
         return [
-            (s[:n_line_points].reshape(lines.shape).numpy(), s[n_line_points:].numpy()) for s in path
+            (k, path[k][:n_line_points].reshape(lines.shape).numpy(), path[k][n_line_points:].numpy()) for k in shown
         ]
 
 

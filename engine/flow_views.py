@@ -47,7 +47,7 @@ def stage_strips(visuals: dict[str, Any], panel_size: int = 160) -> tuple[bytes,
     names = visuals["layer_names"]
     forward = [
         render.stage_panel(lines, points, "x (data)" if i == 0 else _two_lines(names[i - 1]), panel_size)
-        for i, (lines, points) in enumerate(visuals["forward_stages"])
+        for i, lines, points in visuals["forward_stages"]
     ]
     inverse_names = list(reversed(names))
     inverse = [
@@ -58,7 +58,7 @@ def stage_strips(visuals: dict[str, Any], panel_size: int = 160) -> tuple[bytes,
             panel_size,
             data_color=render.MODEL_COLOR,
         )
-        for i, (lines, points) in enumerate(visuals["inverse_stages"])
+        for i, lines, points in visuals["inverse_stages"]
     ]
     return render.png_bytes(render.hstack_panels(forward)), render.png_bytes(render.hstack_panels(inverse))
 

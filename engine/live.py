@@ -36,7 +36,7 @@ class TrainingTask(Protocol):
         """One optimisation step; returns the training loss."""
 
     def metrics(self) -> dict[str, float]:
-        """Cheap held-out metrics (called a few times a second)."""
+        """Held-out metrics (called about once a second)."""
 
     def visuals(self, which: str) -> dict[str, Any]:
         """Arrays for the live views, about twice a second. ``which`` is "fast" (the cheap views;
@@ -66,12 +66,13 @@ STOPPED = "stopped"  # thread ended (session closed)
 class Governor:
     """Bounds how many runs train at once on this machine; first come, first served.
 
-    ``max_active`` defaults to the ``GP_MAX_TRAINERS`` environment variable, else the CPU count.
+    ``max_active`` defaults to the ``GP_MAX_TRAINERS`` environment variable, else the number of
+    CPU cores this process may use.
     """
 
     def __init__(self, max_active: int | None = None):
         if max_active is None:
-            max_active = int(os.environ.get("GP_MAX_TRAINERS", os.cpu_count() or 1))
+            max_active = int(os.environ.get("GP_MAX_TRAINERS", len(os.sched_getaffinity(0))))
         if max_active < 1:
             raise ValueError(f"max_active must be at least 1; got {max_active}.")
         self.max_active = max_active
@@ -143,6 +144,7 @@ def downsample_history(steps: np.ndarray, values: np.ndarray, max_points: int = 
 
 
 _run_ids = iter(range(1, 1 << 62))
+METRIC_HISTORY_SHOWN = 400  # the latest held-out metrics a snapshot carries (the chart's points)
 
 
 class LiveRun:
@@ -207,7 +209,7 @@ class LiveRun:
         with self._model_lock:
             if self._state in (RUNNING, WAITING):
                 self._state = PAUSED
-            self._publish(with_metrics=True, with_visuals=True)
+                self._publish(with_metrics=True, with_visuals=True)
 
     def step(self, n: int = 1) -> None:
         """Run exactly ``n`` optimisation steps now (on the caller's thread), then publish."""
@@ -315,7 +317,8 @@ class LiveRun:
                 self._wait_for_slot()
                 continue
             with self._model_lock:
-                if not self._want_running:  # paused while we waited for the lock
+                if not self._want_running:  # paused while we waited for the slot or the lock
+                    self.governor.release(self.run_id)
                     continue
                 if self._state == WAITING:
                     self._state, self._message = RUNNING, ""
@@ -371,7 +374,7 @@ class LiveRun:
             loss_steps=loss_steps,
             loss_values=loss_values,
             metrics=self._metrics,
-            metric_history=tuple(self._metric_history[-2000:]),
+            metric_history=tuple(self._metric_history[-METRIC_HISTORY_SHOWN:]),
             visuals=self._visuals,
             visuals_step=self._visuals_step,
             steps_per_second=self._steps_per_second,

@@ -33,6 +33,7 @@ from engine import live
 _START_LOCK = threading.Lock()
 _parent_run_ids = itertools.count(1)
 _CONTEXT = None
+RPC_TIMEOUT_S = 60.0  # a command waits for at most one step; exports take well under a second
 FORKSERVER_PRELOAD = ["torch", "engine.live", "engine.flow_training", "engine.trainer_warmup"]
 
 
@@ -93,11 +94,12 @@ class ProcessLiveRun:
             self._process.start()
         child_commands.close()
         child_snapshots.close()
-        self._rpc_lock = threading.Lock()
-        self._state_lock = threading.Lock()
+        self._rpc_lock = threading.RLock()  # one remote call, or one start/stop sequence, at a time
+        self._state_lock = threading.Lock()  # the fields below and the snapshot
         self._want_running = False
         self._has_slot = False
-        self._closed = False
+        self._closed = False  # stopped on purpose
+        self._gone = False  # died or stopped answering
         if not self._snapshots.poll(start_timeout_s):
             self._process.kill()
             raise RuntimeError("The training process did not start in time; try again.")
@@ -126,18 +128,13 @@ class ProcessLiveRun:
             time.sleep(0.01)
 
     def pause(self) -> None:
-        with self._state_lock:
-            self._want_running = False
-        self._call_run("pause")
-        self._release_slot()
+        self._stop_training_then("pause")
 
     def step(self, n: int = 1) -> None:
-        self.pause()
-        self._call_run("step", n)
+        self._stop_training_then("step", n)  # the child's step() pauses its own thread first
 
     def reset(self) -> None:
-        self.pause()
-        self._call_run("reset")
+        self._stop_training_then("reset")
 
     def call(self, method: str, *args) -> Any:
         """Call ``task.method(*args)`` in the child, between two training steps."""
@@ -150,7 +147,7 @@ class ProcessLiveRun:
             self._want_running = False
         try:
             self._call_run("stop")
-        except (OSError, EOFError, RuntimeError):
+        except TrainerGone:
             pass
         self._closed = True
         self._release_slot()
@@ -164,6 +161,8 @@ class ProcessLiveRun:
     @property
     def snapshot(self) -> live.Snapshot:
         snapshot = self._child_snapshot
+        if self._gone:
+            return dataclasses.replace(snapshot, state=live.STOPPED, message=TrainerGone.MESSAGE)
         if self._closed:
             return dataclasses.replace(snapshot, state=live.STOPPED)
         if self._want_running and self._has_slot and snapshot.state in (live.IDLE, live.PAUSED):
@@ -182,61 +181,103 @@ class ProcessLiveRun:
 
     @property
     def is_alive(self) -> bool:
-        return self._process.is_alive()
+        return not self._gone and not self._closed and self._process.is_alive()
 
     # ----- internals -----
 
     def _call_run(self, name: str, *args) -> Any:
-        if self._closed:
-            raise RuntimeError("This run has been stopped; reload the page to start a new one.")
+        """A remote call: one at a time; a child that died or hangs raises TrainerGone."""
+        if self._closed or self._gone:
+            raise TrainerGone()
         with self._rpc_lock:
-            self._commands.send((name, args))
-            ok, value, snapshot = self._commands.recv()
+            try:
+                self._commands.send((name, args))
+                if not self._commands.poll(RPC_TIMEOUT_S):
+                    self._process.kill()
+                    raise EOFError("no answer")
+                ok, value, snapshot = self._commands.recv()
+            except (EOFError, OSError) as error:
+                self._mark_gone()
+                raise TrainerGone() from error
         self._accept(snapshot)
         if not ok:
             raise value
         return value
 
-    def _accept(self, snapshot: live.Snapshot) -> None:
-        """Keep the newest snapshot (replies and the pump can deliver them out of order)."""
+    def _stop_training_then(self, name: str, *args) -> None:
+        with self._rpc_lock:  # no train command can slip in between
+            with self._state_lock:
+                self._want_running = False
+            try:
+                self._call_run(name, *args)
+            finally:
+                self._release_slot()
+
+    def _accept(self, snapshot: live.Snapshot) -> bool:
+        """Keep the newest snapshot (replies and the pump can deliver them out of order); one sent
+        without visuals keeps the current ones. Returns whether it was kept."""
         with self._state_lock:
-            if snapshot.created_at >= self._child_snapshot.created_at:
-                self._child_snapshot = dataclasses.replace(snapshot, run_id=self.run_id)
+            current = self._child_snapshot
+            if snapshot.created_at < current.created_at:
+                return False
+            if snapshot.visuals is None:
+                snapshot = dataclasses.replace(snapshot, visuals=current.visuals, visuals_step=current.visuals_step)
+            self._child_snapshot = dataclasses.replace(snapshot, run_id=self.run_id)
+            return True
 
     def _try_start(self) -> None:
-        with self._state_lock:
-            if not self._want_running or self._has_slot or self._closed:
-                return
-            if not self.governor.try_acquire(self.run_id):
-                return
-            self._has_slot = True
-        self._call_run("train")
+        with self._rpc_lock:
+            with self._state_lock:
+                if not self._want_running or self._has_slot or self._closed or self._gone:
+                    return
+                if not self.governor.try_acquire(self.run_id):
+                    return
+                self._has_slot = True
+            try:
+                self._call_run("train")
+            except TrainerGone:
+                self._release_slot()
 
     def _release_slot(self) -> None:
         with self._state_lock:
             self._has_slot = False
         self.governor.release(self.run_id)
 
+    def _mark_gone(self) -> None:
+        with self._state_lock:
+            self._gone = True
+            self._want_running = False
+        self._release_slot()
+
     def _pump_loop(self) -> None:
         """Receive snapshots; keep asking for a slot while waiting; free it when the run stops."""
-        while not self._closed:
+        while not self._closed and not self._gone:
             try:
                 ready = self._snapshots.poll(0.1)
                 snapshot = self._snapshots.recv() if ready else None
             except (EOFError, OSError):
+                if not self._closed:
+                    self._mark_gone()
                 break
-            if snapshot is not None and not isinstance(snapshot, BaseException):
-                self._accept(snapshot)
+            if snapshot is not None and self._accept(snapshot):
                 if snapshot.state in (live.FINISHED, live.DIVERGED) and self._has_slot:
                     with self._state_lock:
                         self._want_running = False
                     self._release_slot()
             if self._want_running and not self._has_slot:
-                try:
-                    self._try_start()
-                except (OSError, EOFError, RuntimeError):
-                    break
+                self._try_start()
+            if not self._process.is_alive() and not self._closed:
+                self._mark_gone()
         self._release_slot()
+
+
+class TrainerGone(RuntimeError):
+    """The child process died or stopped answering."""
+
+    MESSAGE = "The training process for this run stopped unexpectedly; the page starts a fresh run."
+
+    def __init__(self):
+        super().__init__(self.MESSAGE)
 
 
 def _process_exists(pid: int) -> bool:
@@ -263,19 +304,22 @@ def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> Non
     stop = threading.Event()
 
     def push() -> None:
-        last = run.snapshot
+        """Send each new snapshot; visuals only when they changed (the parent keeps the last)."""
+        last, last_visuals = run.snapshot, run.snapshot.visuals
         while not stop.is_set():
             if not _process_exists(parent_pid):  # the server died: do not linger
                 os._exit(0)
             published.wait(1.0)
             published.clear()
             current = run.snapshot
-            if current is not last:
-                try:
-                    snapshots.send(current)
-                except (BrokenPipeError, OSError):
-                    os._exit(0)
-                last = current
+            if current is last:
+                continue
+            light = current if current.visuals is not last_visuals else dataclasses.replace(current, visuals=None)
+            try:
+                snapshots.send(light)
+            except (BrokenPipeError, OSError):
+                os._exit(0)
+            last, last_visuals = current, current.visuals
 
     pusher = threading.Thread(target=push, name="snapshot-pusher", daemon=True)
     pusher.start()
@@ -295,6 +339,7 @@ def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> Non
             reply = (False, error)
         if name == "stop":
             stop.set()
+            published.set()  # wake the pusher so that it sees the stop at once
             pusher.join(1)
         try:
             commands.send((*reply, run.snapshot))

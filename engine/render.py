@@ -28,8 +28,8 @@ TARGET_COLOR = (31, 119, 180)  # blue: data
 MODEL_COLOR = (230, 85, 13)  # orange: model samples
 GRID_COLOR = (150, 150, 150)
 WHITE = (255, 255, 255)
-FONT = ImageFont.load_default(size=11)
-STAGE_HEADER = 28  # pixels above each stage panel for its two-line label  # loaded once: loading it per label costs milliseconds
+FONT = ImageFont.load_default(size=11)  # loaded once: loading it per label costs milliseconds
+STAGE_HEADER = 28  # pixels above each stage panel for its two-line label
 
 
 def grid_points(extent, size: int) -> np.ndarray:

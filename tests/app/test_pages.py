@@ -31,7 +31,7 @@ def test_home_page_has_a_card_per_page_and_the_device():
     assert not app.exception
     assert app.title[0].value.endswith("Generative Playground")
     assert any("Normalizing flows" in h.value for h in app.subheader)
-    assert any("engine computes on" in c.value for c in app.caption)
+    assert any("Device for the engine" in c.value for c in app.caption)
 
 
 def test_flows_page_shows_controls_and_metrics():
@@ -109,3 +109,12 @@ def test_switching_flow_types_keeps_the_page_working():
         app.selectbox(key="flows_flow_type").set_value(flow_type).run()
         assert not app.exception and not app.error, flow_type
     assert app.slider(key="flows_n_bins").value == FlowRunConfig().n_bins, "the bin count survived the detour"
+
+
+def test_data_far_from_the_origin_gets_a_hint_to_standardise():
+    far = "\n".join(f"{x:.1f},{y:.1f}" for x, y in 1000 * np.random.default_rng(2).normal(size=(200, 2)))
+    app = open_flows()
+    app.selectbox(key="flows_target").set_value("csv").run()
+    app.file_uploader(key="flows_csv_file").set_value(("far.csv", ("x,y\n" + far).encode(), "text/csv")).run()
+    assert not app.exception and not app.error
+    assert any("standardise" in w.value for w in app.warning)

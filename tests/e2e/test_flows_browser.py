@@ -17,7 +17,7 @@ def test_home_page_shows_cards_and_device(page, server_url, screenshot):
     page.goto(server_url)
     wait_for_script(page)
     expect(page.get_by_text("Generative Playground").first).to_be_visible()
-    expect(page.get_by_text("The engine computes on")).to_be_visible()
+    expect(page.get_by_text("Device for the engine")).to_be_visible()
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot("home")
 

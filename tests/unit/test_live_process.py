@@ -7,7 +7,7 @@ import pytest
 
 from engine import live
 from engine.flow_training import FlowRunConfig, FlowTrainingTask
-from engine.live_process import ProcessLiveRun
+from engine.live_process import ProcessLiveRun, TrainerGone
 from engine.targets import make_target
 
 
@@ -76,3 +76,19 @@ def test_a_task_that_cannot_be_built_raises_in_the_parent():
     config = FlowRunConfig(target="ring8")
     with pytest.raises(ValueError, match="1-D"):
         ProcessLiveRun(functools.partial(FlowTrainingTask, config, make_target("bimodal_1d")))
+
+
+def test_a_child_that_dies_frees_its_slot_and_says_so():
+    governor = live.Governor(max_active=1)
+    run = ProcessLiveRun(small_task(), governor=governor)
+    try:
+        run.train()
+        assert wait_for(lambda: run.snapshot.step > 5)
+        run._process.kill()
+        assert wait_for(lambda: not run.is_alive)
+        assert run.snapshot.state == live.STOPPED and "stopped unexpectedly" in run.snapshot.message
+        assert wait_for(lambda: governor.active_count == 0), "the dead run's slot is free again"
+        with pytest.raises(TrainerGone):
+            run.step()
+    finally:
+        run.stop()
