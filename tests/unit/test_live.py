@@ -32,7 +32,7 @@ class QuadraticTask:
             with torch.no_grad():
                 self.w.fill_(float("nan"))
             return float("nan")
-        return float(loss)
+        return loss.item()
 
     def metrics(self):
         return {"w": float(self.w.detach())}
