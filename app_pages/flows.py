@@ -89,7 +89,7 @@ if target_key in CUSTOM_TARGETS:
 
 
 # ----- live views -----
-@st.fragment(run_every=0.5 if state in LIVE_STATES else None)
+@st.fragment(run_every=live.FRAME_EVERY_S if state in LIVE_STATES else None)
 def live_views():
     snapshot = run.snapshot
     if snapshot.state != state:

@@ -144,6 +144,7 @@ def downsample_history(steps: np.ndarray, values: np.ndarray, max_points: int = 
 
 
 _run_ids = iter(range(1, 1 << 62))
+FRAME_EVERY_S = 0.5  # how often live views are made, and how often a live page redraws
 METRIC_HISTORY_SHOWN = 400  # the latest held-out metrics a snapshot carries (the chart's points)
 
 
@@ -161,7 +162,7 @@ class LiveRun:
         governor: Governor | None = None,
         snapshot_every_s: float = 0.2,
         metrics_every_s: float = 1.0,
-        visuals_every_s: float = 0.5,
+        visuals_every_s: float = FRAME_EVERY_S,
         layers_every_s: float = 3.0,
         checkpoint_every_steps: int = 100,
         on_publish: Callable[[], None] | None = None,
