@@ -304,14 +304,18 @@ class LiveRun:
 
     def _loop(self) -> None:
         torch.set_num_threads(int(os.environ.get("GP_TORCH_THREADS", "1")))
-        last_snapshot = last_metrics = last_visuals = last_layers = 0.0
-        rate_step, rate_time = self.step_count, time.monotonic()
+        # The views of the current step were published when the run was built or paused, so
+        # the first snapshot after (re)starting carries only scalars: it reaches the page sooner.
+        last_snapshot = 0.0
+        last_metrics = last_visuals = last_layers = rate_time = time.monotonic()
+        rate_step = self.step_count
         while True:
             with self._wake:
                 if not (self._want_running or self._stop_requested):
                     while not (self._want_running or self._stop_requested):
                         self._wake.wait()
-                    rate_step, rate_time = self.step_count, time.monotonic()  # resumed
+                    last_metrics = last_visuals = last_layers = rate_time = time.monotonic()  # resumed
+                    rate_step = self.step_count
                 if self._stop_requested:
                     return
             if not self.governor.try_acquire(self.run_id):
