@@ -104,6 +104,13 @@ class Governor:
         with self._lock:
             return self._waiting.index(owner) + 1 if owner in self._waiting else 0
 
+    def waiting_message(self, owner: int) -> str:
+        """What a page shows a run that waits for a slot."""
+        return (
+            f"Waiting for a free trainer: {self.max_active} run at once on this machine and you "
+            f"are number {max(self.queue_position(owner), 1)} in line."
+        )
+
     @property
     def active_count(self) -> int:
         with self._lock:
@@ -349,12 +356,8 @@ class LiveRun:
 
     def _wait_for_slot(self) -> None:
         with self._model_lock:
-            position = self.governor.queue_position(self.run_id)
             self._state = WAITING
-            self._message = (
-                f"Waiting for a free trainer: {self.governor.max_active} run at once on "
-                f"this machine and you are number {position} in line."
-            )
+            self._message = self.governor.waiting_message(self.run_id)
             self._publish()
         time.sleep(0.2)
 

@@ -168,14 +168,8 @@ class ProcessLiveRun:
         if self._want_running and self._has_slot and snapshot.state in (live.IDLE, live.PAUSED):
             return dataclasses.replace(snapshot, state=live.RUNNING)  # the child is starting
         if self._want_running and not self._has_slot:
-            position = self.governor.queue_position(self.run_id)
             return dataclasses.replace(
-                snapshot,
-                state=live.WAITING,
-                message=(
-                    f"Waiting for a free trainer: {self.governor.max_active} run at once on this "
-                    f"machine and you are number {max(position, 1)} in line."
-                ),
+                snapshot, state=live.WAITING, message=self.governor.waiting_message(self.run_id)
             )
         return snapshot
 

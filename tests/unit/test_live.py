@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from engine import live
+from tests.waiting import wait_for
 
 
 class QuadraticTask:
@@ -50,14 +51,6 @@ class QuadraticTask:
         with torch.no_grad():
             self.w.copy_(state["w"])
 
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 @pytest.fixture

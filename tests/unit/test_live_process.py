@@ -9,20 +9,13 @@ from engine import live
 from engine.flow_training import FlowRunConfig, FlowTrainingTask
 from engine.live_process import ProcessLiveRun, TrainerGone
 from engine.targets import make_target
+from tests.waiting import wait_for
 
 
 def small_task(seed=0, max_steps=100_000):
     config = FlowRunConfig(target="ring8", flow_type="nice", n_layers=2, hidden=16, seed=seed)
     return functools.partial(FlowTrainingTask, config, make_target("ring8"))
 
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_commands_reach_the_child_and_stop_ends_it():
