@@ -47,8 +47,8 @@ class _FakeSnapshot:
 
     def __init__(self, losses):
         steps = torch.arange(1, len(losses) + 1).numpy()
-        self.loss_steps, self.loss_values = downsample_history(steps, losses)
-        self.metric_history = tuple((int(s), {"nll": float(v)}) for s, v in zip(self.loss_steps, self.loss_values))
+        self.loss_steps, self.loss_values = downsample_history(steps, losses[:, None])
+        self.metric_history = tuple((int(s), {"nll": float(v)}) for s, v in zip(self.loss_steps, self.loss_values[:, 0]))
 
 
 def frame_cost(config: FlowRunConfig, frames: int = 12) -> dict[str, Any]:

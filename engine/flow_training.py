@@ -23,8 +23,9 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from engine import metrics, render
+from engine import metrics, render, target_views
 from engine.flows import FLOW_TYPES, Flow, FlowConfig, build_flow
+from engine.run_config import RunConfig, check_ranges
 from engine.targets import Target, make_target
 
 CUSTOM_TARGET_KEYS = ("drawn", "csv")
@@ -44,7 +45,7 @@ _view_ids = itertools.count()  # versions of the views, so pages redraw only wha
 
 
 @dataclass(frozen=True)
-class FlowRunConfig:
+class FlowRunConfig(RunConfig):
     """Everything that defines a flow run; with the seed it reproduces the run exactly."""
 
     target: str = "ring8"
@@ -63,17 +64,13 @@ class FlowRunConfig:
     LIVE_FIELDS = ("learning_rate", "lr_half_life", "batch_size")
 
     def __post_init__(self):
-        checks = [
+        check_ranges(self, [
             ("learning_rate", 1e-5, 0.1),
             ("batch_size", 8, 4096),
             ("lr_half_life", 0, 1_000_000),
             ("seed", 0, 2**31 - 1),
             ("max_steps", 1, 200_000),
-        ]
-        for name, low, high in checks:
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not (low <= value <= high) or value != value:
-                raise ValueError(f"{name.replace('_', ' ')} must be between {low:g} and {high:g}; got {value}.")
+        ])
         self.flow_config(self.target_dim)  # validates the architecture for this target
 
     @property
@@ -96,33 +93,10 @@ class FlowRunConfig:
             components=self.n_bins,
         )
 
-    def rebuild_needed(self, other: FlowRunConfig) -> bool:
-        """Whether moving from ``other`` to this config needs a new model."""
-        frozen = [f.name for f in dataclasses.fields(self) if f.name not in self.LIVE_FIELDS]
-        return any(getattr(self, name) != getattr(other, name) for name in frozen)
-
-    def to_query(self) -> dict[str, str]:
-        """The fields that differ from the defaults, as URL query parameters."""
-        default = FlowRunConfig()
-        return {
-            f.name: str(getattr(self, f.name))
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) != getattr(default, f.name)
-        }
-
     @classmethod
     def from_query(cls, params: dict[str, str]) -> FlowRunConfig:
         """Parse query parameters (unknown keys ignored); raises ValueError on a bad value."""
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if f.name not in params:
-                continue
-            raw = str(params[f.name])
-            kind = type(f.default)
-            try:
-                values[f.name] = kind(float(raw)) if kind is int and "e" in raw.lower() else kind(raw)
-            except ValueError:
-                raise ValueError(f"The link's {f.name}={raw!r} is not a valid {kind.__name__}.") from None
+        values = cls.query_values(params)
         if "flow_type" not in values and values.get("target", cls.target) not in CUSTOM_TARGET_KEYS:
             dim = make_target(values.get("target", cls.target)).dim  # a link naming only a 1-D target
             if cls.flow_type not in flow_types_for(dim):
@@ -225,9 +199,7 @@ class FlowTrainingTask:
     def apply_live_settings(self, config: FlowRunConfig) -> None:
         """Apply the learning-rate schedule and batch size of ``config`` to the running model."""
         self.batch_size = config.batch_size
-        self.config = dataclasses.replace(
-            self.config, **{name: getattr(config, name) for name in FlowRunConfig.LIVE_FIELDS}
-        )
+        self.config = dataclasses.replace(self.config, **config.live_settings())
 
     @torch.no_grad()
     def sample_csv(self, n: int = 5000, seed: int = 0) -> bytes:
@@ -252,19 +224,8 @@ class FlowTrainingTask:
 
     def _target_density_view(self) -> np.ndarray:
         if self.target.dim == 1:
-            xs = torch.linspace(*self.target.extent, DENSITY_CURVE_POINTS).unsqueeze(1)
-            if self.target.has_exact_density:
-                return self.target.log_prob(xs).exp().numpy()
-            samples = self.target.sample(200_000, torch.Generator().manual_seed(7)).numpy()[:, 0]
-            counts, _ = np.histogram(samples, bins=DENSITY_CURVE_POINTS, range=self.target.extent)
-            width = (self.target.extent[1] - self.target.extent[0]) / DENSITY_CURVE_POINTS
-            return counts / (len(samples) * width)
-        size = DENSITY_IMAGE_SIZE
-        if self.target.has_exact_density:
-            grid = torch.from_numpy(render.grid_points(self.target.extent, size))
-            return self.target.log_prob(grid).exp().reshape(size, size).numpy()
-        samples = self.target.sample(200_000, torch.Generator().manual_seed(7)).numpy()
-        return render.histogram_density(samples, self.target.extent, size)
+            return target_views.density_curve(self.target, DENSITY_CURVE_POINTS)[1]
+        return target_views.density_image(self.target, DENSITY_IMAGE_SIZE)
 
     def _visuals_1d(self) -> dict[str, Any]:
         xs = torch.linspace(*self.target.extent, DENSITY_CURVE_POINTS).unsqueeze(1)

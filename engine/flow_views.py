@@ -74,14 +74,15 @@ def _loss_curves(snapshot, entropy: float | None):
     losses so the approach to the floor H(p) stays visible."""
     held_out = [(s, m["nll"]) for s, m in snapshot.metric_history if math.isfinite(m.get("nll", math.inf))]
     held_steps, held_values = (np.array(v) for v in zip(*held_out[-400:])) if held_out else (np.empty(0),) * 2
-    values = snapshot.loss_values[np.isfinite(snapshot.loss_values)]
+    losses = snapshot.loss_values[:, 0]
+    values = losses[np.isfinite(losses)]
     y_range = None
     if len(values):
         low = min(float(np.min(values)), entropy if entropy is not None else math.inf)
         high = float(np.quantile(values, 0.95))
         pad = 0.08 * max(high - low, 0.05)
         y_range = (low - pad, high + pad)
-    return (snapshot.loss_steps, snapshot.loss_values), (held_steps, held_values), y_range
+    return (snapshot.loss_steps, losses), (held_steps, held_values), y_range
 
 
 def loss_figure(snapshot, entropy: float | None) -> go.Figure:

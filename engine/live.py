@@ -32,8 +32,11 @@ import torch
 class TrainingTask(Protocol):
     """What the live trainer drives. Implemented per model family (flows, GANs, ...)."""
 
-    def train_step(self) -> float:
-        """One optimisation step; returns the training loss."""
+    def train_step(self, part: str | None = None) -> float | tuple[float, ...]:
+        """One optimisation step; returns the training loss, or one value per name in the
+        task's optional ``loss_names`` attribute (e.g. a GAN's discriminator and generator
+        losses). ``part`` is for tasks made of parts (a GAN: "discriminator" or "generator"
+        steps only that part); the trainer passes it only when a page asks for it."""
 
     def metrics(self) -> dict[str, float]:
         """Held-out metrics (called about once a second)."""
@@ -129,24 +132,26 @@ class Snapshot:
     state: str
     message: str
     loss_steps: np.ndarray
-    loss_values: np.ndarray
+    loss_values: np.ndarray  # (n, len(loss_names)): training losses, averaged into <= 400 bins
     metrics: dict[str, float]
     metric_history: tuple[tuple[int, dict[str, float]], ...]
     visuals: dict[str, Any] | None
     visuals_step: int
     steps_per_second: float
     max_steps: int
+    loss_names: tuple[str, ...] = ("loss",)
     created_at: float = field(default_factory=time.monotonic)
 
 
 def downsample_history(steps: np.ndarray, values: np.ndarray, max_points: int = 400):
-    """Average consecutive losses into at most ``max_points`` bins (the curve a chart needs)."""
+    """Average consecutive losses (rows of ``values``) into at most ``max_points`` bins (the
+    curve a chart needs)."""
     n = len(values)
     if n <= max_points:
         return steps.copy(), values.copy()
     edges = np.linspace(0, n, max_points + 1).astype(int)
-    sums = np.add.reduceat(values, edges[:-1])
-    counts = np.diff(edges)
+    sums = np.add.reduceat(values, edges[:-1], axis=0)
+    counts = np.diff(edges).reshape((-1,) + (1,) * (values.ndim - 1))
     return steps[edges[1:] - 1].copy(), sums / counts
 
 
@@ -219,12 +224,13 @@ class LiveRun:
                 self._state = PAUSED
                 self._publish(with_metrics=True, with_visuals=True)
 
-    def step(self, n: int = 1) -> None:
-        """Run exactly ``n`` optimisation steps now (on the caller's thread), then publish."""
+    def step(self, n: int = 1, part: str | None = None) -> None:
+        """Run exactly ``n`` optimisation steps now (on the caller's thread), then publish.
+        ``part`` steps only that part of the task (see :meth:`TrainingTask.train_step`)."""
         self.pause()
         with self._model_lock:
             for _ in range(n):
-                if not self._do_step():
+                if not self._do_step(part):
                     break
             if self._state not in (DIVERGED, FINISHED):
                 self._state = PAUSED
@@ -263,7 +269,8 @@ class LiveRun:
     def _build_task(self) -> None:
         self.task = self._task_factory()
         self.step_count = 0
-        self._losses = np.empty(self.max_steps, dtype=np.float64)
+        self.loss_names = tuple(getattr(self.task, "loss_names", ("loss",)))
+        self._losses = np.empty((self.max_steps, len(self.loss_names)), dtype=np.float64)
         self._metric_history: list[tuple[int, dict[str, float]]] = []
         self._metrics: dict[str, float] = {}
         self._visuals: dict[str, Any] | None = None
@@ -282,24 +289,26 @@ class LiveRun:
             )
             self._thread.start()
 
-    def _do_step(self) -> bool:
+    def _do_step(self, part: str | None = None) -> bool:
         """One step under the model lock; False when the run cannot go on."""
         if self.step_count >= self.max_steps:
             self._state = FINISHED
             self._message = f"Reached the step limit ({self.max_steps:,}); press Reset to start again."
             return False
-        loss = float(self.task.train_step())
-        if not math.isfinite(loss):
+        losses = self.task.train_step() if part is None else self.task.train_step(part)
+        losses = np.asarray(losses, dtype=np.float64).reshape(-1)
+        if not np.isfinite(losses).all():
+            name, value = next((n, v) for n, v in zip(self.loss_names, losses, strict=True) if not math.isfinite(v))
             good_step, good_state = self._checkpoint
             self.task.load_state_dict(copy.deepcopy(good_state))
             self._losses_valid_until(good_step)
             self._state = DIVERGED
             self._message = (
-                f"The loss became {loss} at step {self.step_count + 1:,}; the model was rolled back "
+                f"The {name} became {value} at step {self.step_count + 1:,}; the model was rolled back "
                 f"to step {good_step:,} and paused. {self.task.divergence_advice()}"
             )
             return False
-        self._losses[self.step_count] = loss
+        self._losses[self.step_count] = losses
         self.step_count += 1
         if self.step_count % self.checkpoint_every_steps == 0:
             self._checkpoint = (self.step_count, copy.deepcopy(self.task.state_dict()))
@@ -387,6 +396,52 @@ class LiveRun:
             visuals_step=self._visuals_step,
             steps_per_second=self._steps_per_second,
             max_steps=self.max_steps,
+            loss_names=self.loss_names,
         )
         if self._on_publish is not None:
             self._on_publish()
+
+
+class SideBySideTask:
+    """Two tasks trained in lockstep, for an A/B comparison on one trainer slot: every step
+    steps both, so they always sit at the same step count. Losses, metrics and visuals are
+    those of each task, named ``a/...`` and ``b/...`` (visuals: ``{"a": ..., "b": ...}``).
+
+    Built from two picklable factories, so that it can itself be built in a child process.
+    """
+
+    SIDES = ("a", "b")
+
+    def __init__(self, factory_a: Callable[[], TrainingTask], factory_b: Callable[[], TrainingTask]):
+        self.tasks = {"a": factory_a(), "b": factory_b()}
+        self.loss_names = tuple(
+            f"{side}/{name}" for side, task in self.tasks.items() for name in getattr(task, "loss_names", ("loss",))
+        )
+        self._last_losses: dict[str, np.ndarray] = {}
+
+    def train_step(self, part: str | None = None) -> tuple[float, ...]:
+        for side, task in self.tasks.items():
+            losses = task.train_step() if part is None else task.train_step(part)
+            self._last_losses[side] = np.asarray(losses, dtype=np.float64).reshape(-1)
+        return tuple(np.concatenate([self._last_losses[side] for side in self.SIDES]))
+
+    def metrics(self) -> dict[str, float]:
+        return {f"{side}/{key}": value for side, task in self.tasks.items() for key, value in task.metrics().items()}
+
+    def visuals(self, which: str = "all") -> dict[str, Any]:
+        return {side: task.visuals(which) for side, task in self.tasks.items()}
+
+    def divergence_advice(self) -> str:
+        broken = [side for side, losses in self._last_losses.items() if not np.isfinite(losses).all()] or list(self.SIDES)
+        return " ".join(f"Run {side.upper()}: {self.tasks[side].divergence_advice()}" for side in broken)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {side: task.state_dict() for side, task in self.tasks.items()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for side, task in self.tasks.items():
+            task.load_state_dict(state[side])
+
+    def call_side(self, side: str, method: str, *args) -> Any:
+        """``tasks[side].method(*args)``, e.g. a download of run B's model."""
+        return getattr(self.tasks[side], method)(*args)

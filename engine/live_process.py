@@ -130,8 +130,8 @@ class ProcessLiveRun:
     def pause(self) -> None:
         self._stop_training_then("pause")
 
-    def step(self, n: int = 1) -> None:
-        self._stop_training_then("step", n)  # the child's step() pauses its own thread first
+    def step(self, n: int = 1, part: str | None = None) -> None:
+        self._stop_training_then("step", n, part)  # the child's step() pauses its own thread first
 
     def reset(self) -> None:
         self._stop_training_then("reset")

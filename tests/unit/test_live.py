@@ -85,7 +85,8 @@ def test_single_steps_are_exact_and_loss_falls(governor):
     run.step(9)
     snapshot = run.snapshot
     assert snapshot.step == 10
-    assert snapshot.loss_values[-1] < snapshot.loss_values[0]
+    assert snapshot.loss_values.shape == (10, 1)
+    assert snapshot.loss_values[-1, 0] < snapshot.loss_values[0, 0]
     assert snapshot.metrics["w"] > 0 and snapshot.visuals_step == 10
     run.stop()
 
@@ -138,6 +139,51 @@ def test_governor_makes_the_second_run_wait(governor):
     assert governor.active_count == 0
 
 
+class TwoPartTask(QuadraticTask):
+    """A task made of two parts with one loss each, like a GAN's discriminator and generator."""
+
+    loss_names = ("first loss", "second loss")
+
+    def __init__(self, nan_at_step=None):
+        super().__init__(nan_at_step)
+        self.parts_stepped = []
+
+    def train_step(self, part=None):
+        self.parts_stepped.append(part)
+        loss = super().train_step()
+        return loss, 2 * loss
+
+
+def test_tasks_with_several_losses_and_parts(governor):
+    run = live.LiveRun(TwoPartTask, governor=governor)
+    run.step(3)
+    run.step(2, part="second")
+    snapshot = run.snapshot
+    assert snapshot.loss_names == ("first loss", "second loss")
+    assert snapshot.loss_values.shape == (5, 2)
+    np.testing.assert_allclose(snapshot.loss_values[:, 1], 2 * snapshot.loss_values[:, 0])
+    assert run.task.parts_stepped == [None, None, None, "second", "second"]
+    run.stop()
+
+
+def test_side_by_side_steps_both_and_rolls_back_both(governor):
+    run = live.LiveRun(
+        lambda: live.SideBySideTask(TwoPartTask, lambda: TwoPartTask(nan_at_step=150)),
+        governor=governor, checkpoint_every_steps=100,
+    )
+    run.step(120)
+    snapshot = run.snapshot
+    assert snapshot.loss_names == ("a/first loss", "a/second loss", "b/first loss", "b/second loss")
+    assert set(snapshot.metrics) == {"a/w", "b/w"} and snapshot.metrics["a/w"] == snapshot.metrics["b/w"]
+    assert set(snapshot.visuals) == {"a", "b"}
+    run.step(100)
+    snapshot = run.snapshot
+    assert snapshot.state == live.DIVERGED and snapshot.step == 100
+    assert "Run B:" in snapshot.message and "Run A:" not in snapshot.message
+    assert run.task.call_side("a", "metrics")["w"] == pytest.approx(run.task.call_side("b", "metrics")["w"])
+    run.stop()
+
+
 def test_downsample_history_keeps_means():
     steps = np.arange(1, 1001)
     values = np.arange(1000, dtype=float)
@@ -145,6 +191,8 @@ def test_downsample_history_keeps_means():
     assert len(short_values) == 10
     assert short_values[0] == pytest.approx(np.mean(values[:100]))
     assert short_steps[-1] == 1000
+    _, two_columns = live.downsample_history(steps, np.stack([values, -values], 1), max_points=10)
+    np.testing.assert_allclose(two_columns[:, 1], -short_values)
 
 
 def test_bad_max_steps_is_refused():
