@@ -22,12 +22,24 @@ def _rotation(angle: float) -> np.ndarray:
     return np.array([[c, -s], [s, c]])
 
 
+def _equal_isotropic_modes(means: torch.Tensor, covariances: torch.Tensor):
+    """``(modes, mode_std)`` when every covariance is the same s^2 I, else ``(None, None)``."""
+    var = float(covariances[0, 0, 0])
+    eye = torch.eye(means.shape[1], dtype=covariances.dtype)
+    if var > 0 and torch.allclose(covariances, var * eye.expand_as(covariances), rtol=1e-9, atol=0):
+        return means.numpy().astype(np.float64, copy=True), math.sqrt(var)
+    return None, None
+
+
 class GaussianMixture(Target):
     """Mixture of Gaussians  p(x) = sum_k w_k N(x; mu_k, Sigma_k).
 
     ``log_prob`` is exact: log p(x) = logsumexp_k [log w_k - 1/2 |L_k^{-1}(x - mu_k)|^2
     - sum_i log (L_k)_ii - d/2 log 2 pi], with Sigma_k = L_k L_k^T (Cholesky). Sampling picks a
     component k ~ Categorical(w) and returns mu_k + L_k eps, eps ~ N(0, I).
+
+    When every component has the same isotropic covariance s^2 I, ``modes`` holds the means
+    (K, d) and ``mode_std`` is s (for the mode-collapse metrics); otherwise both are ``None``.
 
     Args:
         weights: (K,) positive mixture weights (normalised here).
@@ -77,6 +89,7 @@ class GaussianMixture(Target):
             boxes = tuple((float(a), float(b)) for a, b in zip(lo, hi, strict=True))
             extent = boxes[0] if d == 1 else boxes
         self.extent = extent
+        self.modes, self.mode_std = _equal_isotropic_modes(mu, cov)
 
     @property
     def mean(self) -> torch.Tensor:
@@ -257,6 +270,34 @@ def grid25() -> GaussianMixture:
     covs = np.tile(0.1 ** 2 * np.eye(2), (25, 1, 1))
     return GaussianMixture(np.ones(25), means, covs, key="grid25", label="5x5 grid of Gaussians",
                            extent=((-3.0, 3.0), (-3.0, 3.0)))
+
+
+def ring8_narrow() -> GaussianMixture:
+    """8 Gaussians of std 0.02 evenly spaced on a circle of radius 2.
+
+    The narrow ring of the GAN mode-collapse benchmark: Metz et al., "Unrolled Generative
+    Adversarial Networks" (ICLR 2017), reused by Srivastava et al., "VEEGAN" (NeurIPS 2017) and
+    Lin et al., "PacGAN" (NeurIPS 2018). Same means as ``ring8``, ten times narrower.
+    """
+    angles = 2 * np.pi * np.arange(8) / 8
+    means = 2.0 * np.stack([np.cos(angles), np.sin(angles)], 1)
+    covs = np.tile(0.02 ** 2 * np.eye(2), (8, 1, 1))
+    return GaussianMixture(np.ones(8), means, covs, key="ring8_narrow",
+                           label="Ring of 8, narrow (std 0.02)", extent=((-3.0, 3.0), (-3.0, 3.0)))
+
+
+def grid25_narrow() -> GaussianMixture:
+    """25 Gaussians of std 0.05 on the grid {-4, -2, 0, 2, 4}^2.
+
+    The grid of the GAN mode-collapse benchmark exactly as in the literature (Srivastava et al.,
+    "VEEGAN", NeurIPS 2017; Lin et al., "PacGAN", NeurIPS 2018: means (-4 + 2i, -4 + 2j),
+    variance 0.0025), so that modes captured and high-quality shares compare with theirs.
+    """
+    g = np.arange(-4.0, 5.0, 2.0)
+    means = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
+    covs = np.tile(0.05 ** 2 * np.eye(2), (25, 1, 1))
+    return GaussianMixture(np.ones(25), means, covs, key="grid25_narrow",
+                           label="Grid of 25, narrow (std 0.05)", extent=((-5.5, 5.5), (-5.5, 5.5)))
 
 
 def two_gaussians() -> GaussianMixture:

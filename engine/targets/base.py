@@ -66,6 +66,9 @@ class Target:
             ``((xmin, xmax), (ymin, ymax))``, 1D ``(xmin, xmax)``.
         has_exact_density: whether ``log_prob`` is available (and exact).
         density_note: one sentence for the page saying what the density display shows.
+        modes: ``None``, or for a mixture of equally wide isotropic Gaussians a float64 numpy
+            array (K, dim) of the component means (the "modes" that mode-collapse metrics count).
+        mode_std: ``None``, or the common per-axis standard deviation of those components.
 
     Subclasses implement ``_sample(n, generator) -> float64 tensor (n, dim)`` and, when
     ``has_exact_density``, ``_log_prob(x) -> (n,)`` on a float64 tensor of shape (n, dim).
@@ -77,6 +80,8 @@ class Target:
     extent: tuple = ()
     has_exact_density: bool = False
     density_note: str = NO_DENSITY_NOTE
+    modes: np.ndarray | None = None
+    mode_std: float | None = None
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` samples as a float32 tensor of shape (n, dim), deterministic given ``generator``."""

