@@ -7,6 +7,7 @@ st.set_page_config(page_title="Generative Playground", page_icon="🌀", layout=
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("app_pages/flows.py", title="Normalizing flows", icon="🌊", url_path="flows"),
+    st.Page("app_pages/gans.py", title="GANs", icon="⚔️", url_path="gans"),
 ]
 
 st.navigation(PAGES).run()

@@ -26,7 +26,7 @@ with st.sidebar:
     target_key = st.selectbox("Target", list(target_labels), format_func=target_labels.get, key="flows_target")
 if target_key in CUSTOM_TARGETS:
     with st.expander("Your data", expanded=True):
-        target = widgets.custom_target(target_key)
+        target = widgets.custom_target(target_key, "flows")
     if target is None:
         st.stop()
 else:

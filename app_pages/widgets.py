@@ -16,7 +16,7 @@ from engine.live_process import ProcessLiveRun, TrainerGone
 
 CANVAS_SIZE = (360, 360)
 CANVAS_EXTENT = ((-4.0, 4.0), (-4.0, 4.0))
-FLOW_FRIENDLY_RANGE = 6.0  # beyond this, uploaded data should be rescaled
+FRIENDLY_RANGE = 6.0  # beyond this, uploaded data should be rescaled
 DRAWING_BANDWIDTH = 0.12  # kernel width for drawn points: thin enough to keep the strokes' shape
 
 
@@ -38,8 +38,9 @@ def init_from_url(prefix: str, config_class) -> Any:
             config = config_class()
         st.session_state[stored_key] = config
         st.session_state[f"{prefix}_written_query"] = query
-        for field in dataclasses.fields(config):
-            st.session_state[f"{prefix}_{field.name}"] = getattr(config, field.name)
+        values = config.widget_values() if hasattr(config, "widget_values") else dataclasses.asdict(config)
+        for name, value in values.items():
+            st.session_state[f"{prefix}_{name}"] = value
     if message := st.session_state.pop(f"{prefix}_url_error", None):
         st.error(message)
     return st.session_state[stored_key]
@@ -163,29 +164,30 @@ def builtin_target(key: str) -> targets.Target:
     return targets.make_target(key)
 
 
-def custom_target(kind: str):
-    """The user's own data as a target: drawn on a canvas or uploaded as CSV; None until ready."""
+def custom_target(kind: str, prefix: str):
+    """The user's own data as a target: drawn on a canvas or uploaded as CSV; None until ready.
+    ``prefix`` (the page's) keeps each page's data and widgets apart."""
     if kind == "csv":
-        upload = st.file_uploader("CSV with columns x,y (or x)", type=["csv", "txt"], key="flows_csv_file")
+        upload = st.file_uploader("CSV with columns x,y (or x)", type=["csv", "txt"], key=f"{prefix}_csv_file")
         if upload is None:
             st.info("Upload a CSV with columns x and y (or one column x for 1-D data).")
             return None
         source = ("csv", upload.file_id)
-        if st.session_state.get("custom_source") != source:
+        if st.session_state.get(f"{prefix}_custom_source") != source:
             try:
                 points = targets.parse_points_csv(upload.getvalue())
             except ValueError as error:
                 st.error(str(error))
                 return None
-            _remember(source, targets.PointCloudTarget(points, label=f"Uploaded: {upload.name}"))
-        if (reach := float(np.abs(st.session_state["custom_target"].extent).max())) > FLOW_FRIENDLY_RANGE:
+            _remember(prefix, source, targets.PointCloudTarget(points, label=f"Uploaded: {upload.name}"))
+        if (reach := float(np.abs(st.session_state[f"{prefix}_custom_target"].extent).max())) > FRIENDLY_RANGE:
             st.warning(
-                f"Your points reach |x| ≈ {reach:,.0f}; the flows here are built for data within about "
-                f"±{FLOW_FRIENDLY_RANGE:g} (splines are the identity outside ±5), so standardise the columns first."
+                f"Your points reach |x| ≈ {reach:,.0f}; the models here are built for data within about "
+                f"±{FRIENDLY_RANGE:g} (flow splines are the identity outside ±5), so standardise the columns first."
             )
-        return st.session_state["custom_target"]
+        return st.session_state[f"{prefix}_custom_target"]
 
-    strokes = _canvas_strokes()
+    strokes = _canvas_strokes(prefix)
     st.caption("Draw with the mouse; the points are smoothed by a small Gaussian kernel.")
     if strokes is None:
         return None
@@ -196,17 +198,17 @@ def custom_target(kind: str):
         st.info(str(error))
         return None
     source = ("drawn", hash(points.tobytes()))
-    if st.session_state.get("custom_source") != source:
-        _remember(source, targets.PointCloudTarget(points, bandwidth=DRAWING_BANDWIDTH, label="Your drawing"))
-    return st.session_state["custom_target"]
+    if st.session_state.get(f"{prefix}_custom_source") != source:
+        _remember(prefix, source, targets.PointCloudTarget(points, bandwidth=DRAWING_BANDWIDTH, label="Your drawing"))
+    return st.session_state[f"{prefix}_custom_target"]
 
 
-def _remember(source, target) -> None:
-    st.session_state["custom_source"] = source
-    st.session_state["custom_target"] = target
+def _remember(prefix: str, source, target) -> None:
+    st.session_state[f"{prefix}_custom_source"] = source
+    st.session_state[f"{prefix}_custom_target"] = target
 
 
-def _canvas_strokes() -> list[list[tuple[float, float]]] | None:
+def _canvas_strokes(prefix: str) -> list[list[tuple[float, float]]] | None:
     """Freehand strokes from the drawing canvas, in canvas pixels."""
     try:
         from streamlit_drawable_canvas import st_canvas
@@ -215,7 +217,7 @@ def _canvas_strokes() -> list[list[tuple[float, float]]] | None:
         return None
     result = st_canvas(
         stroke_width=3, stroke_color="#1f77b4", background_color="#ffffff",
-        width=CANVAS_SIZE[0], height=CANVAS_SIZE[1], drawing_mode="freedraw", key="flows_canvas",
+        width=CANVAS_SIZE[0], height=CANVAS_SIZE[1], drawing_mode="freedraw", key=f"{prefix}_canvas",
     )
     objects = (result.json_data or {}).get("objects", []) if result is not None else []
     strokes = []

@@ -442,6 +442,11 @@ class SideBySideTask:
         for side, task in self.tasks.items():
             task.load_state_dict(state[side])
 
+    def apply_live_settings(self, configs) -> None:
+        """Apply ``configs.a`` to run A and ``configs.b`` to run B (each task's own live knobs)."""
+        for side, task in self.tasks.items():
+            task.apply_live_settings(getattr(configs, side))
+
     def call_side(self, side: str, method: str, *args) -> Any:
         """``tasks[side].method(*args)``, e.g. a download of run B's model."""
         return getattr(self.tasks[side], method)(*args)

@@ -25,6 +25,8 @@ class RunConfig:
 
     def rebuild_needed(self, other) -> bool:
         """Whether moving from ``other`` to this config needs a new model."""
+        if type(other) is not type(self):
+            return True
         frozen = [f.name for f in dataclasses.fields(self) if f.name not in self.LIVE_FIELDS]
         return any(getattr(self, name) != getattr(other, name) for name in frozen)
 

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.flow_training import FlowRunConfig
+from engine.gan_training import GanRunConfig
 
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -118,3 +119,60 @@ def test_data_far_from_the_origin_gets_a_hint_to_standardise():
     app.file_uploader(key="flows_csv_file").set_value(("far.csv", ("x,y\n" + far).encode(), "text/csv")).run()
     assert not app.exception and not app.error
     assert any("standardise" in w.value for w in app.warning)
+
+
+def open_gans(query=None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    app.switch_page("app_pages/gans.py")
+    app.run()
+    return app
+
+
+def test_gans_page_shows_controls_metrics_and_steps_by_part():
+    app = open_gans({"target": "ring8_narrow", "g_width": "16", "d_width": "16"})
+    assert not app.exception and not app.error
+    assert {"▶ Train", "Step D", "Step G", "Step", "↺ Reset"} <= {b.label for b in app.button}
+    assert metric(app, "Step") == "0" and metric(app, "Modes").endswith("/ 8")
+    for key in ("gans_step_d", "gans_step_g", "gans_step"):
+        app.button(key=key).click().run()
+    assert metric(app, "Step") == "3"
+    assert not app.exception and not app.error
+
+
+def test_gans_link_reaches_the_widgets_and_ab_mode():
+    app = open_gans({"target": "grid25_narrow", "loss": "hinge", "spectral_norm": "true", "ab": "1", "b_loss": "fgan_js"})
+    assert not app.exception and not app.error
+    assert app.selectbox(key="gans_target").value == "grid25_narrow"
+    assert app.selectbox(key="gans_loss").value == "hinge" and app.checkbox(key="gans_spectral_norm").value
+    assert app.toggle(key="gans_ab").value and app.selectbox(key="gans_b_loss").value == "fgan_js"
+    assert any("Run B" in m.value for m in app.markdown)
+    app.button(key="gans_step").click().run()
+    assert [m.value for m in app.metric if m.label == "Step"] == ["1", "1"]  # both runs stepped together
+    assert not app.exception
+
+
+def test_gans_presets_load_into_the_widgets():
+    app = open_gans()
+    app.button(key="gans_preset_collapse").click().run()
+    assert app.selectbox(key="gans_target").value == "ring8_narrow"
+    assert not app.exception and not app.error
+
+
+@pytest.mark.parametrize("query", [{"g_layers": "12"}, {"d_lr": "fast"}, {"loss": "nowhere"}, {"ab": "1", "b_d_steps": "0"}])
+def test_gans_bad_link_says_so_and_falls_back_to_defaults(query):
+    app = open_gans(query)
+    assert not app.exception
+    assert app.error and "could not be used" in app.error[0].value
+    assert app.selectbox(key="gans_loss").value == GanRunConfig.loss
+
+
+def test_gans_bad_csv_gives_a_message_then_a_good_one_trains():
+    app = open_gans({"target": "csv", "g_width": "16", "d_width": "16"})
+    app.file_uploader(key="gans_csv_file").set_value(("bad.csv", b"x,y\n1,oops\n", "text/csv")).run()
+    assert not app.exception and app.error
+    app.file_uploader(key="gans_csv_file").set_value(("good.csv", ("x,y\n" + GOOD_ROWS).encode(), "text/csv")).run()
+    assert not app.exception and not app.error
+    app.button(key="gans_step").click().run()
+    assert metric(app, "Step") == "1"

@@ -1,0 +1,98 @@
+"""Streamlit pieces of the GANs page (not a page itself): one run's live panel."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from app_pages import widgets
+from engine import gan_views, live
+from engine.gans.losses import GanLoss
+
+
+def side_metrics(metrics: dict, side: str | None) -> dict:
+    """One run's metrics: all of them, or run A's/B's without the "a/" or "b/" prefix."""
+    if side is None:
+        return metrics
+    prefix = f"{side}/"
+    return {key[len(prefix) :]: value for key, value in metrics.items() if key.startswith(prefix)}
+
+
+def _side_visuals(visuals: dict, side: str | None) -> dict:
+    return visuals[side] if side is not None else visuals
+
+
+def _number(value, digits: int = 3) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def run_panel(snapshot: live.Snapshot, side: str | None, target, layers: dict[str, bool], loss: GanLoss) -> None:
+    """Metrics, the main view (or the 1-D curves) and the per-mode timeline of one run."""
+    metrics = side_metrics(snapshot.metrics, side)
+    if side is not None:
+        st.markdown(f"**Run {side.upper()}: {loss.label}**")
+    cols = st.columns(5)
+    cols[0].metric("Step", f"{snapshot.step:,}", help=f"Stops at {snapshot.max_steps:,} steps.")
+    cols[1].metric("Steps / s", f"{snapshot.steps_per_second:,.0f}", help="One step: the discriminator's updates, then the generator's.")
+    if "n_modes" in metrics:
+        cols[2].metric(
+            "Modes", f"{metrics['modes_captured']:.0f} / {metrics['n_modes']:.0f}",
+            help="Modes captured: modes with at least one of 2,500 generated samples within 3 standard deviations.",
+        )
+        cols[3].metric("Quality", f"{100 * metrics['high_quality']:.0f}%", help="High-quality samples: the share of generated samples within 3 standard deviations of a mode.")
+    else:
+        cols[2].metric("JS (histograms)", _number(metrics.get("js")), help="Jensen-Shannon divergence between 32×32 histograms of real and generated samples, nats (max log 2).")
+        cols[3].metric("D(real) / D(fake)", f"{_number(metrics.get('d_real'), 2)} / {_number(metrics.get('d_fake'), 2)}", help=f"Mean {loss.output_label} on held-out real and on generated samples.")
+    cols[4].metric("W₁", _number(metrics.get("w1")), help="Wasserstein-1 distance between 400 generated and 400 held-out samples (exact, POT).")
+
+    picture, beside = st.columns([3, 2]) if side is None else (st.container(), st.container())
+    history = [(step, side_metrics(m, side)) for step, m in snapshot.metric_history]
+    if target.dim == 1:
+        figure = widgets.cached_render(snapshot, f"gan_1d_{side}", lambda v: gan_views.one_d_figure(_side_visuals(v, side)))
+        picture.plotly_chart(figure, key=f"gans_one_d_{side}", config={"displayModeBar": False})
+    else:
+        field_view(snapshot, side, target, layers, loss, history, picture, beside)
+    with beside:
+        if side is None:
+            loss_chart(snapshot)
+        chart = widgets.cached_render(snapshot, f"gan_metrics_{side}", lambda _: gan_views.metrics_image(history), version=len(history))
+        if chart is not None:
+            st.image(chart, width="stretch", caption="Distance to the data over training: W₁ (purple) and JS of the histograms (green).")
+
+
+def field_view(snapshot, side, target, layers, loss, history, picture, beside) -> None:
+    """GAN Lab's view of a 2-D run, and the per-mode timeline beside it."""
+    shown = tuple(sorted(name for name, on in layers.items() if on))
+    image = widgets.cached_render(
+        snapshot, f"gan_field_{side}_{shown}",
+        lambda v: gan_views.field_image(_side_visuals(v, side), **{f"show_{name}": on for name, on in layers.items()}),
+    )
+    picture.image(
+        image, width="stretch",
+        caption=f"Background: {loss.output_label} (green: says real, purple: says fake). Dots: real (green) and "
+        "generated (purple) samples; arrows: where the generator's gradient moves each sample.",
+    )
+    with beside:
+        if target.modes is not None and history and "n_modes" in history[-1][1]:
+            timeline = widgets.cached_render(
+                snapshot, f"gan_timeline_{side}", lambda _: gan_views.mode_timeline_image(history), version=len(history)
+            )
+            key, words = st.columns([1, 4])
+            key.image(widgets.cached_render(snapshot, "gan_mode_key", lambda _: gan_views.mode_key_image(target.modes, target.extent), version=target.key))
+            if timeline is not None:
+                words.image(timeline, width="stretch")
+            words.caption(
+                "Per-mode timeline: the share of generated samples on each mode over training, coloured as in the "
+                "key (grey: on no mode). A collapsing generator fills the column with one colour and hops between colours."
+            )
+
+
+def loss_chart(snapshot: live.Snapshot) -> None:
+    """Both losses per step (both runs' when comparing)."""
+    image = widgets.cached_render(snapshot, "gan_losses", lambda _: gan_views.loss_image(snapshot), version=snapshot.step)
+    if image is None:
+        st.caption("The loss curves appear here once training starts.")
+        return
+    comparing = len(snapshot.loss_names) > 2
+    st.image(image, width="stretch", caption="Losses per step: blue discriminator, orange generator" + (" (run A; lighter: run B)." if comparing else "."))

@@ -1,0 +1,509 @@
+"""Training a GAN on a toy target, as a live-trainer task.
+
+    min_G max_D  E_{x~p}[log D(x)] + E_{z~p(z)}[log(1 - D(G(z)))]
+
+(Goodfellow et al., 2014; lecture notes, "Generative adversarial networks"), with the other
+losses of :mod:`engine.gans.losses`. One training step is ``d_steps`` discriminator updates then
+one generator update, as in Algorithm 1 of the paper. :class:`GanRunConfig` is everything a page
+sets (and what a URL carries); :class:`GanTrainingTask` is what :class:`engine.live.LiveRun`
+steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+
+from engine import render, sample_metrics, target_views
+from engine.gans.losses import LOSSES, gradient_penalty, r1_penalty
+from engine.gans.networks import NOISE_TYPES, Discriminator, Generator, NetworkConfig, sample_noise
+from engine.run_config import RunConfig, check_ranges
+from engine.targets import Target, make_target
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+CUSTOM_TARGET_KEYS = ("drawn", "csv")
+
+REAL_POOL_SIZE = 65_536  # real samples drawn once; batches are random rows (as GAN Lab's atlas)
+METRIC_SAMPLES = 2_500  # the mode-collapse literature's sample count
+SAMPLES_SHOWN = 450  # GAN Lab's number of real samples on screen
+ARROWS_SHOWN = 120
+HEATMAP_SIZE = 64
+HISTOGRAM_BINS = 32
+CURVE_POINTS = 400  # 1-D views
+GENERATED_1D_SAMPLES = 20_000
+MANIFOLD_LINES = 11
+MANIFOLD_POINTS_PER_LINE = 40
+LR_FLOOR = 0.05  # the learning-rate schedule never goes below 5% of the setting
+CRITIC_LIMIT = 1e4  # a discriminator loss beyond this is an exploding critic: the run stops with advice
+
+_BUILD_LOCK = threading.Lock()  # model init uses torch's global RNG, shared by all threads
+
+
+@dataclass(frozen=True)
+class GanRunConfig(RunConfig):
+    """Everything that defines a GAN run; with the seed it reproduces the run exactly."""
+
+    target: str = "ring8"
+    loss: str = "non_saturating"
+    noise_dim: int = 2
+    noise: str = "gaussian"
+    g_layers: int = 2
+    g_width: int = 128
+    g_activation: str = "relu"
+    d_layers: int = 2
+    d_width: int = 128
+    d_activation: str = "leaky_relu"
+    spectral_norm: bool = False  # on the discriminator's layers
+    r1_gamma: float = 0.0  # weight of the R1 penalty (gamma/2) E_p |grad_x v|^2; 0 = off
+    d_steps: int = 1  # discriminator updates per generator update
+    g_optimizer: str = "adam"
+    d_optimizer: str = "adam"
+    g_lr: float = 1e-3
+    d_lr: float = 1e-3
+    beta1: float = 0.5  # Adam's betas (momentum for SGD is beta1; RMSprop's alpha is beta2)
+    beta2: float = 0.999
+    lr_half_life: int = 0  # steps; both learning rates halve every this many steps (0: constant)
+    batch_size: int = 256
+    seed: int = 0
+    max_steps: int = 200_000
+
+    LIVE_FIELDS = ("loss", "r1_gamma", "d_steps", "g_lr", "d_lr", "beta1", "beta2", "lr_half_life", "batch_size")
+
+    def __post_init__(self):
+        check_ranges(self, [
+            ("noise_dim", 1, 16),
+            ("r1_gamma", 0, 100),
+            ("d_steps", 1, 10),
+            ("g_lr", 1e-5, 1.0),
+            ("d_lr", 1e-5, 1.0),
+            ("beta1", 0, 0.999),
+            ("beta2", 0, 0.9999),
+            ("lr_half_life", 0, 1_000_000),
+            ("batch_size", 8, 4096),
+            ("seed", 0, 2**31 - 1),
+            ("max_steps", 1, 1_000_000),
+        ])
+        for name, value, options in [
+            ("loss", self.loss, LOSSES), ("noise", self.noise, NOISE_TYPES),
+            ("g_optimizer", self.g_optimizer, OPTIMIZERS), ("d_optimizer", self.d_optimizer, OPTIMIZERS),
+        ]:
+            if value not in options:
+                raise ValueError(f"Unknown {name.replace('_', ' ')} {value!r}; choose one of: {', '.join(options)}.")
+        if self.target not in CUSTOM_TARGET_KEYS:
+            make_target(self.target)  # raises for an unknown target
+        self.generator_config, self.discriminator_config  # noqa: B018 - validates both networks
+
+    @property
+    def generator_config(self) -> NetworkConfig:
+        return NetworkConfig(hidden_layers=self.g_layers, width=self.g_width, activation=self.g_activation)
+
+    @property
+    def discriminator_config(self) -> NetworkConfig:
+        return NetworkConfig(
+            hidden_layers=self.d_layers, width=self.d_width, activation=self.d_activation,
+            spectral_norm=self.spectral_norm,
+        )
+
+
+@dataclass(frozen=True)
+class ComparedConfigs:
+    """Two GAN configurations trained side by side (A/B) on the same data and seed, in one
+    :class:`engine.live.SideBySideTask`."""
+
+    a: GanRunConfig
+    b: GanRunConfig
+
+    def __post_init__(self):
+        if (self.a.target, self.a.seed) != (self.b.target, self.b.seed):
+            raise ValueError("An A/B comparison trains both runs on the same target with the same seed.")
+
+    @property
+    def max_steps(self) -> int:
+        return min(self.a.max_steps, self.b.max_steps)
+
+    def rebuild_needed(self, other) -> bool:
+        return type(other) is not type(self) or self.a.rebuild_needed(other.a) or self.b.rebuild_needed(other.b)
+
+
+@dataclass(frozen=True)
+class GanLink:
+    """What a GANs-page link carries: run A, and run B when comparing (B's own settings are
+    ``b_``-prefixed; B shares A's target and seed)."""
+
+    a: GanRunConfig = GanRunConfig()
+    b: GanRunConfig | None = None
+
+    SHARED = ("target", "seed", "max_steps")
+
+    def to_query(self) -> dict[str, str]:
+        query = self.a.to_query()
+        if self.b is not None:
+            query["ab"] = "1"
+            query |= {f"b_{k}": v for k, v in self.b.to_query().items() if k not in self.SHARED}
+        return query
+
+    @classmethod
+    def from_query(cls, params: dict[str, str]) -> GanLink:
+        a = GanRunConfig.from_query({k: v for k, v in params.items() if not k.startswith("b_")})
+        if params.get("ab") not in ("1", "true", "True"):
+            return cls(a)
+        shared = {name: getattr(a, name) for name in cls.SHARED}
+        b_values = GanRunConfig.query_values({k[2:]: v for k, v in params.items() if k.startswith("b_")})
+        return cls(a, GanRunConfig(**(b_values | shared)))
+
+    def widget_values(self) -> dict[str, Any]:
+        """Widget keys (after the page's prefix) and their values; B defaults to A with WGAN-GP."""
+        b = self.b or dataclasses.replace(self.a, loss="wgan_gp")
+        return {"ab": self.b is not None, **dataclasses.asdict(self.a)} | {
+            f"b_{k}": v for k, v in dataclasses.asdict(b).items() if k not in self.SHARED
+        }
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named configuration with a one-line reason it behaves as it does."""
+
+    label: str
+    explanation: str
+    settings: dict[str, Any]
+
+    def config(self, seed: int = 0, **overrides) -> GanRunConfig:
+        return GanRunConfig(**{**self.settings, "seed": seed, **overrides})
+
+
+_NETWORK_2x128 = dict(g_layers=2, g_width=128, d_layers=2, d_width=128)
+
+# Presets that reliably show mode collapse next to ones that reliably avoid it (measured by
+# `python -m benchmarks gans`; the figures are in benchmarks/results/gans.json).
+PRESETS: dict[str, Preset] = {
+    "collapse": Preset(
+        "Mode collapse (non-saturating, no regularisation)",
+        "The generator chases whichever modes the discriminator currently rates as real, so it piles onto "
+        "a few and hops between them.",
+        dict(target="ring8_narrow", loss="non_saturating", **_NETWORK_2x128, g_lr=2e-3, d_lr=2e-3),
+    ),
+    "stable": Preset(
+        "Stable (non-saturating + R1, decaying learning rate)",
+        "The R1 penalty keeps the discriminator smooth at the data, so every mode keeps pulling generated "
+        "samples towards it, and the decaying learning rate lets them settle.",
+        dict(target="ring8_narrow", loss="non_saturating", **_NETWORK_2x128, g_lr=2e-3, d_lr=2e-3, r1_gamma=0.1,
+             lr_half_life=700),
+    ),
+}
+
+
+def _build(config: GanRunConfig, data_dim: int) -> tuple[Generator, Discriminator]:
+    """Generator and discriminator whose initial weights depend only on the seed."""
+    with _BUILD_LOCK:
+        torch.manual_seed(config.seed)
+        generator = Generator(config.noise_dim, data_dim, config.generator_config)
+        discriminator = Discriminator(data_dim, config.discriminator_config)
+    return generator, discriminator
+
+
+def _optimizer(kind: str, parameters, lr: float, beta1: float, beta2: float) -> torch.optim.Optimizer:
+    """Adam, SGD with momentum beta1, or RMSprop with smoothing beta2. The fused kernels update
+    all tensors in one call: on these small networks the per-tensor loop would cost more than
+    the gradients."""
+    if kind == "adam":
+        return torch.optim.Adam(parameters, lr=lr, betas=(beta1, beta2), fused=True)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=lr, alpha=beta2, foreach=True)
+    return torch.optim.SGD(parameters, lr=lr, momentum=beta1, fused=True)
+
+
+class GanTrainingTask:
+    """A generator and a discriminator trained against each other on fresh batches of a target."""
+
+    loss_names = ("discriminator loss", "generator loss")
+
+    def __init__(self, config: GanRunConfig, target: Target):
+        self.config = config
+        self.target = target
+        self.loss = LOSSES[config.loss]
+        self.generator, self.discriminator = _build(config, target.dim)
+        self._generator_parameters = list(self.generator.parameters())
+        self.g_optimizer = _optimizer(config.g_optimizer, self.generator.parameters(), config.g_lr, config.beta1, config.beta2)
+        self.d_optimizer = _optimizer(
+            config.d_optimizer, self.discriminator.parameters(), config.d_lr, config.beta1, config.beta2
+        )
+        self.steps_done = 0
+        self.rng = torch.Generator().manual_seed(config.seed)
+        fixed = torch.Generator().manual_seed(config.seed + 1_000_003)
+        self.real_pool = target.sample(REAL_POOL_SIZE, fixed)
+        self.held_out = target.sample(METRIC_SAMPLES, fixed).numpy()
+        self.fixed_noise = sample_noise(METRIC_SAMPLES, config.noise_dim, config.noise, fixed)
+        self.critic_exploded = False
+        if target.dim == 1:
+            self._x_curve, self._p_curve = target_views.density_curve(target, CURVE_POINTS)
+        else:
+            self._grid = torch.from_numpy(render.grid_points(target.extent, HEATMAP_SIZE))
+            self._manifold_noise = _noise_grid(config.noise_dim, config.noise)
+
+    # ----- TrainingTask -----
+
+    def train_step(self, part: str | None = None) -> tuple[float, float]:
+        """``d_steps`` discriminator updates then one generator update; ``part`` =
+        "discriminator" or "generator" updates only that network (one update). Returns both
+        losses (the one not updated is evaluated on a fresh batch)."""
+        if part not in (None, "discriminator", "generator"):
+            raise ValueError(f"Unknown part {part!r}; use 'discriminator' or 'generator'.")
+        self.steps_done += 1
+        self.critic_exploded = False  # kept after a bad step, for divergence_advice
+        self._set_learning_rates()
+        d_loss = g_loss = math.nan
+        if part != "generator":
+            for _ in range(self.config.d_steps if part is None else 1):
+                d_loss = self._discriminator_step()
+        if part != "discriminator":
+            g_loss = self._generator_step()
+        with torch.no_grad():
+            if part == "generator":
+                real, fake = self._batch()
+                d_loss = self._discriminator_loss(real, fake).item()
+            elif part == "discriminator":
+                g_loss = self.loss.generator_loss(self.discriminator(self._batch()[1])).item()
+        if self.critic_exploded:
+            return math.inf, g_loss
+        return d_loss, g_loss
+
+    @torch.no_grad()
+    def metrics(self) -> dict[str, float]:
+        """Sample quality from 2,500 generated points (fixed noise) against held-out data."""
+        fake = self.generator(self.fixed_noise)
+        real = torch.from_numpy(self.held_out)
+        scores = self.discriminator(torch.cat([real, fake]))
+        output = self.loss.output(scores)
+        fake_np = fake.numpy()
+        out = {
+            "d_real": float(output[: len(real)].mean()),
+            "d_fake": float(output[len(real) :].mean()),
+            "w1": sample_metrics.wasserstein1(self.held_out, fake_np),
+        }
+        if not np.isfinite(fake_np).all():
+            return out | {"kl": math.inf, "js": math.inf}
+        extent = self.target.extent
+        histogram = sample_metrics.histogram_divergences(self.held_out, fake_np, extent, bins=HISTOGRAM_BINS)
+        out.update(kl=histogram["kl"], js=histogram["js"], outside=histogram["outside_fake"])
+        modes = getattr(self.target, "modes", None)
+        if modes is not None:
+            stats = sample_metrics.mode_statistics(fake_np, modes, self.target.mode_std)
+            out.update(
+                modes_captured=stats["modes_captured"], n_modes=stats["n_modes"],
+                high_quality=stats["high_quality"], reverse_kl=stats["reverse_kl_to_uniform"],
+            )
+            out.update({f"mode_share_{k}": float(share) for k, share in enumerate(stats["mode_shares"])})
+        return out
+
+    def visuals(self, which: str = "all") -> dict[str, Any]:
+        """Arrays for the live views (all cheap: ``which`` is ignored)."""
+        return self._visuals_1d() if self.target.dim == 1 else self._visuals_2d()
+
+    def divergence_advice(self) -> str:
+        if self.critic_exploded:
+            return (
+                f"The critic's values passed {CRITIC_LIMIT:,.0f} (an exploding critic): a Wasserstein critic must be "
+                "kept Lipschitz, so use WGAN-GP, spectral normalization or weight clipping, or lower the "
+                "discriminator's learning rate."
+            )
+        return "Try lower learning rates, Adam with beta1 = 0.5, spectral normalization, or an R1 penalty."
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
+            "g_optimizer": self.g_optimizer.state_dict(), "d_optimizer": self.d_optimizer.state_dict(),
+            "steps_done": self.steps_done,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.g_optimizer.load_state_dict(state["g_optimizer"])
+        self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self.steps_done = state["steps_done"]
+
+    # ----- live knobs and exports -----
+
+    def learning_rate_factor(self) -> float:
+        """2^(-t / half_life), never below LR_FLOOR: late steps settle the samples onto the modes
+        instead of jittering around them at a constant step size."""
+        if self.config.lr_half_life == 0:
+            return 1.0
+        return max(LR_FLOOR, 0.5 ** (self.steps_done / self.config.lr_half_life))
+
+    def _set_learning_rates(self) -> None:
+        factor = self.learning_rate_factor()
+        for optimizer, lr in ((self.g_optimizer, self.config.g_lr), (self.d_optimizer, self.config.d_lr)):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * factor
+
+    def apply_live_settings(self, config: GanRunConfig) -> None:
+        """Apply the loss, penalties, step ratio, learning rates, betas and batch size of ``config``."""
+        self.config = dataclasses.replace(self.config, **config.live_settings())
+        self.loss = LOSSES[config.loss]
+        for optimizer in (self.g_optimizer, self.d_optimizer):
+            for group in optimizer.param_groups:
+                if "betas" in group:
+                    group["betas"] = (config.beta1, config.beta2)
+                elif "momentum" in group:
+                    group["momentum"] = config.beta1
+                if "alpha" in group:
+                    group["alpha"] = config.beta2
+
+    @torch.no_grad()
+    def sample_csv(self, n: int = 5000, seed: int = 0) -> bytes:
+        """``n`` generated samples as CSV text with columns x (and y)."""
+        noise = sample_noise(n, self.config.noise_dim, self.config.noise, torch.Generator().manual_seed(seed))
+        samples = self.generator(noise).numpy()
+        buffer = io.StringIO()
+        np.savetxt(buffer, samples, delimiter=",", header="x,y" if samples.shape[1] == 2 else "x", comments="", fmt="%.6f")
+        return buffer.getvalue().encode()
+
+    def generator_safetensors(self) -> bytes:
+        """The generator's weights as safetensors, with the run's config in the metadata
+        (rebuild with :func:`load_generator`)."""
+        tensors = {k: v.detach().contiguous().clone() for k, v in self.generator.state_dict().items()}
+        metadata = {"config": json.dumps(dataclasses.asdict(self.config)), "data_dim": str(self.target.dim)}
+        return save_safetensors(tensors, metadata=metadata)
+
+    # ----- steps -----
+
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """A batch of real samples and of generated ones (no gradient to the generator)."""
+        n = self.config.batch_size
+        real = self.real_pool[torch.randint(REAL_POOL_SIZE, (n,), generator=self.rng)]
+        noise = sample_noise(n, self.config.noise_dim, self.config.noise, self.rng)
+        with torch.no_grad():
+            fake = self.generator(noise)
+        return real, fake
+
+    def _discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        scores = self.discriminator(torch.cat([real, fake]))
+        return self.loss.discriminator_loss(scores[: len(real)], scores[len(real) :])
+
+    def _discriminator_step(self) -> float:
+        real, fake = self._batch()
+        if self.config.r1_gamma > 0:
+            real.requires_grad_(True)
+        loss = self._discriminator_loss(real, fake)
+        total = loss
+        if self.loss.gradient_penalty:
+            total = total + self.loss.gradient_penalty * gradient_penalty(self.discriminator, real.detach(), fake, self.rng)
+        if self.config.r1_gamma > 0:
+            total = total + 0.5 * self.config.r1_gamma * r1_penalty(self.discriminator, real)
+        self.d_optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        self.d_optimizer.step()
+        if self.loss.weight_clip is not None:
+            with torch.no_grad():
+                for parameter in self.discriminator.parameters():
+                    parameter.clamp_(-self.loss.weight_clip, self.loss.weight_clip)
+        value = loss.item()
+        if abs(value) > CRITIC_LIMIT:
+            self.critic_exploded = True
+        return value
+
+    def _generator_step(self) -> float:
+        noise = sample_noise(self.config.batch_size, self.config.noise_dim, self.config.noise, self.rng)
+        loss = self.loss.generator_loss(self.discriminator(self.generator(noise)))
+        self.g_optimizer.zero_grad(set_to_none=True)
+        loss.backward(inputs=self._generator_parameters)  # no gradients for D: it is not updated here
+        self.g_optimizer.step()
+        return loss.item()
+
+    # ----- views -----
+
+    def _visuals_2d(self) -> dict[str, Any]:
+        with torch.no_grad():
+            fake = self.generator(self.fixed_noise[:SAMPLES_SHOWN])
+            heatmap = self.loss.output(self.discriminator(self._grid)).reshape(HEATMAP_SIZE, HEATMAP_SIZE)
+            manifold = None
+            if self._manifold_noise is not None:
+                lines = self._manifold_noise
+                manifold = self.generator(lines.reshape(-1, lines.shape[-1])).reshape(*lines.shape[:2], -1).numpy()
+        # Where the generator's loss pushes each generated point: -dL_G/dx (GAN Lab's arrows).
+        points = fake[:ARROWS_SHOWN].clone().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(self.loss.generator_loss(self.discriminator(points)) * len(points), points)
+        return {
+            "extent": self.target.extent,
+            "real": self.held_out[:SAMPLES_SHOWN],
+            "fake": fake.numpy(),
+            "discriminator": heatmap.numpy(),
+            "arrows": np.concatenate([points.detach().numpy(), -gradient.numpy()], axis=1),
+            "manifold": manifold,
+            "loss": self.loss.key,
+        }
+
+    def _visuals_1d(self) -> dict[str, Any]:
+        with torch.no_grad():
+            x = torch.from_numpy(self._x_curve).float().unsqueeze(1)
+            output = self.loss.output(self.discriminator(x)).numpy()
+            noise = sample_noise(GENERATED_1D_SAMPLES, self.config.noise_dim, self.config.noise, torch.Generator().manual_seed(3))
+            samples = self.generator(noise).numpy()[:, 0]
+        q = _histogram_density(samples, self.target.extent, CURVE_POINTS)
+        optimal = self.loss.optimal_output(self._p_curve, q)
+        if optimal is not None:  # undefined where neither density has mass: left as a gap
+            optimal = np.where(self._p_curve + q > 1e-2 * self._p_curve.max(), optimal, np.nan)
+        return {
+            "x": self._x_curve,
+            "real_density": self._p_curve,
+            "fake_density": q,
+            "discriminator": output,
+            "optimal": optimal,
+            "fake": samples[:SAMPLES_SHOWN],
+            "loss": self.loss.key,
+        }
+
+
+def _noise_grid(noise_dim: int, kind: str) -> torch.Tensor | None:
+    """Lines of a grid in noise space (GAN Lab's generator manifold): shape (lines, points,
+    noise_dim); None above 2 noise dimensions. Gaussian noise is gridded over +-2.5 std."""
+    if noise_dim > 2:
+        return None
+    half = 2.5 if kind == "gaussian" else 1.0
+    t = torch.linspace(-half, half, MANIFOLD_POINTS_PER_LINE)
+    if noise_dim == 1:
+        return t.reshape(1, -1, 1)
+    lines = []
+    for u in torch.linspace(-half, half, MANIFOLD_LINES):
+        lines.append(torch.stack([t, torch.full_like(t, float(u))], 1))
+        lines.append(torch.stack([torch.full_like(t, float(u)), t], 1))
+    return torch.stack(lines)
+
+
+def _histogram_density(samples: np.ndarray, extent, points: int, blur: float = 2.0) -> np.ndarray:
+    """A 1-D density estimate at the ``points`` curve positions: a histogram, lightly blurred."""
+    lo, hi = extent
+    width = (hi - lo) / (points - 1)
+    counts, _ = np.histogram(samples, bins=points, range=(lo - width / 2, hi + width / 2))
+    radius = int(3 * blur) + 1
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / blur) ** 2)
+    counts = np.convolve(counts, kernel / kernel.sum(), mode="same")
+    return counts / (len(samples) * width)
+
+
+def load_generator(data: bytes) -> tuple[Generator, GanRunConfig]:
+    """Rebuild a generator saved by :meth:`GanTrainingTask.generator_safetensors` (strict; the
+    config comes from the file's safetensors metadata, nothing is unpickled)."""
+    try:
+        header_size = int.from_bytes(data[:8], "little")
+        metadata = json.loads(data[8 : 8 + header_size])["__metadata__"]
+        config = GanRunConfig(**json.loads(metadata["config"]))
+        data_dim = int(metadata["data_dim"])
+        tensors = load_safetensors(data)
+    except (KeyError, TypeError, ValueError, UnicodeDecodeError, SafetensorError) as error:
+        raise ValueError("This is not a generator saved by the GANs page.") from error
+    generator = Generator(config.noise_dim, data_dim, config.generator_config)
+    generator.load_state_dict(tensors, strict=True)
+    return generator, config
