@@ -33,7 +33,6 @@ import datetime
 import json
 import math
 import os
-import platform
 import time
 import traceback
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from typing import Any
 
 import torch
 
+from benchmarks.common import machine_info, print_table
 from engine import metrics
 from engine.flow_training import LR_FLOOR, FlowRunConfig, FlowTrainingTask
 from engine.flows import FlowConfig, build_flow
@@ -328,24 +328,6 @@ def summarize(quality: dict, speed: dict | None) -> list[dict[str, Any]]:
                 "pass": ours / peer >= SPEED_TARGET_RATIO if name == "ours (bare loop)" else None,
             })
     return rows
-
-
-def print_table(rows: list[dict[str, Any]]) -> None:
-    keys = ["figure", "ours", "peer", "ratio", "target", "pass"]
-    cells = [[{True: "PASS", False: "FAIL", None: "-"}.get(r.get(k), str(r.get(k, ""))) if k == "pass"
-              else str(r.get(k, "")) for k in keys] for r in rows]
-    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
-    line = "  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True))
-    print(line)
-    print("-" * len(line))
-    for c in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
-
-
-def machine_info() -> dict[str, Any]:
-    return {"cpu_count": os.cpu_count(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine()}
 
 
 def parse_config(text: str | None) -> FlowRunConfig:

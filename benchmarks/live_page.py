@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 
+from benchmarks.common import steps_per_second
 from engine import flow_views
 from engine.flow_training import FlowRunConfig, FlowTrainingTask
 from engine.live import FRAME_EVERY_S, downsample_history
@@ -32,14 +33,7 @@ WINDOW_SECONDS = 12.0
 
 
 def bare_rate(config: FlowRunConfig, seconds: float) -> float:
-    task = FlowTrainingTask(config, make_target(config.target))
-    for _ in range(20):
-        task.train_step()
-    start, steps = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
-        task.train_step()
-        steps += 1
-    return steps / (time.perf_counter() - start)
+    return steps_per_second(FlowTrainingTask(config, make_target(config.target)).train_step, seconds)
 
 
 class _FakeSnapshot:
@@ -77,8 +71,9 @@ def frame_cost(config: FlowRunConfig, frames: int = 12) -> dict[str, Any]:
     }
 
 
-def browser_run(seconds: float) -> dict[str, Any]:
-    """Drive the real page in Chromium: first frame after Train, steps/s, bytes on the wire."""
+def browser_run(seconds: float, path: str = "/flows") -> dict[str, Any]:
+    """Drive the real page at ``path`` in Chromium: first frame after Train, steps/s, bytes on
+    the wire."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.browser import CHROMIUM_FLAGS, metric_value, serve_app, wait_for_script
@@ -100,7 +95,7 @@ def browser_run(seconds: float) -> dict[str, Any]:
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.on("websocket", count_ws)
         page.on("response", count_media)
-        page.goto(f"{url}/flows")
+        page.goto(f"{url}{path}")
         wait_for_script(page, timeout=60_000)
         clicked = time.perf_counter()
         page.get_by_role("button", name="▶ Train").click()
