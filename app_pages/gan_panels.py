@@ -44,7 +44,7 @@ def run_panel(snapshot: live.Snapshot, side: str | None, target, layers: dict[st
     else:
         cols[2].metric("JS (histograms)", _number(metrics.get("js")), help="Jensen-Shannon divergence between 32×32 histograms of real and generated samples, nats (max log 2).")
         cols[3].metric("D(real) / D(fake)", f"{_number(metrics.get('d_real'), 2)} / {_number(metrics.get('d_fake'), 2)}", help=f"Mean {loss.output_label} on held-out real and on generated samples.")
-    cols[4].metric("W₁", _number(metrics.get("w1")), help="Wasserstein-1 distance between 400 generated and 400 held-out samples (exact, POT).")
+    cols[4].metric("W₁", _number(metrics.get("w1")), help="Wasserstein-1 distance between 256 generated and 256 held-out samples (exact, POT).")
 
     picture, beside = st.columns([3, 2]) if side is None else (st.container(), st.container())
     history = [(step, side_metrics(m, side)) for step, m in snapshot.metric_history]
