@@ -83,8 +83,9 @@ def field_view(snapshot, side, target, layers, loss, history, picture, beside) -
             if timeline is not None:
                 words.image(timeline, width="stretch")
             words.caption(
-                "Per-mode timeline: the share of generated samples on each mode over training, coloured as in the "
-                "key (grey: on no mode). A collapsing generator fills the column with one colour and hops between colours."
+                "Per-mode timeline: the share of generated samples nearest each mode over training, coloured as in "
+                "the key; full colour where they are within 3 std of it, pale where not. A collapsing generator fills "
+                "the column with one colour and hops between colours."
             )
 
 

@@ -30,6 +30,7 @@ def apply_preset(key: str) -> None:
         if name != "ab":
             st.session_state[f"gans_{name}"] = value
     st.session_state["gans_ab"] = False
+    st.session_state["gans_preset_chosen"] = key
 
 
 def network_widgets(prefix: str, defaults: dict) -> dict:
@@ -103,9 +104,12 @@ except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that
 widgets.write_url("gans", GanLink(config_a, config.b if compare else None))
 
 # ----- presets and controls -----
-preset_columns = st.columns(len(PRESETS))
-for column, (key, preset) in zip(preset_columns, PRESETS.items(), strict=True):
-    column.button(preset.label, key=f"gans_preset_{key}", on_click=apply_preset, args=(key,), help=preset.explanation, width="stretch")
+with st.expander("🎛️ Presets: watch mode collapse happen, and see what avoids it", expanded=False):
+    for column, (key, preset) in zip(st.columns(len(PRESETS)), PRESETS.items(), strict=True):
+        column.button(preset.label, key=f"gans_preset_{key}", on_click=apply_preset, args=(key,), width="stretch")
+        column.caption(preset.explanation)
+if chosen := st.session_state.pop("gans_preset_chosen", None):
+    st.info(f"**{PRESETS[chosen].label}** (press Train): {PRESETS[chosen].explanation}", icon="🎛️")
 state = run.snapshot.state
 buttons = st.columns([1.2, 1, 1, 1, 1, 2.5])
 if state in LIVE_STATES:
@@ -162,8 +166,9 @@ with st.expander("About these numbers"):
         "- **Modes captured / high quality** (mixture targets): of 2,500 generated samples, a sample is *high quality* "
         "if it lies within 3 standard deviations of its nearest mode, and a mode is *captured* if it has at least one "
         "(VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al. 2018).\n"
-        "- **Per-mode timeline**: at each moment, the share of generated samples on each mode (one colour per mode, "
-        "grey: on no mode). A collapsing generator shows as one colour filling the column, hopping between colours.\n"
+        "- **Per-mode timeline**: at each moment, the share of generated samples whose nearest mode is each mode (one "
+        "colour per mode; full colour for the high-quality ones, pale for the rest). A collapsing generator shows as "
+        "one colour filling the column, hopping between colours.\n"
         "- **W₁** is the exact Wasserstein-1 distance between 256 generated and 256 held-out samples (POT); even two "
         "samples of the same distribution are about 0.2–0.5 apart at this size (a floor, not zero).\n"
         "- **JS** is the Jensen-Shannon divergence between 32×32 histograms of the samples (points outside the plot "

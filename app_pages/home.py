@@ -26,6 +26,16 @@ CARDS = [
         "1-D flow that shows the change-of-variables formula. See the learned density next to the "
         "true one, the KL that is left, and how each coupling layer moves space.",
     },
+    {
+        "page": "app_pages/gans.py",
+        "title": "⚔️ GANs",
+        "image": "card_gans.png",
+        "caption": "Pictured: a generator collapsing onto a few of the 8 modes (left) and one that covers them all "
+        "(right), with the discriminator's verdict as the background.",
+        "text": "Train a GAN live as in GAN Lab, with 13 losses (minimax, non-saturating, least squares, hinge, "
+        "WGAN, WGAN-GP and six f-GANs), spectral normalization and R1. Watch mode collapse happen on a per-mode "
+        "timeline, measure it (modes captured, high-quality samples, W₁), and compare two setups side by side.",
+    },
 ]
 
 for card in CARDS:
@@ -39,8 +49,7 @@ for card in CARDS:
         words.page_link(card["page"], label=f"Open {card['title'][2:]}", icon="➡️")
 
 st.caption(
-    "Coming next: GANs and mode collapse, a VAE's latent space on MNIST, divergences side by side, "
-    "and style mixing."
+    "Coming next: a VAE's latent space on MNIST, divergences side by side, and style mixing."
 )
 try:
     device = describe_device(get_device())

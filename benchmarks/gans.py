@@ -44,6 +44,7 @@ QUALITY = {  # preset -> seconds of training
     "stable": 30.0,
     "stable_grid": 120.0,
     "collapse": 30.0,
+    "collapse_r1": 30.0,
 }
 
 
@@ -174,7 +175,10 @@ def summarize(speed, live, frame, quality) -> list[dict[str, Any]]:
     for preset, runs in quality.items():
         finals = [run["marks"][-1] for run in runs]
         text = "; ".join(f"{f['modes_captured']}/{f['n_modes']} {f['high_quality']:.1%}" for f in finals)
-        if preset == "collapse":
+        if preset == "collapse_r1":
+            rows.append({"figure": f"collapse preset + R1, ring, {QUALITY[preset]:.0f} s", "ours": text, "peer": "",
+                         "ratio": "", "target": "(reference: modes kept)", "pass": None})
+        elif preset == "collapse":
             collapsed = sum(f["modes_captured"] <= 4 for f in finals)
             rows.append({"figure": f"collapse preset, ring, {QUALITY[preset]:.0f} s", "ours": text, "peer": "",
                          "ratio": "", "target": "<= 4 modes in >= 2 of 3", "pass": collapsed >= min(2, len(finals))})

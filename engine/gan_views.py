@@ -135,31 +135,40 @@ def mode_key_image(modes: np.ndarray, extent, size: int = 96) -> bytes:
     return render.png_bytes(np.asarray(image))
 
 
-def mode_shares(metric_history) -> tuple[np.ndarray, np.ndarray]:
-    """Steps and the (steps, modes) share of generated samples on each mode, from the metrics."""
+def mode_shares(metric_history) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps, and per step the share of generated samples near each mode (the nearest mode,
+    whatever the distance) and high-quality on it: (steps,), (steps, modes), (steps, modes)."""
     rows = [(step, m) for step, m in metric_history if "n_modes" in m]
     if not rows:
-        return np.empty(0), np.empty((0, 0))
+        return np.empty(0), np.empty((0, 0)), np.empty((0, 0))
     n_modes = int(rows[-1][1]["n_modes"])
     steps = np.array([step for step, _ in rows], dtype=float)
-    shares = np.array([[m.get(f"mode_share_{k}", 0.0) for k in range(n_modes)] for _, m in rows])
-    return steps, shares
+    nearest = np.array([[m.get(f"nearest_share_{k}", 0.0) for k in range(n_modes)] for _, m in rows])
+    high = np.array([[m.get(f"mode_share_{k}", 0.0) for k in range(n_modes)] for _, m in rows])
+    return steps, nearest, np.minimum(high, nearest)
+
+
+def _tint(color, amount: float = 0.6) -> tuple[int, int, int]:
+    return tuple(int(c + (255 - c) * amount) for c in color)
 
 
 def mode_timeline_image(metric_history, size: tuple[int, int] = (400, 120)) -> bytes | None:
     """The per-mode timeline as a stacked-area PNG: at each step (x), the share of generated
-    samples on each mode (one colour per mode, bottom up) and off every mode (grey, on top).
-    A collapsing generator shows as one colour taking the column, hopping between colours."""
-    steps, shares = mode_shares(metric_history)
+    samples nearest to each mode, bottom up, in the mode's colour; the high-quality part (within
+    3 std) in full colour, the rest in a pale tint. A collapsing generator fills the column with
+    one colour and hops between colours."""
+    steps, nearest, high = mode_shares(metric_history)
     if len(steps) < 2:
         return None
     width, height = size
     columns = np.interp(np.linspace(steps[0], steps[-1], width), steps, np.arange(len(steps)))
     index = np.clip(np.round(columns).astype(int), 0, len(steps) - 1)
-    cumulative = np.cumsum(shares[index], axis=1)  # (width, modes)
+    parts = np.stack([high[index], nearest[index] - high[index]], axis=2).reshape(width, -1)  # hq_0, rest_0, hq_1, ...
+    cumulative = np.cumsum(parts, axis=1)  # (width, 2 * modes)
     level = (np.arange(height)[::-1, None] + 0.5) / height  # 0 at the bottom row
-    which = (level[:, :, None] >= cumulative[None, :, :]).sum(axis=2)  # (height, width): mode index or n (off)
-    palette = np.array([*mode_colors(shares.shape[1]), OFF_MODE_COLOR], dtype=np.uint8)
+    which = (level[:, :, None] >= cumulative[None, :, :]).sum(axis=2)  # (height, width): part index, or 2K
+    colors = mode_colors(nearest.shape[1])
+    palette = np.array([c for color in colors for c in (color, _tint(color))] + [OFF_MODE_COLOR], dtype=np.uint8)
     return render.png_bytes(palette[which])
 
 

@@ -48,6 +48,8 @@ def mode_statistics(samples: np.ndarray, modes: np.ndarray, mode_std: float,
     samples on mode k, n the number of samples and K the number of modes:
 
         mode_shares[k]        = c_k / n            (1 - sum = share of samples off every mode)
+        nearest_shares[k]     = share of all (finite) samples whose nearest mode is k, whatever their
+                                distance (shows where a blurry, collapsed generator sits)
         high_quality          = sum_k c_k / n
         reverse_kl_to_uniform = KL(p_gen || U) = sum_k p_k log(p_k K),  p_k = c_k / sum_j c_j,
 
@@ -65,7 +67,7 @@ def mode_statistics(samples: np.ndarray, modes: np.ndarray, mode_std: float,
 
     Returns:
         ``{"modes_captured": int, "n_modes": int, "high_quality": float,
-        "mode_shares": np.ndarray (K,), "reverse_kl_to_uniform": float}``.
+        "mode_shares": np.ndarray (K,), "nearest_shares": np.ndarray (K,), "reverse_kl_to_uniform": float}``.
     """
     x = _points(samples, "samples")
     mu = _points(modes, "modes")
@@ -96,6 +98,7 @@ def mode_statistics(samples: np.ndarray, modes: np.ndarray, mode_std: float,
         "n_modes": k,
         "high_quality": n_high / n,
         "mode_shares": counts / n,
+        "nearest_shares": np.bincount(nearest[finite], minlength=k) / n,
         "reverse_kl_to_uniform": reverse_kl,
     }
 

@@ -199,3 +199,11 @@ def test_w1_default_is_cheap():
     start = time.perf_counter()
     wasserstein1(a, b)
     assert DEFAULT_W1_POINTS == 400 and time.perf_counter() - start < 0.5
+
+
+def test_nearest_shares_follow_a_blurry_collapsed_cloud():
+    modes = np.array([[2.0, 0.0], [-2.0, 0.0]])
+    cloud = np.array([[1.0, 0.5], [1.2, -0.4], [0.9, 0.1], [-2.0, 0.01]])  # three far from mode 0, one on mode 1
+    stats = mode_statistics(cloud, modes, mode_std=0.02)
+    np.testing.assert_allclose(stats["nearest_shares"], [0.75, 0.25])
+    np.testing.assert_allclose(stats["mode_shares"], [0.0, 0.25])
