@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import streamlit as st
 
 from app_pages import widgets
 from engine import gan_views, live
-from engine.gans.losses import GanLoss
+from engine.gans.losses import LOSSES, GanLoss
 
 
 def side_metrics(metrics: dict, side: str | None) -> dict:
@@ -19,6 +20,17 @@ def side_metrics(metrics: dict, side: str | None) -> dict:
     return {key[len(prefix) :]: value for key, value in metrics.items() if key.startswith(prefix)}
 
 
+def run_title(side: str, config, config_a) -> str:
+    """ "Run A: <loss>", and for B what it changes from A, e.g. "Run B: Non-saturating GAN · r1_gamma 0.1"."""
+    title = f"Run {side.upper()}: {LOSSES[config.loss].label}"
+    changed = [
+        f"{f.name} {getattr(config, f.name):g}" if isinstance(getattr(config, f.name), float) else f"{f.name} {getattr(config, f.name)}"
+        for f in dataclasses.fields(config)
+        if f.name != "loss" and getattr(config, f.name) != getattr(config_a, f.name)
+    ]
+    return f"{title} · {', '.join(changed)}" if changed else title
+
+
 def _side_visuals(visuals: dict, side: str | None) -> dict:
     return visuals[side] if side is not None else visuals
 
@@ -27,14 +39,20 @@ def _number(value, digits: int = 3) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def run_panel(snapshot: live.Snapshot, side: str | None, target, layers: dict[str, bool], loss: GanLoss) -> None:
-    """Metrics, the main view (or the 1-D curves) and the per-mode timeline of one run."""
-    metrics = side_metrics(snapshot.metrics, side)
-    if side is not None:
-        st.markdown(f"**Run {side.upper()}: {loss.label}**")
-    cols = st.columns(5)
+def counters(snapshot: live.Snapshot, cols) -> None:
     cols[0].metric("Step", f"{snapshot.step:,}", help=f"Stops at {snapshot.max_steps:,} steps.")
     cols[1].metric("Steps / s", f"{snapshot.steps_per_second:,.0f}", help="One step: the discriminator's updates, then the generator's.")
+
+
+def run_panel(snapshot: live.Snapshot, side: str | None, target, layers: dict[str, bool], loss: GanLoss, title: str = "") -> None:
+    """Metrics, the main view (or the 1-D curves) and the per-mode timeline of one run (when
+    comparing, ``side`` is "a" or "b" and the step counters are shown once, by the page)."""
+    metrics = side_metrics(snapshot.metrics, side)
+    if title:
+        st.markdown(f"**{title}**")
+    cols = st.columns(5) if side is None else [None, None, *st.columns(3)]
+    if side is None:
+        counters(snapshot, cols)
     if "n_modes" in metrics:
         cols[2].metric(
             "Modes", f"{metrics['modes_captured']:.0f} / {metrics['n_modes']:.0f}",

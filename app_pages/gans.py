@@ -138,11 +138,14 @@ def live_views():
     if snapshot.state != state:
         st.rerun()  # redraw the buttons too
     widgets.run_status(snapshot)
-    sides = ("a", "b") if compare else (None,)
-    cols = st.columns(len(sides))
-    for column, side in zip(cols, sides, strict=True):
+    if not compare:
+        gan_panels.run_panel(snapshot, None, target, layers, LOSSES[config_a.loss])
+        return
+    gan_panels.counters(snapshot, st.columns(5))
+    for column, side, run_config in zip(st.columns(2), ("a", "b"), (config.a, config.b), strict=True):
         with column:
-            gan_panels.run_panel(snapshot, side, target, layers, LOSSES[(config.b if side == "b" else config_a).loss])
+            title = gan_panels.run_title(side, run_config, config.a)
+            gan_panels.run_panel(snapshot, side, target, layers, LOSSES[run_config.loss], title)
     if compare:
         gan_panels.loss_chart(snapshot)
 

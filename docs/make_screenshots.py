@@ -2,8 +2,8 @@
 
     python -m docs.make_screenshots
 
-Starts the server, trains on the Flows page in Chromium, and writes docs/*.png and
-assets/card_flows.png.
+Starts the server, trains on the Flows and GANs pages in Chromium, and writes docs/*.png and
+assets/card_*.png.
 """
 
 import time
@@ -17,8 +17,8 @@ from tests.e2e.browser import CHROMIUM_FLAGS, serve_app, wait_for_metric, wait_f
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def train(page, url: str, query: str, steps: int) -> None:
-    page.goto(f"{url}/flows?{query}")
+def train(page, url: str, path: str, steps: int) -> None:
+    page.goto(f"{url}{path}")
     wait_for_script(page, timeout=60_000)
     page.get_by_role("button", name="▶ Train").click()
     wait_for_metric(page, "Step", lambda step: step >= steps, timeout=180)
@@ -32,7 +32,7 @@ def main() -> None:
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        train(page, url, "target=ring8", steps=1500)
+        train(page, url, "/flows?target=ring8", steps=1500)
         page.screenshot(path=ROOT / "docs" / "flows.png")
         page.get_by_text("How the flow moves space").scroll_into_view_if_needed()
         page.locator("[data-testid='stImage']").nth(4).screenshot(path=ROOT / "docs" / "flows_layers.png")
@@ -45,12 +45,33 @@ def main() -> None:
         for i, im in enumerate(images):
             card.paste(im, (i * (im.width + 8), 0))
         card.save(ROOT / "assets" / "card_flows.png")
-        train(page, url, "target=bimodal_1d", steps=600)
+        train(page, url, "/flows?target=bimodal_1d", steps=600)
         page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "docs" / "flows_1d.png")
+        gans(page, url)
         browser.close()
-    for path in [*ROOT.glob("docs/*.png"), ROOT / "assets" / "card_flows.png"]:
+    for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
         Image.open(path).convert("RGB").save(path, optimize=True)
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
+
+
+def gans(page, url: str) -> None:
+    """The collapse preset next to the same GAN fixed by R1 (A/B), and a 1-D GAN."""
+    collapse = "g_lr=0.0001&d_lr=0.0001&noise_dim=16"
+    b_fixed = "&".join(f"b_{pair}" for pair in collapse.split("&")) + "&b_r1_gamma=0.1"
+    train(page, url, f"/gans?target=ring8_narrow&seed=1&{collapse}&ab=1&{b_fixed}", steps=4000)
+    page.screenshot(path=ROOT / "docs" / "gans_ab.png")
+    fields = [ROOT / "artifacts" / f"card_gan_{i}.png" for i in range(2)]
+    for i, path in enumerate(fields):
+        page.locator("[data-testid='stImage'] img").nth(4 * i).screenshot(path=path)
+    images = [Image.open(path).convert("RGB").resize((300, 300)) for path in fields]
+    card = Image.new("RGB", (608, 300), "white")
+    for i, im in enumerate(images):
+        card.paste(im, (i * 308, 0))
+    card.save(ROOT / "assets" / "card_gans.png")
+    train(page, url, "/gans?target=ring8_narrow&g_lr=0.002&d_lr=0.002&lr_half_life=2000", steps=6000)
+    page.screenshot(path=ROOT / "docs" / "gans.png")
+    train(page, url, "/gans?target=bimodal_1d", steps=1500)
+    page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "docs" / "gans_1d.png")
 
 
 if __name__ == "__main__":
