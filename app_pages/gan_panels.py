@@ -76,7 +76,14 @@ def run_panel(snapshot: live.Snapshot, side: str | None, target, layers: dict[st
             loss_chart(snapshot)
         chart = widgets.cached_render(snapshot, f"gan_metrics_{side}", lambda _: gan_views.metrics_image(history), version=len(history))
         if chart is not None:
-            st.image(chart, width="stretch", caption="Distance to the data over training: W₁ (purple) and JS of the histograms (green).")
+            st.image(
+                chart, width="stretch",
+                caption="Over training: W₁ (purple) and JS of the histograms (green)"
+                + ("; high-quality share (blue) and share of modes captured (orange)." if target.modes is not None else "."),
+            )
+        manifold = widgets.cached_render(snapshot, f"gan_manifold_{side}", lambda v: gan_views.manifold_image(_side_visuals(v, side)))
+        if manifold is not None:
+            st.image(manifold, width=240, caption="Generator manifold: a grid in noise space mapped through G (GAN Lab's view), over the real samples.")
 
 
 def field_view(snapshot, side, target, layers, loss, history, picture, beside) -> None:

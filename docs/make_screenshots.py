@@ -62,7 +62,7 @@ def gans(page, url: str) -> None:
     page.screenshot(path=ROOT / "docs" / "gans_ab.png")
     fields = [ROOT / "artifacts" / f"card_gan_{i}.png" for i in range(2)]
     for i, path in enumerate(fields):
-        page.locator("[data-testid='stImage'] img").nth(4 * i).screenshot(path=path)
+        page.locator("[data-testid='stImage']").filter(has_text="Background:").nth(i).locator("img").screenshot(path=path)
     images = [Image.open(path).convert("RGB").resize((300, 300)) for path in fields]
     card = Image.new("RGB", (608, 300), "white")
     for i, im in enumerate(images):

@@ -98,6 +98,14 @@ def field_image(
     return render.png_bytes(np.asarray(image))
 
 
+def manifold_image(visuals: dict[str, Any], size: int = 240) -> bytes | None:
+    """GAN Lab's generator manifold: a grid in noise space mapped through G (purple lines) over
+    the real samples, or None when the noise has more than 2 dimensions."""
+    if visuals.get("manifold") is None:
+        return None
+    return field_image(visuals, show_heatmap=False, show_fake=False, show_arrows=False, show_manifold=True, size=size)
+
+
 def _arrows(draw: ImageDraw.ImageDraw, arrows: np.ndarray, extent, size: int, longest_px: float = 22.0) -> None:
     """Arrows from each generated point along -dL_G/dx, the longest ``longest_px`` pixels long
     (lengths relative to each other, as in GAN Lab)."""
@@ -188,10 +196,17 @@ def loss_image(snapshot, size: tuple[int, int] = (360, 220)) -> bytes | None:
 
 
 def metrics_image(metric_history, size: tuple[int, int] = (360, 180)) -> bytes | None:
-    """W1 (purple) and JS (green) between generated and held-out samples over training (PNG)."""
+    """Over training (PNG): W1 (purple) and JS (green) between generated and held-out samples,
+    and on mixtures the high-quality share (blue) and the share of modes captured (orange)."""
+    curves = {
+        FAKE_COLOR: lambda m: m.get("w1", math.nan),
+        REAL_COLOR: lambda m: m.get("js", math.nan),
+        D_LOSS_COLOR: lambda m: m.get("high_quality", math.nan),
+        G_LOSS_COLOR: lambda m: m["modes_captured"] / m["n_modes"] if "n_modes" in m else math.nan,
+    }
     series = []
-    for key, colour in (("w1", FAKE_COLOR), ("js", REAL_COLOR)):
-        points = [(s, m[key]) for s, m in metric_history if math.isfinite(m.get(key, math.nan))]
+    for colour, value in curves.items():
+        points = [(step, value(m)) for step, m in metric_history if math.isfinite(value(m))]
         if len(points) > 1:
             steps, values = (np.array(v, dtype=float) for v in zip(*points, strict=True))
             series.append((steps, values, colour))
