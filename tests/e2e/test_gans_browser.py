@@ -14,7 +14,8 @@ def _number(text: str) -> float:
 def test_gans_train_counters_move_metrics_shown_then_pause(page, server_url, screenshot):
     page.goto(f"{server_url}/gans?target=ring8&seed=1")
     wait_for_script(page)
-    assert _number(metric_value(page, "Step")) == 0
+    expect(page.get_by_role("button", name="▶ Train")).to_be_visible(timeout=30_000)
+    wait_for_metric(page, "Step", lambda step: step == 0)
     page.get_by_role("button", name="▶ Train").click()
     expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=15_000)
     wait_for_metric(page, "Step", lambda step: step >= 300, timeout=60)
@@ -37,7 +38,7 @@ def test_gans_train_counters_move_metrics_shown_then_pause(page, server_url, scr
 def test_gans_ab_and_one_d_steps(page, server_url, screenshot):
     page.goto(f"{server_url}/gans?target=ring8_narrow&ab=1&b_loss=wgan_gp&g_width=32&d_width=32&b_g_width=32&b_d_width=32")
     wait_for_script(page)
-    expect(page.get_by_text("Run B: WGAN-GP")).to_be_visible()
+    expect(page.get_by_text("Run B: WGAN-GP")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Step D").click()
     wait_for_metric(page, "Step", lambda step: step == 1)
     assert page.locator("[data-testid='stException']").count() == 0
@@ -45,6 +46,7 @@ def test_gans_ab_and_one_d_steps(page, server_url, screenshot):
 
     page.goto(f"{server_url}/gans?target=bimodal_1d")
     wait_for_script(page)
+    expect(page.get_by_role("button", name="Step", exact=True)).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Step", exact=True).click()
     wait_for_metric(page, "Step", lambda step: step == 1)
     expect(page.get_by_text("p_data(x)").first).to_be_visible()
