@@ -83,7 +83,7 @@ else:
         disabled=state == live.FINISHED,
     )
 buttons[1].button("Step", on_click=widgets.command(run.step), key="flows_step", width="stretch", help="One optimisation step.")
-buttons[2].button("↺ Reset", on_click=widgets.command(run.reset), key="flows_reset", width="stretch", help="Back to step 0, same seed.")
+buttons[2].button("↺ Reset", on_click=widgets.reset_command(run, config), key="flows_reset", width="stretch", help="Back to step 0, same seed.")
 if target_key in CUSTOM_TARGETS:
     buttons[3].caption("The link reproduces every setting but your own points.")
 

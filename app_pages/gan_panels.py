@@ -31,6 +31,11 @@ def run_title(side: str, config, config_a) -> str:
     return f"{title} · {', '.join(changed)}" if changed else title
 
 
+def _last_step(history) -> int:
+    """The version of charts drawn from the metric history (whose length stops growing at its cap)."""
+    return history[-1][0] if history else -1
+
+
 def _side_visuals(visuals: dict, side: str | None) -> dict:
     return visuals[side] if side is not None else visuals
 
@@ -74,7 +79,7 @@ def run_panel(snapshot: live.Snapshot, side: str | None, target, layers: dict[st
     with beside:
         if side is None:
             loss_chart(snapshot)
-        chart = widgets.cached_render(snapshot, f"gan_metrics_{side}", lambda _: gan_views.metrics_image(history), version=len(history))
+        chart = widgets.cached_render(snapshot, f"gan_metrics_{side}", lambda _: gan_views.metrics_image(history), version=_last_step(history))
         if chart is not None:
             st.image(
                 chart, width="stretch",
@@ -101,7 +106,7 @@ def field_view(snapshot, side, target, layers, loss, history, picture, beside) -
     with beside:
         if target.modes is not None and history and "n_modes" in history[-1][1]:
             timeline = widgets.cached_render(
-                snapshot, f"gan_timeline_{side}", lambda _: gan_views.mode_timeline_image(history), version=len(history)
+                snapshot, f"gan_timeline_{side}", lambda _: gan_views.mode_timeline_image(history), version=_last_step(history)
             )
             key, words = st.columns([1, 4])
             key.image(widgets.cached_render(snapshot, "gan_mode_key", lambda _: gan_views.mode_key_image(target.modes, target.extent), version=target.key))

@@ -66,7 +66,9 @@ def network_widgets(prefix: str, defaults: dict) -> dict:
 
 # ----- settings: URL -> widgets -> validated configs -----
 link = widgets.init_from_url("gans", GanLink)
-defaults = GanLink(link.a, link.b).widget_values()
+defaults = link.widget_values()
+for key in [k for k in st.session_state if k.startswith("gans_b_")]:
+    st.session_state[key] = st.session_state[key]  # keep run B's settings while its widgets are hidden
 target_labels = {key: widgets.builtin_target(key).label for key in targets.target_keys()} | CUSTOM_TARGETS
 with st.sidebar:
     st.header("Data")
@@ -119,14 +121,14 @@ else:
 buttons[1].button("Step D", on_click=widgets.command(functools.partial(run.step, 1, "discriminator")), key="gans_step_d", width="stretch", help="One discriminator update only.")
 buttons[2].button("Step G", on_click=widgets.command(functools.partial(run.step, 1, "generator")), key="gans_step_g", width="stretch", help="One generator update only.")
 buttons[3].button("Step", on_click=widgets.command(run.step), key="gans_step", width="stretch", help="One training step: the discriminator steps, then the generator.")
-buttons[4].button("↺ Reset", on_click=widgets.command(run.reset), key="gans_reset", width="stretch", help="Back to step 0, same seed.")
+buttons[4].button("↺ Reset", on_click=widgets.reset_command(run, config), key="gans_reset", width="stretch", help="Back to step 0, same seed.")
 with buttons[5].popover("Show…", icon="👁️"):
     layers = {
         name: st.checkbox(label, value=default, key=f"gans_show_{name}")
         for name, label, default in [
             ("heatmap", "Discriminator heatmap", True), ("real", "Real samples (green)", True),
             ("fake", "Generated samples (purple)", True), ("arrows", "Generator gradients (arrows)", True),
-            ("manifold", "Generator manifold (noise grid through G)", False),
+            ("manifold", "Generator manifold over the heatmap (1-D or 2-D noise)", False),
         ]
     }
 
@@ -141,13 +143,12 @@ def live_views():
     if not compare:
         gan_panels.run_panel(snapshot, None, target, layers, LOSSES[config_a.loss])
         return
-    gan_panels.counters(snapshot, st.columns(5))
+    gan_panels.counters(snapshot, st.columns(5)[:2])
     for column, side, run_config in zip(st.columns(2), ("a", "b"), (config.a, config.b), strict=True):
         with column:
             title = gan_panels.run_title(side, run_config, config.a)
             gan_panels.run_panel(snapshot, side, target, layers, LOSSES[run_config.loss], title)
-    if compare:
-        gan_panels.loss_chart(snapshot)
+    gan_panels.loss_chart(snapshot)
 
 
 live_views()

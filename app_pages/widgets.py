@@ -111,6 +111,17 @@ def command(action: Callable[[], None]) -> Callable[[], None]:
     return run_action
 
 
+def reset_command(run: ProcessLiveRun, config) -> Callable[[], None]:
+    """Reset rebuilds the run with the settings it was built with: re-apply the live settings
+    the widgets show now, so that the run matches the page and its link."""
+
+    def reset() -> None:
+        run.reset()
+        run.call("apply_live_settings", config)
+
+    return command(reset)
+
+
 def run_status(snapshot: live.Snapshot) -> None:
     """One line saying what the run is doing, and why when it stopped by itself."""
     if snapshot.state == live.DIVERGED:

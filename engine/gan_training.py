@@ -11,6 +11,7 @@ steps.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -281,12 +282,12 @@ class GanTrainingTask:
                 d_loss = self._discriminator_step()
         if part != "discriminator":
             g_loss = self._generator_step()
-        with torch.no_grad():
+        with torch.no_grad(), _evaluating(self.discriminator):
             if part == "generator":
-                real, fake = self._batch()
-                d_loss = self._discriminator_loss(real, fake).item()
+                d_loss = self._discriminator_loss(*self._batch()).item()
             elif part == "discriminator":
-                g_loss = self.loss.generator_loss(self.discriminator(self._batch()[1])).item()
+                noise = sample_noise(self.config.batch_size, self.config.noise_dim, self.config.noise, self.rng)
+                g_loss = self.loss.generator_loss(self.discriminator(self.generator(noise))).item()
         if self.critic_exploded:
             return math.inf, g_loss
         return d_loss, g_loss
@@ -294,19 +295,18 @@ class GanTrainingTask:
     @torch.no_grad()
     def metrics(self) -> dict[str, float]:
         """Sample quality from 2,500 generated points (fixed noise) against held-out data."""
-        fake = self.generator(self.fixed_noise)
-        real = torch.from_numpy(self.held_out)
-        scores = self.discriminator(torch.cat([real, fake]))
-        output = self.loss.output(scores)
+        with _evaluating(self.discriminator):
+            fake = self.generator(self.fixed_noise)
+            real = torch.from_numpy(self.held_out)
+            output = self.loss.output(self.discriminator(torch.cat([real, fake])))
         fake_np = fake.numpy()
+        finite = bool(np.isfinite(fake_np).all())
         out = {
             "d_real": float(output[: len(real)].mean()),
             "d_fake": float(output[len(real) :].mean()),
-            "w1": sample_metrics.wasserstein1(self.held_out, fake_np, max_points=W1_POINTS),
+            "w1": sample_metrics.wasserstein1(self.held_out, fake_np, max_points=W1_POINTS) if finite else math.inf,
         }
-        if not np.isfinite(fake_np).all():
-            return out | {"kl": math.inf, "js": math.inf}
-        extent = self.target.extent
+        extent = self.target.extent  # non-finite samples count as outside the grid and off every mode
         histogram = sample_metrics.histogram_divergences(self.held_out, fake_np, extent, bins=HISTOGRAM_BINS)
         out.update(kl=histogram["kl"], js=histogram["js"], outside=histogram["outside_fake"])
         modes = getattr(self.target, "modes", None)
@@ -320,16 +320,17 @@ class GanTrainingTask:
             out.update({f"nearest_share_{k}": float(share) for k, share in enumerate(stats["nearest_shares"])})
         return out
 
-    def visuals(self, which: str = "all") -> dict[str, Any]:
-        """Arrays for the live views (all cheap: ``which`` is ignored)."""
-        return self._visuals_1d() if self.target.dim == 1 else self._visuals_2d()
-
     def divergence_advice(self) -> str:
-        if self.critic_exploded:
+        if self.critic_exploded and self.loss.key.startswith("wgan"):
             return (
                 f"The critic's values passed {CRITIC_LIMIT:,.0f} (an exploding critic): a Wasserstein critic must be "
                 "kept Lipschitz, so use WGAN-GP, spectral normalization or weight clipping, or lower the "
                 "discriminator's learning rate."
+            )
+        if self.critic_exploded:
+            return (
+                f"The discriminator's loss passed {CRITIC_LIMIT:,.0f}: its outputs are exploding. Lower the "
+                "discriminator's learning rate, or use spectral normalization or an R1 penalty."
             )
         return "Try lower learning rates, Adam with beta1 = 0.5, spectral normalization, or an R1 penalty."
 
@@ -368,12 +369,12 @@ class GanTrainingTask:
         self.loss = LOSSES[config.loss]
         for optimizer in (self.g_optimizer, self.d_optimizer):
             for group in optimizer.param_groups:
-                if "betas" in group:
+                if isinstance(optimizer, torch.optim.Adam):
                     group["betas"] = (config.beta1, config.beta2)
-                elif "momentum" in group:
+                elif isinstance(optimizer, torch.optim.RMSprop):
+                    group["alpha"] = config.beta2  # its momentum stays 0, as built
+                else:
                     group["momentum"] = config.beta1
-                if "alpha" in group:
-                    group["alpha"] = config.beta2
 
     @torch.no_grad()
     def sample_csv(self, n: int = 5000, seed: int = 0) -> bytes:
@@ -408,8 +409,6 @@ class GanTrainingTask:
 
     def _discriminator_step(self) -> float:
         real, fake = self._batch()
-        if self.config.r1_gamma > 0:
-            real.requires_grad_(True)
         loss = self._discriminator_loss(real, fake)
         total = loss
         if self.loss.gradient_penalty:
@@ -437,6 +436,11 @@ class GanTrainingTask:
         return loss.item()
 
     # ----- views -----
+
+    def visuals(self, which: str = "all") -> dict[str, Any]:
+        """Arrays for the live views (all cheap: ``which`` is ignored)."""
+        with _evaluating(self.discriminator):
+            return self._visuals_1d() if self.target.dim == 1 else self._visuals_2d()
 
     def _visuals_2d(self) -> dict[str, Any]:
         with torch.no_grad():
@@ -478,6 +482,19 @@ class GanTrainingTask:
             "fake": samples[:SAMPLES_SHOWN],
             "loss": self.loss.key,
         }
+
+
+@contextlib.contextmanager
+def _evaluating(module: torch.nn.Module):
+    """Eval mode for a read-only pass, so that spectral normalization's power iteration (which
+    runs on every forward in train mode) advances only on training steps: a run then depends on
+    (config, seed) alone, not on how often the page drew it."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
 
 
 def _noise_grid(noise_dim: int, kind: str) -> torch.Tensor | None:

@@ -38,15 +38,25 @@ PRGN = np.stack(
 ).astype(np.uint8)
 
 
+def neutral_output(loss_key: str) -> float:
+    """The output that says "can't tell": the optimal discriminator's value where p = q
+    (1/2 for a probability, f'(1) for an f-GAN's T, 0 for a critic)."""
+    loss = LOSSES[loss_key]
+    if getattr(loss, "divergence", None) is not None:
+        return float(loss.divergence.f_prime(np.array(1.0)))
+    if loss.output_range is not None:
+        return sum(loss.output_range) / 2
+    return 0.0
+
+
 def output_scale(loss_key: str, values: np.ndarray) -> tuple[float, float]:
-    """(centre, half-width) of the heatmap's colour scale: a probability is centred on 1/2;
-    an unbounded critic on 0, scaled to its largest values on screen."""
-    output_range = LOSSES[loss_key].output_range
+    """(centre, half-width) of the heatmap's colour scale: centred on the neutral output, as
+    wide as the loss's output range or, for an unbounded output, as its largest values on screen."""
+    centre, output_range = neutral_output(loss_key), LOSSES[loss_key].output_range
     if output_range is not None:
-        low, high = output_range
-        return (low + high) / 2, (high - low) / 2
-    finite = np.abs(values[np.isfinite(values)])
-    return 0.0, float(np.quantile(finite, 0.99)) if finite.size and finite.max() > 0 else 1.0
+        return centre, (output_range[1] - output_range[0]) / 2
+    finite = np.abs(values[np.isfinite(values)] - centre)
+    return centre, float(np.quantile(finite, 0.99)) if finite.size and finite.max() > 0 else 1.0
 
 
 def discriminator_colors(values: np.ndarray, loss_key: str) -> np.ndarray:
@@ -226,11 +236,21 @@ def one_d_figure(visuals: dict[str, Any]) -> go.Figure:
     loss = LOSSES[visuals["loss"]]
     figure.add_scatter(x=x, y=visuals["discriminator"], name=loss.output_label, line=dict(color="#333333", width=2), yaxis="y2")
     if visuals.get("optimal") is not None:
-        figure.add_scatter(x=x, y=visuals["optimal"], name="optimal (from the densities)", line=dict(color="#e6550d", width=2, dash="dash"), yaxis="y2")
+        figure.add_scatter(
+            x=x, y=visuals["optimal"], name="optimal, estimated from the densities", yaxis="y2",
+            line=dict(color="#e6550d", width=2, dash="dash"),
+        )
     right_axis = dict(overlaying="y", side="right", title="discriminator", showgrid=False)
     if loss.output_range is not None:
         low, high = loss.output_range
         right_axis |= dict(range=[low - 0.02 * (high - low), high + 0.02 * (high - low)], tickvals=np.linspace(low, high, 5))
+    else:  # unbounded: frame the discriminator's own curve (the optimum can run off to extremes)
+        curve = np.asarray(visuals["discriminator"], dtype=float)
+        curve = curve[np.isfinite(curve)]
+        if curve.size:
+            low, high = float(curve.min()), float(curve.max())
+            pad = 0.25 * max(high - low, 0.5)
+            right_axis["range"] = [low - pad, high + pad]
     figure.update_layout(
         height=360, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(title="density"), yaxis2=right_axis,
         legend=dict(orientation="h", y=-0.15), xaxis_title="x",

@@ -295,24 +295,31 @@ class LiveRun:
             self._state = FINISHED
             self._message = f"Reached the step limit ({self.max_steps:,}); press Reset to start again."
             return False
-        losses = self.task.train_step() if part is None else self.task.train_step(part)
+        try:
+            losses = self.task.train_step() if part is None else self.task.train_step(part)
+        except Exception as error:  # noqa: BLE001 - a failing step must not leave a dead thread marked "running"
+            return self._roll_back(f"Training failed at step {self.step_count + 1:,} ({error})")
         losses = np.asarray(losses, dtype=np.float64).reshape(-1)
         if not np.isfinite(losses).all():
             name, value = next((n, v) for n, v in zip(self.loss_names, losses, strict=True) if not math.isfinite(v))
-            good_step, good_state = self._checkpoint
-            self.task.load_state_dict(copy.deepcopy(good_state))
-            self._losses_valid_until(good_step)
-            self._state = DIVERGED
-            self._message = (
-                f"The {name} became {value} at step {self.step_count + 1:,}; the model was rolled back "
-                f"to step {good_step:,} and paused. {self.task.divergence_advice()}"
-            )
-            return False
+            return self._roll_back(f"The {name} became {value} at step {self.step_count + 1:,}")
         self._losses[self.step_count] = losses
         self.step_count += 1
         if self.step_count % self.checkpoint_every_steps == 0:
             self._checkpoint = (self.step_count, copy.deepcopy(self.task.state_dict()))
         return True
+
+    def _roll_back(self, what_happened: str) -> bool:
+        """Restore the last finite checkpoint and pause with a message saying what to try."""
+        good_step, good_state = self._checkpoint
+        self.task.load_state_dict(copy.deepcopy(good_state))
+        self._losses_valid_until(good_step)
+        self._state = DIVERGED
+        self._message = (
+            f"{what_happened}; the model was rolled back to step {good_step:,} and paused. "
+            f"{self.task.divergence_advice()}"
+        )
+        return False
 
     def _losses_valid_until(self, step: int) -> None:
         self.step_count = step

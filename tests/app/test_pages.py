@@ -177,3 +177,12 @@ def test_gans_bad_csv_gives_a_message_then_a_good_one_trains():
     assert not app.exception and not app.error
     app.button(key="gans_step").click().run()
     assert metric(app, "Step") == "1"
+
+
+def test_gans_run_b_keeps_its_settings_while_comparison_is_off():
+    app = open_gans({"ab": "1", "g_width": "16", "d_width": "16", "b_g_width": "16", "b_d_width": "16"})
+    app.selectbox(key="gans_b_loss").set_value("hinge").run()
+    app.toggle(key="gans_ab").set_value(False).run()
+    app.toggle(key="gans_ab").set_value(True).run()
+    assert app.selectbox(key="gans_b_loss").value == "hinge"
+    assert not app.exception and not app.error

@@ -185,3 +185,33 @@ def test_presets_are_valid_configs():
         config = preset.config()
         assert config.target in ("ring8_narrow", "grid25_narrow", "ring8", "grid25")
         assert preset.explanation.endswith(".")
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
+def test_live_settings_then_steps_work_with_every_optimizer(optimizer):
+    task = small_task(g_optimizer=optimizer, d_optimizer=optimizer)
+    task.train_step()
+    task.apply_live_settings(GanRunConfig(**SMALL, g_optimizer=optimizer, d_optimizer=optimizer, g_lr=2e-4, beta1=0.9))
+    assert all(math.isfinite(v) for v in task.train_step())
+
+
+def test_spectral_norm_runs_do_not_depend_on_how_often_they_are_drawn():
+    drawn, undrawn = small_task(spectral_norm=True, seed=5), small_task(spectral_norm=True, seed=5)
+    for step in range(30):
+        drawn.train_step()
+        undrawn.train_step()
+        if step % 5 == 0:
+            drawn.metrics()
+            drawn.visuals()
+    for a, b in zip(drawn.generator.parameters(), undrawn.generator.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_heatmap_is_neutral_where_the_discriminator_cannot_tell():
+    from engine import gan_views
+
+    for loss, neutral in [("non_saturating", 0.5), ("wgan_gp", 0.0), ("fgan_kl", 1.0), ("fgan_reverse_kl", -1.0)]:
+        values = np.array([[neutral, neutral + 0.3], [neutral - 0.3, neutral]])
+        colours = gan_views.discriminator_colors(values, loss)
+        assert np.all(np.abs(colours[0, 0].astype(int) - 247) <= 3), loss  # PRGn's white
+        assert colours[0, 1, 1] > colours[0, 1, 0] and colours[1, 0, 0] > colours[1, 0, 1]  # green above, purple below

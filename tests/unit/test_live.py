@@ -184,6 +184,24 @@ def test_side_by_side_steps_both_and_rolls_back_both(governor):
     run.stop()
 
 
+class FailingTask(QuadraticTask):
+    def train_step(self, part=None):
+        if self.steps >= 3:
+            raise RuntimeError("momentum_buffer missing")
+        return super().train_step()
+
+
+def test_a_step_that_raises_pauses_the_run_with_a_message(governor):
+    run = live.LiveRun(FailingTask, governor=governor)
+    run.train()
+    wait_for(lambda: run.snapshot.state == live.DIVERGED)
+    snapshot = run.snapshot
+    assert "momentum_buffer missing" in snapshot.message and "rolled back to step 0" in snapshot.message
+    run.train()  # still answers commands: the thread did not die
+    wait_for(lambda: run.snapshot.state == live.DIVERGED)
+    run.stop()
+
+
 def test_downsample_history_keeps_means():
     steps = np.arange(1, 1001)
     values = np.arange(1000, dtype=float)
