@@ -5,11 +5,10 @@ import functools
 import streamlit as st
 
 from app_pages import widgets
-from engine import flow_views, live, targets
+from engine import flow_views, live
 from engine.flow_training import FlowRunConfig, FlowTrainingTask, flow_types_for
 from engine.flows import FLOW_TYPES
 
-CUSTOM_TARGETS = {"drawn": "✏️ Draw your own", "csv": "📄 Upload a CSV (x,y)"}
 LIVE_STATES = (live.RUNNING, live.WAITING)
 
 st.title("🌊 Normalizing flows")
@@ -20,17 +19,7 @@ st.caption(
 
 # ----- settings: URL -> widgets -> validated config -----
 defaults = widgets.init_from_url("flows", FlowRunConfig)
-target_labels = {key: widgets.builtin_target(key).label for key in targets.target_keys()} | CUSTOM_TARGETS
-with st.sidebar:
-    st.header("Data")
-    target_key = st.selectbox("Target", list(target_labels), format_func=target_labels.get, key="flows_target")
-if target_key in CUSTOM_TARGETS:
-    with st.expander("Your data", expanded=True):
-        target = widgets.custom_target(target_key, "flows")
-    if target is None:
-        st.stop()
-else:
-    target = widgets.builtin_target(target_key)
+target_key, target = widgets.target_picker("flows")
 with st.sidebar:
     st.caption(target.density_note)
     st.header("Flow")
@@ -84,7 +73,7 @@ else:
     )
 buttons[1].button("Step", on_click=widgets.command(run.step), key="flows_step", width="stretch", help="One optimisation step.")
 buttons[2].button("↺ Reset", on_click=widgets.reset_command(run, config), key="flows_reset", width="stretch", help="Back to step 0, same seed.")
-if target_key in CUSTOM_TARGETS:
+if target_key in widgets.CUSTOM_TARGETS:
     buttons[3].caption("The link reproduces every setting but your own points.")
 
 

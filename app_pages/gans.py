@@ -5,12 +5,11 @@ import functools
 import streamlit as st
 
 from app_pages import gan_panels, widgets
-from engine import live, targets
+from engine import live
 from engine.gan_training import OPTIMIZERS, PRESETS, ComparedConfigs, GanLink, GanRunConfig, GanTrainingTask
 from engine.gans.losses import LOSSES
 from engine.gans.networks import ACTIVATIONS, NOISE_TYPES
 
-CUSTOM_TARGETS = {"drawn": "✏️ Draw your own", "csv": "📄 Upload a CSV (x,y)"}
 LIVE_STATES = (live.RUNNING, live.WAITING)
 WIDTHS = [2, 4, 8, 16, 32, 64, 128, 256, 512]
 LEARNING_RATES = [1e-5, 3e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
@@ -69,17 +68,7 @@ link = widgets.init_from_url("gans", GanLink)
 defaults = link.widget_values()
 for key in [k for k in st.session_state if k.startswith("gans_b_")]:
     st.session_state[key] = st.session_state[key]  # keep run B's settings while its widgets are hidden
-target_labels = {key: widgets.builtin_target(key).label for key in targets.target_keys()} | CUSTOM_TARGETS
-with st.sidebar:
-    st.header("Data")
-    target_key = st.selectbox("Target", list(target_labels), format_func=target_labels.get, key="gans_target")
-if target_key in CUSTOM_TARGETS:
-    with st.expander("Your data", expanded=True):
-        target = widgets.custom_target(target_key, "gans")
-    if target is None:
-        st.stop()
-else:
-    target = widgets.builtin_target(target_key)
+target_key, target = widgets.target_picker("gans")
 with st.sidebar:
     seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="gans_seed")
     compare = st.toggle("Compare two runs (A/B)", key="gans_ab", help="Train two configurations side by side on the same data and seed.")

@@ -175,6 +175,25 @@ def builtin_target(key: str) -> targets.Target:
     return targets.make_target(key)
 
 
+CUSTOM_TARGETS = {"drawn": "✏️ Draw your own", "csv": "📄 Upload a CSV (x,y)"}
+
+
+def target_picker(prefix: str) -> tuple[str, targets.Target]:
+    """The sidebar's target choice (built-in, drawn or uploaded) and the target itself; stops
+    the page until the user's own data is ready."""
+    labels = {key: builtin_target(key).label for key in targets.target_keys()} | CUSTOM_TARGETS
+    with st.sidebar:
+        st.header("Data")
+        key = st.selectbox("Target", list(labels), format_func=labels.get, key=f"{prefix}_target")
+    if key not in CUSTOM_TARGETS:
+        return key, builtin_target(key)
+    with st.expander("Your data", expanded=True):
+        target = custom_target(key, prefix)
+    if target is None:
+        st.stop()
+    return key, target
+
+
 def custom_target(kind: str, prefix: str):
     """The user's own data as a target: drawn on a canvas or uploaded as CSV; None until ready.
     ``prefix`` (the page's) keeps each page's data and widgets apart."""

@@ -13,13 +13,17 @@ TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
-def open_flows(query=None) -> AppTest:
+def open_page(page: str, query=None) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in (query or {}).items():
         app.query_params[key] = value
-    app.switch_page("app_pages/flows.py")
+    app.switch_page(f"app_pages/{page}.py")
     app.run()
     return app
+
+
+def open_flows(query=None) -> AppTest:
+    return open_page("flows", query)
 
 
 def metric(app: AppTest, label: str) -> str:
@@ -122,12 +126,7 @@ def test_data_far_from_the_origin_gets_a_hint_to_standardise():
 
 
 def open_gans(query=None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        app.query_params[key] = value
-    app.switch_page("app_pages/gans.py")
-    app.run()
-    return app
+    return open_page("gans", query)
 
 
 def test_gans_page_shows_controls_metrics_and_steps_by_part():
