@@ -42,58 +42,22 @@ LOG2 = math.log(2.0)
 RATIO_CLIP = 1e6
 """``optimal_output`` of the f-GANs clips the density ratio p/q to [1/RATIO_CLIP, RATIO_CLIP]."""
 
-# ---------------------------------------------------------------------------------------------
-# Element-wise maths that works on numpy arrays and torch tensors alike.
-# ---------------------------------------------------------------------------------------------
-
-
-class _TorchOps:
-    log = staticmethod(torch.log)
-    exp = staticmethod(torch.exp)
-    expm1 = staticmethod(torch.expm1)
-    sqrt = staticmethod(torch.sqrt)
-    abs = staticmethod(torch.abs)
-    sign = staticmethod(torch.sign)
-    tanh = staticmethod(torch.tanh)
-    softplus = staticmethod(F.softplus)
-    where = staticmethod(torch.where)
-
-    @staticmethod
-    def xlogx(u: torch.Tensor) -> torch.Tensor:
-        return torch.special.xlogy(u, u)
-
-
-class _NumpyOps:
-    log = staticmethod(np.log)
-    exp = staticmethod(np.exp)
-    expm1 = staticmethod(np.expm1)
-    sqrt = staticmethod(np.sqrt)
-    abs = staticmethod(np.abs)
-    sign = staticmethod(np.sign)
-    tanh = staticmethod(np.tanh)
-    where = staticmethod(np.where)
-
-    @staticmethod
-    def softplus(x: np.ndarray) -> np.ndarray:
-        return np.logaddexp(0.0, x)
-
-    @staticmethod
-    def xlogx(u: np.ndarray) -> np.ndarray:
-        safe = np.where(u > 0, u, 1.0)
-        return np.where(u > 0, u * np.log(safe), np.where(u == 0, 0.0, np.nan))
-
-
-def _elementwise(fn: Callable[[Any, Any], Any]) -> Callable[[Any], Any]:
-    """Run ``fn(ops, x)`` with torch ops for a tensor, numpy ops (float64, no warnings) otherwise."""
+def _elementwise(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[Any], Any]:
+    """Make a torch element-wise function accept numpy arrays too (computed in float64 and
+    returned as numpy); tensors go through unchanged, keeping autograd."""
 
     @functools.wraps(fn)
     def wrapper(x: Any) -> Any:
         if isinstance(x, torch.Tensor):
-            return fn(_TorchOps, x)
-        with np.errstate(all="ignore"):
-            return fn(_NumpyOps, np.asarray(x, dtype=np.float64))
+            return fn(x)
+        return fn(torch.as_tensor(np.asarray(x, dtype=np.float64))).numpy()
 
     return wrapper
+
+
+def _xlogx(u: torch.Tensor) -> torch.Tensor:
+    """u log u with 0 log 0 = 0 (nan for u < 0)."""
+    return torch.special.xlogy(u, u)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,19 +93,19 @@ class FDivergence:
     divergence_formula: str
 
 
-def _inf_outside(ops: Any, inside: Any, value: Any) -> Any:
-    return ops.where(inside, value, math.inf)
+def _inf_outside(inside: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    return torch.where(inside, value, math.inf)
 
 
 F_DIVERGENCES: dict[str, FDivergence] = {
     "kl": FDivergence(
         key="kl",
         label="Kullback–Leibler",
-        f=_elementwise(lambda o, u: o.xlogx(u)),
-        f_prime=_elementwise(lambda o, u: 1.0 + o.log(u)),
-        conjugate=_elementwise(lambda o, t: o.exp(t - 1.0)),
-        output_activation=_elementwise(lambda o, v: v),
-        conjugate_of_output=_elementwise(lambda o, v: o.exp(v - 1.0)),
+        f=_elementwise(lambda u: _xlogx(u)),
+        f_prime=_elementwise(lambda u: 1.0 + torch.log(u)),
+        conjugate=_elementwise(lambda t: torch.exp(t - 1.0)),
+        output_activation=_elementwise(lambda v: v),
+        conjugate_of_output=_elementwise(lambda v: torch.exp(v - 1.0)),
         conjugate_domain_note="f*(t) = exp(t − 1) is finite for every t ∈ ℝ.",
         f_formula="f(u) = u log u",
         conjugate_formula="f*(t) = exp(t − 1)",
@@ -151,11 +115,11 @@ F_DIVERGENCES: dict[str, FDivergence] = {
     "reverse_kl": FDivergence(
         key="reverse_kl",
         label="Reverse KL",
-        f=_elementwise(lambda o, u: -o.log(u)),
-        f_prime=_elementwise(lambda o, u: -1.0 / u),
-        conjugate=_elementwise(lambda o, t: _inf_outside(o, t < 0, -1.0 - o.log(-t))),
-        output_activation=_elementwise(lambda o, v: -o.exp(-v)),
-        conjugate_of_output=_elementwise(lambda o, v: v - 1.0),
+        f=_elementwise(lambda u: -torch.log(u)),
+        f_prime=_elementwise(lambda u: -1.0 / u),
+        conjugate=_elementwise(lambda t: _inf_outside(t < 0, -1.0 - torch.log(-t))),
+        output_activation=_elementwise(lambda v: -torch.exp(-v)),
+        conjugate_of_output=_elementwise(lambda v: v - 1.0),
         conjugate_domain_note="f*(t) = −1 − log(−t) needs t < 0; g_f(v) = −exp(−v) is always negative.",
         f_formula="f(u) = −log u",
         conjugate_formula="f*(t) = −1 − log(−t)",
@@ -165,11 +129,11 @@ F_DIVERGENCES: dict[str, FDivergence] = {
     "js": FDivergence(
         key="js",
         label="Jensen–Shannon",
-        f=_elementwise(lambda o, u: -(u + 1.0) * o.log((1.0 + u) / 2.0) + o.xlogx(u)),
-        f_prime=_elementwise(lambda o, u: LOG2 + o.log(u) - o.log(1.0 + u)),
-        conjugate=_elementwise(lambda o, t: _inf_outside(o, t < LOG2, -o.log(2.0 - o.exp(t)))),
-        output_activation=_elementwise(lambda o, v: LOG2 - o.softplus(-v)),
-        conjugate_of_output=_elementwise(lambda o, v: o.softplus(v) - LOG2),
+        f=_elementwise(lambda u: -(u + 1.0) * torch.log((1.0 + u) / 2.0) + _xlogx(u)),
+        f_prime=_elementwise(lambda u: LOG2 + torch.log(u) - torch.log(1.0 + u)),
+        conjugate=_elementwise(lambda t: _inf_outside(t < LOG2, -torch.log(2.0 - torch.exp(t)))),
+        output_activation=_elementwise(lambda v: LOG2 - F.softplus(-v)),
+        conjugate_of_output=_elementwise(lambda v: F.softplus(v) - LOG2),
         conjugate_domain_note="f*(t) = −log(2 − exp t) needs t < log 2; g_f(v) = log 2 − log(1 + e^(−v)) stays below log 2.",
         f_formula="f(u) = −(u + 1) log((1 + u)/2) + u log u",
         conjugate_formula="f*(t) = −log(2 − exp t)",
@@ -179,11 +143,11 @@ F_DIVERGENCES: dict[str, FDivergence] = {
     "pearson": FDivergence(
         key="pearson",
         label="Pearson χ²",
-        f=_elementwise(lambda o, u: (u - 1.0) ** 2),
-        f_prime=_elementwise(lambda o, u: 2.0 * (u - 1.0)),
-        conjugate=_elementwise(lambda o, t: t * t / 4.0 + t),
-        output_activation=_elementwise(lambda o, v: v),
-        conjugate_of_output=_elementwise(lambda o, v: v * v / 4.0 + v),
+        f=_elementwise(lambda u: (u - 1.0) ** 2),
+        f_prime=_elementwise(lambda u: 2.0 * (u - 1.0)),
+        conjugate=_elementwise(lambda t: t * t / 4.0 + t),
+        output_activation=_elementwise(lambda v: v),
+        conjugate_of_output=_elementwise(lambda v: v * v / 4.0 + v),
         conjugate_domain_note="f*(t) = t²/4 + t is finite for every t ∈ ℝ.",
         f_formula="f(u) = (u − 1)²",
         conjugate_formula="f*(t) = t²/4 + t",
@@ -193,11 +157,11 @@ F_DIVERGENCES: dict[str, FDivergence] = {
     "hellinger": FDivergence(
         key="hellinger",
         label="Squared Hellinger",
-        f=_elementwise(lambda o, u: (o.sqrt(u) - 1.0) ** 2),
-        f_prime=_elementwise(lambda o, u: 1.0 - 1.0 / o.sqrt(u)),
-        conjugate=_elementwise(lambda o, t: _inf_outside(o, t < 1, t / (1.0 - t))),
-        output_activation=_elementwise(lambda o, v: -o.expm1(-v)),
-        conjugate_of_output=_elementwise(lambda o, v: o.expm1(v)),
+        f=_elementwise(lambda u: (torch.sqrt(u) - 1.0) ** 2),
+        f_prime=_elementwise(lambda u: 1.0 - 1.0 / torch.sqrt(u)),
+        conjugate=_elementwise(lambda t: _inf_outside(t < 1, t / (1.0 - t))),
+        output_activation=_elementwise(lambda v: -torch.expm1(-v)),
+        conjugate_of_output=_elementwise(lambda v: torch.expm1(v)),
         conjugate_domain_note="f*(t) = t/(1 − t) needs t < 1; g_f(v) = 1 − exp(−v) stays below 1.",
         f_formula="f(u) = (√u − 1)²",
         conjugate_formula="f*(t) = t/(1 − t)",
@@ -207,11 +171,11 @@ F_DIVERGENCES: dict[str, FDivergence] = {
     "tv": FDivergence(
         key="tv",
         label="Total variation",
-        f=_elementwise(lambda o, u: 0.5 * o.abs(u - 1.0)),
-        f_prime=_elementwise(lambda o, u: 0.5 * o.sign(u - 1.0)),
-        conjugate=_elementwise(lambda o, t: _inf_outside(o, o.abs(t) <= 0.5, t)),
-        output_activation=_elementwise(lambda o, v: 0.5 * o.tanh(v)),
-        conjugate_of_output=_elementwise(lambda o, v: 0.5 * o.tanh(v)),
+        f=_elementwise(lambda u: 0.5 * torch.abs(u - 1.0)),
+        f_prime=_elementwise(lambda u: torch.where(u.isnan(), u, 0.5 * torch.sign(u - 1.0))),  # torch: sign(nan) = 0
+        conjugate=_elementwise(lambda t: _inf_outside(torch.abs(t) <= 0.5, t)),
+        output_activation=_elementwise(lambda v: 0.5 * torch.tanh(v)),
+        conjugate_of_output=_elementwise(lambda v: 0.5 * torch.tanh(v)),
         conjugate_domain_note="f*(t) = t needs |t| ≤ ½; g_f(v) = ½ tanh v stays in (−½, ½).",
         f_formula="f(u) = ½ |u − 1|",
         conjugate_formula="f*(t) = t",
