@@ -80,10 +80,7 @@ if target_key in widgets.CUSTOM_TARGETS:
 # ----- live views -----
 @st.fragment(run_every=live.FRAME_EVERY_S if state in LIVE_STATES else None)
 def live_views():
-    snapshot = run.snapshot
-    if snapshot.state != state:
-        st.rerun()  # redraw the buttons too
-    widgets.run_status(snapshot)
+    snapshot = widgets.fragment_snapshot(run, state)
     metrics = snapshot.metrics
     entropy = metrics.get("entropy")
     cols = st.columns(5)

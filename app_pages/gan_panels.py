@@ -31,9 +31,14 @@ def run_title(side: str, config, config_a) -> str:
     return f"{title} · {', '.join(changed)}" if changed else title
 
 
-def _last_step(history) -> int:
+def _side_history(snapshot: live.Snapshot, side: str | None) -> list:
+    """One run's metric history (built only when a chart is redrawn)."""
+    return [(step, side_metrics(m, side)) for step, m in snapshot.metric_history]
+
+
+def _last_step(snapshot: live.Snapshot) -> int:
     """The version of charts drawn from the metric history (whose length stops growing at its cap)."""
-    return history[-1][0] if history else -1
+    return snapshot.metric_history[-1][0] if snapshot.metric_history else -1
 
 
 def _side_visuals(visuals: dict, side: str | None) -> dict:
@@ -70,16 +75,15 @@ def run_panel(snapshot: live.Snapshot, side: str | None, target, layers: dict[st
     cols[4].metric("W₁", _number(metrics.get("w1")), help="Wasserstein-1 distance between 256 generated and 256 held-out samples (exact, POT).")
 
     picture, beside = st.columns([3, 2]) if side is None else (st.container(), st.container())
-    history = [(step, side_metrics(m, side)) for step, m in snapshot.metric_history]
     if target.dim == 1:
         figure = widgets.cached_render(snapshot, f"gan_1d_{side}", lambda v: gan_views.one_d_figure(_side_visuals(v, side)))
         picture.plotly_chart(figure, key=f"gans_one_d_{side}", config={"displayModeBar": False})
     else:
-        field_view(snapshot, side, target, layers, loss, history, picture, beside)
+        field_view(snapshot, side, target, layers, loss, metrics, picture, beside)
     with beside:
         if side is None:
             loss_chart(snapshot)
-        chart = widgets.cached_render(snapshot, f"gan_metrics_{side}", lambda _: gan_views.metrics_image(history), version=_last_step(history))
+        chart = widgets.cached_render(snapshot, f"gan_metrics_{side}", lambda _: gan_views.metrics_image(_side_history(snapshot, side)), version=_last_step(snapshot))
         if chart is not None:
             st.image(
                 chart, width="stretch",
@@ -91,7 +95,7 @@ def run_panel(snapshot: live.Snapshot, side: str | None, target, layers: dict[st
             st.image(manifold, width=240, caption="Generator manifold: a grid in noise space mapped through G (GAN Lab's view), over the real samples.")
 
 
-def field_view(snapshot, side, target, layers, loss, history, picture, beside) -> None:
+def field_view(snapshot, side, target, layers, loss, metrics, picture, beside) -> None:
     """GAN Lab's view of a 2-D run, and the per-mode timeline beside it."""
     shown = tuple(sorted(name for name, on in layers.items() if on))
     image = widgets.cached_render(
@@ -104,9 +108,9 @@ def field_view(snapshot, side, target, layers, loss, history, picture, beside) -
         "generated (purple) samples; arrows: where the generator's gradient moves each sample.",
     )
     with beside:
-        if target.modes is not None and history and "n_modes" in history[-1][1]:
+        if target.modes is not None and "n_modes" in metrics:
             timeline = widgets.cached_render(
-                snapshot, f"gan_timeline_{side}", lambda _: gan_views.mode_timeline_image(history), version=_last_step(history)
+                snapshot, f"gan_timeline_{side}", lambda _: gan_views.mode_timeline_image(_side_history(snapshot, side)), version=_last_step(snapshot)
             )
             key, words = st.columns([1, 4])
             key.image(widgets.cached_render(snapshot, "gan_mode_key", lambda _: gan_views.mode_key_image(target.modes, target.extent), version=target.key))

@@ -125,10 +125,7 @@ with buttons[5].popover("Show…", icon="👁️"):
 # ----- live views -----
 @st.fragment(run_every=live.FRAME_EVERY_S if state in LIVE_STATES else None)
 def live_views():
-    snapshot = run.snapshot
-    if snapshot.state != state:
-        st.rerun()  # redraw the buttons too
-    widgets.run_status(snapshot)
+    snapshot = widgets.fragment_snapshot(run, state)
     if not compare:
         gan_panels.run_panel(snapshot, None, target, layers, LOSSES[config_a.loss])
         return

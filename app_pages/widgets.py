@@ -3,7 +3,6 @@ accept values from a link, the session's LiveRun, status lines and custom-data i
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 from typing import Any
@@ -38,8 +37,7 @@ def init_from_url(prefix: str, config_class) -> Any:
             config = config_class()
         st.session_state[stored_key] = config
         st.session_state[f"{prefix}_written_query"] = query
-        values = config.widget_values() if hasattr(config, "widget_values") else dataclasses.asdict(config)
-        for name, value in values.items():
+        for name, value in config.widget_values().items():
             st.session_state[f"{prefix}_{name}"] = value
     if message := st.session_state.pop(f"{prefix}_url_error", None):
         st.error(message)
@@ -120,6 +118,16 @@ def reset_command(run: ProcessLiveRun, config) -> Callable[[], None]:
         run.call("apply_live_settings", config)
 
     return command(reset)
+
+
+def fragment_snapshot(run: ProcessLiveRun, state_drawn: str) -> live.Snapshot:
+    """The run's latest snapshot, for a live fragment: reruns the whole page when the run's state
+    changed since the buttons were drawn, and shows the run's status line."""
+    snapshot = run.snapshot
+    if snapshot.state != state_drawn:
+        st.rerun()  # redraw the buttons too
+    run_status(snapshot)
+    return snapshot
 
 
 def run_status(snapshot: live.Snapshot) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import platform
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -15,7 +18,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     keys = ["figure", "ours", "peer", "ratio", "target", "pass"]
     cells = [[{True: "PASS", False: "FAIL", None: "-"}.get(r.get(k), str(r.get(k, ""))) if k == "pass"
               else str(r.get(k, "")) for k in keys] for r in rows]
-    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    widths = [max([len(k), *(len(c[i]) for c in cells)]) for i, k in enumerate(keys)]
     line = "  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True))
     print(line)
     print("-" * len(line))
@@ -38,3 +41,14 @@ def steps_per_second(step: Callable[[], object], seconds: float, warmup: int = 2
         step()
         steps += 1
     return steps / (time.perf_counter() - start)
+
+
+def write_results(path: Path, name: str, quick: bool, started: float, **fields: Any) -> None:
+    """Write a benchmark's result as JSON (with date, machine and wall time) and say where."""
+    result = {
+        "benchmark": name, "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "quick": quick, "machine": machine_info(), "wall_seconds": time.perf_counter() - started, **fields,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(f"\nwrote {path} ({result['wall_seconds']:.0f} s)")

@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
-import json
 import math
 import os
 import time
@@ -42,7 +40,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.common import machine_info, print_table
+from benchmarks.common import print_table, write_results
 from engine import metrics
 from engine.flow_training import LR_FLOOR, FlowRunConfig, FlowTrainingTask
 from engine.flows import FlowConfig, build_flow
@@ -379,16 +377,12 @@ def main(argv: list[str] | None = None) -> int:
     if live and "error" in live:
         print(f"\nlive section failed: {live['error']}")
 
-    result = {
-        "benchmark": "flows", "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "quick": args.quick, "machine": machine_info(), "wall_seconds": time.perf_counter() - started,
-        "ours_config": dataclasses.asdict(ours_config), "ours_is_shipped_default": ours_config == FlowRunConfig(),
-        "quality": quality, "speed": speed, "live": live,
-        "summary": [{**r, "pass": r.get("pass")} for r in rows],
-        "notes": "Same process, torch.set_num_threads(1) for all contenders, interleaved slices; the machine "
-                 "is shared with other work, so step counts and rates are noisy.",
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"\nwrote {args.output} ({result['wall_seconds']:.0f} s)")
+    write_results(
+        args.output, "flows", args.quick, started,
+        ours_config=dataclasses.asdict(ours_config), ours_is_shipped_default=ours_config == FlowRunConfig(),
+        quality=quality, speed=speed, live=live,
+        summary=[{**r, "pass": r.get("pass")} for r in rows],
+        notes="Same process, torch.set_num_threads(1) for all contenders, interleaved slices; the machine "
+        "is shared with other work, so step counts and rates are noisy.",
+    )
     return 0

@@ -19,8 +19,6 @@ For reference, PacGAN reports 7.9 modes / 95.6% (ring) and 24.8 / 93.6% (grid) a
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import statistics
 import time
 from pathlib import Path
@@ -28,7 +26,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.common import machine_info, print_table, steps_per_second
+from benchmarks.common import print_table, steps_per_second, write_results
 from engine import gan_views
 from engine.gan_training import PRESETS, GanRunConfig, GanTrainingTask
 from engine.gans.networks import Discriminator, Generator
@@ -213,15 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = summarize(speed, live, frame, quality)
     print()
     print_table(rows)
-    result = {
-        "benchmark": "gans", "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "quick": args.quick, "machine": machine_info(), "wall_seconds": time.perf_counter() - started,
-        "presets": {key: preset.settings for key, preset in PRESETS.items()},
-        "speed": speed, "frame": frame, "live": live, "quality": quality, "summary": rows,
-        "notes": "One torch thread per run; quality runs timed alone by the wall clock, metrics excluded; the "
-                 "machine is shared with other work, so rates are noisy.",
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"\nwrote {args.output} ({result['wall_seconds']:.0f} s)")
+    write_results(
+        args.output, "gans", args.quick, started,
+        presets={key: preset.settings for key, preset in PRESETS.items()},
+        speed=speed, frame=frame, live=live, quality=quality, summary=rows,
+        notes="One torch thread per run; quality runs timed alone by the wall clock, metrics excluded; the "
+        "machine is shared with other work, so rates are noisy.",
+    )
     return 0

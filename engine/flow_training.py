@@ -26,6 +26,7 @@ from safetensors.torch import save as save_safetensors
 from engine import metrics, render, target_views
 from engine.flows import FLOW_TYPES, Flow, FlowConfig, build_flow
 from engine.run_config import RunConfig, check_ranges
+from engine.target_views import grid_lines
 from engine.targets import Target, make_target
 
 CUSTOM_TARGET_KEYS = ("drawn", "csv")
@@ -279,13 +280,7 @@ class FlowTrainingTask:
 
 def _grid_lines(extent) -> torch.Tensor:
     """Horizontal and vertical lines over ``extent``: shape (2 * GRID_LINES, points, 2)."""
-    (x0, x1), (y0, y1) = extent
-    t = torch.linspace(0, 1, POINTS_PER_GRID_LINE)
-    lines = []
-    for u in torch.linspace(0, 1, GRID_LINES):
-        lines.append(torch.stack([x0 + t * (x1 - x0), torch.full_like(t, y0 + float(u) * (y1 - y0))], 1))
-        lines.append(torch.stack([torch.full_like(t, x0 + float(u) * (x1 - x0)), y0 + t * (y1 - y0)], 1))
-    return torch.stack(lines)
+    return grid_lines(extent, GRID_LINES, POINTS_PER_GRID_LINE)
 
 
 def load_flow_zip(data: bytes) -> tuple[Flow, dict[str, Any]]:

@@ -261,6 +261,7 @@ class GanTrainingTask:
         self.critic_exploded = False
         if target.dim == 1:
             self._x_curve, self._p_curve = target_views.density_curve(target, CURVE_POINTS)
+            self._curve_noise = sample_noise(GENERATED_1D_SAMPLES, config.noise_dim, config.noise, fixed)
         else:
             self._grid = torch.from_numpy(render.grid_points(target.extent, HEATMAP_SIZE))
             self._manifold_noise = _noise_grid(config.noise_dim, config.noise)
@@ -467,8 +468,7 @@ class GanTrainingTask:
         with torch.no_grad():
             x = torch.from_numpy(self._x_curve).float().unsqueeze(1)
             output = self.loss.output(self.discriminator(x)).numpy()
-            noise = sample_noise(GENERATED_1D_SAMPLES, self.config.noise_dim, self.config.noise, torch.Generator().manual_seed(3))
-            samples = self.generator(noise).numpy()[:, 0]
+            samples = self.generator(self._curve_noise).numpy()[:, 0]
         q = _histogram_density(samples, self.target.extent, CURVE_POINTS)
         optimal = self.loss.optimal_output(self._p_curve, q)
         if optimal is not None:  # undefined where neither density has mass: left as a gap
@@ -503,14 +503,9 @@ def _noise_grid(noise_dim: int, kind: str) -> torch.Tensor | None:
     if noise_dim > 2:
         return None
     half = 2.5 if kind == "gaussian" else 1.0
-    t = torch.linspace(-half, half, MANIFOLD_POINTS_PER_LINE)
     if noise_dim == 1:
-        return t.reshape(1, -1, 1)
-    lines = []
-    for u in torch.linspace(-half, half, MANIFOLD_LINES):
-        lines.append(torch.stack([t, torch.full_like(t, float(u))], 1))
-        lines.append(torch.stack([torch.full_like(t, float(u)), t], 1))
-    return torch.stack(lines)
+        return torch.linspace(-half, half, MANIFOLD_POINTS_PER_LINE).reshape(1, -1, 1)
+    return target_views.grid_lines(((-half, half), (-half, half)), MANIFOLD_LINES, MANIFOLD_POINTS_PER_LINE)
 
 
 def _histogram_density(samples: np.ndarray, extent, points: int, blur: float = 2.0) -> np.ndarray:

@@ -30,6 +30,10 @@ class RunConfig:
         frozen = [f.name for f in dataclasses.fields(self) if f.name not in self.LIVE_FIELDS]
         return any(getattr(self, name) != getattr(other, name) for name in frozen)
 
+    def widget_values(self) -> dict[str, Any]:
+        """Widget keys (after the page's prefix) and the values a link puts in them."""
+        return dataclasses.asdict(self)
+
     def live_settings(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.LIVE_FIELDS}
 
