@@ -36,6 +36,16 @@ CARDS = [
         "WGAN, WGAN-GP and six f-GANs), spectral normalization and R1. Watch mode collapse happen on a per-mode "
         "timeline, measure it (modes captured, high-quality samples, W₁), and compare two setups side by side.",
     },
+    {
+        "page": "app_pages/vae.py",
+        "title": "🧬 VAEs",
+        "image": "card_vae.png",
+        "caption": "Pictured: the latent space of a 2-D VAE, a grid of decoded digits with the held-out digits' "
+        "encodings over it.",
+        "text": "Explore VAEs trained on MNIST: click anywhere in the latent map to decode it, interpolate between "
+        "digits, draw a digit and see its posterior q(z|x) beside the true p(z|x), watch the IWAE bound climb "
+        "towards log p(x), compare β = 0.5, 1 and 4, and train a small VAE live.",
+    },
 ]
 
 for card in CARDS:
@@ -49,7 +59,7 @@ for card in CARDS:
         words.page_link(card["page"], label=f"Open {card['title'][2:]}", icon="➡️")
 
 st.caption(
-    "Coming next: a VAE's latent space on MNIST, divergences side by side, and style mixing."
+    "Coming next: divergences side by side, and style mixing."
 )
 try:
     device = describe_device(get_device())

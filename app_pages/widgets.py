@@ -19,15 +19,32 @@ FRIENDLY_RANGE = 6.0  # beyond this, uploaded data should be rescaled
 DRAWING_BANDWIDTH = 0.12  # kernel width for drawn points: thin enough to keep the strokes' shape
 
 
-def init_from_url(prefix: str, config_class) -> Any:
+SECTION_URL_PREFIXES = ("live_",)  # URL keys of a page section with its own config (the VAE page's live view)
+
+
+def _owned_keys(query: dict[str, str], url_prefix: str) -> list[str]:
+    """The URL keys one config owns: those starting with ``url_prefix`` or, for a page's main
+    config (``url_prefix=""``), all keys but the sections' ones."""
+    if url_prefix:
+        return [key for key in query if key.startswith(url_prefix)]
+    return [key for key in query if not key.startswith(SECTION_URL_PREFIXES)]
+
+
+def _url_query(url_prefix: str) -> dict[str, str]:
+    """This config's URL keys and values, ``url_prefix`` removed."""
+    query = st.query_params.to_dict()
+    return {key[len(url_prefix) :]: query[key] for key in _owned_keys(query, url_prefix)}
+
+
+def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
     """Read the config from the URL into the widgets' session state: when the session starts,
     and whenever the URL is not the one this page last wrote (a link opened or edited).
 
     A link with a bad value shows an error and falls back to the defaults. Returns the config
-    the link asked for (for fields that have no widget).
+    the link asked for (for fields that have no widget). ``url_prefix``: see :func:`_owned_keys`.
     """
     stored_key = f"{prefix}_url_config"
-    query = st.query_params.to_dict()
+    query = _url_query(url_prefix)
     link_changed = query and query != st.session_state.get(f"{prefix}_written_query")  # not a bare page link
     if stored_key not in st.session_state or link_changed:
         try:
@@ -44,12 +61,16 @@ def init_from_url(prefix: str, config_class) -> Any:
     return st.session_state[stored_key]
 
 
-def write_url(prefix: str, config) -> None:
-    """Put the config in the URL (only what differs from the defaults), so the link reproduces it."""
+def write_url(prefix: str, config, url_prefix: str = "") -> None:
+    """Put the config in the URL (only what differs from the defaults), so the link reproduces it;
+    the URL keys other configs own are kept."""
     query = config.to_query()
     st.session_state[f"{prefix}_written_query"] = query
-    if st.query_params.to_dict() != query:
-        st.query_params.from_dict(query)
+    current = st.query_params.to_dict()
+    wanted = {key: value for key, value in current.items() if key not in _owned_keys(current, url_prefix)}
+    wanted |= {f"{url_prefix}{name}": value for name, value in query.items()}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
 
 
 def slider(label: str, key: str, low: int, high: int, default: int):

@@ -1,0 +1,1 @@
+"""Variational autoencoders on MNIST: models, bounds, latent-space tools and evaluation."""

@@ -1,0 +1,204 @@
+"""Figures and images of the VAE page, built from numpy (no Streamlit here).
+
+The latent map is drawn in *map coordinates*: z itself for a linear grid, and u = Phi(z) for a
+grid spaced by Gaussian quantiles, where that grid is even and every cell holds the same prior
+mass (:func:`engine.vae.latent.to_map_coordinates`). Axis ticks are labelled in z either way.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from engine.vae.latent import LINEAR_EXTENT, from_map_coordinates, to_map_coordinates
+
+# Tableau 10: one colour per digit, readable on white and when projected.
+DIGIT_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+SELECTED_COLOR = "#d62728"
+CLICK_GRID = 48  # invisible points a click on the map snaps to
+Z_TICKS = [-2, -1, 0, 1, 2]
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """A grey image in [0, 1] (h, w) as a PNG data URI (what plotly's layout images take)."""
+    buffer = io.BytesIO()
+    Image.fromarray(to_uint8(image)).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    return (np.clip(image, 0.0, 1.0) * 255).round().astype(np.uint8)
+
+
+def digit_strip(images: np.ndarray, scale: int = 3, gap: int = 2) -> np.ndarray:
+    """Digits (k, 28, 28) side by side, upscaled (nearest) ``scale`` times, on a white gap: uint8."""
+    k = len(images)
+    size = 28 * scale
+    strip = np.full((size, k * (size + gap) - gap), 255, dtype=np.uint8)
+    for i, image in enumerate(images):
+        strip[:, i * (size + gap) : i * (size + gap) + size] = to_uint8(np.kron(image, np.ones((scale, scale))))
+    return strip
+
+
+def map_extent(n: int, spacing: str) -> tuple[float, float]:
+    """The range of map coordinates the tiled grid image covers (cell edges, not centres)."""
+    if spacing == "quantile":
+        return 0.0, 1.0
+    half_cell = LINEAR_EXTENT / (n - 1)
+    return -LINEAR_EXTENT - half_cell, LINEAR_EXTENT + half_cell
+
+
+def _axis(title: str, spacing: str, extent: tuple[float, float]) -> dict:
+    axis = {"title": title, "range": list(extent), "showgrid": False, "zeroline": False, "constrain": "domain"}
+    if spacing == "quantile":
+        axis |= {"tickvals": to_map_coordinates(np.array(Z_TICKS), spacing).tolist(), "ticktext": [f"{z:g}" for z in Z_TICKS]}
+    return axis
+
+
+def latent_map_figure(
+    grid_image: np.ndarray | None,
+    n: int,
+    spacing: str,
+    encodings: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+    selected: np.ndarray | None = None,
+    ellipse: tuple[np.ndarray, np.ndarray] | None = None,
+    path: np.ndarray | None = None,
+    height: int = 600,
+    clickable: bool = True,
+) -> go.Figure:
+    """The decoded grid with test encodings over it (one trace per digit), an optional selected
+    point, the encoder's q(z|x) as 1- and 2-sigma ellipses (``ellipse`` = (mu, sigma)), and a path.
+
+    Clicking anywhere selects a point: ``clickable`` adds an invisible lattice of points (trace
+    name "click") whose ``customdata`` is z; encoding points carry their test index.
+    """
+    low, high = map_extent(n, spacing)
+    figure = go.Figure()
+    if grid_image is not None:
+        figure.add_layout_image(
+            source=png_data_uri(grid_image), xref="x", yref="y", x=low, y=high, sizex=high - low, sizey=high - low,
+            sizing="stretch", layer="below", opacity=1.0,
+        )  # fmt: skip
+    if clickable:
+        u = np.linspace(low, high, CLICK_GRID + 2)[1:-1]
+        u1, u2 = np.meshgrid(u, u)
+        z = from_map_coordinates(np.stack([u1.ravel(), u2.ravel()], -1), spacing)
+        figure.add_scatter(
+            x=u1.ravel(), y=u2.ravel(), mode="markers", name="click", showlegend=False, customdata=z,
+            marker={"size": 12, "color": "rgba(0,0,0,0)"}, hovertemplate="z = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra>click to decode</extra>",
+        )  # fmt: skip
+    if encodings is not None and labels is not None:
+        shown = to_map_coordinates(encodings, spacing)
+        for digit in range(10):
+            rows = np.flatnonzero(labels == digit)
+            figure.add_scatter(
+                x=shown[rows, 0], y=shown[rows, 1], mode="markers", name=str(digit), customdata=rows,
+                marker={"size": 6, "color": DIGIT_COLORS[digit], "line": {"width": 0.5, "color": "white"}},
+                hovertemplate=f"test digit #%{{customdata}} (a {digit})<extra></extra>",
+            )  # fmt: skip
+    if ellipse is not None:
+        for k, dash in ((1, "solid"), (2, "dash")):
+            points = _ellipse_points(*ellipse, k)
+            shown = to_map_coordinates(points, spacing)
+            figure.add_scatter(
+                x=shown[:, 0], y=shown[:, 1], mode="lines", name=f"q(z|x), {k}σ", hoverinfo="skip",
+                line={"color": SELECTED_COLOR, "width": 2.5, "dash": dash},
+            )  # fmt: skip
+    if path is not None:
+        shown = to_map_coordinates(path, spacing)
+        figure.add_scatter(
+            x=shown[:, 0], y=shown[:, 1], mode="lines+markers", name="path", hoverinfo="skip",
+            line={"color": "black", "width": 2}, marker={"size": 5, "color": "black"},
+        )  # fmt: skip
+    if selected is not None:
+        shown = to_map_coordinates(np.asarray(selected).reshape(1, 2), spacing)
+        figure.add_scatter(
+            x=shown[:, 0], y=shown[:, 1], mode="markers", name="selected z", hoverinfo="skip",
+            marker={"size": 16, "symbol": "x-thin", "line": {"width": 4, "color": SELECTED_COLOR}},
+        )  # fmt: skip
+    figure.update_layout(
+        height=height, margin={"l": 50, "r": 10, "t": 10, "b": 45}, plot_bgcolor="white", clickmode="event+select",
+        dragmode=False, legend={"title": "test digit", "itemsizing": "constant"},
+        xaxis=_axis("z₁", spacing, (low, high)), yaxis=_axis("z₂", spacing, (low, high)) | {"scaleanchor": "x"},
+    )  # fmt: skip
+    return figure
+
+
+def _ellipse_points(mu: np.ndarray, sigma: np.ndarray, k: float, points: int = 90) -> np.ndarray:
+    angle = np.linspace(0, 2 * np.pi, points)
+    return mu[:2] + k * sigma[:2] * np.stack([np.cos(angle), np.sin(angle)], -1)
+
+
+def posterior_figure(posterior: np.ndarray, axes: tuple[np.ndarray, np.ndarray], mu: np.ndarray, sigma: np.ndarray, height: int = 320) -> go.Figure:
+    """The true posterior p(z|x) on a grid (rows: z_2 decreasing) with the encoder's q(z|x) ellipses."""
+    axis_1, axis_2 = axes
+    figure = go.Figure(go.Heatmap(x=axis_1, y=axis_2[::-1], z=posterior, colorscale="Blues", showscale=False, hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>p(z|x)·cell = %{z:.2e}<extra></extra>"))
+    for k, dash in ((1, "solid"), (2, "dash")):
+        points = _ellipse_points(mu, sigma, k)
+        figure.add_scatter(x=points[:, 0], y=points[:, 1], mode="lines", name=f"q(z|x), {k}σ", line={"color": SELECTED_COLOR, "dash": dash})
+    figure.update_layout(
+        height=height, margin={"l": 45, "r": 10, "t": 10, "b": 40}, plot_bgcolor="white", showlegend=False,
+        xaxis={"title": "z₁", "range": [axis_1[0], axis_1[-1]]}, yaxis={"title": "z₂", "range": [axis_2[0], axis_2[-1]], "scaleanchor": "x"},
+    )  # fmt: skip
+    return figure
+
+
+def posterior_dimensions_figure(mu: np.ndarray, sigma: np.ndarray, height: int = 320) -> go.Figure:
+    """q(z|x) per latent dimension as mu_j +- sigma_j; collapsed units sit at 0 +- 1, the prior."""
+    figure = go.Figure(go.Scatter(
+        x=[f"z{j + 1}" for j in range(len(mu))], y=mu, mode="markers", marker={"size": 9, "color": SELECTED_COLOR},
+        error_y={"type": "data", "array": sigma, "visible": True}, hovertemplate="%{x}: μ = %{y:.2f}<extra></extra>",
+    ))  # fmt: skip
+    figure.update_layout(height=height, margin={"l": 55, "r": 10, "t": 10, "b": 40}, xaxis={"title": "latent dimension"}, yaxis={"title": "μ ± σ"})
+    return figure
+
+
+def iwae_figure(ks: list[int], per_image: np.ndarray | None, average: np.ndarray | None, height: int = 320) -> go.Figure:
+    """IWAE bounds L_k against k (log axis): L_1 is the ELBO; L_k rises towards log p(x)."""
+    figure = go.Figure()
+    if per_image is not None:
+        figure.add_scatter(x=ks, y=per_image, mode="lines+markers", name="this digit")
+    if average is not None:
+        figure.add_scatter(x=ks, y=average, mode="lines+markers", name="test average", yaxis="y2", line={"dash": "dot"})
+    figure.update_layout(
+        height=height, margin={"l": 55, "r": 55, "t": 10, "b": 40}, legend={"orientation": "h", "y": 1.12},
+        xaxis={"title": "importance samples k", "type": "log"}, yaxis={"title": "L_k, this digit (nats)"},
+        yaxis2={"title": "L_k, test average (nats)", "overlaying": "y", "side": "right", "showgrid": False},
+    )  # fmt: skip
+    return figure
+
+
+def rate_distortion_figure(rows: list[dict], height: int = 360) -> go.Figure:
+    """Rate KL(q(z|x) || p(z)) against distortion -E_q log p(x|z), one point per model (Alemi et al., 2018)."""
+    figure = go.Figure()
+    for row in rows:
+        figure.add_scatter(
+            x=[row["kl"]], y=[-row["reconstruction"]], mode="markers+text", name=row["label"], text=[row["label"]],
+            textposition="top center", marker={"size": 12},
+        )  # fmt: skip
+    figure.update_layout(
+        height=height, margin={"l": 55, "r": 10, "t": 10, "b": 45}, showlegend=False,
+        xaxis={"title": "rate: KL(q(z|x) ‖ p(z)) (nats)"}, yaxis={"title": "distortion: −E_q log p(x|z) (nats)"},
+    )  # fmt: skip
+    return figure
+
+
+def kl_per_dimension_figure(kl: np.ndarray, variance: np.ndarray, threshold: float, height: int = 320) -> go.Figure:
+    """Average KL per latent dimension, coloured by whether the unit is active (Cov E_q[z_j] > threshold)."""
+    active = variance > threshold
+    figure = go.Figure(
+        go.Bar(
+            x=[f"z{j + 1}" for j in range(len(kl))], y=kl, marker={"color": np.where(active, "#4e79a7", "#bab0ac")},
+            customdata=variance, hovertemplate="%{x}: KL %{y:.2f} nats<br>Cov E_q[z] = %{customdata:.3f}<extra></extra>",
+        )
+    )  # fmt: skip
+    figure.update_layout(
+        height=height, margin={"l": 55, "r": 10, "t": 10, "b": 40},
+        xaxis={"title": "latent dimension (grey: inactive, collapsed to the prior)"}, yaxis={"title": "average KL (nats)"},
+    )  # fmt: skip
+    return figure

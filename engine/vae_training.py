@@ -1,0 +1,373 @@
+"""Training a small VAE on MNIST digits, live, so that its latent space can be watched forming.
+
+Minibatch Adam on binarized digits (:mod:`engine.mnist`), minimising the beta-VAE objective
+
+    loss(x) = -E_{q(z|x)}[log p(x|z)] + beta * w_t * KL(q(z|x) || p(z))
+
+(Kingma & Welling, 2014; Higgins et al., 2017; lecture notes, "VAE optimization"), one posterior
+sample per digit through the reparameterization z = mu + sigma * eps. The KL weight w_t rises
+linearly from 0 to 1 over the first ``kl_warmup_epochs`` epochs (Bowman et al., 2016), which
+keeps the two latent units from collapsing onto the prior early on. The latent is 2-D, so the
+test digits' encodings can be drawn as a scatter and a grid of latent points decoded beside it
+(Kingma & Welling, 2014, Fig. 4).
+
+:class:`VaeRunConfig` is everything a page sets (and what a URL carries); :class:`VaeTrainingTask`
+is what :class:`engine.live.LiveRun` steps. The view functions at the end turn a snapshot into
+images (for the live frames) and a plotly figure (for the paused state).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from PIL import Image, ImageDraw, ImageFont
+
+from engine import render
+from engine.mnist import binarize, load_mnist
+from engine.run_config import RunConfig, check_ranges
+from engine.vae.bounds import elbo_terms
+from engine.vae.latent import grid_points, knn_accuracy, tile
+from engine.vae.models import VAE
+
+LATENT_DIM = 2  # the live model's latent is always 2-D: it is what the scatter and the grid show
+HELD_OUT_DIGITS = 500  # held-out ELBO, reconstruction and KL are measured on these test digits
+KNN_TRAIN_DIGITS = 1000  # 5-NN accuracy: test encodings voted by this many training encodings
+KNN_K = 5
+GRID_SIZE = 12  # decoded latent grid: GRID_SIZE x GRID_SIZE digits
+GRID_SPACING = "quantile"  # cells at Gaussian quantiles: each holds the same prior mass
+_BUILD_LOCK = threading.Lock()  # model init uses torch's global RNG, shared by all threads
+
+# Tableau 10 (plotly's px.colors.qualitative.T10): one colour per digit 0-9.
+DIGIT_COLORS = (
+    "#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B",
+    "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC",
+)  # fmt: skip
+NEGATIVE_ELBO_COLOR = (31, 119, 180)
+HELD_OUT_COLOR = (230, 85, 13)
+
+
+@dataclass(frozen=True)
+class VaeRunConfig(RunConfig):
+    """Everything that defines a live VAE run; with the seed it reproduces the run exactly.
+    The latent is always 2-D (:data:`LATENT_DIM`)."""
+
+    hidden: int = 256  # width of each hidden layer, encoder and decoder alike
+    hidden_layers: int = 1
+    beta: float = 1.0  # weight of the KL term: 1 is the ELBO, other values a beta-VAE
+    learning_rate: float = 1e-3
+    batch_size: int = 100
+    kl_warmup_epochs: int = 2  # the KL weight rises linearly from 0 over this many epochs; 0: no warm-up
+    seed: int = 0
+    max_steps: int = 4000  # 100 epochs of the 4,000 training digits at batch size 100
+
+    # Fields that apply to a running model; changing any other field rebuilds it.
+    LIVE_FIELDS = ("beta", "learning_rate", "batch_size", "kl_warmup_epochs")
+
+    def __post_init__(self):
+        check_ranges(self, [
+            ("hidden", 16, 1024),
+            ("hidden_layers", 1, 3),
+            ("beta", 0, 10),
+            ("learning_rate", 1e-5, 0.1),
+            ("batch_size", 16, 1000),
+            ("kl_warmup_epochs", 0, 50),
+            ("seed", 0, 2**31 - 1),
+            ("max_steps", 1, 200_000),
+        ])  # fmt: skip
+
+    @property
+    def hidden_widths(self) -> tuple[int, ...]:
+        return (self.hidden,) * self.hidden_layers
+
+
+def build_vae_seeded(config: VaeRunConfig) -> VAE:
+    """A VAE whose initial weights depend only on the seed (one build at a time, since seeding
+    borrows torch's global RNG, which every thread shares; its state is restored afterwards)."""
+    with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        return VAE(LATENT_DIM, config.hidden_widths, config.beta)
+
+
+class VaeTrainingTask:
+    """A 2-D VAE trained on minibatches of binarized MNIST digits, epoch by epoch.
+
+    Each epoch visits the training digits in a fresh seeded order; the last batch of an epoch
+    holds what is left. Losses per step: the batch's negative ELBO -E_q[log p(x|z)] + KL (what
+    bounds -log p(x), whatever beta is), its reconstruction error -E_q[log p(x|z)] and its KL, in
+    nats per digit.
+    """
+
+    loss_names = ("negative ELBO", "reconstruction error", "KL")
+
+    def __init__(self, config: VaeRunConfig):
+        self.config = config
+        data = load_mnist()
+        self.train_images = binarize(data.train_images).reshape(-1, 784)
+        self.held_out = binarize(data.test_images[:HELD_OUT_DIGITS]).reshape(-1, 784)
+        self.test_images = binarize(data.test_images).reshape(-1, 784)
+        self.test_labels = data.test_labels
+        self.knn_images = self.train_images[:KNN_TRAIN_DIGITS]
+        self.knn_labels = data.train_labels[:KNN_TRAIN_DIGITS]
+        self.grid_z = torch.from_numpy(grid_points(GRID_SIZE, GRID_SPACING))
+
+        self.model = build_vae_seeded(config)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate, fused=True)
+        self.rng = torch.Generator().manual_seed(config.seed)  # batch order and posterior samples
+        self.steps_done = 0
+        self.digits_seen = 0  # over all epochs: epochs done = digits_seen / training digits
+        self._order = torch.randperm(len(self.train_images), generator=self.rng)
+        self._position = 0  # in the current epoch's order
+
+    # ----- TrainingTask -----
+
+    @property
+    def epochs_done(self) -> float:
+        return self.digits_seen / len(self.train_images)
+
+    def kl_weight(self) -> float:
+        """beta * w_t, with w_t = min(1, epochs done / kl_warmup_epochs) (1 without warm-up)."""
+        warmup = self.config.kl_warmup_epochs
+        return self.config.beta * (min(1.0, self.epochs_done / warmup) if warmup > 0 else 1.0)
+
+    def train_step(self) -> tuple[float, float, float]:
+        """One Adam step on the next minibatch; returns the batch's (negative ELBO,
+        reconstruction error, KL), means in nats per digit."""
+        kl_weight = self.kl_weight()
+        x = self.train_images[self._next_batch()]
+        terms = elbo_terms(self.model, x, samples=1, generator=self.rng)
+        reconstruction, kl = terms["reconstruction"].mean(), terms["kl"].mean()
+        loss = -reconstruction + kl_weight * kl
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.steps_done += 1
+        reconstruction_error, kl_value = -reconstruction.item(), kl.item()
+        return reconstruction_error + kl_value, reconstruction_error, kl_value
+
+    @torch.no_grad()
+    def metrics(self) -> dict[str, float]:
+        """Held-out ELBO and its terms on :data:`HELD_OUT_DIGITS` test digits (one posterior sample
+        each, the same noise every time so that only the model moves the numbers), the 5-NN
+        accuracy of test encodings, and where training stands."""
+        terms = elbo_terms(self.model, self.held_out, samples=1, generator=torch.Generator().manual_seed(0))
+        test_means = self.model.encode(self.held_out)[0].numpy()
+        train_means = self.model.encode(self.knn_images)[0].numpy()
+        labels = self.test_labels[:HELD_OUT_DIGITS]
+        return {
+            "elbo": terms["elbo"].mean().item(),
+            "reconstruction": terms["reconstruction"].mean().item(),
+            "kl": terms["kl"].mean().item(),
+            "knn_accuracy": knn_accuracy(train_means, self.knn_labels, test_means, labels, k=KNN_K),
+            "epochs": self.epochs_done,
+            "kl_weight": self.kl_weight(),
+            "learning_rate": self.config.learning_rate,
+        }
+
+    @torch.no_grad()
+    def visuals(self, which: str = "all") -> dict[str, Any]:
+        """The test digits' encodings (posterior means) with their labels, and the decoded latent
+        grid as a uint8 image (all cheap: ``which`` is ignored)."""
+        probabilities = self.model.decode(self.grid_z).numpy()
+        return {
+            "means": self.model.encode(self.test_images)[0].numpy(),
+            "labels": self.test_labels,
+            "grid": (tile(probabilities, GRID_SIZE) * 255).round().astype(np.uint8),
+            "grid_z": self.grid_z.numpy(),
+            "grid_size": GRID_SIZE,
+            "epochs": self.epochs_done,
+        }
+
+    def divergence_advice(self) -> str:
+        return (
+            f"Try a lower learning rate (now {self.config.learning_rate:g}) or a larger batch "
+            f"(now {self.config.batch_size})."
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.get_state(),
+            "order": self._order.clone(),
+            "position": self._position,
+            "steps_done": self.steps_done,
+            "digits_seen": self.digits_seen,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.rng.set_state(state["rng"])
+        self._order = state["order"].clone()
+        self._position = state["position"]
+        self.steps_done = state["steps_done"]
+        self.digits_seen = state["digits_seen"]
+
+    # ----- live knobs -----
+
+    def apply_live_settings(self, config: VaeRunConfig) -> None:
+        """Apply beta, the learning rate, the batch size and the KL warm-up of ``config``."""
+        self.config = dataclasses.replace(self.config, **config.live_settings())
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.learning_rate
+
+    # ----- internals -----
+
+    def _next_batch(self) -> torch.Tensor:
+        """Indices of the next minibatch; a new seeded order when an epoch is done."""
+        if self._position >= len(self._order):
+            self._order = torch.randperm(len(self.train_images), generator=self.rng)
+            self._position = 0
+        batch = self._order[self._position : self._position + self.config.batch_size]
+        self._position += len(batch)
+        self.digits_seen += len(batch)
+        return batch
+
+
+# ----- views -----
+
+FONT = ImageFont.load_default(size=13)
+SMALL_FONT = ImageFont.load_default(size=11)
+AXIS_COLOR = (90, 90, 90)
+LIGHT_GREY = (225, 225, 225)
+MIN_HALF_EXTENT = 4.0  # the scatter shows at least [-4, 4]^2, and zooms out in whole units
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    return tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def scatter_half_extent(means: np.ndarray) -> float:
+    """Half the side of the square the scatter shows: at least 4, else the 99th percentile of
+    |z| plus 10%, rounded up to a whole unit (so that the view does not jitter frame to frame)."""
+    finite = np.abs(means[np.isfinite(means).all(axis=1)])
+    reach = float(np.quantile(finite, 0.99)) * 1.1 if len(finite) else 0.0
+    return max(MIN_HALF_EXTENT, float(math.ceil(reach)))
+
+
+def latent_image(visuals: dict[str, Any], plot_size: int = 380) -> bytes:
+    """The test digits' encodings mu(x) coloured by digit, over the prior's 1- and 2-sigma
+    circles and the grid's latent points (grey +), with axes and a legend, as a PNG."""
+    means, labels = visuals["means"], visuals["labels"]
+    half = scatter_half_extent(means)
+    left, top, bottom, legend = 46, 10, 36, 64
+    image = Image.new("RGB", (left + plot_size + legend, top + plot_size + bottom), render.WHITE)
+    draw = ImageDraw.Draw(image)
+
+    def to_px(z: np.ndarray) -> np.ndarray:
+        z = np.clip(z, -half, half)  # points beyond the view sit on its edge
+        return np.stack(
+            [left + (z[:, 0] + half) / (2 * half) * plot_size, top + (half - z[:, 1]) / (2 * half) * plot_size], axis=1
+        )
+
+    step = 1 if half <= 5 else 2 if half <= 10 else 5 * math.ceil(half / 25)
+    for tick in np.arange(-math.floor(half / step) * step, half + 1e-9, step):
+        ((x, y),) = to_px(np.array([[tick, tick]]))
+        draw.line([x, top, x, top + plot_size], fill=(242, 242, 242))
+        draw.line([left, y, left + plot_size, y], fill=(242, 242, 242))
+        draw.text((x, top + plot_size + 3), f"{tick:g}", fill=AXIS_COLOR, font=SMALL_FONT, anchor="mt")
+        draw.text((left - 4, y), f"{tick:g}", fill=AXIS_COLOR, font=SMALL_FONT, anchor="rm")
+    for x, y in to_px(visuals["grid_z"]):
+        draw.line([x - 2, y, x + 2, y], fill=(185, 185, 185))
+        draw.line([x, y - 2, x, y + 2], fill=(185, 185, 185))
+    colors = [_rgb(c) for c in DIGIT_COLORS]
+    finite = np.isfinite(means).all(axis=1)
+    for (x, y), label in zip(to_px(means[finite]), labels[finite]):
+        draw.ellipse([x - 2.2, y - 2.2, x + 2.2, y + 2.2], fill=colors[label])
+    centre = to_px(np.zeros((1, 2)))[0]
+    for radius in (1, 2):  # the prior N(0, I): 1 and 2 standard deviations, over the points
+        r = radius / (2 * half) * plot_size
+        draw.ellipse([centre[0] - r, centre[1] - r, centre[0] + r, centre[1] + r], outline=(110, 110, 110))
+    draw.rectangle([left, top, left + plot_size, top + plot_size], outline=(200, 200, 200))
+    _subscripted(draw, (left + plot_size / 2 - 5, top + plot_size + 17), "z", "1")
+    _subscripted(draw, (3, top + plot_size / 2 - 8), "z", "2")
+    x0 = left + plot_size + 14
+    draw.text((x0, top + 4), "digit", fill=(40, 40, 40), font=FONT)
+    for digit, color in enumerate(colors):
+        y = top + 30 + digit * 20
+        draw.ellipse([x0, y - 5, x0 + 10, y + 5], fill=color)
+        draw.text((x0 + 16, y), str(digit), fill=(40, 40, 40), font=FONT, anchor="lm")
+    return render.png_bytes(np.asarray(image))
+
+
+def _subscripted(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, subscript: str) -> None:
+    """``text`` with a lowered, smaller ``subscript`` (the default font has no subscript glyphs)."""
+    draw.text(xy, text, fill=(40, 40, 40), font=FONT)
+    draw.text((xy[0] + FONT.getlength(text) + 1, xy[1] + 5), subscript, fill=(40, 40, 40), font=SMALL_FONT)
+
+
+def grid_image(visuals: dict[str, Any], scale: int = 1) -> bytes:
+    """The decoded latent grid (white digits on black, as MNIST) as a PNG."""
+    grid = visuals["grid"]
+    if scale > 1:
+        grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    return render.png_bytes(grid)  # grayscale: a third of the bytes of RGB
+
+
+def latent_figure(visuals: dict[str, Any]) -> go.Figure:
+    """The encodings as an interactive plotly scatter (for a paused run): hover shows the digit."""
+    means, labels = visuals["means"], visuals["labels"]
+    figure = go.Figure()
+    for digit in range(10):
+        chosen = means[labels == digit]
+        figure.add_scattergl(
+            x=chosen[:, 0], y=chosen[:, 1], mode="markers", name=str(digit),
+            marker=dict(color=DIGIT_COLORS[digit], size=5), hovertemplate=f"digit {digit}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+        )  # fmt: skip
+    half = scatter_half_extent(means)
+    figure.update_xaxes(range=[-half, half], title="z₁", zeroline=False, constrain="domain")
+    figure.update_yaxes(range=[-half, half], title="z₂", zeroline=False, scaleanchor="x", constrain="domain")
+    figure.update_layout(
+        width=560, height=480, margin=dict(l=10, r=10, t=10, b=10), legend=dict(title="digit"), uirevision="latent"
+    )
+    return figure
+
+
+def _history(snapshot, key: str, sign: float) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [(s, sign * m[key]) for s, m in snapshot.metric_history if math.isfinite(m.get(key, math.nan))]
+    return (np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])) if pairs else (np.empty(0), np.empty(0))
+
+
+def _y_range(values: np.ndarray) -> tuple[float, float]:
+    """From the lowest value to the 95th percentile (the first steps' large losses fall off the
+    top, so that the later progress stays visible)."""
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0.0, 1.0
+    low, high = float(values.min()), float(np.quantile(values, 0.95))
+    pad = 0.08 * max(high - low, 0.05)
+    return max(0.0, low - pad), high + pad
+
+
+def loss_image(snapshot, size: tuple[int, int] = (330, 220)) -> bytes | None:
+    """Three small charts side by side, in nats per digit: the negative ELBO, the reconstruction
+    error -E_q[log p(x|z)] and the KL; blue the training batches, orange the held-out digits.
+    None before the first step."""
+    if snapshot.step == 0:
+        return None
+    panels = []
+    for column, (title, key, sign) in enumerate(
+        [
+            ("negative ELBO", "elbo", -1.0),
+            ("reconstruction error", "reconstruction", -1.0),
+            ("KL(q(z|x) || p(z))", "kl", 1.0),
+        ]
+    ):
+        train = snapshot.loss_values[:, column]
+        held_steps, held_values = _history(snapshot, key, sign)
+        y_range = _y_range(np.concatenate([train, held_values]))
+        chart = render.line_chart(
+            [(snapshot.loss_steps, train, NEGATIVE_ELBO_COLOR), (held_steps, held_values, HELD_OUT_COLOR)],
+            y_range, size=size,
+        )  # fmt: skip
+        header = Image.new("RGB", (size[0], 20), render.WHITE)
+        ImageDraw.Draw(header).text((44, 3), f"{title} (nats)", fill=(40, 40, 40), font=FONT)
+        panels.append(np.concatenate([np.asarray(header), chart]))
+    return render.png_bytes(render.hstack_panels(panels, gap=10))
