@@ -14,16 +14,13 @@ import streamlit as st
 
 from app_pages import widgets
 from engine import live
+from engine.vae.live_views import grid_image, latent_figure, latent_image, loss_image
 from engine.vae_training import (
     GRID_SIZE,
     HELD_OUT_DIGITS,
     KNN_TRAIN_DIGITS,
     VaeRunConfig,
     VaeTrainingTask,
-    grid_image,
-    latent_figure,
-    latent_image,
-    loss_image,
 )
 
 PREFIX = "live"  # widget keys, session-state keys and URL keys: live_<field>

@@ -177,6 +177,11 @@ def posterior_view(config: explore.VaeViewConfig, digit: np.ndarray | None) -> N
     columns[2].metric("KL(q(z|x) ‖ p(z))", f"{inference.kl:.2f}", help="closed form: ½ Σ (σ² + μ² − 1 − log σ²)")
     columns[3].metric(f"log p(x) ≈ L_{explore.IWAE_KS[-1]}", f"{inference.iwae[-1]:.1f}", help="IWAE bound with 1,000 importance samples")
     columns[3].metric("gap log p(x) − ELBO ≈ KL(q ‖ p(z|x))", f"{inference.iwae[-1] - inference.elbo:.2f}")
+    if average := model_card_figures(config.model):
+        st.caption(
+            f"On average over the held-out digits: ELBO {average['elbo']:.1f} = reconstruction {average['reconstruction']:.1f} "
+            f"− KL {average['kl']:.2f}; log p(x) ≈ {average['log_likelihood']:.1f} (IWAE bound, k = 5,000; nats)."
+        )
     if model.latent_dim == 2:
         left, right = st.columns(2)
         with left:
@@ -186,10 +191,10 @@ def posterior_view(config: explore.VaeViewConfig, digit: np.ndarray | None) -> N
             st.caption("the true posterior p(z|x) ∝ p(x|z) p(z) on a grid, with q(z|x) over it")
             st.plotly_chart(views.posterior_figure(inference.posterior, inference.posterior_axes, inference.mu, inference.sigma, height=420), config={"displayModeBar": False})
     left, right = st.columns(2)
-    average = model_card_figures(config.model).get("iwae_curve")
+    curve = (average or {}).get("iwae_curve")
     with left:
         st.caption("The IWAE bound L_k for k = 1 (the ELBO) … 1,000 approaches log p(x) from below.")
-        st.plotly_chart(views.iwae_figure(explore.IWAE_KS, np.array(inference.iwae), np.array(average) if average else None), config={"displayModeBar": False})
+        st.plotly_chart(views.iwae_figure(explore.IWAE_KS, np.array(inference.iwae), np.array(curve) if curve else None), config={"displayModeBar": False})
     if model.latent_dim != 2:
         with right:
             st.caption("q(z|x) per latent dimension: μ ± σ (the prior is 0 ± 1)")

@@ -2,8 +2,8 @@
 
     python -m docs.make_screenshots
 
-Starts the server, trains on the Flows and GANs pages in Chromium, and writes docs/*.png and
-assets/card_*.png.
+Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE page, and
+writes docs/*.png and assets/card_*.png.
 """
 
 import time
@@ -13,6 +13,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.browser import CHROMIUM_FLAGS, serve_app, wait_for_metric, wait_for_script
+from tests.e2e.canvas_drawing import draw_polyline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,6 +49,7 @@ def main() -> None:
         train(page, url, "/flows?target=bimodal_1d", steps=600)
         page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "docs" / "flows_1d.png")
         gans(page, url)
+        vae(page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
         Image.open(path).convert("RGB").save(path, optimize=True)
@@ -72,6 +74,25 @@ def gans(page, url: str) -> None:
     page.screenshot(path=ROOT / "docs" / "gans.png")
     train(page, url, "/gans?target=bimodal_1d", steps=1500)
     page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "docs" / "gans_1d.png")
+
+
+def vae(page, url: str) -> None:
+    """The latent map, a drawn digit's posterior, and beta side by side."""
+    page.goto(f"{url}/vae?z1=0.6&z2=-0.4&start=3")
+    wait_for_script(page, timeout=60_000)
+    time.sleep(1.0)
+    page.screenshot(path=ROOT / "docs" / "vae_map.png")
+    page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "artifacts" / "card_vae.png")
+    Image.open(ROOT / "artifacts" / "card_vae.png").convert("RGB").save(ROOT / "assets" / "card_vae.png")
+    page.goto(f"{url}/vae?view=posterior")
+    wait_for_script(page, timeout=60_000)
+    draw_polyline(page, [(70, 60), (200, 60), (170, 130), (140, 190), (115, 245)], key="vae_canvas")
+    time.sleep(1.0)
+    page.screenshot(path=ROOT / "docs" / "vae_posterior.png", full_page=True)
+    page.goto(f"{url}/vae?view=beta")
+    wait_for_script(page, timeout=60_000)
+    time.sleep(1.0)
+    page.screenshot(path=ROOT / "docs" / "vae_beta.png", full_page=True)
 
 
 if __name__ == "__main__":

@@ -13,16 +13,12 @@ import torch
 from PIL import Image
 
 from engine import live
+from engine.vae.live_views import grid_image, latent_figure, latent_image, loss_image, scatter_half_extent
 from engine.vae_training import (
     GRID_SIZE,
     LATENT_DIM,
     VaeRunConfig,
     VaeTrainingTask,
-    grid_image,
-    latent_figure,
-    latent_image,
-    loss_image,
-    scatter_half_extent,
 )
 
 
