@@ -84,7 +84,8 @@ def build_vae_seeded(config: VaeRunConfig) -> VAE:
 
 
 class VaeTrainingTask:
-    """A 2-D VAE trained on minibatches of binarized MNIST digits, epoch by epoch.
+    """A 2-D VAE trained on minibatches of MNIST digits, epoch by epoch, each pixel drawn as
+    Bernoulli(intensity) afresh for every batch (as the shipped models were trained).
 
     Each epoch visits the training digits in a fresh seeded order; the last batch of an epoch
     holds what is left. Losses per step: the batch's negative ELBO -E_q[log p(x|z)] + KL (what
@@ -97,11 +98,11 @@ class VaeTrainingTask:
     def __init__(self, config: VaeRunConfig):
         self.config = config
         data = load_mnist()
-        self.train_images = binarize(data.train_images).reshape(-1, 784)
+        self.train_images = torch.from_numpy(data.train_images).reshape(-1, 784)  # grey levels, binarized per batch
         self.held_out = binarize(data.test_images[:HELD_OUT_DIGITS]).reshape(-1, 784)
         self.test_images = binarize(data.test_images).reshape(-1, 784)
         self.test_labels = data.test_labels
-        self.knn_images = self.train_images[:KNN_TRAIN_DIGITS]
+        self.knn_images = binarize(data.train_images[:KNN_TRAIN_DIGITS]).reshape(-1, 784)
         self.knn_labels = data.train_labels[:KNN_TRAIN_DIGITS]
         self.grid_z = torch.from_numpy(grid_points(GRID_SIZE, GRID_SPACING))
 
@@ -128,7 +129,7 @@ class VaeTrainingTask:
         """One Adam step on the next minibatch; returns the batch's (negative ELBO,
         reconstruction error, KL), means in nats per digit."""
         kl_weight = self.kl_weight()
-        x = self.train_images[self._next_batch()]
+        x = torch.bernoulli(self.train_images[self._next_batch()], generator=self.rng)
         terms = elbo_terms(self.model, x, samples=1, generator=self.rng)
         reconstruction, kl = terms["reconstruction"].mean(), terms["kl"].mean()
         loss = -reconstruction + kl_weight * kl
