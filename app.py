@@ -1,6 +1,12 @@
 """Generative Playground: the entry point. Run with `streamlit run app.py`."""
 
 import streamlit as st
+import torch
+
+# One thread for the page's own model calls (decoding a grid, one digit's posterior): on a small
+# machine shared by many sessions, two threads per tiny matrix product cost more than they gain.
+# The live trainers run in processes of their own and set theirs.
+torch.set_num_threads(1)
 
 st.set_page_config(page_title="Generative Playground", page_icon="🌀", layout="wide")
 

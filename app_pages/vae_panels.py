@@ -81,6 +81,25 @@ def on_map_click(chart_key: str) -> None:
     st.session_state["vae_z1"], st.session_state["vae_z2"] = (round(float(np.clip(v, -4, 4)), 2) for v in z)
 
 
+def on_map_image_click() -> None:
+    """Image-map callback: the clicked pixel becomes z; a click on a test encoding (within 6 px)
+    selects that digit and its posterior mean."""
+    click, drawn = st.session_state.get("vae_map_image"), st.session_state.get("vae_map_drawn")
+    if not click or drawn is None:
+        return
+    x, y = click["x"] * drawn.image.shape[1] / click["width"], click["y"] * drawn.image.shape[0] / click["height"]
+    z = drawn.to_latent(x, y)
+    if z is None:
+        return
+    if st.session_state.get("vae_encodings", True):
+        mu = encodings(st.session_state["vae_model"])[0]
+        distances = np.hypot(*(drawn.to_pixels(mu) - [x, y]).T)
+        if distances.min() <= 6:
+            st.session_state["vae_start"] = int(distances.argmin())
+            z = mu[distances.argmin()]
+    st.session_state["vae_z1"], st.session_state["vae_z2"] = (round(float(np.clip(v, -4, 4)), 2) for v in z)
+
+
 def latent_map(config: explore.VaeViewConfig, chart_key: str = "vae_map_chart", **overlays) -> None:
     """The decoded grid with the test encodings over it; clicking selects z."""
     mu, _ = encodings(config.model)
@@ -97,9 +116,19 @@ def map_view(config: explore.VaeViewConfig) -> None:
     if SHIPPED_VAES[config.model].latent_dim != 2:
         st.info("The latent map needs a 2-D latent: pick one of the 2-D models.")
         return
+    from streamlit_image_coordinates import streamlit_image_coordinates
+
     left, right = st.columns([3, 1])
     with left:
-        latent_map(config, selected=np.array([config.z1, config.z2]))
+        mu = encodings(config.model)[0] if config.encodings else None
+        drawn = views.latent_map_image(
+            grid_image(config.model, config.grid, config.spacing), config.grid, config.spacing, mu, test_digits()[1],
+            selected=np.array([config.z1, config.z2]),
+        )  # fmt: skip
+        st.session_state["vae_map_drawn"] = drawn
+        streamlit_image_coordinates(
+            drawn.image, key="vae_map_image", on_click=on_map_image_click, cursor="crosshair", image_format="JPEG", jpeg_quality=85,
+        )  # fmt: skip
         spacing_note = "Φ(z) (each cell holds the same prior mass)" if config.spacing == "quantile" else "z, evenly"
         st.caption(f"A {config.grid} × {config.grid} grid of decoder means, spaced in {spacing_note}; dots: the "
                    f"posterior means μ(x) of the {len(test_digits()[1]):,} held-out digits. Click anywhere to decode that z.")  # fmt: skip

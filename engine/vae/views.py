@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from engine.vae.latent import LINEAR_EXTENT, from_map_coordinates, to_map_coordinates
 
@@ -89,7 +90,7 @@ def latent_map_figure(
         u1, u2 = np.meshgrid(u, u)
         z = from_map_coordinates(np.stack([u1.ravel(), u2.ravel()], -1), spacing)
         figure.add_scatter(
-            x=u1.ravel(), y=u2.ravel(), mode="markers", name="click", showlegend=False, customdata=z,
+            x=u1.ravel(), y=u2.ravel(), mode="markers", name="click", showlegend=False, customdata=z.tolist(),
             marker={"size": 12, "color": "rgba(0,0,0,0)"}, hovertemplate="z = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra>click to decode</extra>",
         )  # fmt: skip
     if encodings is not None and labels is not None:
@@ -127,6 +128,78 @@ def latent_map_figure(
         xaxis=_axis("z₁", spacing, (low, high)), yaxis=_axis("z₂", spacing, (low, high)) | {"scaleanchor": "x"},
     )  # fmt: skip
     return figure
+
+
+@dataclass(frozen=True)
+class MapImage:
+    """The latent map drawn as an RGB image, and where its square plot area lies in it."""
+
+    image: np.ndarray
+    left: int
+    top: int
+    size: int
+    extent: tuple[float, float]  # map coordinates at the plot area's edges
+    spacing: str
+
+    def to_latent(self, x: float, y: float) -> np.ndarray | None:
+        """The z under pixel (x, y) of the image, or None outside the plot area."""
+        u = (x - self.left) / self.size, 1.0 - (y - self.top) / self.size
+        if not (0.0 <= u[0] <= 1.0 and 0.0 <= u[1] <= 1.0):
+            return None
+        low, high = self.extent
+        return from_map_coordinates(low + np.array(u) * (high - low), self.spacing)
+
+    def to_pixels(self, z: np.ndarray) -> np.ndarray:
+        low, high = self.extent
+        u = (to_map_coordinates(np.asarray(z, dtype=float).reshape(-1, 2), self.spacing) - low) / (high - low)
+        return np.stack([self.left + u[:, 0] * self.size, self.top + (1.0 - u[:, 1]) * self.size], axis=1)
+
+
+MAP_FONT = ImageFont.load_default(size=13)
+MAP_LEFT, MAP_TOP, MAP_SIZE = 42, 8, 560  # the plot area inside the map image (pixels)
+
+
+def latent_map_image(
+    grid_image: np.ndarray,
+    n: int,
+    spacing: str,
+    encodings: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+    selected: np.ndarray | None = None,
+    size: int = MAP_SIZE,
+) -> MapImage:
+    """The latent map as a picture (what the map view shows; cheaper than a plotly chart to send
+    and draw): the decoded grid, the test encodings coloured by digit, a digit key, ticks in z,
+    and the selected point as a red cross."""
+    left, top, bottom, legend = MAP_LEFT, MAP_TOP, 40, 64
+    canvas = Image.new("RGB", (left + size + legend, top + size + bottom), "white")
+    grid = Image.fromarray(to_uint8(grid_image)).resize((size, size), Image.Resampling.BILINEAR)
+    canvas.paste(grid.convert("RGB"), (left, top))
+    drawn = MapImage(np.empty(0), left, top, size, map_extent(n, spacing), spacing)
+    draw = ImageDraw.Draw(canvas)
+    colors = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in DIGIT_COLORS]
+    if encodings is not None and labels is not None:
+        for (x, y), digit in zip(drawn.to_pixels(encodings[:, :2]), labels, strict=True):
+            draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colors[digit], outline="white")
+        for digit, color in enumerate(colors):
+            y = top + 24 + digit * 20
+            draw.ellipse([left + size + 14, y - 5, left + size + 24, y + 5], fill=color)
+            draw.text((left + size + 30, y), str(digit), fill=(40, 40, 40), font=MAP_FONT, anchor="lm")
+        draw.text((left + size + 10, top + 2), "digit", fill=(40, 40, 40), font=MAP_FONT)
+    ticks = Z_TICKS if spacing == "quantile" else list(range(-3, 4))
+    for tick in ticks:
+        x, y = drawn.to_pixels(np.array([tick, tick]))[0]
+        draw.line([x, top + size, x, top + size + 4], fill=(90, 90, 90))
+        draw.text((x, top + size + 6), f"{tick:g}", fill=(90, 90, 90), font=MAP_FONT, anchor="mt")
+        draw.line([left - 4, y, left, y], fill=(90, 90, 90))
+        draw.text((left - 6, y), f"{tick:g}", fill=(90, 90, 90), font=MAP_FONT, anchor="rm")
+    draw.text((left + size / 2, top + size + 24), "z1", fill=(40, 40, 40), font=MAP_FONT, anchor="mt")
+    draw.text((4, top + size / 2), "z2", fill=(40, 40, 40), font=MAP_FONT, anchor="lm")
+    if selected is not None:
+        x, y = drawn.to_pixels(selected)[0]
+        for dx in (-1, 1):
+            draw.line([x - 8, y - 8 * dx, x + 8, y + 8 * dx], fill=SELECTED_COLOR, width=4)
+    return MapImage(np.asarray(canvas), left, top, size, drawn.extent, spacing)
 
 
 def _ellipse_points(mu: np.ndarray, sigma: np.ndarray, k: float, points: int = 90) -> np.ndarray:
