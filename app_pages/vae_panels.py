@@ -130,8 +130,9 @@ def map_view(config: explore.VaeViewConfig) -> None:
             drawn.image, key="vae_map_image", on_click=on_map_image_click, cursor="crosshair", image_format="JPEG", jpeg_quality=85,
         )  # fmt: skip
         spacing_note = "Φ(z) (each cell holds the same prior mass)" if config.spacing == "quantile" else "z, evenly"
-        st.caption(f"A {config.grid} × {config.grid} grid of decoder means, spaced in {spacing_note}; dots: the "
-                   f"posterior means μ(x) of the {len(test_digits()[1]):,} held-out digits. Click anywhere to decode that z.")  # fmt: skip
+        dots = f"; dots: the posterior means μ(x) of the {len(test_digits()[1]):,} held-out digits" if config.encodings else ""
+        st.caption(f"A {config.grid} × {config.grid} grid of decoder means, spaced in {spacing_note}{dots}. "
+                   "Click anywhere to decode that z; click a dot to pick that digit.")  # fmt: skip
     with right:
         z = np.array([config.z1, config.z2])
         decoded = explore.decode(shipped_vae(config.model), z)[0]

@@ -11,7 +11,7 @@ import torch
 from engine import pretrained
 from engine.mnist import binarize, load_mnist, stratified_split
 from engine.pretrained import ModelUnavailable, load_model
-from engine.vae import explore, latent
+from engine.vae import explore, latent, views
 from engine.vae.bounds import (
     bernoulli_log_likelihood,
     diagonal_normal_log_density,
@@ -228,3 +228,15 @@ def test_view_config_round_trips_and_refuses_bad_values():
         explore.VaeViewConfig(model="gpt")
     with pytest.raises(ValueError, match="Start must be between 0 and 999"):
         explore.VaeViewConfig(start=1000)
+
+
+@pytest.mark.parametrize("spacing", ["quantile", "linear"])
+def test_map_image_pixels_and_latent_points_agree(spacing):
+    drawn = views.latent_map_image(np.zeros((56, 56)), 2, spacing, np.array([[0.5, -1.0]]), np.array([3]), selected=np.zeros(2))
+    assert drawn.image.shape == (views.MAP_TOP + views.MAP_SIZE + 40, views.MAP_LEFT + views.MAP_SIZE + 64, 3)
+    for z in ([0.0, 0.0], [1.2, -0.7], [-2.0, 2.5]):
+        (x, y), = drawn.to_pixels(np.array(z))
+        assert np.allclose(drawn.to_latent(x, y), z, atol=1e-6)
+    assert drawn.to_latent(0, 0) is None  # the axis margin, outside the plot area
+    centre = drawn.to_pixels(np.zeros(2))[0].round().astype(int)
+    assert tuple(drawn.image[centre[1], centre[0]]) == tuple(int(views.SELECTED_COLOR[i : i + 2], 16) for i in (1, 3, 5))
