@@ -9,6 +9,7 @@ import streamlit as st
 from engine.mnist import load_mnist
 from engine.pretrained import load_model, model_card_figures
 from engine.vae import explore, latent, views
+from engine.vae.bounds import IWAE_CURVE_KS
 from engine.vae.latent import ACTIVE_UNIT_THRESHOLD
 from engine.vae.models import VAE, MnistClassifier
 from engine.vae.shipped import BETA_SERIES, CLASSIFIER, SHIPPED_VAES
@@ -45,6 +46,12 @@ def grid_image(name: str, n: int, spacing: str) -> np.ndarray:
     return latent.decode_grid(shipped_vae(name), n, spacing)
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def digit_inference(name: str, digit: np.ndarray) -> explore.DigitInference:
+    """One digit through a model (cached: reruns of the same view do not redo ~5,000 decoder passes)."""
+    return explore.infer_digit(shipped_vae(name), digit)
+
+
 def label(image: np.ndarray) -> str:
     digit, confidence = classifier().predict(image[None])
     return f"classifier: **{digit.item()}** ({confidence.item():.0%})"
@@ -63,22 +70,12 @@ def test_digit_picker(key: str, caption: str) -> int:
 
 
 def on_map_click(chart_key: str) -> None:
-    """Chart callback (runs before the script, when widget values may still change): a click on
-    the map selects its z; a click on a test encoding also selects that digit."""
+    """Plotly-map callback (runs before the script, when widget values may still change): a click
+    on a test encoding selects that digit."""
     points = st.session_state[chart_key].selection.get("points", [])
-    if not points:
-        return
-    point = points[0]
-    data = point.get("customdata")
-    if isinstance(data, list) and len(data) == 2:  # the click lattice: customdata is z
-        z = data
-    elif data is not None:  # a test encoding: customdata is its index
-        index = int(data if not isinstance(data, list) else data[0])
-        st.session_state["vae_start"] = index
-        z = encodings(st.session_state["vae_model"])[0][index][:2]
-    else:
-        return
-    st.session_state["vae_z1"], st.session_state["vae_z2"] = (round(float(np.clip(v, -4, 4)), 2) for v in z)
+    index = points[0].get("customdata") if points else None
+    if isinstance(index, int | float):
+        st.session_state["vae_start"] = int(index)
 
 
 def on_map_image_click() -> None:
@@ -101,7 +98,7 @@ def on_map_image_click() -> None:
 
 
 def latent_map(config: explore.VaeViewConfig, chart_key: str = "vae_map_chart", **overlays) -> None:
-    """The decoded grid with the test encodings over it; clicking selects z."""
+    """The decoded grid with the test encodings over it (plotly: hover names each digit; a click on one selects it)."""
     mu, _ = encodings(config.model)
     labels = test_digits()[1]
     figure = views.latent_map_figure(
@@ -196,7 +193,7 @@ def posterior_view(config: explore.VaeViewConfig, digit: np.ndarray | None) -> N
     if digit is None:
         return
     model = shipped_vae(config.model)
-    inference = explore.infer_digit(model, digit)
+    inference = digit_inference(config.model, digit)
     columns = st.columns(4)
     columns[0].image(big(inference.binary), caption="input x (binarized)")
     columns[0].markdown(label(digit))
@@ -205,8 +202,8 @@ def posterior_view(config: explore.VaeViewConfig, digit: np.ndarray | None) -> N
     columns[2].metric("ELBO (nats)", f"{inference.elbo:.1f}", help="E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)) ≤ log p(x)")
     columns[2].metric("reconstruction E_q log p(x|z)", f"{inference.reconstruction:.1f}", help=f"Monte Carlo, {explore.RECONSTRUCTION_SAMPLES} samples of z ~ q(z|x)")
     columns[2].metric("KL(q(z|x) ‖ p(z))", f"{inference.kl:.2f}", help="closed form: ½ Σ (σ² + μ² − 1 − log σ²)")
-    columns[3].metric(f"log p(x) ≈ L_{explore.IWAE_KS[-1]}", f"{inference.iwae[-1]:.1f}", help="IWAE bound with 1,000 importance samples")
-    columns[3].metric("gap log p(x) − ELBO ≈ KL(q ‖ p(z|x))", f"{inference.iwae[-1] - inference.elbo:.2f}")
+    columns[3].metric(f"L_{IWAE_CURVE_KS[-1]} ≤ log p(x)", f"{inference.iwae[-1]:.1f}", help="IWAE bound with 1,000 importance samples: a lower bound on log p(x), close to it when q(z|x) covers p(z|x)")
+    columns[3].metric("L_1000 − ELBO ≤ KL(q ‖ p(z|x))", f"{inference.iwae[-1] - inference.elbo:.2f}", help="log p(x) − ELBO = KL(q(z|x) ‖ p(z|x)) exactly; L_1000 − ELBO is a lower bound on it")
     if average := model_card_figures(config.model):
         st.caption(
             f"On average over the held-out digits: ELBO {average['elbo']:.1f} = reconstruction {average['reconstruction']:.1f} "
@@ -224,7 +221,7 @@ def posterior_view(config: explore.VaeViewConfig, digit: np.ndarray | None) -> N
     curve = (average or {}).get("iwae_curve")
     with left:
         st.caption("The IWAE bound L_k for k = 1 (the ELBO) … 1,000 approaches log p(x) from below.")
-        st.plotly_chart(views.iwae_figure(explore.IWAE_KS, np.array(inference.iwae), np.array(curve) if curve else None), config={"displayModeBar": False})
+        st.plotly_chart(views.iwae_figure(IWAE_CURVE_KS, np.array(inference.iwae), np.array(curve) if curve else None), config={"displayModeBar": False})
     if model.latent_dim != 2:
         with right:
             st.caption("q(z|x) per latent dimension: μ ± σ (the prior is 0 ± 1)")
@@ -238,7 +235,10 @@ def beta_view(config: explore.VaeViewConfig) -> None:
     for column, name in zip(columns, BETA_SERIES, strict=True):
         with column:
             st.caption(SHIPPED_VAES[name].label)
-            figure = views.latent_map_figure(grid_image(name, 15, config.spacing), 15, config.spacing, encodings(name)[0], labels, height=380, clickable=False)
+            figure = views.latent_map_figure(
+                grid_image(name, config.grid, config.spacing), config.grid, config.spacing,
+                encodings(name)[0] if config.encodings else None, labels, height=380,
+            )  # fmt: skip
             figure.update_layout(showlegend=False)
             st.plotly_chart(figure, key=f"vae_beta_{name}", config={"displayModeBar": False})
     rows = []

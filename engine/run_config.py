@@ -62,7 +62,7 @@ class RunConfig:
                     values[f.name] = raw.lower() in _TRUE
                 else:
                     values[f.name] = kind(float(raw)) if kind is int and "e" in raw.lower() else kind(raw)
-            except ValueError:
+            except (ValueError, OverflowError):
                 raise ValueError(f"The link's {f.name}={raw!r} is not a valid {kind.__name__}.") from None
         return values
 

@@ -1,6 +1,6 @@
 """Training a small VAE on MNIST digits, live, so that its latent space can be watched forming.
 
-Minibatch Adam on binarized digits (:mod:`engine.mnist`), minimising the beta-VAE objective
+Minibatch Adam on digits binarized afresh each batch (:mod:`engine.mnist`), minimising the beta-VAE objective
 
     loss(x) = -E_{q(z|x)}[log p(x|z)] + beta * w_t * KL(q(z|x) || p(z))
 
@@ -12,8 +12,7 @@ test digits' encodings can be drawn as a scatter and a grid of latent points dec
 (Kingma & Welling, 2014, Fig. 4).
 
 :class:`VaeRunConfig` is everything a page sets (and what a URL carries); :class:`VaeTrainingTask`
-is what :class:`engine.live.LiveRun` steps. The view functions at the end turn a snapshot into
-images (for the live frames) and a plotly figure (for the paused state).
+is what :class:`engine.live.LiveRun` steps; :mod:`engine.vae.live_views` draws its frames.
 """
 
 from __future__ import annotations
@@ -218,6 +217,3 @@ class VaeTrainingTask:
         self._position += len(batch)
         self.digits_seen += len(batch)
         return batch
-
-
-# ----- views -----

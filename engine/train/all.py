@@ -1,4 +1,4 @@
-"""Reproduce every model in ``pretrained/``: ``python -m engine.train.all`` (about 15 minutes on 2 CPU cores).
+"""Reproduce every model in ``pretrained/``: ``python -m engine.train.all`` (about 25 minutes on one CPU thread).
 
 The classifier comes first: the VAE cards count the digits it sees in their latent grids.
 """

@@ -13,11 +13,9 @@ import torch
 from engine.device import describe_device
 
 
-def command_line() -> str:
-    """The command that is running, as a user would type it (``python -m engine.train...``)."""
-    module = sys.modules["__main__"].__spec__
-    program = f"python -m {module.name}" if module is not None else f"python {sys.argv[0]}"
-    return " ".join([program, *map(shlex.quote, sys.argv[1:])])
+def command_line(module: str, argv: list[str] | None) -> str:
+    """The command that makes this model alone, e.g. ``python -m engine.train.vae --name vae-2d``."""
+    return " ".join([f"python -m {module}", *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
 
 
 def machine() -> str:

@@ -74,7 +74,7 @@ def main(argv=None) -> None:
     grey = accuracy(model, test_images, test_labels)
     binary = accuracy(model, binarize(test_images), test_labels)
     figures = {
-        "command": command_line(),
+        "command": command_line(__spec__.name, argv),
         "training_seconds": round(seconds, 1),
         "machine": machine(),
         "data": data.describe(),

@@ -93,9 +93,10 @@ def main(argv=None) -> None:
     except Exception as error:  # the card says so; the model is still written
         print(f"No classifier for the grid figure: {error}")
         classifier = None
-    figures = {"command": command_line(), "training_seconds": round(seconds, 1), "machine": machine(), "data": data.describe()}
+    figures = {"command": command_line(__spec__.name, argv), "training_seconds": round(seconds, 1), "machine": machine(), "data": data.describe()}
     figures |= measure(model, data, classifier)
 
+    warmup = f"KL warm-up {args.warmup} epochs, " if args.importance_samples == 1 and args.warmup else ""
     objective = f"IWAE bound with k = {args.importance_samples}" if args.importance_samples > 1 else f"beta-VAE objective, beta = {args.beta:g}"
     rows = [
         ("ELBO (nats)", f"{figures['elbo']:.2f}"),
@@ -112,7 +113,7 @@ def main(argv=None) -> None:
         PRETRAINED_DIR / args.name,
         f"VAE on MNIST: {args.latent_dim}-D latent, {objective}",
         f"MLP encoder and decoder (hidden {args.hidden}), Gaussian q(z|x), N(0, I) prior, Bernoulli decoder. "
-        f"Trained for {args.epochs} epochs (KL warm-up {args.warmup}, digits binarized afresh each batch) with Adam (lr {args.lr:g}, batch 100) on "
+        f"Trained for {args.epochs} epochs ({warmup}digits binarized afresh each batch) with Adam (lr {args.lr:g}, batch 100) on "
         f"{data.describe()}.",
         figures,
         rows,

@@ -94,14 +94,17 @@ def iwae_bound(model: VAE, x: torch.Tensor, samples: int, generator: torch.Gener
 
 
 def training_loss(model: VAE, x: torch.Tensor, beta: float = 1.0, importance_samples: int = 1) -> dict[str, torch.Tensor]:
-    """Mean loss over the batch: -(E_q log p(x|z) - beta KL) for k = 1, else -L_k (IWAE; beta unused).
+    """Mean loss over the batch: -(E_q log p(x|z) - beta KL) for k = 1, else -L_k (IWAE: beta, and
+    so a KL warm-up, do not apply; the bound has no separate KL term).
 
     Also returns the batch's mean ``reconstruction`` and ``kl`` (the ELBO's terms) for display.
     """
-    terms = elbo_terms(model, x)
     if importance_samples > 1:
+        with torch.no_grad():  # shown only: the loss is the bound
+            terms = elbo_terms(model, x)
         loss = -iwae_bound(model, x, importance_samples, chunk=importance_samples).mean()
     else:
+        terms = elbo_terms(model, x)
         loss = -(terms["reconstruction"] - beta * terms["kl"]).mean()
     return {"loss": loss, "reconstruction": terms["reconstruction"].mean().detach(), "kl": terms["kl"].mean().detach()}
 

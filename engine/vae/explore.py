@@ -22,9 +22,8 @@ VIEWS = {
     "live": "🏋️ Train live",
 }
 INTERPOLATIONS = ("linear", "spherical")
-IWAE_KS = IWAE_CURVE_KS
 TEST_DIGITS = 1000  # the held-out split of the shipped subset
-POSTERIOR_GRID = 61  # p(z|x) on 61 x 61 points: 3,721 decoder passes
+POSTERIOR_GRID = 61  # p(z|x) on 61 x 61 points (twice: a coarse pass, then the window shown)
 RECONSTRUCTION_SAMPLES = 100  # Monte Carlo draws for one digit's E_q log p(x|z)
 
 
@@ -98,7 +97,7 @@ class DigitInference:
     reconstruction_image: np.ndarray  # decode(mu)
     reconstruction: float  # E_q log p(x|z), Monte Carlo
     kl: float  # closed form
-    iwae: list[float]  # L_k for IWAE_KS
+    iwae: list[float]  # L_k for IWAE_CURVE_KS
     posterior: np.ndarray | None = None  # p(z|x) on the grid posterior_axes (rows: z_2 decreasing)
     posterior_axes: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -114,17 +113,22 @@ def infer_digit(model: VAE, image: np.ndarray, seed: int = 0) -> DigitInference:
     generator = torch.Generator().manual_seed(seed)
     mu, log_var = model.encode(x)
     terms = elbo_terms(model, x, samples=RECONSTRUCTION_SAMPLES, generator=generator)
-    iwae = [bound.item() for bound in iwae_bounds(model, x, IWAE_KS, IWAE_KS[-1], generator).values()]
+    iwae = [bound.item() for bound in iwae_bounds(model, x, IWAE_CURVE_KS, IWAE_CURVE_KS[-1], generator).values()]
     mu, sigma = mu[0].numpy(), (0.5 * log_var[0]).exp().numpy()
     inference = DigitInference(
         binary=x.reshape(28, 28).numpy(), mu=mu, sigma=sigma, reconstruction_image=decode(model, mu)[0],
         reconstruction=terms["reconstruction"].item(), kl=terms["kl"].item(), iwae=iwae,
     )  # fmt: skip
     if model.latent_dim == 2:
-        # a square window around q, wide enough for p(z|x) where q is too narrow or off-centre
-        half_width = max(4.0 * float(sigma.max()), 0.75)
+        # p(z|x) can sit far from q (the amortization gap): a coarse pass over [-4, 4]^2 finds its
+        # mode, and the square window shown covers both q's mean and that mode.
+        coarse_axis = np.linspace(-4.0, 4.0, POSTERIOR_GRID)
+        coarse = posterior_on_grid(model, x, coarse_axis, coarse_axis)
+        row, column = np.unravel_index(coarse.argmax(), coarse.shape)
+        mode = np.array([coarse_axis[column], coarse_axis[::-1][row]])
+        center = (mu.clip(-4.0, 4.0) + mode) / 2
+        half_width = max(4.0 * float(sigma.max()), 0.75, float(np.abs(mu - mode).max()) / 2 + 0.5)
         offsets = np.linspace(-half_width, half_width, POSTERIOR_GRID)
-        center = mu.clip(-3.0, 3.0)
         inference.posterior_axes = (center[0] + offsets, center[1] + offsets)
         inference.posterior = posterior_on_grid(model, x, *inference.posterior_axes)
     return inference

@@ -96,7 +96,7 @@ def grid_image(visuals: dict[str, Any], scale: int = 1) -> bytes:
 def latent_figure(visuals: dict[str, Any]) -> go.Figure:
     """The encodings over the decoded grid as the explore views draw them (for a paused run)."""
     return latent_map_figure(
-        visuals["grid"] / 255.0, visuals["grid_size"], GRID_SPACING, visuals["means"], visuals["labels"], height=480, clickable=False
+        visuals["grid"] / 255.0, visuals["grid_size"], GRID_SPACING, visuals["means"], visuals["labels"], height=480
     )
 
 

@@ -20,7 +20,6 @@ from engine.vae.latent import LINEAR_EXTENT, from_map_coordinates, to_map_coordi
 # Tableau 10: one colour per digit, readable on white and when projected.
 DIGIT_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 SELECTED_COLOR = "#d62728"
-CLICK_GRID = 48  # invisible points a click on the map snaps to
 Z_TICKS = [-2, -1, 0, 1, 2]
 
 
@@ -70,13 +69,10 @@ def latent_map_figure(
     ellipse: tuple[np.ndarray, np.ndarray] | None = None,
     path: np.ndarray | None = None,
     height: int = 600,
-    clickable: bool = True,
 ) -> go.Figure:
     """The decoded grid with test encodings over it (one trace per digit), an optional selected
     point, the encoder's q(z|x) as 1- and 2-sigma ellipses (``ellipse`` = (mu, sigma)), and a path.
-
-    Clicking anywhere selects a point: ``clickable`` adds an invisible lattice of points (trace
-    name "click") whose ``customdata`` is z; encoding points carry their test index.
+    Encoding points carry their test index as ``customdata`` (a click on one selects that digit).
     """
     low, high = map_extent(n, spacing)
     figure = go.Figure()
@@ -84,14 +80,6 @@ def latent_map_figure(
         figure.add_layout_image(
             source=png_data_uri(grid_image), xref="x", yref="y", x=low, y=high, sizex=high - low, sizey=high - low,
             sizing="stretch", layer="below", opacity=1.0,
-        )  # fmt: skip
-    if clickable:
-        u = np.linspace(low, high, CLICK_GRID + 2)[1:-1]
-        u1, u2 = np.meshgrid(u, u)
-        z = from_map_coordinates(np.stack([u1.ravel(), u2.ravel()], -1), spacing)
-        figure.add_scatter(
-            x=u1.ravel(), y=u2.ravel(), mode="markers", name="click", showlegend=False, customdata=z.tolist(),
-            marker={"size": 12, "color": "rgba(0,0,0,0)"}, hovertemplate="z = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra>click to decode</extra>",
         )  # fmt: skip
     if encodings is not None and labels is not None:
         shown = to_map_coordinates(encodings, spacing)
@@ -179,7 +167,9 @@ def latent_map_image(
     draw = ImageDraw.Draw(canvas)
     colors = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in DIGIT_COLORS]
     if encodings is not None and labels is not None:
-        for (x, y), digit in zip(drawn.to_pixels(encodings[:, :2]), labels, strict=True):
+        shown = to_map_coordinates(encodings[:, :2], spacing)
+        inside = np.all((shown >= drawn.extent[0]) & (shown <= drawn.extent[1]), axis=1)  # linear spacing ends at +-3
+        for (x, y), digit in zip(drawn.to_pixels(encodings[inside, :2]), labels[inside], strict=True):
             draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colors[digit], outline="white")
         for digit, color in enumerate(colors):
             y = top + 24 + digit * 20
@@ -196,7 +186,7 @@ def latent_map_image(
     draw.text((left + size / 2, top + size + 24), "z1", fill=(40, 40, 40), font=MAP_FONT, anchor="mt")
     draw.text((4, top + size / 2), "z2", fill=(40, 40, 40), font=MAP_FONT, anchor="lm")
     if selected is not None:
-        x, y = drawn.to_pixels(selected)[0]
+        x, y = np.clip(drawn.to_pixels(selected)[0], [left, top], [left + size, top + size])
         for dx in (-1, 1):
             draw.line([x - 8, y - 8 * dx, x + 8, y + 8 * dx], fill=SELECTED_COLOR, width=4)
     return MapImage(np.asarray(canvas), left, top, size, drawn.extent, spacing)

@@ -26,7 +26,7 @@ def test_flows_train_step_count_rises_nll_falls_then_pause(page, server_url, scr
     page.goto(f"{server_url}/flows?target=ring8&flow_type=spline&seed=3")
     wait_for_script(page)
     expect(page.get_by_role("button", name="▶ Train")).to_be_visible()
-    assert _number(metric_value(page, "Step")) == 0
+    wait_for_metric(page, "Step", lambda step: step == 0)  # the live fragment may draw just after the script run
     nll_before = _number(metric_value(page, "Held-out NLL"))
 
     page.get_by_role("button", name="▶ Train").click()

@@ -146,12 +146,12 @@ def test_analytic_kl_matches_monte_carlo():
 
 def test_iwae_bound_rises_with_k_above_the_elbo(vae_2d, split):
     x = binarize(split.test_images[:100]).reshape(100, -1)
-    generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        elbo = elbo_terms(vae_2d, x, samples=200, generator=generator)["elbo"].mean().item()
-        bounds = [iwae_bound(vae_2d, x, k, generator).mean().item() for k in (1, 5, 50, 500)]
-    assert bounds[0] == pytest.approx(elbo, abs=0.5)  # L_1 is the ELBO (up to Monte Carlo noise)
-    assert all(later >= earlier - 0.05 for earlier, later in zip(bounds, bounds[1:]))
+        elbo = elbo_terms(vae_2d, x, samples=500, generator=torch.Generator().manual_seed(0))["elbo"].mean().item()
+        bounds = [iwae_bound(vae_2d, x, k, torch.Generator().manual_seed(k)).mean().item() for k in (5, 50, 500)]
+        pooled_l1 = iwae_bounds(vae_2d, x, [1], pool=500, generator=torch.Generator().manual_seed(1))[1].mean().item()
+    assert pooled_l1 == pytest.approx(elbo, abs=0.3)  # L_1 is the ELBO (up to Monte Carlo noise)
+    assert elbo < bounds[0] < bounds[1] < bounds[2]
     assert bounds[-1] > elbo + 1.0
 
 
@@ -201,14 +201,35 @@ def test_interpolations_end_at_both_points_and_slerp_keeps_the_radius():
     assert latent.interpolate(a, b, 3, "linear")[1].tolist() == [1.0, 1.0]
 
 
-def test_true_posterior_is_normalised_and_sits_where_q_does(vae_2d, split):
+def test_true_posterior_is_normalised_oriented_and_covers_q_and_its_mode(vae_2d, split):
     inference = explore.infer_digit(vae_2d, split.test_images[0])
     assert inference.posterior.sum() == pytest.approx(1.0, abs=1e-5)
     axis_1, axis_2 = inference.posterior_axes
-    row, column = np.unravel_index(inference.posterior.argmax(), inference.posterior.shape)
-    mode = np.array([axis_1[column], axis_2[::-1][row]])
-    assert np.all(np.abs(mode - inference.mu) < 3 * inference.sigma + 0.1)
+    assert axis_1[0] <= inference.mu[0] <= axis_1[-1] and axis_2[0] <= inference.mu[1] <= axis_2[-1]
     assert inference.elbo <= inference.iwae[-1] + 0.5
+    # Orientation: cell (row, column) is z = (axis_1[column], axis_2 reversed[row]), so differences
+    # of log p(z|x) between cells equal differences of log p(x|z) + log p(z) computed directly.
+    x = binarize(split.test_images[0]).reshape(1, -1)
+    cells = [(0, 60), (60, 0), (10, 45), (30, 30)]
+    z = torch.tensor([[axis_1[c], axis_2[::-1][r]] for r, c in cells], dtype=torch.float32)
+    with torch.no_grad():
+        log_joint = bernoulli_log_likelihood(vae_2d.decoder_logits(z), x) + standard_normal_log_density(z)
+    log_posterior = np.log(np.array([inference.posterior[r, c] for r, c in cells], dtype=np.float64) + 1e-300)
+    finite = log_posterior > -600
+    assert finite.sum() >= 2
+    assert np.allclose(np.diff(log_posterior[finite]), np.diff(log_joint.numpy()[finite]), atol=0.05)
+
+
+def test_training_loss_for_iwae_is_the_negative_k_sample_bound():
+    torch.manual_seed(0)
+    model, x = VAE(2, (16,), importance_samples=5), binarize(torch.rand(8, 784))
+    torch.manual_seed(1)
+    loss = training_loss(model, x, importance_samples=5)["loss"]
+    loss.backward()
+    assert all(p.grad is not None for p in model.parameters())
+    with torch.no_grad():
+        bound = iwae_bounds(model, x, [5], pool=5000, generator=torch.Generator().manual_seed(2))[5].mean().item()
+    assert loss.item() == pytest.approx(-bound, abs=3.0)  # one draw of L_5 against its expectation
 
 
 def test_knn_accuracy_and_active_units_on_constructed_sets():
