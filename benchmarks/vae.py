@@ -54,7 +54,7 @@ from benchmarks.common import print_table, write_results
 from engine.mnist import binarize, load_mnist
 from engine.pretrained import load_model, model_card_figures, model_folder
 from engine.vae import explore, latent, views
-from engine.vae.bounds import test_figures
+from engine.vae.bounds import IWAE_CURVE_KS, test_figures
 from engine.vae.drawing import canvas_to_digit
 from engine.vae.models import VAE, MnistClassifier
 from engine.vae.shipped import CLASSIFIER, SHIPPED_VAES
@@ -136,7 +136,7 @@ def _server_figures(model: VAE, classifier: MnistClassifier, data, mu: np.ndarra
                 cached_grid, GRID, "quantile", mu, data.test_labels, ellipse=(inference.mu, inference.sigma), height=420
             ),
             views.posterior_figure(inference.posterior, inference.posterior_axes, inference.mu, inference.sigma),
-            views.iwae_figure(explore.IWAE_KS, np.array(inference.iwae), None),
+            views.iwae_figure(IWAE_CURVE_KS, np.array(inference.iwae), None),
         ):
             figure.to_json()
         figures_s = time.perf_counter() - figure_start
@@ -469,13 +469,12 @@ def summarize(server, browser, quality) -> list[dict[str, Any]]:
         return f"send {phases['to_send']:.0f} + run on the wire {phases['wire']:.0f} + render {phases['render']:.0f}"
 
     if browser:
-        grid = browser["spacing_cached_median_ms"]
-        rows.append({"figure": "20x20 grid redraw, browser: spacing change (ms)", "ours": f"{grid['total']:.0f}",
-                     "peer": split(grid), "ratio": "", "target": f"<= {TARGETS['grid_ms']:.0f}",
-                     "pass": grid["total"] <= TARGETS["grid_ms"]})  # fmt: skip
-        first, z_input = browser["spacing_first_ms"], browser["z_input_median_ms"]
-        rows.append({"figure": "  first switch to linear (decodes) / z1 input (ms)",
-                     "ours": f"{first['total']:.0f} / {z_input['total']:.0f}", "peer": f"z1: {split(z_input)}",
+        first, grid, z_input = browser["spacing_first_ms"], browser["spacing_cached_median_ms"], browser["z_input_median_ms"]
+        rows.append({"figure": "20x20 grid decoded and drawn, browser: first switch to linear (ms)", "ours": f"{first['total']:.0f}",
+                     "peer": split(first), "ratio": "", "target": f"<= {TARGETS['grid_ms']:.0f}",
+                     "pass": first["total"] <= TARGETS["grid_ms"]})  # fmt: skip
+        rows.append({"figure": "  redraw of a cached grid / z1 input (ms)",
+                     "ours": f"{grid['total']:.0f} / {z_input['total']:.0f}", "peer": f"z1: {split(z_input)}",
                      "ratio": "", "target": "(reference)", "pass": None})  # fmt: skip
     if server:
         grid = server["one_thread"]["grid"]

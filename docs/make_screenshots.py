@@ -1,11 +1,12 @@
 """Regenerate the README's screenshots and the home page's card picture from the real app.
 
-    python -m docs.make_screenshots
+    python -m docs.make_screenshots [flows] [gans] [vae]     (default: all)
 
 Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE page, and
 writes docs/*.png and assets/card_*.png.
 """
 
+import sys
 import time
 from pathlib import Path
 
@@ -29,31 +30,36 @@ def train(page, url: str, path: str, steps: int) -> None:
     time.sleep(1.0)
 
 
-def main() -> None:
+def main(pages: list[str]) -> None:
+    """Screenshots of the named pages (flows, gans, vae), or of all of them."""
+    (ROOT / "artifacts").mkdir(exist_ok=True)
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        train(page, url, "/flows?target=ring8", steps=1500)
-        page.screenshot(path=ROOT / "docs" / "flows.png")
-        page.get_by_text("How the flow moves space").scroll_into_view_if_needed()
-        page.locator("[data-testid='stImage']").nth(4).screenshot(path=ROOT / "docs" / "flows_layers.png")
-        panels = [ROOT / "artifacts" / f"card_{i}.png" for i in range(3)]
-        (ROOT / "artifacts").mkdir(exist_ok=True)
-        for i, path in enumerate(panels):  # target, learned density, samples
-            page.locator("[data-testid='stImage'] img").nth(i).screenshot(path=path)
-        images = [Image.open(path).convert("RGB") for path in panels]
-        card = Image.new("RGB", (sum(im.width for im in images) + 16, images[0].height), "white")
-        for i, im in enumerate(images):
-            card.paste(im, (i * (im.width + 8), 0))
-        card.save(ROOT / "assets" / "card_flows.png")
-        train(page, url, "/flows?target=bimodal_1d", steps=600)
-        page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "docs" / "flows_1d.png")
-        gans(page, url)
-        vae(page, url)
+        for name in pages or ["flows", "gans", "vae"]:
+            globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
         Image.open(path).convert("RGB").save(path, optimize=True)
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
+
+
+def flows(page, url: str) -> None:
+    """A spline flow on the ring, its layers, and a 1-D flow; the home card from three panels."""
+    train(page, url, "/flows?target=ring8", steps=1500)
+    page.screenshot(path=ROOT / "docs" / "flows.png")
+    page.get_by_text("How the flow moves space").scroll_into_view_if_needed()
+    page.locator("[data-testid='stImage']").nth(4).screenshot(path=ROOT / "docs" / "flows_layers.png")
+    panels = [ROOT / "artifacts" / f"card_{i}.png" for i in range(3)]
+    for i, path in enumerate(panels):  # target, learned density, samples
+        page.locator("[data-testid='stImage'] img").nth(i).screenshot(path=path)
+    images = [Image.open(path).convert("RGB") for path in panels]
+    card = Image.new("RGB", (sum(im.width for im in images) + 16, images[0].height), "white")
+    for i, im in enumerate(images):
+        card.paste(im, (i * (im.width + 8), 0))
+    card.save(ROOT / "assets" / "card_flows.png")
+    train(page, url, "/flows?target=bimodal_1d", steps=600)
+    page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "docs" / "flows_1d.png")
 
 
 def gans(page, url: str) -> None:
@@ -82,8 +88,7 @@ def vae(page, url: str) -> None:
     wait_for_script(page, timeout=60_000)
     time.sleep(1.0)
     page.screenshot(path=ROOT / "docs" / "vae_map.png")
-    page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "artifacts" / "card_vae.png")
-    Image.open(ROOT / "artifacts" / "card_vae.png").convert("RGB").save(ROOT / "assets" / "card_vae.png")
+    page.frame_locator("iframe[title*='image_coordinates']").locator("img").screenshot(path=ROOT / "assets" / "card_vae.png")
     page.goto(f"{url}/vae?view=posterior")
     wait_for_script(page, timeout=60_000)
     draw_polyline(page, [(70, 60), (200, 60), (170, 130), (140, 190), (115, 245)], key="vae_canvas")
@@ -96,4 +101,4 @@ def vae(page, url: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
