@@ -89,6 +89,7 @@ def vae(page, url: str) -> None:
     time.sleep(1.0)
     page.screenshot(path=ROOT / "docs" / "vae_map.png")
     page.frame_locator("iframe[title*='image_coordinates']").locator("img").screenshot(path=ROOT / "assets" / "card_vae.png")
+    page.set_viewport_size({"width": 1400, "height": 1750})  # the app scrolls inside the page: show the whole view
     page.goto(f"{url}/vae?view=posterior")
     wait_for_script(page, timeout=60_000)
     draw_polyline(page, [(70, 60), (200, 60), (170, 130), (140, 190), (115, 245)], key="vae_canvas")
@@ -98,6 +99,7 @@ def vae(page, url: str) -> None:
     wait_for_script(page, timeout=60_000)
     time.sleep(1.0)
     page.screenshot(path=ROOT / "docs" / "vae_beta.png", full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 900})
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ def latent_map_figure(
     ellipse: tuple[np.ndarray, np.ndarray] | None = None,
     path: np.ndarray | None = None,
     height: int = 600,
+    dot_size: float = 6,
 ) -> go.Figure:
     """The decoded grid with test encodings over it (one trace per digit), an optional selected
     point, the encoder's q(z|x) as 1- and 2-sigma ellipses (``ellipse`` = (mu, sigma)), and a path.
@@ -87,7 +88,7 @@ def latent_map_figure(
             rows = np.flatnonzero(labels == digit)
             figure.add_scatter(
                 x=shown[rows, 0], y=shown[rows, 1], mode="markers", name=str(digit), customdata=rows,
-                marker={"size": 6, "color": DIGIT_COLORS[digit], "line": {"width": 0.5, "color": "white"}},
+                marker={"size": dot_size, "color": DIGIT_COLORS[digit], "line": {"width": 0.5 if dot_size > 4 else 0, "color": "white"}},
                 hovertemplate=f"test digit #%{{customdata}} (a {digit})<extra></extra>",
             )  # fmt: skip
     if ellipse is not None:
@@ -241,11 +242,11 @@ def rate_distortion_figure(rows: list[dict], height: int = 360) -> go.Figure:
     figure = go.Figure()
     for row in rows:
         figure.add_scatter(
-            x=[row["kl"]], y=[-row["reconstruction"]], mode="markers+text", name=row["label"], text=[row["label"]],
-            textposition="top center", marker={"size": 12},
+            x=[row["kl"]], y=[-row["reconstruction"]], mode="markers", name=row["label"], marker={"size": 12},
+            hovertemplate=f"{row['label']}<br>KL %{{x:.2f}}, −E log p(x|z) %{{y:.1f}}<extra></extra>",
         )  # fmt: skip
     figure.update_layout(
-        height=height, margin={"l": 55, "r": 10, "t": 10, "b": 45}, showlegend=False,
+        height=height, margin={"l": 55, "r": 10, "t": 10, "b": 45}, legend={"orientation": "h", "y": -0.25},
         xaxis={"title": "rate: KL(q(z|x) ‖ p(z)) (nats)"}, yaxis={"title": "distortion: −E_q log p(x|z) (nats)"},
     )  # fmt: skip
     return figure
