@@ -15,6 +15,7 @@ PAGES = [
     st.Page("app_pages/flows.py", title="Normalizing flows", icon="🌊", url_path="flows"),
     st.Page("app_pages/gans.py", title="GANs", icon="⚔️", url_path="gans"),
     st.Page("app_pages/vae.py", title="VAEs", icon="🧬", url_path="vae"),
+    st.Page("app_pages/divergences.py", title="Divergences", icon="📏", url_path="divergences"),
 ]
 
 st.navigation(PAGES).run()

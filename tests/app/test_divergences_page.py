@@ -1,0 +1,64 @@
+"""The Divergences page run headless with AppTest: every view, links and bad input."""
+
+import math
+
+import pytest
+
+from tests.app.test_pages import open_page
+
+
+def metric(app, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_fitting_lab_fits_and_fills_the_matrix():
+    app = open_page("divergences")
+    assert not app.exception and not app.error
+    table = app.dataframe[0].value
+    assert list(table.index)[:2] == ["KL(p‖q), forward: mode covering", "KL(q‖p), reverse: mode seeking"]
+    assert "W₁" in table.columns and not table.isin(["nan", "NaN"]).any().any()
+    # the forward-KL fit has the smaller forward KL, the reverse-KL fit the smaller reverse KL
+    forward, reverse = table.iloc[0], table.iloc[1]
+    assert float(forward["KL(p‖q)"]) < float(reverse["KL(p‖q)"])
+    assert float(reverse["KL(q‖p)"]) < float(forward["KL(q‖p)"])
+
+
+def test_disjoint_supports_show_the_saturated_divergences():
+    app = open_page("divergences", {"view": "disjoint", "theta": "1.2"})
+    assert not app.exception and not app.error
+    assert float(metric(app, "JS")) == pytest.approx(math.log(2), abs=1e-3)
+    assert metric(app, "KL(p‖q)") == "∞" and float(metric(app, "TV")) == pytest.approx(1.0)
+    assert float(metric(app, "W₁")) == pytest.approx(1.2, abs=0.01)
+
+
+def test_gan_value_equals_two_js_minus_log_four():
+    app = open_page("divergences", {"view": "gan", "q_mean": "1.5", "q_width": "0.7"})
+    assert not app.exception and not app.error
+    values = [float(m.value) for m in app.metric]
+    assert values[0] == pytest.approx(values[1], abs=1e-4) and -math.log(4) <= values[0] <= 0
+
+
+def test_f_divergence_table_lists_every_f():
+    app = open_page("divergences", {"view": "fgan", "f_key": "js"})
+    assert not app.exception and not app.error
+    assert len(app.dataframe[0].value) == 6
+    assert any(b.label == "Train the critic" for b in app.button)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [({"target": "1:0:0"}, "width"), ({"target": "x"}, "weight:mean:width"), ({"target": "-1:0:1"}, "non-negative"),
+     ({"fitted_by": "euclid"}, "Fits can minimise"), ({"theta": "9"}, "Theta must be between")],
+)  # fmt: skip
+def test_bad_links_say_so_and_fall_back(query, message):
+    app = open_page("divergences", query)
+    assert not app.exception
+    assert any(message in e.value for e in app.error)
+
+
+def test_a_bad_target_typed_in_gets_a_message_and_nothing_breaks():
+    app = open_page("divergences", {"view": "gan"})
+    app.text_input(key="div_target").set_value("1:0:0").run()
+    assert not app.exception and any("width" in e.value for e in app.error)
+    app.text_input(key="div_target").set_value("1:0:1").run()
+    assert not app.exception and not app.error
