@@ -46,6 +46,16 @@ CARDS = [
         "digits, draw a digit and see its posterior q(z|x) beside the true p(z|x), watch the IWAE bound climb "
         "towards log p(x), compare β = 0.5, 1 and 4, and train a small VAE live.",
     },
+    {
+        "page": "app_pages/divergences.py",
+        "title": "📏 Divergences",
+        "image": "card_divergences.png",
+        "caption": "Pictured: one Gaussian fitted to a two-mode mixture by forward KL (covering both modes) and by "
+        "reverse KL (locking onto one).",
+        "text": "Fit a model to a mixture you edit by KL, reverse KL, JS, TV, Hellinger, χ², α-divergences or "
+        "Wasserstein and measure each fit by all of them; watch JS saturate at log 2 when supports stop overlapping "
+        "while W₁ keeps a gradient; check that a GAN with the optimal discriminator computes 2 JS − log 4.",
+    },
 ]
 
 for card in CARDS:
@@ -59,7 +69,7 @@ for card in CARDS:
         words.page_link(card["page"], label=f"Open {card['title'][2:]}", icon="➡️")
 
 st.caption(
-    "Coming next: divergences side by side, and style mixing."
+    "Coming next: style mixing."
 )
 try:
     device = describe_device(get_device())
