@@ -36,9 +36,6 @@ def density_chart(x, curves: dict[str, np.ndarray], height: int = 360) -> go.Fig
 
 # ----- settings: URL -> widgets -> validated config -----
 defaults = widgets.init_from_url("div", lab.DivergenceLabConfig)
-for name in defaults.widget_values():  # keep the settings of widgets the current view does not draw
-    if f"div_{name}" in st.session_state:
-        st.session_state[f"div_{name}"] = st.session_state[f"div_{name}"]
 with st.sidebar:
     view = st.radio("View", list(lab.VIEWS), format_func=lab.VIEWS.get, key="div_view")
     st.text_input("Target p: weight:mean:width, …", key="div_target", help="A mixture of Gaussians, e.g. 0.4:-3:0.8,0.6:3:1")

@@ -66,8 +66,6 @@ def network_widgets(prefix: str, defaults: dict) -> dict:
 # ----- settings: URL -> widgets -> validated configs -----
 link = widgets.init_from_url("gans", GanLink)
 defaults = link.widget_values()
-for key in [k for k in st.session_state if k.startswith("gans_b_")]:
-    st.session_state[key] = st.session_state[key]  # keep run B's settings while its widgets are hidden
 target_key, target = widgets.target_picker("gans")
 with st.sidebar:
     seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="gans_seed")

@@ -16,9 +16,6 @@ st.caption(
 
 # ----- settings: URL -> widgets -> validated config -----
 defaults = widgets.init_from_url("vae", VaeViewConfig)
-for name in defaults.widget_values():  # keep the settings of widgets the current view does not draw
-    if f"vae_{name}" in st.session_state:
-        st.session_state[f"vae_{name}"] = st.session_state[f"vae_{name}"]
 with st.sidebar:
     view = st.radio("View", list(VIEWS), format_func=VIEWS.get, key="vae_view")
     models = TWO_D_VAES if view == "map" else list(SHIPPED_VAES)

@@ -40,7 +40,8 @@ def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
     """Read the config from the URL into the widgets' session state: when the session starts,
     and whenever the URL is not the one this page last wrote (a link opened or edited).
 
-    A link with a bad value shows an error and falls back to the defaults. Returns the config
+    A link with a bad value shows an error and falls back to the defaults. The config's widget
+    values persist on runs that do not draw their widgets. Returns the config
     the link asked for (for fields that have no widget). ``url_prefix``: see :func:`_owned_keys`.
     """
     stored_key = f"{prefix}_url_config"
@@ -58,6 +59,10 @@ def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
             st.session_state[f"{prefix}_{name}"] = value
     if message := st.session_state.pop(f"{prefix}_url_error", None):
         st.error(message)
+    for name in st.session_state[stored_key].widget_values():  # Streamlit forgets the values of widgets a
+        key = f"{prefix}_{name}"  # run does not draw (another view, run B hidden): keep them
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     return st.session_state[stored_key]
 
 

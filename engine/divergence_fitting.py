@@ -113,23 +113,10 @@ class FitResult:
     history: list[tuple[int, float, Mixture1D]] = field(default_factory=list)
 
 
-def fit(
-    target: Mixture1D,
-    divergence: str,
-    components: int = 1,
-    steps: int = 600,
-    lr: float = 0.05,
-    seed: int = 0,
-    grid: np.ndarray | None = None,
-    record_every: int = 20,
-) -> FitResult:
-    """Fit a mixture of ``components`` Gaussians to ``target`` by minimising ``divergence``.
-
-    Parameters are unconstrained (weights by softmax, widths by softplus); q starts from unit
-    widths and seeded means in the middle half of the grid, so a fit is reproducible from its
-    seed, and different seeds show the different local optima of mode-seeking divergences.
-    """
-    return list(fit_steps(target, divergence, components, steps, lr, seed, grid, record_every))[-1]
+def fit(target: Mixture1D, divergence: str, **options) -> FitResult:
+    """Fit a mixture of Gaussians to ``target`` by minimising ``divergence``: the last result of
+    :func:`fit_steps` (same options)."""
+    return list(fit_steps(target, divergence, **options))[-1]
 
 
 def fit_steps(
@@ -142,7 +129,13 @@ def fit_steps(
     grid: np.ndarray | None = None,
     record_every: int = 20,
 ) -> Iterator[FitResult]:
-    """The same fit, yielded every ``record_every`` steps (a page animates it)."""
+    """Fit a mixture of ``components`` Gaussians to ``target`` by minimising ``divergence``,
+    yielding the result every ``record_every`` steps (a page animates it).
+
+    Parameters are unconstrained (weights by softmax, widths by softplus); q starts from unit
+    widths and seeded means in the middle half of the grid, so a fit is reproducible from its
+    seed, and different seeds show the different local optima of mode-seeking divergences.
+    """
     if divergence not in FIT_DIVERGENCES:
         raise ValueError(f"Unknown divergence {divergence!r}; choose one of {', '.join(FIT_DIVERGENCES)}.")
     if not 1 <= components <= 8:

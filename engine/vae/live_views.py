@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
 from engine import render
-from engine.vae.views import DIGIT_COLORS, latent_map_figure
+from engine.vae.views import DIGIT_COLORS, hex_to_rgb, latent_map_figure
 from engine.vae_training import GRID_SPACING
 
 NEGATIVE_ELBO_COLOR = (31, 119, 180)
@@ -20,10 +20,6 @@ SMALL_FONT = ImageFont.load_default(size=11)
 AXIS_COLOR = (90, 90, 90)
 LIGHT_GREY = (225, 225, 225)
 MIN_HALF_EXTENT = 4.0  # the scatter shows at least [-4, 4]^2, and zooms out in whole units
-
-
-def _rgb(hex_color: str) -> tuple[int, int, int]:
-    return tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def scatter_half_extent(means: np.ndarray) -> float:
@@ -59,7 +55,7 @@ def latent_image(visuals: dict[str, Any], plot_size: int = 380) -> bytes:
     for x, y in to_px(visuals["grid_z"]):
         draw.line([x - 2, y, x + 2, y], fill=(185, 185, 185))
         draw.line([x, y - 2, x, y + 2], fill=(185, 185, 185))
-    colors = [_rgb(c) for c in DIGIT_COLORS]
+    colors = [hex_to_rgb(c) for c in DIGIT_COLORS]
     finite = np.isfinite(means).all(axis=1)
     for (x, y), label in zip(to_px(means[finite]), labels[finite]):
         draw.ellipse([x - 2.2, y - 2.2, x + 2.2, y + 2.2], fill=colors[label])

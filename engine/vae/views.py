@@ -8,13 +8,13 @@ mass (:func:`engine.vae.latent.to_map_coordinates`). Axis ticks are labelled in 
 from __future__ import annotations
 
 import base64
-import io
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
+from engine import render
 from engine.vae.latent import LINEAR_EXTENT, from_map_coordinates, to_map_coordinates
 
 # Tableau 10: one colour per digit, readable on white and when projected.
@@ -23,11 +23,13 @@ SELECTED_COLOR = "#d62728"
 Z_TICKS = [-2, -1, 0, 1, 2]
 
 
+def hex_to_rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))
+
+
 def png_data_uri(image: np.ndarray) -> str:
     """A grey image in [0, 1] (h, w) as a PNG data URI (what plotly's layout images take)."""
-    buffer = io.BytesIO()
-    Image.fromarray(to_uint8(image)).save(buffer, format="PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/png;base64," + base64.b64encode(render.png_bytes(to_uint8(image))).decode()
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
@@ -166,7 +168,7 @@ def latent_map_image(
     canvas.paste(grid.convert("RGB"), (left, top))
     drawn = MapImage(np.empty(0), left, top, size, map_extent(n, spacing), spacing)
     draw = ImageDraw.Draw(canvas)
-    colors = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in DIGIT_COLORS]
+    colors = [hex_to_rgb(c) for c in DIGIT_COLORS]
     if encodings is not None and labels is not None:
         shown = to_map_coordinates(encodings[:, :2], spacing)
         inside = np.all((shown >= drawn.extent[0]) & (shown <= drawn.extent[1]), axis=1)  # linear spacing ends at +-3

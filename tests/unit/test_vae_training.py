@@ -5,7 +5,6 @@ import dataclasses
 import functools
 import io
 import math
-import pickle
 
 import numpy as np
 import pytest
@@ -13,6 +12,7 @@ import torch
 from PIL import Image
 
 from engine import live
+from engine.live_process import ProcessLiveRun
 from engine.vae.live_views import grid_image, latent_figure, latent_image, loss_image, scatter_half_extent
 from engine.vae_training import (
     GRID_SIZE,
@@ -90,9 +90,14 @@ def test_live_fields_do_not_rebuild_but_the_architecture_and_seed_do():
     assert VaeRunConfig(seed=1).rebuild_needed(base)
 
 
-def test_task_factory_is_picklable_for_the_child_process():
-    factory = pickle.loads(pickle.dumps(functools.partial(VaeTrainingTask, VaeRunConfig(seed=3))))
-    assert factory.args[0].seed == 3
+def test_the_task_runs_in_the_child_process_the_page_uses():
+    run = ProcessLiveRun(functools.partial(VaeTrainingTask, VaeRunConfig(seed=3)))
+    try:
+        run.step()
+        assert run.snapshot.step == 1 and run.snapshot.state != live.DIVERGED
+    finally:
+        run.stop()
+    assert not run.is_alive
 
 
 def test_training_lowers_the_held_out_negative_elbo(trained):
