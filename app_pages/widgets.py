@@ -97,6 +97,12 @@ def _session_runs() -> dict[str, tuple]:
     return {}
 
 
+def existing_run(prefix: str) -> tuple[ProcessLiveRun, Any] | None:
+    """This session's live run of another page, with its target, if it is alive (else None)."""
+    run, _, target = _session_runs().get(prefix, (None, None, None))
+    return (run, target) if run is not None and run.is_alive else None
+
+
 def session_run(prefix: str, config, target, task_factory: Callable[[], live.TrainingTask]) -> ProcessLiveRun:
     """The session's run for this page (in its own process): kept while only live knobs change,
     rebuilt otherwise (and, with a warning, when its process died). ``task_factory`` must be

@@ -116,64 +116,96 @@ class FitResult:
 def fit(target: Mixture1D, divergence: str, **options) -> FitResult:
     """Fit a mixture of Gaussians to ``target`` by minimising ``divergence``: the last result of
     :func:`fit_steps` (same options)."""
-    return list(fit_steps(target, divergence, **options))[-1]
+    return fit_all(target, [divergence], **options)[divergence]
+
+
+def fit_all(target: Mixture1D, divergences: list[str], **options) -> dict[str, FitResult]:
+    """One fit per divergence (the page's matrix), run together: the last yield of :func:`fit_steps`."""
+    *_, last = fit_steps(target, divergences, **options)
+    return last
 
 
 def fit_steps(
     target: Mixture1D,
-    divergence: str,
+    divergences: str | list[str],
     components: int = 1,
     steps: int = 600,
     lr: float = 0.05,
     seed: int = 0,
     grid: np.ndarray | None = None,
     record_every: int = 20,
-) -> Iterator[FitResult]:
-    """Fit a mixture of ``components`` Gaussians to ``target`` by minimising ``divergence``,
-    yielding the result every ``record_every`` steps (a page animates it).
+) -> Iterator[dict[str, FitResult]]:
+    """Fit a mixture of ``components`` Gaussians to ``target`` by minimising each divergence,
+    yielding {divergence: FitResult} every ``record_every`` steps (a page animates it).
 
     Parameters are unconstrained (weights by softmax, widths by softplus); q starts from unit
     widths and seeded means in the middle half of the grid, so a fit is reproducible from its
     seed, and different seeds show the different local optima of mode-seeking divergences.
+    The fits are independent (each has its own parameters and its own loss term) but share one
+    backward pass and one Adam step, which is what makes the full matrix fast; a fit whose
+    divergence turns infinite stops there.
     """
-    if divergence not in FIT_DIVERGENCES:
-        raise ValueError(f"Unknown divergence {divergence!r}; choose one of {', '.join(FIT_DIVERGENCES)}.")
+    keys = [divergences] if isinstance(divergences, str) else list(divergences)
+    unknown = [key for key in keys if key not in FIT_DIVERGENCES]
+    if unknown or not keys:
+        raise ValueError(f"Unknown divergence {', '.join(unknown) or '(none)'}; choose from {', '.join(FIT_DIVERGENCES)}.")
     if not 1 <= components <= 8:
         raise ValueError(f"The model has between 1 and 8 components; got {components}.")
     x = torch.as_tensor(default_grid(target) if grid is None else grid, dtype=torch.float64)
     dx = float(x[1] - x[0])
     log_p = target.log_density(x)
-    measure = FIT_DIVERGENCES[divergence][1]
     generator = torch.Generator().manual_seed(seed)
     low, high = float(x[0]) / 2, float(x[-1]) / 2  # initial means: seeded, in the middle half of the grid
-    means = (low + (high - low) * torch.rand(components, generator=generator, dtype=torch.float64)).sort().values.requires_grad_()
-    raw_stds = torch.full((components,), math.log(math.expm1(INITIAL_STD)), dtype=torch.float64, requires_grad=True)
-    logits = torch.zeros(components, dtype=torch.float64, requires_grad=True)
+    initial_means = (low + (high - low) * torch.rand(components, generator=generator, dtype=torch.float64)).sort().values
+    means = initial_means.repeat(len(keys), 1).requires_grad_()  # (fits, components)
+    raw_stds = torch.full((len(keys), components), math.log(math.expm1(INITIAL_STD)), dtype=torch.float64, requires_grad=True)
+    logits = torch.zeros(len(keys), components, dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.Adam([means, raw_stds, logits], lr=lr)
-    history: list[tuple[int, float, Mixture1D]] = []
+    histories: dict[str, list[tuple[int, float, Mixture1D]]] = {key: [] for key in keys}
+    active = torch.ones(len(keys), dtype=torch.bool)
 
-    def current() -> Mixture1D:
-        stds = (F.softplus(raw_stds) + MIN_STD).detach()
-        return Mixture1D(tuple(torch.softmax(logits, 0).detach().tolist()), tuple(means.detach().tolist()), tuple(stds.tolist()))
+    def mixture(i: int) -> Mixture1D:
+        stds = F.softplus(raw_stds[i]) + MIN_STD
+        return Mixture1D(tuple(torch.softmax(logits[i], 0).tolist()), tuple(means[i].tolist()), tuple(stds.tolist()))
 
     for step in range(steps + 1):
-        log_q = _mixture_log_density(x, torch.log_softmax(logits, 0), means, F.softplus(raw_stds) + MIN_STD)
-        loss = measure(log_p, log_q, dx)
-        if step % record_every == 0 or step == steps:
-            history.append((step, loss.item(), current()))
-            yield FitResult(divergence, history[-1][2], history[-1][1], list(history))
-        if step == steps or not torch.isfinite(loss):
+        z = (x[None, :, None] - means[:, None, :]) / (F.softplus(raw_stds) + MIN_STD)[:, None, :]
+        log_q = torch.logsumexp(torch.log_softmax(logits, 1)[:, None, :] - 0.5 * z**2
+                                - torch.log(F.softplus(raw_stds) + MIN_STD)[:, None, :] - LOG_SQRT_2PI, dim=2)  # fmt: skip
+        losses = [FIT_DIVERGENCES[key][1](log_p, log_q[i], dx) for i, key in enumerate(keys)]
+        last = step == steps
+        if step % record_every == 0 or last:
+            with torch.no_grad():
+                for i, key in enumerate(keys):
+                    if active[i]:
+                        histories[key].append((step, losses[i].item(), mixture(i)))
+            yield {key: FitResult(key, history[-1][2], history[-1][1], list(history)) for key, history in histories.items()}
+        active &= torch.stack([torch.isfinite(loss) for loss in losses]).detach()
+        if last or not active.any():
             return
         optimizer.zero_grad()
-        torch.log1p(loss).backward()  # same minimiser, gradients scaled for divergences that start huge (chi^2)
+        # log(1 + D): same minimiser, gradients scaled for divergences that start huge (chi^2)
+        torch.stack([torch.log1p(loss) for i, loss in enumerate(losses) if active[i]]).sum().backward()
+        for parameter in (means, raw_stds, logits):
+            parameter.grad[~active] = 0.0
         optimizer.step()
 
 
-def default_grid(target: Mixture1D, points: int = 2001) -> np.ndarray:
-    """A grid covering the target with a margin of 6 widths (where the fits live)."""
-    low = min(m - 6 * s for m, s in zip(target.means, target.stds, strict=True))
-    high = max(m + 6 * s for m, s in zip(target.means, target.stds, strict=True))
-    return np.linspace(min(low, -5.0), max(high, 5.0), points)
+def default_grid(*mixtures: Mixture1D, points: int = 2001, max_points: int = 20_001) -> np.ndarray:
+    """A grid holding (almost) all the mass of every mixture: each component +- 6 widths, and
+    each mixture's mean +- 6 of its overall standard deviations (where a one-Gaussian fit by a
+    mass-covering divergence lives), with at least 5 points per narrowest width."""
+    lows, highs, narrowest = [-5.0], [5.0], []
+    for mixture in mixtures:
+        weights, means, stds = (np.asarray(v, dtype=float) for v in (mixture.weights, mixture.means, mixture.stds))
+        weights = weights / weights.sum()
+        mean = float(weights @ means)
+        spread = math.sqrt(max(float(weights @ (stds**2 + means**2)) - mean**2, 0.0))
+        lows += [float(np.min(means - 6 * stds)), mean - 6 * spread]
+        highs += [float(np.max(means + 6 * stds)), mean + 6 * spread]
+        narrowest.append(float(stds.min()))
+    low, high = min(lows), max(highs)
+    return np.linspace(low, high, int(min(max_points, max(points, (high - low) / (min(narrowest) / 5)))))
 
 
 # ----- the variational estimate -----

@@ -1,5 +1,6 @@
 """What the Divergences page computes: its URL config, every divergence of a pair of densities,
-the fit matrix, the disjoint-supports sweep and the GAN value at the optimal discriminator."""
+the fit matrix, the disjoint-supports sweep and the GAN value at the optimal discriminator
+(the 2-D sample comparison is :mod:`engine.divergence_2d`)."""
 
 from __future__ import annotations
 
@@ -10,31 +11,56 @@ import numpy as np
 import torch
 
 from engine import divergences as dv
-from engine.divergence_fitting import FIT_DIVERGENCES, Mixture1D, default_grid, fit
+from engine.divergence_fitting import FIT_DIVERGENCES, FitResult, Mixture1D, default_grid, fit_all
 from engine.run_config import RunConfig, check_ranges
+from engine.targets import make_target, target_keys
 
-VIEWS = {"fit": "🎯 Fitting lab", "disjoint": "↔️ Disjoint supports", "gan": "⚔️ GAN and JS", "fgan": "📐 f-divergences"}
+VIEWS = {
+    "fit": "🎯 Fitting lab", "disjoint": "↔️ Disjoint supports", "gan": "⚔️ p vs q: GAN and JS", "fgan": "📐 f-divergences",
+    "samples": "🌐 2-D samples and transport",
+}  # fmt: skip
+TARGET_VIEWS = ("fit", "gan", "fgan")  # the views that use the editable 1-D target
+EXAMPLE_TARGETS = {
+    "Two modes, far apart": "0.4:-3:0.8,0.6:3:1",
+    "Two overlapping modes": "0.5:-1:1,0.5:1.5:0.7",
+    "Three modes": "0.3:-4:0.6,0.4:0:0.8,0.3:4:0.6",
+    "A narrow and a wide mode": "0.5:-2:0.3,0.5:2:2",
+    "A big and a small mode": "0.85:-2:1,0.15:3:0.5",
+    "One Gaussian": "1:1:1.5",
+}
+GENERATOR_SOURCES = {"gan": "🥊 Your GAN (GANs page, this tab)", "upload": "📄 A generator file (.safetensors)"}
+SAMPLE_SOURCES = tuple(target_keys(2)) + tuple(GENERATOR_SOURCES)
 MEASURES: dict[str, str] = {
     "kl": "KL(p‖q)", "reverse_kl": "KL(q‖p)", "js": "JS", "tv": "TV", "hellinger": "H²", "pearson": "Pearson χ²",
     "neyman": "Neyman χ²", "alpha_0.5": "α = ½", "renyi_2": "Rényi α = 2", "w1": "W₁", "w2": "W₂", "mmd": "MMD",
 }  # fmt: skip
-DISJOINT_HALF_WIDTH = 0.05  # the two "parallel lines": boxes of width 0.1
+MAX_TARGET_COMPONENTS = 10
+MIN_TARGET_WIDTH = 0.05
+DISJOINT_HALF_WIDTH = 0.05
+CRITIC_Q = Mixture1D((1.0,), (0.0,), (2.0,))  # the f-divergence view's q: N(0, 2^2)  # the two "parallel lines": boxes of width 0.1
+
+
+def mixture_rows(text: str) -> list[tuple[float, float, float]]:
+    """'w:mean:width,w:mean:width' (what the URL carries) -> [(weight, mean, width), ...], values
+    unchecked (the table editor shows them as they are); ValueError if it is not such a list."""
+    try:
+        rows = [tuple(float(v) for v in item.split(":")) for item in text.split(",") if item.strip()]
+    except ValueError:
+        rows = []
+    if not rows or any(len(row) != 3 for row in rows):
+        raise ValueError(f"The target {text!r} is not a list of weight:mean:width triples.")
+    return rows
 
 
 def parse_mixture(text: str) -> Mixture1D:
-    """'w:mean:width,w:mean:width' (what the URL carries) -> Mixture1D; ValueError with a sentence."""
-    try:
-        parts = [tuple(float(v) for v in item.split(":")) for item in text.split(",") if item.strip()]
-    except ValueError:
-        raise ValueError(f"The target {text!r} is not a list of weight:mean:width triples.") from None
-    if not parts or any(len(p) != 3 for p in parts):
-        raise ValueError(f"The target {text!r} is not a list of weight:mean:width triples.")
-    weights, means, stds = zip(*parts, strict=True)
+    """The target's text -> Mixture1D; ValueError with a sentence."""
+    weights, means, stds = zip(*mixture_rows(text), strict=True)
     return Mixture1D(weights, means, stds)
 
 
-def format_mixture(mixture: Mixture1D) -> str:
-    return ",".join(f"{w:g}:{m:g}:{s:g}" for w, m, s in zip(mixture.weights, mixture.means, mixture.stds, strict=True))
+def format_rows(rows) -> str:
+    """[(weight, mean, width), ...] -> the target's text (the inverse of :func:`mixture_rows`)."""
+    return ",".join(":".join(f"{value:g}" for value in row) for row in rows)
 
 
 @dataclass(frozen=True)
@@ -50,17 +76,33 @@ class DivergenceLabConfig(RunConfig):
     q_mean: float = 0.0  # the GAN view's q: one Gaussian
     q_width: float = 2.0
     f_key: str = "kl"
+    p_samples: str = "ring8"  # the 2-D view: two sample sources, q's shift along x, sample count, plan drawn
+    q_samples: str = "grid25"
+    q_shift: float = 0.0
+    samples: int = 300
+    plan_order: int = 2
 
     def __post_init__(self):
         if self.view not in VIEWS:
             raise ValueError(f"Unknown view {self.view!r}; choose one of {', '.join(VIEWS)}.")
-        parse_mixture(self.target)
+        mixture = parse_mixture(self.target)
+        if len(mixture.weights) > MAX_TARGET_COMPONENTS:
+            raise ValueError(f"The target has at most {MAX_TARGET_COMPONENTS} components; got {len(mixture.weights)}.")
+        if max(map(abs, mixture.means)) > 50 or not MIN_TARGET_WIDTH <= min(mixture.stds) <= max(mixture.stds) <= 20:
+            raise ValueError(f"Keep the target's means within ±50 and its widths between {MIN_TARGET_WIDTH:g} and 20 (what the page's grid resolves).")
         if not self.fitted_by:
             raise ValueError("Pick at least one divergence to fit q by.")
         unknown = [key for key in self.fitted_by.split(",") if key not in FIT_DIVERGENCES]
         if unknown:
             raise ValueError(f"Fits can minimise {', '.join(FIT_DIVERGENCES)}; got {self.fitted_by!r}.")
-        check_ranges(self, [("components", 1, 4), ("seed", 0, 2**31 - 1), ("theta", -2, 2), ("q_mean", -8, 8), ("q_width", 0.05, 8)])
+        if self.p_samples not in target_keys(2):
+            raise ValueError(f"p must be one of the 2-D targets ({', '.join(target_keys(2))}); got {self.p_samples!r}.")
+        if self.q_samples not in SAMPLE_SOURCES:
+            raise ValueError(f"q must be a 2-D target or one of {', '.join(GENERATOR_SOURCES)}; got {self.q_samples!r}.")
+        if self.plan_order not in (1, 2):
+            raise ValueError(f"The plan drawn is W1's or W2's (1 or 2); got {self.plan_order}.")
+        check_ranges(self, [("components", 1, 4), ("seed", 0, 2**31 - 1), ("theta", -2, 2), ("q_mean", -8, 8), ("q_width", 0.05, 8),
+                            ("q_shift", -6, 6), ("samples", 20, 1000)])  # fmt: skip
 
     @property
     def mixture(self) -> Mixture1D:
@@ -71,24 +113,48 @@ def density(mixture: Mixture1D, x: np.ndarray) -> np.ndarray:
     return np.exp(mixture.log_density(torch.as_tensor(x, dtype=torch.float64)).numpy())
 
 
-def measure_all(p: np.ndarray, q: np.ndarray, x: np.ndarray) -> dict[str, float]:
-    """Every divergence of :data:`MEASURES` between two densities on the grid ``x`` (inf where infinite)."""
+def square_ratio_is_finite(a: Mixture1D, b: Mixture1D) -> bool:
+    """Whether int a^2 / b dx is finite for two Gaussian mixtures: in the tails a^2 / b behaves like
+    exp(-x^2 (1/s_a^2 - 1/(2 s_b^2))) for the widest components, so it is finite exactly when
+    2 s_b^2 > s_a^2 (equality: the integrand tends to a constant, also infinite)."""
+    widest = lambda m: max(s for w, s in zip(m.weights, m.stds, strict=True) if w > 0)  # noqa: E731
+    return 2 * widest(b) ** 2 > widest(a) ** 2
+
+
+def measure_mixtures(p: Mixture1D, q: Mixture1D) -> dict[str, float]:
+    """Every divergence of :data:`MEASURES` between two Gaussian mixtures, on a grid holding both:
+    the f-divergences from log densities (:func:`engine.divergences.from_log_densities`, so far
+    tails do not underflow into false infinities), W1, W2 and MMD from the densities. Pearson
+    chi^2 and Renyi-2 (int p^2/q) and Neyman chi^2 (int q^2/p), whose integrands grow in the tails
+    when one density is much narrower than the other, are infinite exactly when
+    :func:`square_ratio_is_finite` says so, not where a grid happens to end."""
+    x = default_grid(p, q)
     dx = float(x[1] - x[0])
+    log_p, log_q = (m.log_density(torch.as_tensor(x, dtype=torch.float64)).numpy() for m in (p, q))
+    measures = dv.from_log_densities(log_p, log_q, dx)
+    if not square_ratio_is_finite(p, q):
+        measures["pearson"] = measures["renyi_2"] = math.inf
+    if not square_ratio_is_finite(q, p):
+        measures["neyman"] = math.inf
+    p_density, q_density = np.exp(log_p), np.exp(log_q)
     coarse = slice(None, None, max(1, len(x) // 800))  # MMD's kernel matrix is n^2
-    return {
-        "kl": dv.kl(p, q, dx), "reverse_kl": dv.reverse_kl(p, q, dx), "js": dv.jensen_shannon(p, q, dx),
-        "tv": dv.total_variation(p, q, dx), "hellinger": dv.squared_hellinger(p, q, dx), "pearson": dv.pearson_chi2(p, q, dx),
-        "neyman": dv.neyman_chi2(p, q, dx), "alpha_0.5": dv.alpha_divergence(p, q, dx, 0.5), "renyi_2": dv.renyi(p, q, dx, 2.0),
-        "w1": dv.wasserstein_1d(p, q, x, 1), "w2": dv.wasserstein_1d(p, q, x, 2), "mmd": dv.mmd_1d(p[coarse], q[coarse], x[coarse]),
-    }  # fmt: skip
+    measures |= {"w1": dv.wasserstein_1d(p_density, q_density, x, 1), "w2": dv.wasserstein_1d(p_density, q_density, x, 2),
+                 "mmd": dv.mmd_1d(p_density[coarse], q_density[coarse], x[coarse])}  # fmt: skip
+    return {key: measures[key] for key in MEASURES}
 
 
-def fit_matrix(target: Mixture1D, fitted_by: list[str], components: int, seed: int) -> tuple[dict[str, Mixture1D], dict[str, dict[str, float]]]:
-    """Fit q by each divergence in ``fitted_by``; rows: fitted by, columns: every measure of the fit."""
-    x = default_grid(target)
-    p = density(target, x)
-    fits = {key: fit(target, key, components=components, seed=seed, grid=x).fitted for key in fitted_by}
-    return fits, {key: measure_all(p, density(mixture, x), x) for key, mixture in fits.items()}
+def view_range(*mixtures: Mixture1D) -> tuple[float, float]:
+    """The x range a chart shows: every component +- 4 widths."""
+    low = min(m - 4 * s for mixture in mixtures for m, s in zip(mixture.means, mixture.stds, strict=True))
+    high = max(m + 4 * s for mixture in mixtures for m, s in zip(mixture.means, mixture.stds, strict=True))
+    return low, high
+
+
+def fit_matrix(target: Mixture1D, fitted_by: list[str], components: int, seed: int) -> tuple[dict[str, FitResult], dict[str, dict[str, float]]]:
+    """Fit q by each divergence in ``fitted_by`` (each fit with its path, for the animation); the
+    matrix's rows: fitted by, columns: every measure between p and the fit."""
+    fits = fit_all(target, fitted_by, components=components, seed=seed)
+    return fits, {key: measure_mixtures(target, result.fitted) for key, result in fits.items()}
 
 
 def disjoint_sweep(thetas: np.ndarray, points: int = 4001) -> dict[str, np.ndarray]:
@@ -116,3 +182,10 @@ def gan_value_at_optimum(p: np.ndarray, q: np.ndarray, dx: float) -> tuple[float
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(p > 0, p * np.log(p / total), 0.0).sum() + np.where(q > 0, q * np.log(q / total), 0.0).sum()
     return float(value * dx), 2 * dv.jensen_shannon(p, q, dx) - math.log(4)
+
+
+def exact_f_divergence(p: Mixture1D, q: Mixture1D, key: str) -> float:
+    """D_f(p||q) for an f of :data:`engine.gans.losses.F_DIVERGENCES`, on the f-GAN table's scale
+    (its Jensen-Shannon f gives 2 JS; Nowozin et al., 2016, Table 1)."""
+    measures = measure_mixtures(p, q)
+    return 2 * measures["js"] if key == "js" else measures[key]

@@ -378,10 +378,15 @@ class GanTrainingTask:
                     group["momentum"] = config.beta1
 
     @torch.no_grad()
+    def samples(self, n: int = 5000, seed: int = 0) -> np.ndarray:
+        """``n`` generated samples (n, dim), reproducible from ``seed``."""
+        noise = sample_noise(n, self.config.noise_dim, self.config.noise, torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            return self.generator(noise).numpy()
+
     def sample_csv(self, n: int = 5000, seed: int = 0) -> bytes:
         """``n`` generated samples as CSV text with columns x (and y)."""
-        noise = sample_noise(n, self.config.noise_dim, self.config.noise, torch.Generator().manual_seed(seed))
-        samples = self.generator(noise).numpy()
+        samples = self.samples(n, seed)
         buffer = io.StringIO()
         np.savetxt(buffer, samples, delimiter=",", header="x,y" if samples.shape[1] == 2 else "x", comments="", fmt="%.6f")
         return buffer.getvalue().encode()

@@ -34,8 +34,8 @@ def test_disjoint_supports_show_the_saturated_divergences():
 def test_gan_value_equals_two_js_minus_log_four():
     app = open_page("divergences", {"view": "gan", "q_mean": "1.5", "q_width": "0.7"})
     assert not app.exception and not app.error
-    values = [float(m.value) for m in app.metric]
-    assert values[0] == pytest.approx(values[1], abs=1e-4) and -math.log(4) <= values[0] <= 0
+    value, identity = float(metric(app, "V(D*, G) = E_p log D* + E_q log(1 − D*)")), float(metric(app, "2 JS(p, q) − log 4"))
+    assert value == pytest.approx(identity, abs=1e-4) and -math.log(4) <= value <= 0
 
 
 def test_f_divergence_table_lists_every_f():
@@ -62,3 +62,35 @@ def test_a_bad_target_typed_in_gets_a_message_and_nothing_breaks():
     assert not app.exception and any("width" in e.value for e in app.error)
     app.text_input(key="div_target").set_value("1:0:1").run()
     assert not app.exception and not app.error
+
+
+def test_p_versus_q_shows_every_divergence_and_infinite_chi_square_as_such():
+    app = open_page("divergences", {"view": "gan", "q_width": "0.3"})  # q much narrower than p: int p^2/q diverges
+    assert not app.exception and not app.error
+    assert metric(app, "Pearson χ²") == "∞" and metric(app, "Rényi α = 2") == "∞"
+    assert float(metric(app, "W₁")) > 0 and float(metric(app, "KL(p‖q)")) > 0
+    assert all(m.value not in ("nan", "NaN", "undefined") for m in app.metric)
+
+
+def test_two_d_view_compares_samples_and_densities():
+    app = open_page("divergences", {"view": "samples", "samples": "100", "q_shift": "1.5"})
+    assert not app.exception and not app.error
+    assert float(metric(app, "W₁ (samples)")) > 1.0 and float(metric(app, "W₂ (samples)")) >= float(metric(app, "W₁ (samples)"))
+    assert float(metric(app, "KL(p‖q)")) > 0 and float(metric(app, "JS")) <= math.log(2)
+    app = open_page("divergences", {"view": "samples", "q_samples": "moons", "samples": "100"})
+    assert not app.exception and not app.error
+    assert any("need a density" in c.value for c in app.caption) and not any(m.label == "KL(p‖q)" for m in app.metric)
+
+
+def test_two_d_view_takes_the_gan_of_the_gans_page_when_there_is_one():
+    app = open_page("divergences", {"view": "samples", "q_samples": "gan"})
+    assert not app.exception and any("Train a 2-D GAN" in i.value for i in app.info)
+    app = open_page("gans", {"target": "ring8", "g_width": "16", "d_width": "16"})
+    app.switch_page("app_pages/divergences.py")
+    app.query_params.clear()
+    for key, value in {"view": "samples", "q_samples": "gan", "samples": "60"}.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception and not app.error and not app.info
+    assert float(metric(app, "W₁ (samples)")) > 0
+    assert app.session_state["div_q_samples"] == "gan"

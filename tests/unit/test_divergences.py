@@ -129,3 +129,22 @@ def test_sample_wasserstein_is_exact_for_a_translation_and_mmd_estimates_the_clo
     assert abs(dv.mmd_samples(x, rng.normal(0.0, 1.0, (2000, 1)))) < 0.04
     with pytest.raises(ValueError, match="same dimension"):
         dv.wasserstein_samples(a, rng.normal(size=(5, 3)))
+
+
+def test_log_space_divergences_agree_with_the_density_ones_and_survive_underflow():
+    x = np.linspace(-10, 10, 4001)
+    dx = x[1] - x[0]
+    log_p, log_q = -0.5 * x**2, -0.5 * ((x - 1.0) / 1.3) ** 2
+    from_logs = dv.from_log_densities(log_p, log_q, dx)
+    p, q = np.exp(log_p), np.exp(log_q)
+    expected = {"kl": dv.kl(p, q, dx), "reverse_kl": dv.reverse_kl(p, q, dx), "js": dv.jensen_shannon(p, q, dx),
+                "tv": dv.total_variation(p, q, dx), "hellinger": dv.squared_hellinger(p, q, dx), "pearson": dv.pearson_chi2(p, q, dx),
+                "neyman": dv.neyman_chi2(p, q, dx), "alpha_0.5": dv.alpha_divergence(p, q, dx, 0.5), "renyi_2": dv.renyi(p, q, dx, 2.0)}  # fmt: skip
+    for key, value in expected.items():
+        assert from_logs[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+    narrow = dv.from_log_densities(-0.5 * (x / 0.02) ** 2, -0.5 * ((x - 1) / 0.02) ** 2, dx)  # exp(-1250) == 0.0
+    assert narrow["kl"] == pytest.approx(1 / (2 * 0.02**2), rel=1e-3) and narrow["js"] == pytest.approx(math.log(2))
+    boxes = dv.from_log_densities(np.where(np.abs(x) < 1, 0.0, -np.inf), np.where(np.abs(x - 3) < 1, 0.0, -np.inf), dx)
+    assert boxes["kl"] == boxes["pearson"] == math.inf and boxes["tv"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="zero everywhere"):
+        dv.from_log_densities(np.full(5, -np.inf), np.zeros(5), 1.0)
