@@ -11,7 +11,6 @@ in 2-D, and the unbiased MMD^2 scatters around 0.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np

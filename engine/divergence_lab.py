@@ -13,7 +13,7 @@ import torch
 from engine import divergences as dv
 from engine.divergence_fitting import FIT_DIVERGENCES, FitResult, Mixture1D, default_grid, fit_all
 from engine.run_config import RunConfig, check_ranges
-from engine.targets import make_target, target_keys
+from engine.targets import target_keys
 
 VIEWS = {
     "fit": "🎯 Fitting lab", "disjoint": "↔️ Disjoint supports", "gan": "⚔️ p vs q: GAN and JS", "fgan": "📐 f-divergences",
