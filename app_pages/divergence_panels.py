@@ -20,27 +20,28 @@ from engine.live_process import TrainerGone
 
 FIT_LABELS = {key: label for key, (label, _) in FIT_DIVERGENCES.items()}
 TABLE_COLUMNS = {"weight": (0.5, 0.0, None), "mean": (0.0, -50.0, 50.0), "width": (1.0, lab.MIN_TARGET_WIDTH, 20.0)}  # default, min, max
-CRITIC_STEPS = 1500
 
 
 # ----- the editable 1-D target -----
 def target_editor() -> None:
-    """Examples, a table (weight, mean, width per component) and the same as text; all edit
-    ``div_target``, the text the link carries."""
-    st.selectbox("Example targets", list(lab.EXAMPLE_TARGETS), index=None, placeholder="Load an example…", key="div_example",
-                 on_change=_load_example)  # fmt: skip
+    """Examples, a table (weight, mean, width per component) and the same as text, in an expander
+    titled with the current target; all edit ``div_target``, the text the link carries."""
     text = st.session_state["div_target"]
     try:
         rows = lab.mixture_rows(text)
     except ValueError:
         rows = []
-    table_key = f"div_target_table_{zlib.crc32(text.encode())}"  # a new text gets a fresh table
-    column_config = {name: st.column_config.NumberColumn(name, default=default, min_value=low, max_value=high, format="%.3g", width="small")
-                     for name, (default, low, high) in TABLE_COLUMNS.items()}  # fmt: skip
-    st.caption("Target p: a mixture of Gaussians (add or delete rows)")
-    st.data_editor(pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), key=table_key, num_rows="dynamic", hide_index=True,
-                   column_config=column_config, on_change=_apply_table_edit, args=(table_key, rows), width="stretch")  # fmt: skip
-    st.text_input("…or as text: weight:mean:width, …", key="div_target", help="e.g. 0.4:-3:0.8,0.6:3:1; the link carries this")
+    with st.expander(f"✏️ Target p = {lab.mixture_formula(rows) if rows else text}", expanded=False):
+        left, right = st.columns([2, 3])
+        left.selectbox("Example targets", list(lab.EXAMPLE_TARGETS), index=None, placeholder="Load an example…", key="div_example",
+                       on_change=_load_example)  # fmt: skip
+        left.text_input("As text: weight:mean:width, …", key="div_target", help="e.g. 0.4:-3:0.8,0.6:3:1; the link carries this")
+        table_key = f"div_target_table_{zlib.crc32(text.encode())}"  # a new text gets a fresh table
+        column_config = {name: st.column_config.NumberColumn(name, default=default, min_value=low, max_value=high, format="%.3g")
+                         for name, (default, low, high) in TABLE_COLUMNS.items()}  # fmt: skip
+        right.data_editor(pd.DataFrame(rows, columns=list(TABLE_COLUMNS)), key=table_key, num_rows="dynamic", hide_index=True,
+                          column_config=column_config, on_change=_apply_table_edit, args=(table_key, rows), width="stretch")  # fmt: skip
+        right.caption("One row per Gaussian component; add rows at the bottom, delete them from the row's left edge.")
 
 
 def _load_example() -> None:
@@ -87,7 +88,7 @@ def fitting_lab(config: lab.DivergenceLabConfig) -> None:
     )
     st.caption("The matrix: rows are the divergence q was fitted by; columns, each divergence measured between p and that fit "
                "(nats; ∞: infinite). Green: the fit each measure likes best.")  # fmt: skip
-    st.dataframe(views.matrix_table(matrix, FIT_LABELS, lab.MEASURES), key="div_matrix")
+    st.dataframe(views.matrix_table(matrix, FIT_LABELS, lab.MEASURES))
 
 
 def disjoint_supports(config: lab.DivergenceLabConfig) -> None:
@@ -132,10 +133,10 @@ def f_divergences(config: lab.DivergenceLabConfig) -> None:
     if st.button("Train the critic", key="div_train_critic"):
         progress, chart = st.progress(0.0), st.empty()
         steps, estimates = [], []
-        for step, estimate in variational_estimate(target, q_model, config.f_key, steps=CRITIC_STEPS, seed=config.seed):
+        for step, estimate in variational_estimate(target, q_model, config.f_key, steps=lab.CRITIC_STEPS, seed=config.seed):
             steps.append(step)
             estimates.append(estimate)
-            progress.progress(step / CRITIC_STEPS, text=f"step {step}: estimate {estimate:.4f} (exact {views.shown(exact)})")
+            progress.progress(step / lab.CRITIC_STEPS, text=f"step {step}: estimate {estimate:.4f} (exact {views.shown(exact)})")
             chart.plotly_chart(views.estimate_figure(steps, estimates, exact))
 
 

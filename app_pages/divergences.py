@@ -17,8 +17,6 @@ st.caption(
 defaults = widgets.init_from_url("div", lab.DivergenceLabConfig)
 with st.sidebar:
     view = st.radio("View", list(lab.VIEWS), format_func=lab.VIEWS.get, key="div_view")
-    if view in lab.TARGET_VIEWS:
-        panels.target_editor()
     if view == "fit":
         st.slider("Components of q", 1, 4, key="div_components")
         # the URL's comma-separated field is the source of truth; the multiselect edits it
@@ -43,6 +41,8 @@ with st.sidebar:
         st.radio("Transport plan drawn", [2, 1], format_func=lambda k: f"W{'₁' if k == 1 else '₂'}", key="div_plan_order", horizontal=True)
     if view in ("fit", "fgan", "samples"):
         st.number_input("Seed", 0, 2**31 - 1, step=1, key="div_seed", help="q's starting point, the critic's, and the samples drawn")
+if view in lab.TARGET_VIEWS:
+    panels.target_editor()
 
 try:
     values = {name: st.session_state.get(f"div_{name}", value) for name, value in defaults.widget_values().items()}

@@ -50,6 +50,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from benchmarks.browser_timing import RUN_DONE, Wire, medians, open_page, phases
 from benchmarks.common import print_table, write_results
 from engine.mnist import binarize, load_mnist
 from engine.pretrained import load_model, model_card_figures, model_folder
@@ -170,36 +171,7 @@ def run_server_side(repeats: int) -> dict[str, Any]:
     return result
 
 
-# ----- in the browser -----
-# Installed before any page script: timestamps (performance.now(), ms since navigation start) of
-# the last mouse-up / Enter, of every websocket message the page sends, and finished script runs.
-_INSTRUMENT = """
-window.__gpInputAt = null;
-window.__gpSends = [];
-window.__gpRunsFinished = 0;
-const gpSend = WebSocket.prototype.send;
-WebSocket.prototype.send = function (data) { window.__gpSends.push(performance.now()); return gpSend.call(this, data); };
-window.addEventListener("mouseup", () => { window.__gpInputAt = performance.now(); }, true);
-window.addEventListener("keydown", (e) => { if (e.key === "Enter") window.__gpInputAt = performance.now(); }, true);
-new MutationObserver(() => {
-  const app = document.querySelector("[data-testid='stApp']");
-  if (!app || app.__gpObserved) return;
-  app.__gpObserved = true;
-  new MutationObserver((records) => {
-    for (const r of records) if (r.oldValue === "running") window.__gpRunsFinished += 1;
-  }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"], attributeOldValue: true});
-}).observe(document, {childList: true, subtree: true});
-window.__gpIdle = () => document.querySelector("[data-testid='stApp']")?.getAttribute("data-test-script-state") === "notRunning";
-window.__gpMap = () => {
-  const frame = document.querySelector("iframe[title*='image_coordinates']");
-  const image = frame?.contentDocument?.querySelector("img");
-  if (!image || !image.complete || !image.naturalWidth) return null;
-  const source = image.getAttribute("src") || "";
-  return source.length + ":" + source.slice(-256);
-};
-window.__gpMetricShown = (label) => [...document.querySelectorAll("[data-testid='stMetricLabel']")]
-  .some((e) => e.textContent.trim() === label);
-"""
+# ----- in the browser (the instrumentation: benchmarks.browser_timing) -----
 _FIRST_VIEW_DONE = "() => window.__gpIdle() && window.__gpMap() !== null ? performance.now() : false"
 _MAP_UPDATED = """([runs, before]) => {
   if (!(window.__gpRunsFinished > runs && window.__gpIdle())) return false;
@@ -211,56 +183,12 @@ _POSTERIOR_SHOWN = """() => {
   const images = [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stImage'] img")];
   return images.length >= 2 && images.every((i) => i.complete && i.naturalWidth > 0) ? performance.now() : false;
 }"""
-_RUN_DONE = "(runs) => window.__gpRunsFinished > runs && window.__gpIdle() ? performance.now() : false"
-
-
-class _Wire:
-    """The page's websocket frames as the browser's network stack sees them (CDP timestamps, ms):
-    unlike the page's own message events they are not delayed while the page's main thread is busy."""
-
-    def __init__(self, context, page):
-        self.frames: list[tuple[str, float]] = []
-        session = context.new_cdp_session(page)
-        session.on("Network.webSocketFrameSent", lambda event: self.frames.append(("sent", event["timestamp"] * 1000)))
-        session.on("Network.webSocketFrameReceived", lambda event: self.frames.append(("received", event["timestamp"] * 1000)))  # fmt: skip
-        session.send("Network.enable")
-
-    def on_page_clock(self, page, since_ms: float) -> tuple[float, list[float]]:
-        """(first frame sent at or after ``since_ms``, frames received after it), in the page's
-        performance.now() clock: aligned on that sent frame, which the page timestamps too."""
-        sends = [t for t in page.evaluate("window.__gpSends") if t >= since_ms]
-        wire_sent = [t for kind, t in self.frames if kind == "sent"]
-        if not sends or not wire_sent:
-            return math.nan, []
-        offset = sends[0] - wire_sent[-len(sends)]  # the frames sent since since_ms are the last len(sends) ones
-        start = wire_sent[-len(sends)]
-        return sends[0], [t + offset for kind, t in self.frames if kind == "received" and t >= start]
-
-
-def _phases(page, wire: _Wire, input_ms: float, shown_ms: float, done_ms: float) -> dict[str, float]:
-    """Split an input's latency (page clock, ms): ``to_send`` until the page sends it, ``wire`` until
-    the rerun's last message arrives at the browser's network stack (server script and transfer),
-    ``render`` from there until the script is idle and the result drawn; ``shown`` is when the
-    result is on screen (for the map, when the run is over), ``total`` when the run is over."""
-    sent, received = wire.on_page_clock(page, input_ms)
-    last = max(received, default=math.nan)
-    return {"shown": shown_ms - input_ms, "total": done_ms - input_ms, "to_send": sent - input_ms,
-            "sent_to_shown": shown_ms - sent, "wire": last - sent, "render": done_ms - last}  # fmt: skip
-
-
-def _open(context, path: str):
-    """A new instrumented page of ``context`` at ``path`` (not waited for), and its wire."""
-    page = context.new_page()
-    page.add_init_script(_INSTRUMENT)
-    wire = _Wire(context, page)
-    page.goto(path)
-    return page, wire
 
 
 def _first_view(context, url: str) -> dict[str, float]:
     """Seconds from navigation start until the script is idle with the map drawn (``total_s``),
     and when the page had loaded, sent its first rerun request and received the run's last message."""
-    page, wire = _open(context, f"{url}/vae")
+    page, wire = open_page(context, f"{url}/vae")
     map_ms = page.wait_for_function("() => window.__gpMap() !== null ? performance.now() : false", timeout=120_000).json_value()  # fmt: skip
     done_ms = page.wait_for_function(_FIRST_VIEW_DONE, timeout=60_000).json_value()
     sent, received = wire.on_page_clock(page, 0.0)
@@ -271,16 +199,16 @@ def _first_view(context, url: str) -> dict[str, float]:
             "last_message_s": last / 1000, "map_drawn_s": map_ms / 1000, "render_s": (done_ms - last) / 1000}  # fmt: skip
 
 
-def _map_change(page, wire: _Wire, action) -> dict[str, float]:
+def _map_change(page, wire: Wire, action) -> dict[str, float]:
     """Milliseconds from the input (mouse-up or Enter) that ``action`` makes to the redrawn map."""
     runs, before = page.evaluate("[window.__gpRunsFinished, window.__gpMap()]")
     page.evaluate("window.__gpInputAt = null")
     action()
     done_ms = page.wait_for_function(_MAP_UPDATED, arg=[runs, before], timeout=60_000).json_value()
-    return _phases(page, wire, page.evaluate("window.__gpInputAt"), done_ms, done_ms)
+    return phases(page, wire, page.evaluate("window.__gpInputAt"), done_ms, done_ms)
 
 
-def _drawn_digit(page, wire: _Wire, shift: int) -> dict[str, float]:
+def _drawn_digit(page, wire: Wire, shift: int) -> dict[str, float]:
     """One stroke on a cleared canvas: ms from mouse-up to the posterior on screen (``shown``)."""
     from tests.e2e.canvas_drawing import clear_canvas, draw_polyline
 
@@ -292,17 +220,13 @@ def _drawn_digit(page, wire: _Wire, shift: int) -> dict[str, float]:
     runs = page.evaluate("window.__gpRunsFinished")
     draw_polyline(page, [(x + shift, y) for x, y in SEVEN], key="vae_canvas", wait_for_rerun=False)
     shown_ms = page.wait_for_function(_POSTERIOR_SHOWN, timeout=60_000).json_value()
-    done_ms = page.wait_for_function(_RUN_DONE, arg=runs, timeout=60_000).json_value()
-    return _phases(page, wire, page.evaluate("window.__gpInputAt"), shown_ms, done_ms)
-
-
-def _medians(samples: list[dict[str, float]]) -> dict[str, float]:
-    return {key: statistics.median(sample[key] for sample in samples) for key in samples[0]}
+    done_ms = page.wait_for_function(RUN_DONE, arg=runs, timeout=60_000).json_value()
+    return phases(page, wire, page.evaluate("window.__gpInputAt"), shown_ms, done_ms)
 
 
 def _changes(context, url: str, repeats: int) -> tuple[list, list, list]:
     """Latencies of spacing changes and z1 inputs on the map, then of drawn digits on the posterior view."""
-    page, wire = _open(context, f"{url}/vae")
+    page, wire = open_page(context, f"{url}/vae")
     page.wait_for_function(_FIRST_VIEW_DONE, timeout=60_000)
     radios = {label: page.locator("[data-testid='stSidebar']").get_by_text(label, exact=True) for label in ("linear", "quantile")}  # fmt: skip
     # linear, quantile, linear, ...: the page caches decoded grids, so only the first switch decodes
@@ -312,10 +236,10 @@ def _changes(context, url: str, repeats: int) -> tuple[list, list, list]:
     for i in range(repeats):
         z_box.fill(f"{(-1) ** i * (0.5 + 0.1 * i):.2f}")
         z_input.append(_map_change(page, wire, functools.partial(z_box.press, "Enter")))
-    print(f"browser: spacing first {spacing[0]['total']:.0f} ms, then {_medians(spacing[1:])['total']:.0f} ms; "
-          f"z input {_medians(z_input)['total']:.0f} ms", flush=True)  # fmt: skip
+    print(f"browser: spacing first {spacing[0]['total']:.0f} ms, then {medians(spacing[1:])['total']:.0f} ms; "
+          f"z input {medians(z_input)['total']:.0f} ms", flush=True)  # fmt: skip
     page.close()
-    page, wire = _open(context, f"{url}/vae?view=posterior")
+    page, wire = open_page(context, f"{url}/vae?view=posterior")
     page.wait_for_function("() => window.__gpIdle()", timeout=60_000)
     drawing = [_drawn_digit(page, wire, shift=5 * (i % 4)) for i in range(repeats + 1)][1:]  # the first warms up
     page.close()
@@ -348,19 +272,19 @@ def run_browser(repeats: int, cold_starts: int) -> dict[str, Any]:
                         fresh.append(_first_view(context, url))
                 with new_context() as context:  # the browser's cache warm: a returning visitor
                     returning = [_first_view(context, url) for _ in range(repeats + 1)][1:]
-                    print(f"browser: warm first view {_medians(fresh)['total_s']:.2f} s in a fresh browser, "
-                          f"{_medians(returning)['total_s']:.2f} s returning", flush=True)  # fmt: skip
+                    print(f"browser: warm first view {medians(fresh)['total_s']:.2f} s in a fresh browser, "
+                          f"{medians(returning)['total_s']:.2f} s returning", flush=True)  # fmt: skip
                     spacing, z_input, drawing = _changes(context, url, repeats)
         browser.close()
     result = {
         "repeats": repeats,
         "first_view_cold": cold,
-        "first_view_warm_median": _medians(fresh),
-        "first_view_returning_median": _medians(returning),
+        "first_view_warm_median": medians(fresh),
+        "first_view_returning_median": medians(returning),
         "spacing_first_ms": spacing[0],
-        "spacing_cached_median_ms": _medians(spacing[1:]),
-        "z_input_median_ms": _medians(z_input),
-        "drawing_median_ms": _medians(drawing),
+        "spacing_cached_median_ms": medians(spacing[1:]),
+        "z_input_median_ms": medians(z_input),
+        "drawing_median_ms": medians(drawing),
         "samples": {
             "first_view_warm": fresh,
             "first_view_returning": returning,

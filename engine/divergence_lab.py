@@ -37,7 +37,8 @@ MEASURES: dict[str, str] = {
 MAX_TARGET_COMPONENTS = 10
 MIN_TARGET_WIDTH = 0.05
 DISJOINT_HALF_WIDTH = 0.05
-CRITIC_Q = Mixture1D((1.0,), (0.0,), (2.0,))  # the f-divergence view's q: N(0, 2^2)  # the two "parallel lines": boxes of width 0.1
+CRITIC_Q = Mixture1D((1.0,), (0.0,), (2.0,))  # the f-divergence view's q: N(0, 2^2)
+CRITIC_STEPS = 1500  # the f-divergence view trains its critic this long  # the two "parallel lines": boxes of width 0.1
 
 
 def mixture_rows(text: str) -> list[tuple[float, float, float]]:
@@ -50,6 +51,11 @@ def mixture_rows(text: str) -> list[tuple[float, float, float]]:
     if not rows or any(len(row) != 3 for row in rows):
         raise ValueError(f"The target {text!r} is not a list of weight:mean:width triples.")
     return rows
+
+
+def mixture_formula(rows) -> str:
+    """[(weight, mean, width), ...] -> '0.4·N(−3, 0.8²) + 0.6·N(3, 1²)' (weights as given)."""
+    return " + ".join(f"{w:g}·N({m:g}, {s:g}²)".replace("-", "−") for w, m, s in rows)
 
 
 def parse_mixture(text: str) -> Mixture1D:

@@ -14,7 +14,8 @@ def metric(app, label: str) -> str:
 def test_fitting_lab_fits_and_fills_the_matrix():
     app = open_page("divergences")
     assert not app.exception and not app.error
-    table = app.dataframe[0].value
+    assert app.dataframe[0].value.shape == (2, 3)  # the target's table: weight, mean, width per component
+    table = app.dataframe[-1].value
     assert list(table.index)[:2] == ["KL(p‖q), forward: mode covering", "KL(q‖p), reverse: mode seeking"]
     assert "W₁" in table.columns and not table.isin(["nan", "NaN"]).any().any()
     # the forward-KL fit has the smaller forward KL, the reverse-KL fit the smaller reverse KL
@@ -41,7 +42,7 @@ def test_gan_value_equals_two_js_minus_log_four():
 def test_f_divergence_table_lists_every_f():
     app = open_page("divergences", {"view": "fgan", "f_key": "js"})
     assert not app.exception and not app.error
-    assert len(app.dataframe[0].value) == 6
+    assert len(app.dataframe[-1].value) == 6
     assert any(b.label == "Train the critic" for b in app.button)
 
 
