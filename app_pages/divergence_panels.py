@@ -84,7 +84,8 @@ def fitting_lab(config: lab.DivergenceLabConfig) -> None:
     st.caption(
         f"q, a mixture of {config.components} Gaussian{'s' if config.components > 1 else ''}, fitted to p by gradient descent on each "
         "divergence (600 Adam steps from the same start; ▶ replays them). Forward KL(p‖q) must put mass wherever p has it: it "
-        "covers every mode. Reverse KL(q‖p) is infinite-penalised wherever q strays from p: it locks onto one mode."
+        "covers every mode. Reverse KL(q‖p) is infinite-penalised wherever q strays from p: it locks onto one mode. A "
+        "mode-seeking fit can stop in a local optimum (try other seeds); then another fit beats it even by its own measure."
     )
     st.caption("The matrix: rows are the divergence q was fitted by; columns, each divergence measured between p and that fit "
                "(nats; ∞: infinite). Green: the fit each measure likes best.")  # fmt: skip

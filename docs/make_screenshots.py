@@ -1,9 +1,9 @@
 """Regenerate the README's screenshots and the home page's card picture from the real app.
 
-    python -m docs.make_screenshots [flows] [gans] [vae]     (default: all)
+    python -m docs.make_screenshots [flows] [gans] [vae] [divergences]     (default: all)
 
-Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE page, and
-writes docs/*.png and assets/card_*.png.
+Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE and
+Divergences pages, and writes docs/*.png and assets/card_*.png.
 """
 
 import sys
@@ -31,12 +31,12 @@ def train(page, url: str, path: str, steps: int) -> None:
 
 
 def main(pages: list[str]) -> None:
-    """Screenshots of the named pages (flows, gans, vae), or of all of them."""
+    """Screenshots of the named pages (flows, gans, vae, divergences), or of all of them."""
     (ROOT / "artifacts").mkdir(exist_ok=True)
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        for name in pages or ["flows", "gans", "vae"]:
+        for name in pages or ["flows", "gans", "vae", "divergences"]:
             globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
@@ -99,6 +99,22 @@ def vae(page, url: str) -> None:
     wait_for_script(page, timeout=60_000)
     time.sleep(1.0)
     page.screenshot(path=ROOT / "docs" / "vae_beta.png", full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+
+def divergences(page, url: str) -> None:
+    """The fitting lab on three modes, p vs q with D*, and two sample sets with their transport plan."""
+    page.set_viewport_size({"width": 1400, "height": 1300})
+    page.goto(f"{url}/divergences?target=0.3:-4:0.6,0.4:0:0.8,0.3:4:0.6&components=2&seed=4&fitted_by=kl,reverse_kl,js,w1")
+    wait_for_script(page, timeout=60_000)
+    time.sleep(1.0)
+    page.screenshot(path=ROOT / "docs" / "divergences_fit.png")
+    page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "assets" / "card_divergences.png")
+    for view, name in (("view=gan&q_mean=1&q_width=1.5", "divergences_gan"), ("view=samples&q_shift=1", "divergences_samples")):
+        page.goto(f"{url}/divergences?{view}")
+        wait_for_script(page, timeout=60_000)
+        time.sleep(1.0)
+        page.screenshot(path=ROOT / "docs" / f"{name}.png")
     page.set_viewport_size({"width": 1400, "height": 900})
 
 

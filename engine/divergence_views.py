@@ -44,7 +44,7 @@ def fit_animation(x: np.ndarray, p: np.ndarray, fits: dict[str, FitResult], labe
     top = max(float(p.max()), *(float(trace.y.max()) for trace in figure.data[1:]))
     play = {"frame": {"duration": 80, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": False, "mode": "immediate"}
     figure.update_layout(
-        height=420, margin={**MARGIN, "t": 60}, xaxis={"title": "x"}, yaxis={"title": "density", "range": [0, min(top, 3 * float(p.max())) * 1.05]},
+        height=420, margin={**MARGIN, "t": 60}, xaxis={"title": "x"}, yaxis={"title": "density", "range": [0, min(top, 6 * float(p.max())) * 1.05]},
         legend={"orientation": "h", "y": -0.25},
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 1.12, "xanchor": "left", "showactive": False,
                       "buttons": [{"label": "▶ Replay the fit", "method": "animate", "args": [None, play]},
