@@ -31,7 +31,7 @@ def target_editor() -> None:
         rows = lab.mixture_rows(text)
     except ValueError:
         rows = []
-    with st.expander(f"✏️ Target p = {lab.mixture_formula(rows) if rows else text}", expanded=False):
+    with st.expander(f"✏️ Target p = {lab.mixture_formula(rows) if rows else text}", expanded=False, key="div_target_expander"):
         left, right = st.columns([2, 3])
         left.selectbox("Example targets", list(lab.EXAMPLE_TARGETS), index=None, placeholder="Load an example…", key="div_example",
                        on_change=_load_example)  # fmt: skip

@@ -38,7 +38,7 @@ def _url_query(url_prefix: str) -> dict[str, str]:
 
 def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
     """Read the config from the URL into the widgets' session state: when the session starts,
-    and whenever the URL is not the one this page last wrote (a link opened or edited).
+    and whenever the URL is not one this page wrote recently (a link opened or edited).
 
     A link with a bad value shows an error and falls back to the defaults. The config's widget
     values persist on runs that do not draw their widgets. Returns the config
@@ -46,7 +46,9 @@ def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
     """
     stored_key = f"{prefix}_url_config"
     query = _url_query(url_prefix)
-    link_changed = query and query != st.session_state.get(f"{prefix}_written_query")  # not a bare page link
+    # A rerun can arrive with a URL this session wrote a few runs ago (fast slider presses outrun the
+    # browser's URL update): only a query it never wrote is a link opened or edited.
+    link_changed = query and query not in st.session_state.get(f"{prefix}_written_queries", [])  # not a bare page link
     if stored_key not in st.session_state or link_changed:
         try:
             config = config_class.from_query(query)
@@ -54,7 +56,7 @@ def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
             st.session_state[f"{prefix}_url_error"] = f"The link's settings could not be used: {error} Showing the defaults."
             config = config_class()
         st.session_state[stored_key] = config
-        st.session_state[f"{prefix}_written_query"] = query
+        _remember_written(prefix, query)
         for name, value in config.widget_values().items():
             st.session_state[f"{prefix}_{name}"] = value
     if message := st.session_state.pop(f"{prefix}_url_error", None):
@@ -66,11 +68,19 @@ def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
     return st.session_state[stored_key]
 
 
+def _remember_written(prefix: str, query: dict, keep: int = 16) -> None:
+    written = st.session_state.setdefault(f"{prefix}_written_queries", [])
+    if query in written:
+        written.remove(query)
+    written.append(query)
+    del written[:-keep]
+
+
 def write_url(prefix: str, config, url_prefix: str = "") -> None:
     """Put the config in the URL (only what differs from the defaults), so the link reproduces it;
     the URL keys other configs own are kept."""
     query = config.to_query()
-    st.session_state[f"{prefix}_written_query"] = query
+    _remember_written(prefix, query)
     current = st.query_params.to_dict()
     wanted = {key: value for key, value in current.items() if key not in _owned_keys(current, url_prefix)}
     wanted |= {f"{url_prefix}{name}": value for name, value in query.items()}

@@ -122,11 +122,11 @@ def run_variational(seconds: float) -> dict[str, Any]:
 
 
 # ----- in the browser -----
-def _metric_changed(page, wire: Wire, slider_key: str, metric: str) -> dict[str, float]:
-    """ms from an arrow key on the slider ``slider_key`` until the run is over with ``metric`` changed."""
+def _metric_changed(page, wire: Wire, slider_label: str, metric: str) -> dict[str, float]:
+    """ms from an arrow key on the slider ``slider_label`` until the run is over with ``metric`` changed."""
     runs, before = page.evaluate(f"[window.__gpRunsFinished, window.__gpMetric({metric!r})]")
     page.evaluate("window.__gpInputAt = null")
-    page.locator(f".st-key-{slider_key} [role='slider']").press("ArrowRight")
+    page.get_by_test_id("stSlider").filter(has_text=slider_label).get_by_role("slider").press("ArrowRight")
     done = page.wait_for_function(
         "([runs, label, before]) => window.__gpRunsFinished > runs && window.__gpIdle() && "
         "window.__gpMetric(label) !== null && window.__gpMetric(label) !== before ? performance.now() : false",
@@ -144,8 +144,8 @@ def run_browser(repeats: int) -> dict[str, Any]:
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1500, "height": 1000})
-        for name, path, slider, metric in (("p_versus_q", "view=gan", "div_q_mean", "KL(p‖q)"),
-                                           ("samples_2d", "view=samples", "div_q_shift", "W₁ (samples)")):  # fmt: skip
+        for name, path, slider, metric in (("p_versus_q", "view=gan", "Mean of q", "KL(p‖q)"),
+                                           ("samples_2d", "view=samples", "Shift q along x", "W₁ (samples)")):  # fmt: skip
             page, wire = open_page(context, f"{url}/divergences?{path}")
             page.wait_for_function(f"() => window.__gpIdle() && window.__gpMetric({metric!r}) !== null", timeout=120_000)
             page.wait_for_function(RUN_DONE, arg=0, timeout=60_000)
