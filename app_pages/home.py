@@ -50,11 +50,12 @@ CARDS = [
         "page": "app_pages/divergences.py",
         "title": "📏 Divergences",
         "image": "card_divergences.png",
-        "caption": "Pictured: one Gaussian fitted to a two-mode mixture by forward KL (covering both modes) and by "
-        "reverse KL (locking onto one).",
+        "caption": "Pictured: two Gaussians fitted to a three-mode mixture by forward KL (spreading over all three), "
+        "reverse KL (dropping one), JS and Wasserstein-1.",
         "text": "Fit a model to a mixture you edit by KL, reverse KL, JS, TV, Hellinger, χ², α-divergences or "
-        "Wasserstein and measure each fit by all of them; watch JS saturate at log 2 when supports stop overlapping "
-        "while W₁ keeps a gradient; check that a GAN with the optimal discriminator computes 2 JS − log 4.",
+        "Wasserstein, replay the fits and measure each by all of them; watch JS saturate at log 2 when supports stop "
+        "overlapping while W₁ keeps a gradient; check that a GAN with the optimal discriminator computes 2 JS − log 4; "
+        "draw the optimal transport plan between two 2-D sample sets, your GAN's included.",
     },
 ]
 
