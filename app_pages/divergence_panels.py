@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -105,12 +106,19 @@ def disjoint_supports(config: lab.DivergenceLabConfig) -> None:
     )
 
 
+@st.fragment
 def p_versus_q(config: lab.DivergenceLabConfig) -> None:
+    """q's sliders sit here, in a fragment: moving one reruns only this view, not the page."""
+    left, right = st.columns(2)
+    left.slider("Mean of q", -8.0, 8.0, step=0.1, key="div_q_mean")
+    right.slider("Width of q", 0.05, 8.0, step=0.05, key="div_q_width")
+    config = replace(config, q_mean=st.session_state["div_q_mean"], q_width=st.session_state["div_q_width"])
+    widgets.write_url("div", config)
     target, q_model = config.mixture, Mixture1D((1.0,), (config.q_mean,), (config.q_width,))
     x = default_grid(target, q_model)
     p, q = lab.density(target, x), lab.density(q_model, x)
     value, identity = lab.gan_value_at_optimum(p, q, float(x[1] - x[0]))
-    st.plotly_chart(views.pq_figure(x, p, q).update_xaxes(range=lab.view_range(target, q_model)), key="div_pq_chart")
+    st.plotly_chart(views.pq_figure(target, q_model), key="div_pq_chart")
     left, right = st.columns(2)
     left.metric("V(D*, G) = E_p log D* + E_q log(1 − D*)", f"{value:.5f}")
     right.metric("2 JS(p, q) − log 4", f"{identity:.5f}")
@@ -118,9 +126,7 @@ def p_versus_q(config: lab.DivergenceLabConfig) -> None:
                "Theorem 1): training G against it minimises the Jensen–Shannon divergence.")  # fmt: skip
     st.subheader("Every divergence between p and q")
     measures = lab.measure_mixtures(target, q_model)
-    for start in range(0, len(lab.MEASURES), 6):
-        for column, key in zip(st.columns(6), list(lab.MEASURES)[start : start + 6], strict=False):
-            column.metric(lab.MEASURES[key], views.shown(measures[key]))
+    st.markdown(views.measures_markdown(measures, lab.MEASURES))  # one element, not twelve: a slider move redraws less
 
 
 def f_divergences(config: lab.DivergenceLabConfig) -> None:

@@ -27,9 +27,6 @@ with st.sidebar:
         )  # fmt: skip
     if view == "disjoint":
         st.slider("Offset θ", -2.0, 2.0, step=0.01, key="div_theta")
-    if view == "gan":
-        st.slider("Mean of q", -8.0, 8.0, step=0.1, key="div_q_mean")
-        st.slider("Width of q", 0.05, 8.0, step=0.05, key="div_q_width")
     if view == "fgan":
         st.selectbox("f", list(F_DIVERGENCES), format_func=lambda k: F_DIVERGENCES[k].label, key="div_f_key")
     if view == "samples":

@@ -54,7 +54,7 @@ def _p_versus_q_run(target: Mixture1D, q_mean: float) -> None:
     p, q = lab.density(target, x), lab.density(q_model, x)
     lab.gan_value_at_optimum(p, q, float(x[1] - x[0]))
     lab.measure_mixtures(target, q_model)
-    views.pq_figure(x, p, q).to_json()
+    views.pq_figure(target, q_model).to_json()
 
 
 def _samples_run(shift: float, n: int = 300) -> None:
@@ -144,7 +144,7 @@ def run_browser(repeats: int) -> dict[str, Any]:
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1500, "height": 1000})
-        for name, path, slider, metric in (("p_versus_q", "view=gan", "Mean of q", "KL(p‖q)"),
+        for name, path, slider, metric in (("p_versus_q", "view=gan", "Mean of q", "2 JS(p, q) − log 4"),
                                            ("samples_2d", "view=samples", "Shift q along x", "W₁ (samples)")):  # fmt: skip
             page, wire = open_page(context, f"{url}/divergences?{path}")
             page.wait_for_function(f"() => window.__gpIdle() && window.__gpMetric({metric!r}) !== null", timeout=120_000)

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+import torch
 
-from engine.divergence_fitting import FitResult
-from engine.divergence_lab import density
+from engine.divergence_fitting import FitResult, Mixture1D
+from engine.divergence_lab import density, view_range
 
 DISPLAY_POINTS = 601  # x points per drawn curve (and per animation frame)
 TARGET_STYLE = {"line": {"width": 3, "color": "#444"}, "fill": "tozeroy", "fillcolor": "rgba(120, 120, 120, 0.25)"}
@@ -64,19 +64,34 @@ def matrix_table(matrix: dict[str, dict[str, float]], row_labels: dict[str, str]
     return frame.map(shown).style.apply(lambda _: np.where(best, "background-color: rgba(46, 160, 67, 0.25)", ""), axis=None)
 
 
-def pq_figure(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> go.Figure:
-    """p and q (densities, left axis) and the optimal discriminator D*(x) = p/(p + q) (right axis, 0 to 1)."""
-    every = max(1, len(x) // DISPLAY_POINTS)
-    x, p, q = x[::every], p[::every], q[::every]
-    optimal = np.where(p + q > 0, p / np.maximum(p + q, 1e-300), 0.5)
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_scatter(x=x, y=p, name="p", mode="lines", **TARGET_STYLE)
-    figure.add_scatter(x=x, y=q, name="q", mode="lines", line={"width": 2.5, "color": "#e45756"})
-    figure.add_scatter(x=x, y=optimal, name="D*(x) = p/(p+q), right axis", mode="lines", line={"width": 2, "dash": "dot", "color": "#4c78a8"}, secondary_y=True)
-    figure.update_layout(height=360, margin={**MARGIN, "r": 50}, legend={"orientation": "h", "y": -0.2}, xaxis={"title": "x"})
-    figure.update_yaxes(title_text="density", range=[0, 1.05 * max(float(p.max()), float(q.max()))], secondary_y=False)
-    figure.update_yaxes(title_text="D*(x)", range=[0, 1.05], tickvals=[0, 0.25, 0.5, 0.75, 1], secondary_y=True, showgrid=False)
-    return figure
+def measures_markdown(measures: dict[str, float], labels: dict[str, str], per_row: int = 6) -> str:
+    """Divergences as a Markdown table, ``per_row`` to a row: labels over values (∞ as such)."""
+    keys = list(labels)
+    blocks = []
+    for start in range(0, len(keys), per_row):
+        row = keys[start : start + per_row]
+        blocks.append("\n".join(["| " + " | ".join(labels[k] for k in row) + " |", "|" + "---|" * len(row),
+                                  "| " + " | ".join(f"**{shown(measures[k])}**" for k in row) + " |"]))  # fmt: skip
+    return "\n\n".join(blocks)
+
+
+def pq_figure(p: Mixture1D, q: Mixture1D, points: int = 400) -> go.Figure:
+    """p and q (densities, left axis) and the optimal discriminator D*(x) = p/(p + q) (right axis,
+    0 to 1, from log densities: 1/(1 + exp(log q - log p)) never divides 0 by 0), over the x range
+    where either has mass."""
+    x = np.linspace(*view_range(p, q), points)
+    log_p, log_q = (m.log_density(torch.as_tensor(x, dtype=torch.float64)).numpy() for m in (p, q))
+    p_density, q_density = np.exp(log_p), np.exp(log_q)
+    optimal = 1 / (1 + np.exp(np.clip(log_q - log_p, -700, 700)))
+    return go.Figure(
+        data=[go.Scatter(x=x, y=p_density, name="p", mode="lines", **TARGET_STYLE),
+              go.Scatter(x=x, y=q_density, name="q", mode="lines", line={"width": 2.5, "color": "#e45756"}),
+              go.Scatter(x=x, y=optimal, name="D*(x) = p/(p+q), right axis", mode="lines", yaxis="y2",
+                         line={"width": 2, "dash": "dot", "color": "#4c78a8"})],
+        layout={"height": 360, "margin": {**MARGIN, "r": 50}, "legend": {"orientation": "h", "y": -0.2}, "xaxis": {"title": "x"},
+                "yaxis": {"title": "density", "range": [0, 1.05 * max(float(p_density.max()), float(q_density.max()))]},
+                "yaxis2": {"title": "D*(x)", "range": [0, 1.05], "tickvals": [0, 0.25, 0.5, 0.75, 1], "overlaying": "y", "side": "right", "showgrid": False}},
+    )  # fmt: skip
 
 
 def disjoint_figure(thetas: np.ndarray, curves: dict[str, np.ndarray], theta: float) -> go.Figure:
