@@ -63,8 +63,10 @@ class Mixture1D:
 
 
 def _mixture_log_density(x: torch.Tensor, log_weights: torch.Tensor, means: torch.Tensor, stds: torch.Tensor) -> torch.Tensor:
-    z = (x[:, None] - means[None, :]) / stds[None, :]
-    return torch.logsumexp(log_weights[None, :] - 0.5 * z**2 - torch.log(stds)[None, :] - LOG_SQRT_2PI, dim=1)
+    """log sum_k w_k N(x; mean_k, std_k^2) at each point of ``x`` (n,); the mixture's parameters
+    (..., K) may carry leading batch dimensions (several mixtures at once), giving (..., n)."""
+    z = (x.unsqueeze(-1) - means.unsqueeze(-2)) / stds.unsqueeze(-2)
+    return torch.logsumexp(log_weights.unsqueeze(-2) - 0.5 * z**2 - torch.log(stds).unsqueeze(-2) - LOG_SQRT_2PI, dim=-1)
 
 
 # ----- divergences in log space on a grid, differentiable in q -----
@@ -169,9 +171,7 @@ def fit_steps(
         return Mixture1D(tuple(torch.softmax(logits[i], 0).tolist()), tuple(means[i].tolist()), tuple(stds.tolist()))
 
     for step in range(steps + 1):
-        z = (x[None, :, None] - means[:, None, :]) / (F.softplus(raw_stds) + MIN_STD)[:, None, :]
-        log_q = torch.logsumexp(torch.log_softmax(logits, 1)[:, None, :] - 0.5 * z**2
-                                - torch.log(F.softplus(raw_stds) + MIN_STD)[:, None, :] - LOG_SQRT_2PI, dim=2)  # fmt: skip
+        log_q = _mixture_log_density(x, torch.log_softmax(logits, 1), means, F.softplus(raw_stds) + MIN_STD)  # (fits, n)
         losses = [FIT_DIVERGENCES[key][1](log_p, log_q[i], dx) for i, key in enumerate(keys)]
         last = step == steps
         if step % record_every == 0 or last:

@@ -36,9 +36,9 @@ MEASURES: dict[str, str] = {
 }  # fmt: skip
 MAX_TARGET_COMPONENTS = 10
 MIN_TARGET_WIDTH = 0.05
-DISJOINT_HALF_WIDTH = 0.05
+DISJOINT_HALF_WIDTH = 0.05  # the two "parallel lines": boxes of width 0.1
 CRITIC_Q = Mixture1D((1.0,), (0.0,), (2.0,))  # the f-divergence view's q: N(0, 2^2)
-CRITIC_STEPS = 1500  # the f-divergence view trains its critic this long  # the two "parallel lines": boxes of width 0.1
+CRITIC_STEPS = 1500  # the f-divergence view trains its critic this long
 
 
 def mixture_rows(text: str) -> list[tuple[float, float, float]]:
