@@ -16,6 +16,7 @@ PAGES = [
     st.Page("app_pages/gans.py", title="GANs", icon="⚔️", url_path="gans"),
     st.Page("app_pages/vae.py", title="VAEs", icon="🧬", url_path="vae"),
     st.Page("app_pages/divergences.py", title="Divergences", icon="📏", url_path="divergences"),
+    st.Page("app_pages/style_mixing.py", title="Style mixing", icon="🎨", url_path="style_mixing"),
 ]
 
 st.navigation(PAGES).run()

@@ -57,6 +57,16 @@ CARDS = [
         "overlapping while W₁ keeps a gradient; check that a GAN with the optimal discriminator computes 2 JS − log 4; "
         "draw the optimal transport plan between two 2-D sample sets, your GAN's included.",
     },
+    {
+        "page": "app_pages/style_mixing.py",
+        "title": "🎨 Style mixing",
+        "image": "card_style_mixing.png",
+        "caption": "Pictured: source A across the top, source B down the left; each cell takes A's styles with B's "
+        "coarse ones, so it shows B's digit in A's colours.",
+        "text": "Mix the styles of a small StyleGAN trained on coloured digits: copy one seed's coarse, middle or fine "
+        "styles (or any layers) into another's, truncate towards the average image, see where the noise acts, "
+        "interpolate in z and in w, and measure how much each layer changes the image.",
+    },
 ]
 
 for card in CARDS:
@@ -69,9 +79,6 @@ for card in CARDS:
         words.caption(card["caption"])
         words.page_link(card["page"], label=f"Open {card['title'][2:]}", icon="➡️")
 
-st.caption(
-    "Coming next: style mixing."
-)
 try:
     device = describe_device(get_device())
 except ValueError as error:  # a mistyped GP_DEVICE
