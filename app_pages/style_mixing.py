@@ -94,13 +94,20 @@ with st.sidebar:
     if view == "interpolate":
         st.number_input("… to seed", 0, explore.MAX_SEED, step=1, key="sm_seed_to")
 
+values = {name: st.session_state.get(f"sm_{name}", value) for name, value in defaults.widget_values().items()}
 try:
-    values = {name: st.session_state.get(f"sm_{name}", value) for name, value in defaults.widget_values().items()}
     config = explore.StyleMixingConfig(**values)
+    widgets.write_url("sm", config)
 except (ValueError, TypeError) as error:
-    st.error(str(error))
-    st.stop()
-widgets.write_url("sm", config)
+    if view in ("mixing", "truncation"):
+        st.error(str(error))
+        st.stop()
+    try:  # a bad seed list of the mixing view must not lock views that do not use it
+        config = explore.StyleMixingConfig(**(values | {name: getattr(explore.StyleMixingConfig(), name) for name in explore.SOURCE_FIELDS}))
+    except (ValueError, TypeError):
+        st.error(str(error))
+        st.stop()
+    st.warning(f"{error} (a setting of the Style mixing view; fix it there)", icon="⚠️")
 
 if view == "mixing":
     layers = explore.parse_layers(config.layers)

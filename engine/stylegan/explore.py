@@ -18,6 +18,7 @@ from engine.stylegan.data import to_uint8
 from engine.stylegan.evaluate import PRESETS
 from engine.stylegan.networks import NOISE_MODES, Generator, z_from_seed
 
+SOURCE_FIELDS = ("seeds_a", "seeds_b", "layers")  # the mixing and truncation views' settings
 VIEWS = {"mixing": "🎨 Style mixing", "truncation": "✂️ Truncation", "noise": "🌫️ Noise", "interpolate": "↔️ z vs w", "influence": "📊 Layer influence"}
 MAX_SEEDS = 8
 MAX_SEED = 2**31 - 1
@@ -35,13 +36,17 @@ def parse_seeds(text: str, name: str = "Seeds") -> list[int]:
         try:
             if "-" in part[1:]:
                 low, high = (int(v) for v in part.split("-", 1))
-                if high < low or high - low >= MAX_SEEDS:
+                if high < low:
                     raise ValueError
+                if high - low >= MAX_SEEDS:
+                    raise OverflowError
                 seeds.extend(range(low, high + 1))
             else:
                 seeds.append(int(part))
         except ValueError:
             raise ValueError(f"{name}: {part!r} is not a seed or a range like 3-6.") from None
+        except OverflowError:
+            raise ValueError(f"{name}: at most {MAX_SEEDS} seeds; {part!r} has {high - low + 1}.") from None
     if not seeds:
         raise ValueError(f"{name}: give at least one seed, e.g. 1,2,3 or 1-6.")
     if len(seeds) > MAX_SEEDS:

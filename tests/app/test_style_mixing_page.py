@@ -32,7 +32,7 @@ def test_every_view_draws(view):
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [({"seeds_a": "1,x"}, "not a seed"), ({"seeds_b": "1-20"}, "range"), ({"seeds_a": "1,2,3,4,5,6,7,8,9"}, "at most 8"),
+    [({"seeds_a": "1,x"}, "not a seed"), ({"seeds_b": "1-20"}, "at most 8 seeds; '1-20' has 20"), ({"seeds_a": "1,2,3,4,5,6,7,8,9"}, "at most 8"),
      ({"psi": "3"}, "Psi must be between"), ({"layers": "0,9"}, "numbered 0 to 6"), ({"noise": "loud"}, "Noise is one of")],
 )  # fmt: skip
 def test_bad_links_say_so_and_fall_back(query, message):
@@ -58,3 +58,12 @@ def test_an_absent_model_gets_a_message(tmp_path, monkeypatch):
         assert not app.exception and any("could not be loaded" in e.value for e in app.error)
     finally:
         st.cache_resource.clear()
+
+
+def test_a_bad_seed_list_does_not_lock_the_views_that_do_not_use_it():
+    app = open_page("style_mixing")
+    app.text_input(key="sm_seeds_a").set_value("1,,two").run()
+    assert any("not a seed" in e.value for e in app.error)
+    app.radio(key="sm_view").set_value("influence").run()
+    assert not app.exception and not app.error and app.get("plotly_chart")
+    assert any("fix it there" in w.value for w in app.warning)
