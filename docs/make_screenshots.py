@@ -1,9 +1,9 @@
 """Regenerate the README's screenshots and the home page's card picture from the real app.
 
-    python -m docs.make_screenshots [flows] [gans] [vae] [divergences]     (default: all)
+    python -m docs.make_screenshots [flows] [gans] [vae] [divergences] [style_mixing]     (default: all)
 
-Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE and
-Divergences pages, and writes docs/*.png and assets/card_*.png.
+Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE,
+Divergences and Style Mixing pages, and writes docs/*.png and assets/card_*.png.
 """
 
 import sys
@@ -31,12 +31,12 @@ def train(page, url: str, path: str, steps: int) -> None:
 
 
 def main(pages: list[str]) -> None:
-    """Screenshots of the named pages (flows, gans, vae, divergences), or of all of them."""
+    """Screenshots of the named pages (flows, gans, vae, divergences, style_mixing), or of all of them."""
     (ROOT / "artifacts").mkdir(exist_ok=True)
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        for name in pages or ["flows", "gans", "vae", "divergences"]:
+        for name in pages or ["flows", "gans", "vae", "divergences", "style_mixing"]:
             globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
@@ -112,6 +112,17 @@ def divergences(page, url: str) -> None:
     page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "assets" / "card_divergences.png")
     for view, name in (("view=gan&q_mean=1&q_width=1.5", "divergences_gan"), ("view=samples&q_shift=1", "divergences_samples")):
         page.goto(f"{url}/divergences?{view}")
+        wait_for_script(page, timeout=60_000)
+        time.sleep(1.0)
+        page.screenshot(path=ROOT / "docs" / f"{name}.png")
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+
+def style_mixing(page, url: str) -> None:
+    """The mixing grid with coarse and with fine styles copied, and the truncation rows; the home card."""
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    for query, name in (("", "style_mixing_coarse"), ("?layers=5%2C6", "style_mixing_fine"), ("?view=truncation", "style_mixing_truncation")):
+        page.goto(f"{url}/style_mixing{query}")
         wait_for_script(page, timeout=60_000)
         time.sleep(1.0)
         page.screenshot(path=ROOT / "docs" / f"{name}.png")
