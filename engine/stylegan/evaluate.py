@@ -22,7 +22,7 @@ import torch
 from scipy import linalg
 
 from engine.stylegan.data import stroke_and_background
-from engine.stylegan.networks import Generator
+from engine.stylegan.networks import Generator, z_from_seeds
 from engine.vae.models import MnistClassifier
 
 COARSE, MIDDLE, FINE = (0, 1, 2), (3, 4), (5, 6)
@@ -57,8 +57,8 @@ def mixing_scores(generator: Generator, classifier: MnistClassifier, seeds_a: li
                   coarse=COARSE, fine=FINE) -> MixingScores:  # fmt: skip
     """Every (A, B) pair mixed at the coarse and at the fine layers (noise off). Cells where the
     classifier cannot tell A's digit from B's are still counted (a stricter measure)."""
-    ws_a = generator.map(_zs(seeds_a, generator.z_dim))
-    ws_b = generator.map(_zs(seeds_b, generator.z_dim))
+    ws_a = generator.map(z_from_seeds(seeds_a, generator.z_dim))
+    ws_b = generator.map(z_from_seeds(seeds_b, generator.z_dim))
     images_a, images_b = generator.synthesize(ws_a, "none"), generator.synthesize(ws_b, "none")
     digit_a, digit_b = digits_of(classifier, images_a), digits_of(classifier, images_b)
     stroke_a, _ = stroke_and_background(images_a)
@@ -86,10 +86,6 @@ def style_influence(generator: Generator, seeds: int = 64, seed: int = 0) -> np.
     base = generator.synthesize(ws_a, "none")
     return np.array([float((generator.synthesize(Generator.mix_styles(ws_a, ws_b, [i]), "none") - base).abs().mean())
                      for i in range(generator.num_ws)])  # fmt: skip
-
-
-def _zs(seeds: list[int], z_dim: int) -> torch.Tensor:
-    return torch.cat([torch.from_numpy(np.random.RandomState(s).randn(1, z_dim)).float() for s in seeds])
 
 
 @torch.no_grad()

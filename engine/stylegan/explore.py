@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from engine.run_config import RunConfig, check_ranges
 from engine.stylegan.data import to_uint8
 from engine.stylegan.evaluate import PRESETS
-from engine.stylegan.networks import NOISE_MODES, Generator, z_from_seed
+from engine.stylegan.networks import NOISE_MODES, Generator, z_from_seed, z_from_seeds
 
 SOURCE_FIELDS = ("seeds_a", "seeds_b", "layers")  # the mixing and truncation views' settings
 VIEWS = {"mixing": "🎨 Style mixing", "truncation": "✂️ Truncation", "noise": "🌫️ Noise", "interpolate": "↔️ z vs w", "influence": "📊 Layer influence"}
@@ -99,17 +99,13 @@ def preset_of(layers: list[int]) -> str | None:
     return next((name for name, members in PRESETS.items() if list(members) == layers), None)
 
 
-def zs(seeds: list[int], z_dim: int) -> torch.Tensor:
-    return torch.cat([z_from_seed(s, z_dim) for s in seeds])
-
-
 @torch.no_grad()
 def mixing_grid(generator: Generator, config: StyleMixingConfig) -> np.ndarray:
     """StyleGAN's style-mixing figure: source A across the top, source B down the left, and in
     each cell A's ws with B's copied in at ``config.layers`` (truncation and noise as set)."""
     seeds_a, seeds_b = parse_seeds(config.seeds_a), parse_seeds(config.seeds_b)
-    ws_a = generator.map(zs(seeds_a, generator.z_dim), config.psi, config.cutoff)
-    ws_b = generator.map(zs(seeds_b, generator.z_dim), config.psi, config.cutoff)
+    ws_a = generator.map(z_from_seeds(seeds_a, generator.z_dim), config.psi, config.cutoff)
+    ws_b = generator.map(z_from_seeds(seeds_b, generator.z_dim), config.psi, config.cutoff)
     layers, noise_layers = parse_layers(config.layers), parse_layers(config.noise_layers)
     synthesize = lambda ws: generator.synthesize(ws, config.noise, noise_layers, torch.Generator().manual_seed(config.seed))  # noqa: E731
     mixed = Generator.mix_styles(ws_a.repeat(len(seeds_b), 1, 1), ws_b.repeat_interleave(len(seeds_a), dim=0), layers)
@@ -124,7 +120,7 @@ def mixing_grid(generator: Generator, config: StyleMixingConfig) -> np.ndarray:
 @torch.no_grad()
 def truncation_rows(generator: Generator, seeds: list[int], psis: list[float], cutoff: int, noise: str = "const") -> np.ndarray:
     """One row per seed, one column per psi (psi = 0: the average image, the same in every row)."""
-    z = zs(seeds, generator.z_dim)
+    z = z_from_seeds(seeds, generator.z_dim)
     columns = [to_uint8(generator.synthesize(generator.map(z, psi, cutoff), noise)) for psi in psis]
     return tile([[columns[c][r] for c in range(len(psis))] for r in range(len(seeds))])
 

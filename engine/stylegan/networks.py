@@ -192,6 +192,11 @@ def z_from_seed(seed: int, z_dim: int) -> torch.Tensor:
     return torch.from_numpy(np.random.RandomState(seed).randn(1, z_dim)).float()
 
 
+def z_from_seeds(seeds, z_dim: int) -> torch.Tensor:
+    """One z per seed, (len(seeds), z_dim)."""
+    return torch.cat([z_from_seed(seed, z_dim) for seed in seeds])
+
+
 # ----- discriminator -----
 class EqualConv2d(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel: int, activation: bool = True, bias: bool = True):

@@ -24,7 +24,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
@@ -32,6 +31,7 @@ from PIL import Image
 from engine.mnist import load_mnist
 from engine.pretrained import PRETRAINED_DIR, load_model
 from engine.stylegan.data import color_digits, to_uint8
+from engine.stylegan.explore import tile
 from engine.stylegan.networks import Discriminator, Generator
 from engine.train.cards import command_line, write_model_folder
 
@@ -40,14 +40,9 @@ W_AVG_BETA = 0.995
 
 
 def sample_grid(images: torch.Tensor, columns: int) -> Image.Image:
-    """Images (n, 3, H, W) in [-1, 1] tiled ``columns`` to a row."""
-    pixels = to_uint8(images)
-    n, h, w, _ = pixels.shape
-    rows = -(-n // columns)
-    canvas = np.zeros((rows * h, columns * w, 3), dtype=np.uint8)
-    for i, image in enumerate(pixels):
-        canvas[(i // columns) * h : (i // columns + 1) * h, (i % columns) * w : (i % columns + 1) * w] = image
-    return Image.fromarray(canvas)
+    """Images (n, 3, H, W) in [-1, 1] tiled ``columns`` to a row, at their own size."""
+    pixels = list(to_uint8(images))
+    return Image.fromarray(tile([pixels[i : i + columns] for i in range(0, len(pixels), columns)], cell=images.shape[-1], gap=0))
 
 
 def mixed_ws(generator: Generator, z: torch.Tensor, mixing: float, rng: torch.Generator) -> torch.Tensor:
