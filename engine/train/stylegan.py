@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                                   device=args.device, snapshots=args.snapshots)  # fmt: skip
         record["command"] = command_line("engine.train.stylegan", argv)
         folder.mkdir(parents=True, exist_ok=True)
+        generator.save_pretrained(folder)  # the weights first: a failure while measuring must not lose the run
         (folder / "training.json").write_text(json.dumps(record, indent=2) + "\n")
     write_card(generator.eval(), folder, record)
     print(f"wrote {folder}: {record['kimg']:.0f} kimg in {record['training_seconds'] / 60:.1f} min on {record['device']}")
