@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,3 +53,14 @@ def write_results(path: Path, name: str, quick: bool, started: float, **fields: 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"\nwrote {path} ({result['wall_seconds']:.0f} s)")
+
+
+def guarded(section: str, errors: dict[str, str], run: Callable[..., Any], *args: Any) -> Any:
+    """``run(*args)``, or None with the error recorded in ``errors[section]`` (a failed section,
+    e.g. no browser, must not lose the others' figures)."""
+    try:
+        return run(*args)
+    except Exception as error:
+        errors[section] = f"{type(error).__name__}: {error}"
+        traceback.print_exc()
+        return None

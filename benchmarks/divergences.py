@@ -25,14 +25,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from benchmarks.browser_timing import RUN_DONE, Wire, medians, open_page, phases
-from benchmarks.common import print_table, write_results
+from benchmarks.common import guarded, print_table, write_results
 from engine import divergence_2d as d2
 from engine import divergence_lab as lab
 from engine import divergence_views as views
@@ -199,11 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         torch.set_num_threads(threads)
     if not args.skip_browser:
-        try:
-            browser = run_browser(repeats)
-        except Exception as error:
-            errors["browser"] = f"{type(error).__name__}: {error}"
-            traceback.print_exc()
+        browser = guarded("browser", errors, run_browser, repeats)
     rows = summarize(server, browser, matrix, variational)
     print()
     print_table(rows)

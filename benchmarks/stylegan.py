@@ -20,14 +20,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from benchmarks.browser_timing import RUN_DONE, medians, open_page, phases
-from benchmarks.common import print_table, write_results
+from benchmarks.common import guarded, print_table, write_results
 from engine import render
 from engine.pretrained import load_model
 from engine.stylegan import evaluate, explore
@@ -149,11 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         torch.set_num_threads(threads)
     if not args.skip_browser:
-        try:
-            browser = run_browser(repeats)
-        except Exception as error:
-            errors["browser"] = f"{type(error).__name__}: {error}"
-            traceback.print_exc()
+        browser = guarded("browser", errors, run_browser, repeats)
     if not args.skip_quality:
         quality = run_quality(generator)
     rows = summarize(server, browser, quality)

@@ -83,3 +83,30 @@ def wait_for_metric(page, label: str, predicate, timeout: float = 30.0) -> float
             return value
         time.sleep(0.2)
     raise AssertionError(f"metric {label!r} never satisfied the condition (last value {value})")
+
+
+def no_exception_or_message(page) -> None:
+    """Assert the page shows neither a traceback nor an st.error/warning/info box."""
+    errors = page.locator("[data-testid='stException']")
+    assert errors.count() == 0, f"the page shows an exception: {errors.first.inner_text()} (see artifacts/streamlit-e2e.log)"
+    alerts = page.locator("[data-testid='stAlert']")
+    assert alerts.count() == 0, f"the page shows a message: {alerts.first.inner_text()}"
+
+
+def url_query(page) -> dict[str, str]:
+    """The page's URL query as a dict (first value of each key)."""
+    from urllib.parse import parse_qs, urlparse
+
+    return {key: values[0] for key, values in parse_qs(urlparse(page.url).query).items()}
+
+
+def open_and_wait(page, url: str, ready_text: str | None = None, exact: bool = False) -> None:
+    """Go to ``url`` and wait for the script run; with ``ready_text``, also for that text to show
+    (the first script run may not have started yet when the app reports notRunning)."""
+    page.goto(url)
+    wait_for_script(page, timeout=60_000)
+    if ready_text:
+        from playwright.sync_api import expect
+
+        expect(page.get_by_text(ready_text, exact=exact).first).to_be_visible(timeout=60_000)
+        wait_for_script(page, timeout=60_000)

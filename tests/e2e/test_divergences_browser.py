@@ -3,14 +3,20 @@ view, shift the 2-D samples, and replay the fitting animation."""
 
 import re
 import time
-from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
 
 from engine import divergence_lab as lab
 from engine import divergence_views as views
 from engine.divergence_fitting import Mixture1D
-from tests.e2e.browser import metric_value, wait_for_metric, wait_for_script
+from tests.e2e.browser import (
+    metric_value,
+    no_exception_or_message,
+    open_and_wait,
+    url_query,
+    wait_for_metric,
+    wait_for_script,
+)
 
 DEFAULT_TITLE = "✏️ Target p = 0.4·N(−3, 0.8²) + 0.6·N(3, 1²)"
 TEXT_INPUT = "As text: weight:mean:width, …"
@@ -20,25 +26,14 @@ ROW_HEIGHT = 35  # Streamlit's data editor: header and rows, px
 ROW_MARKER = 34  # the (index-less) row-marker column on the grid's left edge, px
 
 
-def no_exception(page) -> None:
-    errors = page.locator("[data-testid='stException']")
-    assert errors.count() == 0, (
-        f"the page shows an exception: {errors.first.inner_text()} (see artifacts/streamlit-e2e.log)"
-    )
-    alerts = page.locator("[data-testid='stAlert']")
-    assert alerts.count() == 0, f"the page shows a message: {alerts.first.inner_text()}"
 
 
 def url_target(page) -> str | None:
-    return parse_qs(urlparse(page.url).query).get("target", [None])[0]
+    return url_query(page).get("target")
 
 
 def open_page(page, server_url: str, query: str = "", ready_text: str | None = None) -> None:
-    page.goto(f"{server_url}/divergences{query}")
-    wait_for_script(page, timeout=60_000)
-    if ready_text:  # the first script run may not have started yet when the app reports notRunning
-        expect(page.get_by_text(ready_text, exact=True).first).to_be_visible(timeout=60_000)
-        wait_for_script(page, timeout=60_000)
+    open_and_wait(page, f"{server_url}/divergences{query}", ready_text, exact=True)
 
 
 def editor_title(expander):
@@ -95,7 +90,7 @@ def test_example_target_retitles_the_editor_and_goes_into_the_link(page, server_
     expect(page.get_by_role("combobox", name="Example targets")).to_have_value("")  # ready to load another
     expect(expander.get_by_test_id("glide-cell-2-2")).to_have_text("4")  # the table's third row: 0.3:4:0.6
     expect(page.get_by_text("KL(p‖q), forward: mode covering").first).to_be_visible()  # the matrix, refitted
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("divergences_example_target")
 
 
@@ -113,7 +108,7 @@ def test_table_edit_rewrites_the_target_text_and_link(page, server_url, screensh
     target_editor(page)
     expect(page.get_by_role("textbox", name=TEXT_INPUT)).to_have_value("0.4:-3:0.8,0.6:2.5:1")
     expect(expander.get_by_test_id("glide-cell-2-1")).to_have_text("2.5")
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("divergences_table_edit")
 
 
@@ -158,7 +153,7 @@ def test_gan_view_slider_moves_kl_and_value_stays_two_js_minus_log_four(page, se
     moved_value, moved_identity = float(metric_value(page, GAN_VALUE)), float(metric_value(page, GAN_JS))
     assert round(moved_value, 4) == round(moved_identity, 4)
     assert moved_value != value  # q moved, so did JS
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("divergences_gan")
 
 
@@ -168,7 +163,7 @@ def test_samples_view_draws_the_plan_and_w1_grows_with_the_shift(page, server_ur
     expect(legend.filter(has_text="optimal transport plan of W₂")).to_have_count(1, timeout=30_000)
     w1_still = float(metric_value(page, "W₁ (samples)"))
     kl_still = float(metric_value(page, "KL(p‖q)"))
-    no_exception(page)
+    no_exception_or_message(page)
 
     open_page(page, server_url, "?view=samples&q_shift=3", ready_text="W₁ (samples)")
     shift = page.get_by_test_id("stSlider").filter(has_text="Shift q along x")
@@ -182,7 +177,7 @@ def test_samples_view_draws_the_plan_and_w1_grows_with_the_shift(page, server_ur
     expect(page).to_have_url(re.compile(r"[?&]plan_order=1(&|$)"), timeout=30_000)
     expect(legend.filter(has_text="optimal transport plan of W₁")).to_have_count(1, timeout=30_000)
     wait_for_script(page)
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("divergences_samples")
 
 
@@ -203,5 +198,5 @@ def test_replay_the_fit_animates_back_to_the_last_step(page, server_url, screens
         timeout=10_000,
     )
     expect(current).to_have_text("step 600", timeout=30_000)
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("divergences_replayed")

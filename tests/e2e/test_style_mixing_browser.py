@@ -2,12 +2,11 @@
 boxes (and their link), bad seeds typed in and fixed, and the truncation and influence views."""
 
 import re
-from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
 
 from engine.stylegan import explore
-from tests.e2e.browser import wait_for_script
+from tests.e2e.browser import no_exception_or_message, open_and_wait, url_query, wait_for_script
 
 GRID_CAPTION = "Top row: source A."
 SEEDS_A = "Source A seeds (top row)"
@@ -20,25 +19,10 @@ def grid_width(columns: int) -> int:
     return (1 + columns) * (explore.CELL + explore.GAP) - explore.GAP
 
 
-def no_exception(page) -> None:
-    errors = page.locator("[data-testid='stException']")
-    assert errors.count() == 0, (
-        f"the page shows an exception: {errors.first.inner_text()} (see artifacts/streamlit-e2e.log)"
-    )
-    alerts = page.locator("[data-testid='stAlert']")
-    assert alerts.count() == 0, f"the page shows a message: {alerts.first.inner_text()}"
-
-
-def url_query(page) -> dict[str, str]:
-    return {key: values[0] for key, values in parse_qs(urlparse(page.url).query).items()}
 
 
 def open_page(page, server_url: str, query: str = "", ready_text: str | None = None) -> None:
-    page.goto(f"{server_url}/style_mixing{query}")
-    wait_for_script(page, timeout=60_000)
-    if ready_text:  # the first script run may not have started yet when the app reports notRunning
-        expect(page.get_by_text(ready_text).first).to_be_visible(timeout=60_000)
-        wait_for_script(page, timeout=60_000)
+    open_and_wait(page, f"{server_url}/style_mixing{query}", ready_text, exact=False)
 
 
 def images(page):
@@ -83,7 +67,7 @@ def test_default_view_draws_the_mixing_grid_and_its_caption(page, server_url, sc
     expect(preset_radio(page).get_by_role("radio", name="coarse")).to_be_checked()
     assert ticked_boxes(page) == BOXES[:3]
     assert url_query(page) == {}  # every value is the default: a bare link
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("style_mixing_default")
 
 
@@ -101,7 +85,7 @@ def test_fine_preset_goes_into_the_link_ticks_its_boxes_and_redraws(page, server
     expect(preset_radio(page).get_by_role("radio", name="fine")).to_be_checked()
     assert ticked_boxes(page) == BOXES[5:]
     expect(page.get_by_test_id("stImageCaption")).to_have_text(re.compile(r"at layers 32×32 up, 32×32\.$"))
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("style_mixing_fine")
 
 
@@ -117,7 +101,7 @@ def test_ticking_a_box_after_fine_makes_the_layers_custom(page, server_url, scre
     expect(preset_radio(page).get_by_role("radio", name="custom")).to_be_checked()
     assert ticked_boxes(page) == [BOXES[0], *BOXES[5:]]
     expect(page.get_by_test_id("stImageCaption")).to_have_text(re.compile(r"at layers 4×4, 32×32 up, 32×32\.$"))
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("style_mixing_custom")
 
 
@@ -154,7 +138,7 @@ def test_bad_seeds_give_a_sentence_and_good_ones_bring_a_narrower_grid_back(page
     assert width < default_width, (width, default_width)
     assert (width, height) == (grid_width(2), grid_width(6)), (width, height)  # 3, 8 across; 101-106 down
     expect(page.get_by_test_id("stImageCaption")).to_have_text(re.compile(r"^Top row: source A\."))
-    no_exception(page)
+    no_exception_or_message(page)
 
 
 def test_truncation_view_draws_its_rows_and_the_grid(page, server_url, screenshot):
@@ -170,7 +154,7 @@ def test_truncation_view_draws_its_rows_and_the_grid(page, server_url, screensho
     )
     expect(page.get_by_role("radio", name=explore.VIEWS["truncation"])).to_be_checked()
     expect(page.get_by_role("radio", name="fine")).to_have_count(0)  # the mixing view's settings are hidden
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("style_mixing_truncation")
 
 
@@ -185,5 +169,5 @@ def test_influence_view_draws_one_bar_per_layer(page, server_url, screenshot):
     heights = [path.bounding_box()["height"] for path in bars.all()]
     assert all(height > 0 for height in heights), heights  # every layer's swap moves some pixels
     expect(images(page)).to_have_count(0)
-    no_exception(page)
+    no_exception_or_message(page)
     screenshot("style_mixing_influence")
