@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from app_pages import divergence_panels as panels
-from app_pages import widgets
-from engine import divergence_lab as lab
-from engine.gans.losses import F_DIVERGENCES
+from app_ui import divergence_panels as panels
+from app_ui import widgets
+from engine.divergences import lab as lab
+from engine.divergences.f_table import F_DIVERGENCES
 
 st.title("📏 Divergences")
 st.caption(

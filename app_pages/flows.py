@@ -4,10 +4,11 @@ import functools
 
 import streamlit as st
 
-from app_pages import widgets
-from engine import flow_views, live
-from engine.flow_training import FlowRunConfig, FlowTrainingTask, flow_types_for
+from app_ui import widgets
+from engine import live
 from engine.flows import FLOW_TYPES
+from engine.flows import views as flow_views
+from engine.flows.task import FlowRunConfig, FlowTrainingTask, flow_types_for
 
 LIVE_STATES = (live.RUNNING, live.WAITING)
 
@@ -137,7 +138,7 @@ if state not in LIVE_STATES and run.is_alive:
             "5,000 samples (.csv)", data=lambda: run.call("sample_csv"),
             file_name=f"{name}-samples.csv", mime="text/csv", on_click="ignore",
         )
-        st.caption("Reload the model in Python: `engine.flow_training.load_flow_zip(open(path, 'rb').read())`.")
+        st.caption("Reload the model in Python: `engine.flows.task.load_flow_zip(open(path, 'rb').read())`.")
 
 with st.expander("About these numbers"):
     st.markdown(

@@ -4,11 +4,12 @@ import functools
 
 import streamlit as st
 
-from app_pages import gan_panels, widgets
+from app_ui import gan_panels, widgets
 from engine import live
-from engine.gan_training import OPTIMIZERS, PRESETS, ComparedConfigs, GanLink, GanRunConfig, GanTrainingTask
 from engine.gans.losses import LOSSES
 from engine.gans.networks import ACTIVATIONS, NOISE_TYPES
+from engine.gans.presets import PRESETS
+from engine.gans.task import OPTIMIZERS, ComparedConfigs, GanLink, GanRunConfig, GanTrainingTask
 
 LIVE_STATES = (live.RUNNING, live.WAITING)
 WIDTHS = [2, 4, 8, 16, 32, 64, 128, 256, 512]
@@ -147,7 +148,7 @@ if state not in LIVE_STATES and run.is_alive:
             cols = st.columns(2)
             cols[0].download_button(f"Generator{' ' + side.upper() if side else ''} (.safetensors)", data=lambda c=call: c("generator_safetensors"), file_name=f"{name}.safetensors", on_click="ignore")
             cols[1].download_button(f"5,000 samples{' ' + side.upper() if side else ''} (.csv)", data=lambda c=call: c("sample_csv"), file_name=f"{name}-samples.csv", mime="text/csv", on_click="ignore")
-        st.caption("Reload a generator in Python: `engine.gan_training.load_generator(open(path, 'rb').read())`.")
+        st.caption("Reload a generator in Python: `engine.gans.task.load_generator(open(path, 'rb').read())`.")
 
 with st.expander("About these numbers"):
     st.markdown(

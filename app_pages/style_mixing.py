@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app_pages import widgets
+from app_ui import widgets
 from engine import render
 from engine.pretrained import ModelUnavailable, load_model
 from engine.stylegan import explore

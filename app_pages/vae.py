@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages import vae_live, vae_panels, widgets
+from app_ui import vae_live, vae_panels, widgets
 from engine.pretrained import ModelUnavailable
 from engine.vae.explore import INTERPOLATIONS, VIEWS, VaeViewConfig
 from engine.vae.latent import SPACINGS

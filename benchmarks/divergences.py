@@ -32,10 +32,10 @@ import torch
 
 from benchmarks.browser_timing import RUN_DONE, Wire, medians, open_page, phases
 from benchmarks.common import guarded, print_table, write_results
-from engine import divergence_2d as d2
-from engine import divergence_lab as lab
-from engine import divergence_views as views
-from engine.divergence_fitting import FIT_DIVERGENCES, Mixture1D, default_grid, fit, variational_estimate
+from engine.divergences import lab as lab
+from engine.divergences import samples_2d as d2
+from engine.divergences import views as views
+from engine.divergences.fitting import FIT_DIVERGENCES, Mixture1D, default_grid, fit, variational_estimate
 from engine.targets import make_target
 
 RESULTS_PATH = Path(__file__).parent / "results" / "divergences.json"

@@ -42,8 +42,8 @@ import torch
 
 from benchmarks.common import print_table, write_results
 from engine import metrics
-from engine.flow_training import LR_FLOOR, FlowRunConfig, FlowTrainingTask
 from engine.flows import FlowConfig, build_flow
+from engine.flows.task import LR_FLOOR, FlowRunConfig, FlowTrainingTask
 from engine.targets import Target, make_target
 
 TARGET = "ring8"

@@ -27,9 +27,10 @@ from typing import Any
 import torch
 
 from benchmarks.common import print_table, steps_per_second, write_results
-from engine import gan_views
-from engine.gan_training import PRESETS, GanRunConfig, GanTrainingTask
+from engine.gans import views as gan_views
 from engine.gans.networks import Discriminator, Generator
+from engine.gans.presets import PRESETS
+from engine.gans.task import GanRunConfig, GanTrainingTask
 from engine.targets import make_target
 
 THREADS = 1

@@ -23,8 +23,8 @@ from typing import Any
 import torch
 
 from benchmarks.common import steps_per_second
-from engine import flow_views
-from engine.flow_training import FlowRunConfig, FlowTrainingTask
+from engine.flows import views as flow_views
+from engine.flows.task import FlowRunConfig, FlowTrainingTask
 from engine.live import FRAME_EVERY_S, downsample_history
 from engine.targets import make_target
 

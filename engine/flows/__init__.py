@@ -1,7 +1,11 @@
-"""Normalizing flows: 1-D CDF flows, NICE, Real NVP, Glow and neural spline flows.
+"""Normalizing flows (lecture "Flow models"): 1-D CDF flows, NICE, Real NVP, Glow and neural spline flows.
 
-Notation (lecture "Flow models"): the flow f maps data x to latent z (the normalizing
-direction) and p_x(x) = p_z(f(x)) |det df/dx| with p_z = N(0, I).
+- layers: :mod:`~engine.flows.base` (the Flow container), :mod:`~engine.flows.coupling`,
+  :mod:`~engine.flows.glow`, :mod:`~engine.flows.one_d`, :mod:`~engine.flows.spline`; each
+  ``forward(x) -> (z, logdet)`` and ``inverse(z) -> x``;
+- :mod:`~engine.flows.model`: :class:`FlowConfig` and :func:`build_flow`;
+- :mod:`~engine.flows.task`: the live training task, its run config and exports;
+- :mod:`~engine.flows.views`: frames -> images and charts.
 
 Usage::
 
@@ -11,208 +15,15 @@ Usage::
     samples = flow.sample(1000, generator=torch.Generator().manual_seed(0))
 """
 
-from __future__ import annotations
-
-import dataclasses
-from dataclasses import dataclass
-from typing import Any
-
-import torch
-
 from engine.flows.base import Flow
-from engine.flows.coupling import (
-    AdditiveCoupling,
-    AffineCoupling,
-    ConditionerMLP,
-    DiagonalScaling,
-    SplineCoupling,
-)
+from engine.flows.coupling import AdditiveCoupling, AffineCoupling, ConditionerMLP, DiagonalScaling, SplineCoupling
 from engine.flows.glow import ActNorm, InvertibleLinear
+from engine.flows.model import FLOW_TYPES, FlowConfig, FlowTypeInfo, build_flow, flow_types_for
 from engine.flows.one_d import AffineLayer1D, MixtureCDFLayer
 from engine.flows.spline import rational_quadratic_spline
 
 __all__ = [
-    "FLOW_TYPES",
-    "ActNorm",
-    "AdditiveCoupling",
-    "AffineCoupling",
-    "AffineLayer1D",
-    "ConditionerMLP",
-    "DiagonalScaling",
-    "Flow",
-    "FlowConfig",
-    "FlowTypeInfo",
-    "InvertibleLinear",
-    "MixtureCDFLayer",
-    "SplineCoupling",
-    "build_flow",
-    "rational_quadratic_spline",
+    "FLOW_TYPES", "ActNorm", "AdditiveCoupling", "AffineCoupling", "AffineLayer1D", "ConditionerMLP",
+    "DiagonalScaling", "Flow", "FlowConfig", "FlowTypeInfo", "InvertibleLinear", "MixtureCDFLayer", "SplineCoupling",
+    "build_flow", "flow_types_for", "rational_quadratic_spline",
 ]
-
-
-@dataclass(frozen=True)
-class FlowTypeInfo:
-    """What the page shows about a flow type."""
-
-    label: str
-    description: str
-    dims: tuple[int, ...]
-
-
-FLOW_TYPES: dict[str, FlowTypeInfo] = {
-    "cdf": FlowTypeInfo(
-        "Mixture-CDF flow",
-        "z = Phi^-1(F(x)) with F a learned mixture-of-logistics CDF: universality of 1-D flows "
-        "via the CDF. One layer models exactly a logistic mixture.",
-        (1,),
-    ),
-    "affine": FlowTypeInfo(
-        "Affine flow (one Gaussian)",
-        "z = (x - b) / s: a single Gaussian, the baseline that cannot fit two modes.",
-        (1,),
-    ),
-    "nice": FlowTypeInfo(
-        "NICE",
-        "Additive coupling layers z_B = x_B + t(x_A) (volume preserving) and a final diagonal "
-        "scaling layer (Dinh et al. 2015).",
-        (2,),
-    ),
-    "realnvp": FlowTypeInfo(
-        "Real NVP",
-        "Affine coupling layers z_B = x_B * exp(s(x_A)) + t(x_A) (Dinh et al. 2017).",
-        (2,),
-    ),
-    "glow": FlowTypeInfo(
-        "Glow",
-        "Steps of ActNorm -> invertible linear map (LU) -> affine coupling "
-        "(Kingma & Dhariwal 2018).",
-        (2,),
-    ),
-    "spline": FlowTypeInfo(
-        "Neural spline flow",
-        "Coupling layers with monotone rational-quadratic splines on [-B, B], identity outside "
-        "(Durkan et al. 2019).",
-        (2,),
-    ),
-}
-
-
-def _int_range(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be a whole number between {low} and {high}; got {value!r}.")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}; got {value}.")
-
-
-@dataclass(frozen=True)
-class FlowConfig:
-    """Validated architecture of a flow; ``build_flow`` turns it into a model.
-
-    Fields:
-        dim: data dimension, 1 or 2.
-        flow_type: 2-D: "nice", "realnvp", "glow", "spline"; 1-D: "cdf", "affine" (see FLOW_TYPES).
-        n_layers: coupling layers (nice, realnvp, spline), Glow steps (glow) or mixture-CDF
-            layers (cdf); 1..32. Ignored by "affine" (affine maps compose to one affine map).
-        hidden: conditioner network width, 8..512 (2-D flows).
-        hidden_layers: conditioner hidden layers, 1..4 (2-D flows).
-        n_bins: spline bins K per coupling layer, 2..64 ("spline" only).
-        components: logistic components K per mixture-CDF layer, 1..64 ("cdf" only).
-        tail_bound: spline box half-width B, 1..20; the spline is the identity outside [-B, B].
-    """
-
-    dim: int = 2
-    flow_type: str = "realnvp"
-    n_layers: int = 8
-    hidden: int = 64
-    hidden_layers: int = 2
-    n_bins: int = 8
-    components: int = 8
-    tail_bound: float = 5.0
-
-    def __post_init__(self) -> None:
-        if isinstance(self.dim, bool) or not isinstance(self.dim, int) or self.dim not in (1, 2):
-            raise ValueError(f"dim must be 1 or 2; got {self.dim!r}.")
-        if self.flow_type not in FLOW_TYPES:
-            raise ValueError(
-                f"flow_type must be one of {', '.join(FLOW_TYPES)}; got {self.flow_type!r}."
-            )
-        info = FLOW_TYPES[self.flow_type]
-        if self.dim not in info.dims:
-            fitting = [name for name, other in FLOW_TYPES.items() if self.dim in other.dims]
-            choices = " or ".join(repr(name) for name in fitting)
-            raise ValueError(
-                f"flow_type {self.flow_type!r} needs {info.dims[0]}-D data; "
-                f"pick {choices} for a {self.dim}-D target."
-            )
-        _int_range("n_layers", self.n_layers, 1, 32)
-        _int_range("hidden", self.hidden, 8, 512)
-        _int_range("hidden_layers", self.hidden_layers, 1, 4)
-        _int_range("n_bins", self.n_bins, 2, 64)
-        _int_range("components", self.components, 1, 64)
-        if isinstance(self.tail_bound, bool) or not isinstance(self.tail_bound, (int, float)):
-            raise ValueError(f"tail_bound must be a number between 1 and 20; got {self.tail_bound!r}.")
-        if not 1.0 <= float(self.tail_bound) <= 20.0:
-            raise ValueError(f"tail_bound must be between 1 and 20; got {self.tail_bound}.")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict of the fields (JSON / URL friendly)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FlowConfig:
-        """Inverse of ``to_dict``. Strings are converted to the field type (URL query params);
-        unknown keys and unconvertible values raise ValueError; missing keys take defaults."""
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - set(fields))
-        if unknown:
-            raise ValueError(f"Unknown flow setting(s) {', '.join(unknown)}; expected some of {', '.join(fields)}.")
-        kwargs: dict[str, Any] = {}
-        for name, value in data.items():
-            kind = type(getattr(cls, name))
-            if isinstance(value, str) and kind is not str:
-                try:
-                    value = kind(float(value)) if kind is float else int(value)
-                except ValueError:
-                    raise ValueError(f"{name} must be a number; got {value!r}.") from None
-            elif kind is float and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            kwargs[name] = value
-        return cls(**kwargs)
-
-
-def build_flow(config: FlowConfig, seed: int | None = None) -> Flow:
-    """Build the flow described by ``config`` (float32, CPU; move it with ``.to(device)``).
-
-    Layers alternate which coordinate they update (x2 first). With ``seed`` the random
-    initialisation is reproducible and the global torch RNG is left untouched; without it
-    the global RNG is used.
-    """
-    if seed is None:
-        return _build(config)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return _build(config)
-
-
-def _build(c: FlowConfig) -> Flow:
-    layers: list[torch.nn.Module]
-    if c.flow_type == "cdf":
-        layers = [MixtureCDFLayer(c.components) for _ in range(c.n_layers)]
-    elif c.flow_type == "affine":
-        layers = [AffineLayer1D()]
-    elif c.flow_type == "nice":
-        layers = [AdditiveCoupling(1 - i % 2, c.hidden, c.hidden_layers) for i in range(c.n_layers)]
-        layers.append(DiagonalScaling(c.dim))
-    elif c.flow_type == "realnvp":
-        layers = [AffineCoupling(1 - i % 2, c.hidden, c.hidden_layers) for i in range(c.n_layers)]
-    elif c.flow_type == "glow":
-        layers = []
-        for i in range(c.n_layers):
-            layers += [ActNorm(c.dim), InvertibleLinear(c.dim),
-                       AffineCoupling(1 - i % 2, c.hidden, c.hidden_layers)]
-    elif c.flow_type == "spline":
-        layers = [SplineCoupling(1 - i % 2, c.hidden, c.hidden_layers, c.n_bins, c.tail_bound)
-                  for i in range(c.n_layers)]
-    else:  # unreachable: FlowConfig validates flow_type
-        raise ValueError(f"Unknown flow_type {c.flow_type!r}.")
-    return Flow(layers, c.dim)

@@ -18,9 +18,7 @@ Usage::
 from __future__ import annotations
 
 from engine.gans.losses import (
-    F_DIVERGENCES,
     LOSSES,
-    FDivergence,
     FGanLoss,
     GanLoss,
     HingeLoss,
@@ -46,11 +44,9 @@ from engine.gans.networks import (
 
 __all__ = [
     "ACTIVATIONS",
-    "F_DIVERGENCES",
     "LOSSES",
     "NOISE_TYPES",
     "Discriminator",
-    "FDivergence",
     "FGanLoss",
     "GanLoss",
     "Generator",

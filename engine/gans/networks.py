@@ -27,6 +27,8 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
+from engine.config import check_choice, check_range
+
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": functools.partial(nn.LeakyReLU, 0.2),
@@ -63,17 +65,9 @@ class NetworkConfig:
     spectral_norm: bool = False
 
     def __post_init__(self) -> None:
-        if not _is_int(self.hidden_layers) or not MIN_HIDDEN_LAYERS <= self.hidden_layers <= MAX_HIDDEN_LAYERS:
-            raise ValueError(
-                f"Hidden layers must be a whole number between {MIN_HIDDEN_LAYERS} and {MAX_HIDDEN_LAYERS}; "
-                f"got {self.hidden_layers!r}."
-            )
-        if not _is_int(self.width) or not MIN_WIDTH <= self.width <= MAX_WIDTH:
-            raise ValueError(
-                f"Layer width must be a whole number between {MIN_WIDTH} and {MAX_WIDTH}; got {self.width!r}."
-            )
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"Activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}.")
+        check_range("Hidden layers", self.hidden_layers, MIN_HIDDEN_LAYERS, MAX_HIDDEN_LAYERS, whole=True)
+        check_range("Layer width", self.width, MIN_WIDTH, MAX_WIDTH, whole=True)
+        check_choice("activation", self.activation, ACTIVATIONS)
         if not isinstance(self.spectral_norm, bool):
             raise ValueError(
                 f"Spectral normalisation must be switched on or off (True or False); got {self.spectral_norm!r}."
@@ -81,10 +75,7 @@ class NetworkConfig:
 
 
 def _check_noise_dim(dim: object) -> None:
-    if not _is_int(dim) or not MIN_NOISE_DIM <= dim <= MAX_NOISE_DIM:
-        raise ValueError(
-            f"Noise dimension must be a whole number between {MIN_NOISE_DIM} and {MAX_NOISE_DIM}; got {dim!r}."
-        )
+    check_range("Noise dimension", dim, MIN_NOISE_DIM, MAX_NOISE_DIM, whole=True)
 
 
 def sample_noise(n: int, dim: int, kind: str, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -94,8 +85,7 @@ def sample_noise(n: int, dim: int, kind: str, generator: torch.Generator | None 
     ``torch.Generator`` for reproducible draws. Raises ``ValueError`` for an unknown kind, a
     dimension outside 1..16, or a negative count.
     """
-    if kind not in NOISE_TYPES:
-        raise ValueError(f"Noise type must be one of {', '.join(NOISE_TYPES)}; got {kind!r}.")
+    check_choice("noise type", kind, NOISE_TYPES)
     _check_noise_dim(dim)
     if not _is_int(n) or n < 0:
         raise ValueError(f"The number of noise samples must be a whole number of at least 0; got {n!r}.")

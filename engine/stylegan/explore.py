@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.run_config import RunConfig, check_ranges
+from engine.config import RunConfig, check_ranges
 from engine.stylegan.data import to_uint8
 from engine.stylegan.evaluate import PRESETS
 from engine.stylegan.networks import NOISE_MODES, Generator, z_from_seed, z_from_seeds

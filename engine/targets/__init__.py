@@ -54,6 +54,7 @@ from engine.targets.points import (
     PointCloudTarget,
     check_drawn_points,
     parse_points_csv,
+    points_csv,
     points_from_strokes,
 )
 from engine.targets.samplers import SampleOnlyTarget, moons, pinwheel, spirals, swissroll
@@ -79,6 +80,7 @@ REGISTRY: dict[str, Callable[[], Target]] = {
     "skewed_1d": skewed_1d,
 }
 TARGETS = REGISTRY
+CUSTOM_TARGET_KEYS = ("drawn", "csv")  # a run config's target when the data is the user's own points
 
 _DIMS = {"bimodal_1d": 1, "skewed_1d": 1}
 
@@ -101,9 +103,9 @@ def make_target(key: str) -> Target:
 
 
 __all__ = [
-    "MAX_KERNEL_CENTRES", "NO_DENSITY_NOTE", "REGISTRY", "TARGETS", "BlurredEllipse",
+    "CUSTOM_TARGET_KEYS", "MAX_KERNEL_CENTRES", "NO_DENSITY_NOTE", "REGISTRY", "TARGETS", "BlurredEllipse",
     "BlurredSegment", "Checkerboard",
     "GaussianMixture", "NoisyRings", "PointCloudTarget", "SampleOnlyTarget", "SkewNormal1D",
-    "Target", "check_drawn_points", "make_target", "parse_points_csv", "points_from_strokes",
+    "Target", "check_drawn_points", "make_target", "parse_points_csv", "points_csv", "points_from_strokes",
     "target_keys",
 ]

@@ -165,6 +165,15 @@ def _split_fields(line: str, sep: str) -> list[str]:
     return [p.strip().strip("\"'").strip() for p in parts]
 
 
+def points_csv(points) -> bytes:
+    """Points of shape (n, 2) or (n, 1) as CSV text with columns x,y (or x): what
+    :func:`parse_points_csv` reads back, and what the pages' sample downloads hold."""
+    points = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
+    buffer = io.StringIO()
+    np.savetxt(buffer, points, delimiter=",", header="x,y" if points.shape[1] == 2 else "x", comments="", fmt="%.6f")
+    return buffer.getvalue().encode()
+
+
 def parse_points_csv(data: bytes, max_bytes: int = 20_000_000, max_rows: int = 100_000,
                      min_rows: int = 10) -> np.ndarray:
     """Parse an uploaded CSV of points into a float64 array of shape (n, 2), or (n, 1) for 1D.

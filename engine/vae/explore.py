@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from engine.config import RunConfig, check_ranges
 from engine.mnist import binarize
-from engine.run_config import RunConfig, check_ranges
 from engine.vae.bounds import IWAE_CURVE_KS, elbo_terms, iwae_bounds
 from engine.vae.latent import SPACINGS, interpolate, posterior_on_grid
 from engine.vae.models import VAE

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
 from engine import render
+from engine.vae.task import GRID_SPACING, VaeLatentFrame
 from engine.vae.views import DIGIT_COLORS, hex_to_rgb, latent_map_figure
-from engine.vae_training import GRID_SPACING
 
 NEGATIVE_ELBO_COLOR = (31, 119, 180)
 HELD_OUT_COLOR = (230, 85, 13)
@@ -30,10 +29,10 @@ def scatter_half_extent(means: np.ndarray) -> float:
     return max(MIN_HALF_EXTENT, float(math.ceil(reach)))
 
 
-def latent_image(visuals: dict[str, Any], plot_size: int = 380) -> bytes:
+def latent_image(visuals: VaeLatentFrame, plot_size: int = 380) -> bytes:
     """The test digits' encodings mu(x) coloured by digit, over the prior's 1- and 2-sigma
     circles and the grid's latent points (grey +), with axes and a legend, as a PNG."""
-    means, labels = visuals["means"], visuals["labels"]
+    means, labels = visuals.means, visuals.labels
     half = scatter_half_extent(means)
     left, top, bottom, legend = 46, 10, 36, 64
     image = Image.new("RGB", (left + plot_size + legend, top + plot_size + bottom), render.WHITE)
@@ -52,7 +51,7 @@ def latent_image(visuals: dict[str, Any], plot_size: int = 380) -> bytes:
         draw.line([left, y, left + plot_size, y], fill=(242, 242, 242))
         draw.text((x, top + plot_size + 3), f"{tick:g}", fill=AXIS_COLOR, font=SMALL_FONT, anchor="mt")
         draw.text((left - 4, y), f"{tick:g}", fill=AXIS_COLOR, font=SMALL_FONT, anchor="rm")
-    for x, y in to_px(visuals["grid_z"]):
+    for x, y in to_px(visuals.grid_z):
         draw.line([x - 2, y, x + 2, y], fill=(185, 185, 185))
         draw.line([x, y - 2, x, y + 2], fill=(185, 185, 185))
     colors = [hex_to_rgb(c) for c in DIGIT_COLORS]
@@ -81,18 +80,18 @@ def _subscripted(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, 
     draw.text((xy[0] + FONT.getlength(text) + 1, xy[1] + 5), subscript, fill=(40, 40, 40), font=SMALL_FONT)
 
 
-def grid_image(visuals: dict[str, Any], scale: int = 1) -> bytes:
+def grid_image(visuals: VaeLatentFrame, scale: int = 1) -> bytes:
     """The decoded latent grid (white digits on black, as MNIST) as a PNG."""
-    grid = visuals["grid"]
+    grid = visuals.grid
     if scale > 1:
         grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
     return render.png_bytes(grid)  # grayscale: a third of the bytes of RGB
 
 
-def latent_figure(visuals: dict[str, Any]) -> go.Figure:
+def latent_figure(visuals: VaeLatentFrame) -> go.Figure:
     """The encodings over the decoded grid as the explore views draw them (for a paused run)."""
     return latent_map_figure(
-        visuals["grid"] / 255.0, visuals["grid_size"], GRID_SPACING, visuals["means"], visuals["labels"], height=480
+        visuals.grid / 255.0, visuals.grid_size, GRID_SPACING, visuals.means, visuals.labels, height=480
     )
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.flow_training import FlowRunConfig
-from engine.gan_training import GanRunConfig
+from engine.flows.task import FlowRunConfig
+from engine.gans.task import GanRunConfig
 
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

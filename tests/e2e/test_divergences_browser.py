@@ -6,9 +6,9 @@ import time
 
 from playwright.sync_api import expect
 
-from engine import divergence_lab as lab
-from engine import divergence_views as views
-from engine.divergence_fitting import Mixture1D
+from engine.divergences import lab as lab
+from engine.divergences import views as views
+from engine.divergences.fitting import Mixture1D
 from tests.e2e.browser import (
     metric_value,
     no_exception_or_message,

@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from engine import divergence_2d as d2
+from engine.divergences import samples_2d as d2
 from engine.gans.networks import Generator, NetworkConfig
 from engine.targets import GaussianMixture, make_target
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine import divergences as dv
-from engine.divergence_fitting import FIT_DIVERGENCES, Mixture1D, fit, fit_all, fit_steps, variational_estimate
+from engine.divergences import measures as dv
+from engine.divergences.fitting import FIT_DIVERGENCES, Mixture1D, fit, fit_all, fit_steps, variational_estimate
 
 BIMODAL = Mixture1D((0.3, 0.7), (-3.0, 2.0), (0.8, 1.2))
 

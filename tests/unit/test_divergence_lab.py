@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from app_pages.divergence_panels import edited_rows
-from engine import divergence_lab as lab
-from engine.divergence_fitting import Mixture1D
+from app_ui.divergence_panels import edited_rows
+from engine.divergences import lab as lab
+from engine.divergences.fitting import Mixture1D
 
 
 def normal(mean: float, std: float) -> Mixture1D:

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from engine import divergences as dv
-from engine.gans.losses import F_DIVERGENCES
+from engine.divergences import measures as dv
+from engine.divergences.f_table import F_DIVERGENCES
 
 X = np.linspace(-15.0, 15.0, 12_001)
 DX = float(X[1] - X[0])

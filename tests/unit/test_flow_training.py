@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.flow_training import LR_FLOOR, FlowRunConfig, FlowTrainingTask, load_flow_zip
+from engine.flows.task import LR_FLOOR, FlowRunConfig, FlowTrainingTask, load_flow_zip
 from engine.targets import make_target, parse_points_csv
 
 
@@ -77,20 +77,21 @@ def test_same_seed_same_run():
 
 
 def test_2d_visuals_have_the_right_shapes(trained_task):
-    visuals = trained_task.visuals("all")
-    size = visuals["model_density"].shape[0]
-    assert visuals["model_density"].shape == visuals["target_density"].shape == (size, size)
-    assert np.isfinite(visuals["model_density"]).all()
+    frame = trained_task.visuals("all")
+    visuals, stages = frame.densities, frame.stages
+    size = visuals.model_density.shape[0]
+    assert visuals.model_density.shape == visuals.target_density.shape == (size, size)
+    assert np.isfinite(visuals.model_density).all()
     n_layers = len(trained_task.flow.layers)
-    assert len(visuals["forward_stages"]) == len(visuals["inverse_stages"]) == min(n_layers + 1, 10)
-    stage, lines, points = visuals["forward_stages"][-1]
+    assert len(stages.forward_stages) == len(stages.inverse_stages) == min(n_layers + 1, 10)
+    stage, lines, points = stages.forward_stages[-1]
     assert stage == n_layers, "the last panel is z"
     assert lines.shape[-1] == 2 and points.shape[-1] == 2
     fast = trained_task.visuals("fast")
-    assert fast["stages_id"] == visuals["stages_id"], "cheap frames reuse the layer views"
-    assert fast["density_id"] != visuals["density_id"]
+    assert fast.stages.version == frame.stages.version, "cheap frames reuse the layer views"
+    assert fast.densities.version != frame.densities.version
     layers = trained_task.visuals("layers")
-    assert layers["density_id"] == fast["density_id"] and layers["stages_id"] != fast["stages_id"]
+    assert layers.densities.version == fast.densities.version and layers.stages.version != fast.stages.version
 
 
 def test_1d_visuals_show_the_change_of_variables():
@@ -98,11 +99,11 @@ def test_1d_visuals_show_the_change_of_variables():
     for _ in range(50):
         task.train_step()
     visuals = task.visuals()
-    x = visuals["x"]
+    x = visuals.x
     # p_x(x) = p_z(f(x)) |df/dx|, and the model density integrates to ~1 over the plotted range
-    np.testing.assert_allclose(visuals["model_density"], visuals["p_z_of_f"] * visuals["abs_dfdx"], rtol=1e-4)
-    assert np.trapezoid(visuals["model_density"], x) == pytest.approx(1.0, abs=0.03)
-    assert np.all(np.diff(visuals["z"]) > 0), "f is monotone"
+    np.testing.assert_allclose(visuals.model_density, visuals.p_z_of_f * visuals.abs_dfdx, rtol=1e-4)
+    assert np.trapezoid(visuals.model_density, x) == pytest.approx(1.0, abs=0.03)
+    assert np.all(np.diff(visuals.z) > 0), "f is monotone"
 
 
 def test_model_zip_round_trip(trained_task):

@@ -12,7 +12,8 @@ import pytest
 import torch
 from torch import nn
 
-from engine.gans.losses import F_DIVERGENCES, LOSSES, FGanLoss, GanLoss, gradient_penalty, r1_penalty
+from engine.divergences.f_table import F_DIVERGENCES
+from engine.gans.losses import LOSSES, FGanLoss, GanLoss, gradient_penalty, r1_penalty
 
 V_REAL = [0.5, -1.0]
 V_FAKE = [2.0, 0.0]

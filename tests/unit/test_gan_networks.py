@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from torch import nn
@@ -61,17 +63,17 @@ def test_zero_hidden_layers_is_one_linear_map():
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        ({"hidden_layers": 9}, "Hidden layers must be a whole number between 0 and 6; got 9."),
+        ({"hidden_layers": 9}, "Hidden layers must be between 0 and 6; got 9."),
         ({"hidden_layers": -1}, "between 0 and 6"),
-        ({"hidden_layers": 2.5}, "between 0 and 6"),
-        ({"width": 1}, "Layer width must be a whole number between 2 and 512; got 1."),
+        ({"hidden_layers": 2.5}, "Hidden layers must be a whole number between 0 and 6; got 2.5."),
+        ({"width": 1}, "Layer width must be between 2 and 512; got 1."),
         ({"width": 1000}, "between 2 and 512"),
-        ({"activation": "sigmoid"}, "Activation must be one of relu, leaky_relu, tanh, elu, silu; got 'sigmoid'."),
+        ({"activation": "sigmoid"}, "Unknown activation 'sigmoid'; choose one of: relu, leaky_relu, tanh, elu, silu."),
         ({"spectral_norm": "yes"}, "Spectral normalisation"),
     ],
 )
 def test_config_validation(kwargs, fragment):
-    with pytest.raises(ValueError, match="got") as info:
+    with pytest.raises(ValueError, match=re.escape(fragment)) as info:
         NetworkConfig(**kwargs)
     message = str(info.value)
     assert fragment in message
@@ -79,7 +81,7 @@ def test_config_validation(kwargs, fragment):
 
 
 def test_network_dims_are_validated():
-    with pytest.raises(ValueError, match="Noise dimension must be a whole number between 1 and 16"):
+    with pytest.raises(ValueError, match="Noise dimension must be between 1 and 16"):
         Generator(17, 2, NetworkConfig())
     with pytest.raises(ValueError, match="Data dimension"):
         Discriminator(0, NetworkConfig())
@@ -110,7 +112,7 @@ def test_sample_noise_is_deterministic_with_a_seeded_generator():
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        ((10, 2, "laplace"), "Noise type must be one of gaussian, uniform"),
+        ((10, 2, "laplace"), "Unknown noise type 'laplace'; choose one of: gaussian, uniform"),
         ((10, 0, "gaussian"), "between 1 and 16"),
         ((10, 17, "uniform"), "between 1 and 16"),
         ((-1, 2, "gaussian"), "at least 0"),

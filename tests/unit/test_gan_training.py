@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from engine import live
-from engine.gan_training import PRESETS, GanRunConfig, GanTrainingTask, load_generator
 from engine.gans.losses import LOSSES
+from engine.gans.presets import PRESETS
+from engine.gans.task import GanRunConfig, GanTrainingTask, load_generator
 from engine.targets import make_target
 
 SMALL = dict(g_layers=2, g_width=16, d_layers=2, d_width=16, batch_size=64)
@@ -99,23 +100,23 @@ def test_metrics_on_a_mixture_include_modes_and_distances():
 
 def test_views_2d_and_noise_manifold():
     visuals = small_task().visuals()
-    assert visuals["discriminator"].shape == (64, 64)
-    assert visuals["arrows"].shape[1] == 4 and np.isfinite(visuals["arrows"]).all()
-    assert visuals["manifold"].shape[-1] == 2  # 2-D noise: grid lines mapped through G
-    assert small_task(noise_dim=1).visuals()["manifold"].shape[0] == 1  # one curve
-    assert small_task(noise_dim=3).visuals()["manifold"] is None
+    assert visuals.discriminator.shape == (64, 64)
+    assert visuals.arrows.shape[1] == 4 and np.isfinite(visuals.arrows).all()
+    assert visuals.manifold.shape[-1] == 2  # 2-D noise: grid lines mapped through G
+    assert small_task(noise_dim=1).visuals().manifold.shape[0] == 1  # one curve
+    assert small_task(noise_dim=3).visuals().manifold is None
 
 
 def test_views_1d_have_the_optimal_discriminator():
     visuals = small_task("bimodal_1d").visuals()
-    p, q = visuals["real_density"], visuals["fake_density"]
-    assert np.trapezoid(p, visuals["x"]) == pytest.approx(1.0, abs=0.01)
-    assert np.trapezoid(q, visuals["x"]) == pytest.approx(1.0, abs=0.05)
+    p, q = visuals.real_density, visuals.fake_density
+    assert np.trapezoid(p, visuals.x) == pytest.approx(1.0, abs=0.01)
+    assert np.trapezoid(q, visuals.x) == pytest.approx(1.0, abs=0.05)
     with np.errstate(invalid="ignore", divide="ignore"):
         expected = np.where(p + q > 0.01 * p.max(), p / (p + q), np.nan)  # a gap where neither has mass
-    np.testing.assert_allclose(visuals["optimal"], expected, equal_nan=True)
-    assert np.isfinite(visuals["optimal"]).sum() > len(p) // 2
-    assert small_task("bimodal_1d", loss="wgan_gp").visuals()["optimal"] is None  # no pointwise optimum
+    np.testing.assert_allclose(visuals.optimal, expected, equal_nan=True)
+    assert np.isfinite(visuals.optimal).sum() > len(p) // 2
+    assert small_task("bimodal_1d", loss="wgan_gp").visuals().optimal is None  # no pointwise optimum
 
 
 def test_live_settings_change_loss_and_learning_rates():
@@ -137,7 +138,7 @@ def test_learning_rate_halves_on_schedule_down_to_a_floor():
 
 
 def test_an_exploding_critic_stops_the_run_with_advice():
-    run = live.LiveRun(lambda: small_task(loss="wgan_gp"), governor=live.Governor(1))
+    run = live.LiveRun(lambda: small_task(loss="wgan_gp"))
     run.step(3)
     with torch.no_grad():
         for parameter in run.task.discriminator.parameters():
@@ -150,7 +151,7 @@ def test_an_exploding_critic_stops_the_run_with_advice():
 
 
 def test_nan_weights_roll_back_with_advice():
-    run = live.LiveRun(small_task, governor=live.Governor(1))
+    run = live.LiveRun(small_task)
     with torch.no_grad():
         next(run.task.generator.parameters()).fill_(float("nan"))
     run.step(1)
@@ -208,7 +209,7 @@ def test_spectral_norm_runs_do_not_depend_on_how_often_they_are_drawn():
 
 
 def test_heatmap_is_neutral_where_the_discriminator_cannot_tell():
-    from engine import gan_views
+    from engine.gans import views as gan_views
 
     for loss, neutral in [("non_saturating", 0.5), ("wgan_gp", 0.0), ("fgan_kl", 1.0), ("fgan_reverse_kl", -1.0)]:
         values = np.array([[neutral, neutral + 0.3], [neutral - 0.3, neutral]])

@@ -1,5 +1,6 @@
-"""The live trainer's lifecycle: start, pause, step, reset, stop, divergence, the governor."""
+"""The live trainer's lifecycle: start, pause, step, reset, stop, divergence; the governor's queue."""
 
+import dataclasses
 import threading
 import time
 
@@ -9,6 +10,11 @@ import torch
 
 from engine import live
 from tests.waiting import wait_for
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WeightFrame(live.Frame):
+    w: np.ndarray
 
 
 class QuadraticTask:
@@ -39,7 +45,7 @@ class QuadraticTask:
         return {"w": float(self.w.detach())}
 
     def visuals(self, which):
-        return {"w": np.array([float(self.w.detach())])}
+        return WeightFrame(w=np.array([float(self.w.detach())]))
 
     def divergence_advice(self):
         return "Try a lower learning rate."
@@ -53,13 +59,8 @@ class QuadraticTask:
 
 
 
-@pytest.fixture
-def governor():
-    return live.Governor(max_active=1)
-
-
-def test_train_pause_resume_and_stop_leave_no_thread(governor):
-    run = live.LiveRun(QuadraticTask, max_steps=100_000, governor=governor, snapshot_every_s=0.01)
+def test_train_pause_resume_and_stop_leave_no_thread():
+    run = live.LiveRun(QuadraticTask, max_steps=100_000, snapshot_every_s=0.01)
     assert run.snapshot.state == live.IDLE and run.snapshot.step == 0
     run.train()
     assert wait_for(lambda: run.snapshot.step > 50 and run.snapshot.state == live.RUNNING)
@@ -74,12 +75,11 @@ def test_train_pause_resume_and_stop_leave_no_thread(governor):
     run.stop()
     assert not thread.is_alive()
     assert run.snapshot.state == live.STOPPED
-    assert governor.active_count == 0
     assert not any(t.name.startswith(f"LiveRun-{run.run_id}") for t in threading.enumerate())
 
 
-def test_single_steps_are_exact_and_loss_falls(governor):
-    run = live.LiveRun(QuadraticTask, governor=governor)
+def test_single_steps_are_exact_and_loss_falls():
+    run = live.LiveRun(QuadraticTask)
     run.step()
     assert run.snapshot.step == 1 and run.snapshot.state == live.PAUSED
     run.step(9)
@@ -91,8 +91,8 @@ def test_single_steps_are_exact_and_loss_falls(governor):
     run.stop()
 
 
-def test_reset_reproduces_the_run(governor):
-    run = live.LiveRun(QuadraticTask, governor=governor)
+def test_reset_reproduces_the_run():
+    run = live.LiveRun(QuadraticTask)
     run.step(25)
     first = run.snapshot.metrics["w"]
     run.reset()
@@ -102,41 +102,40 @@ def test_reset_reproduces_the_run(governor):
     run.stop()
 
 
-def test_run_finishes_at_max_steps(governor):
-    run = live.LiveRun(QuadraticTask, max_steps=200, governor=governor)
+def test_run_finishes_at_max_steps():
+    run = live.LiveRun(QuadraticTask, max_steps=200)
     run.train()
     assert wait_for(lambda: run.snapshot.state == live.FINISHED)
     assert run.snapshot.step == 200
-    assert governor.active_count == 0, "a finished run frees its slot"
     run.stop()
 
 
-def test_nan_loss_rolls_back_and_pauses(governor):
-    run = live.LiveRun(lambda: QuadraticTask(nan_at_step=250), governor=governor, checkpoint_every_steps=100)
+def test_nan_loss_rolls_back_and_pauses():
+    run = live.LiveRun(lambda: QuadraticTask(nan_at_step=250), checkpoint_every_steps=100)
     run.train()
     assert wait_for(lambda: run.snapshot.state == live.DIVERGED)
     snapshot = run.snapshot
     assert snapshot.step == 200, "rolled back to the last checkpoint"
     assert np.isfinite(snapshot.metrics["w"])
     assert "nan" in snapshot.message.lower() and "learning rate" in snapshot.message
-    assert governor.active_count == 0
     run.stop()
 
 
-def test_governor_makes_the_second_run_wait(governor):
-    first = live.LiveRun(lambda: QuadraticTask(step_delay=0.001), max_steps=100_000, governor=governor)
-    second = live.LiveRun(QuadraticTask, max_steps=100_000, governor=governor)
-    first.train()
-    assert wait_for(lambda: first.snapshot.state == live.RUNNING)
-    second.train()
-    assert wait_for(lambda: second.snapshot.state == live.WAITING)
-    assert "number 1 in line" in second.snapshot.message
-    assert second.step_count == 0
-    first.pause()
-    assert wait_for(lambda: second.snapshot.state == live.RUNNING and second.snapshot.step > 0)
-    first.stop()
-    second.stop()
+def test_governor_is_first_come_first_served():
+    governor = live.Governor(max_active=1)
+    assert governor.try_acquire(1) and governor.try_acquire(1), "an owner keeps its slot"
+    assert not governor.try_acquire(2) and not governor.try_acquire(3)
+    assert governor.queue_position(2) == 1 and governor.queue_position(3) == 2
+    assert "number 2 in line" in governor.waiting_message(3)
+    governor.release(1)
+    assert not governor.try_acquire(3), "the run that waited longer goes first"
+    assert governor.try_acquire(2) and governor.queue_position(2) == 0
+    governor.release(3)  # gave up waiting
+    assert governor.queue_position(3) == 0 and governor.active_count == 1
+    governor.release(2)
     assert governor.active_count == 0
+    with pytest.raises(ValueError, match="at least 1"):
+        live.Governor(max_active=0)
 
 
 class TwoPartTask(QuadraticTask):
@@ -154,8 +153,8 @@ class TwoPartTask(QuadraticTask):
         return loss, 2 * loss
 
 
-def test_tasks_with_several_losses_and_parts(governor):
-    run = live.LiveRun(TwoPartTask, governor=governor)
+def test_tasks_with_several_losses_and_parts():
+    run = live.LiveRun(TwoPartTask)
     run.step(3)
     run.step(2, part="second")
     snapshot = run.snapshot
@@ -166,21 +165,21 @@ def test_tasks_with_several_losses_and_parts(governor):
     run.stop()
 
 
-def test_side_by_side_steps_both_and_rolls_back_both(governor):
+def test_side_by_side_steps_both_and_rolls_back_both():
     run = live.LiveRun(
         lambda: live.SideBySideTask(TwoPartTask, lambda: TwoPartTask(nan_at_step=150)),
-        governor=governor, checkpoint_every_steps=100,
+        checkpoint_every_steps=100,
     )
     run.step(120)
     snapshot = run.snapshot
     assert snapshot.loss_names == ("a/first loss", "a/second loss", "b/first loss", "b/second loss")
     assert set(snapshot.metrics) == {"a/w", "b/w"} and snapshot.metrics["a/w"] == snapshot.metrics["b/w"]
-    assert set(snapshot.visuals) == {"a", "b"}
+    assert isinstance(snapshot.visuals, live.SideBySideFrame) and snapshot.visuals.a.w == snapshot.visuals.b.w
     run.step(100)
     snapshot = run.snapshot
     assert snapshot.state == live.DIVERGED and snapshot.step == 100
     assert "Run B:" in snapshot.message and "Run A:" not in snapshot.message
-    assert run.task.call_side("a", "metrics")["w"] == pytest.approx(run.task.call_side("b", "metrics")["w"])
+    assert run.task.call_side("a", TwoPartTask.metrics)["w"] == pytest.approx(run.task.call_side("b", TwoPartTask.metrics)["w"])
     run.stop()
 
 
@@ -191,8 +190,8 @@ class FailingTask(QuadraticTask):
         return super().train_step()
 
 
-def test_a_step_that_raises_pauses_the_run_with_a_message(governor):
-    run = live.LiveRun(FailingTask, governor=governor)
+def test_a_step_that_raises_pauses_the_run_with_a_message():
+    run = live.LiveRun(FailingTask)
     run.train()
     wait_for(lambda: run.snapshot.state == live.DIVERGED)
     snapshot = run.snapshot

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from engine import live
-from engine.flow_training import FlowRunConfig, FlowTrainingTask
-from engine.live_process import ProcessLiveRun, TrainerGone
+from engine.flows.task import FlowRunConfig, FlowTrainingTask
+from engine.live.process import ProcessLiveRun, TrainerGone
 from engine.targets import make_target
 from tests.waiting import wait_for
 
@@ -32,7 +32,9 @@ def test_commands_reach_the_child_and_stop_ends_it():
         paused = run.snapshot.step
         time.sleep(0.3)
         assert run.snapshot.step == paused and run.snapshot.state == live.PAUSED
-        assert run.call("model_zip")[:2] == b"PK"
+        assert run.call(FlowTrainingTask.model_zip)[:2] == b"PK"
+        with pytest.raises(TypeError, match="method of the task's class"):
+            run.call("model_zip")  # by name: refused, so a typo cannot reach the child
         run.reset()
         assert run.snapshot.step == 0
     finally:
@@ -58,6 +60,18 @@ def test_governor_in_the_parent_makes_the_second_run_wait():
         first.stop()
         second.stop()
     assert governor.active_count == 0
+
+
+def test_a_run_that_finishes_frees_its_slot():
+    governor = live.Governor(max_active=1)
+    run = ProcessLiveRun(small_task(), max_steps=200, governor=governor)
+    try:
+        run.train()
+        assert wait_for(lambda: run.snapshot.state == live.FINISHED)
+        assert run.snapshot.step == 200
+        assert wait_for(lambda: governor.active_count == 0), "a finished run frees its slot"
+    finally:
+        run.stop()
 
 
 def test_a_task_that_cannot_be_built_raises_in_the_parent():

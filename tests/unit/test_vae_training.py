@@ -12,9 +12,9 @@ import torch
 from PIL import Image
 
 from engine import live
-from engine.live_process import ProcessLiveRun
+from engine.live.process import ProcessLiveRun
 from engine.vae.live_views import grid_image, latent_figure, latent_image, loss_image, scatter_half_extent
-from engine.vae_training import (
+from engine.vae.task import (
     GRID_SIZE,
     LATENT_DIM,
     VaeRunConfig,
@@ -173,7 +173,7 @@ def test_state_dict_restores_the_run_exactly():
 
 def test_a_nan_rolls_back_to_the_last_checkpoint_and_pauses_with_advice():
     run = live.LiveRun(
-        lambda: VaeTrainingTask(VaeRunConfig(hidden=32)), governor=live.Governor(1), checkpoint_every_steps=10
+        lambda: VaeTrainingTask(VaeRunConfig(hidden=32)), checkpoint_every_steps=10
     )
     try:
         run.step(15)
@@ -194,12 +194,12 @@ def test_a_nan_rolls_back_to_the_last_checkpoint_and_pauses_with_advice():
 def test_visuals_have_the_right_shapes(trained):
     task, _, _ = trained
     visuals = task.visuals("all")
-    assert visuals["means"].shape == (1000, 2) and np.isfinite(visuals["means"]).all()
-    assert visuals["labels"].shape == (1000,) and set(visuals["labels"]) == set(range(10))
-    assert visuals["grid"].shape == (28 * GRID_SIZE, 28 * GRID_SIZE) and visuals["grid"].dtype == np.uint8
-    assert visuals["grid"].max() > 200, "a trained decoder draws strokes"
-    assert visuals["grid_z"].shape == (GRID_SIZE**2, 2)
-    assert visuals["means"].std(axis=0).min() > 0.3, "the test digits spread over both latent axes"
+    assert visuals.means.shape == (1000, 2) and np.isfinite(visuals.means).all()
+    assert visuals.labels.shape == (1000,) and set(visuals.labels) == set(range(10))
+    assert visuals.grid.shape == (28 * GRID_SIZE, 28 * GRID_SIZE) and visuals.grid.dtype == np.uint8
+    assert visuals.grid.max() > 200, "a trained decoder draws strokes"
+    assert visuals.grid_z.shape == (GRID_SIZE**2, 2)
+    assert visuals.means.std(axis=0).min() > 0.3, "the test digits spread over both latent axes"
 
 
 def test_views_render(trained):
@@ -212,7 +212,7 @@ def test_views_render(trained):
     assert scatter_half_extent(np.zeros((5, 2))) == 4.0
     assert scatter_half_extent(np.full((5, 2), 7.5)) == 9.0
 
-    run = live.LiveRun(lambda: VaeTrainingTask(VaeRunConfig(hidden=32)), governor=live.Governor(1))
+    run = live.LiveRun(lambda: VaeTrainingTask(VaeRunConfig(hidden=32)))
     try:
         assert loss_image(run.snapshot) is None
         run.step(5)

@@ -3,11 +3,11 @@
 In one process, every redraw of a live page (Streamlit script runs, image encoding, websocket
 traffic) holds Python's GIL and stalls the trainer thread between its many small tensor ops;
 on two cores that cost about a quarter of the training speed. Here the same
-:class:`engine.live.LiveRun` runs in a child process forked from a pre-warmed fork server (torch
+:class:`engine.live.run.LiveRun` runs in a child process forked from a pre-warmed fork server (torch
 and the engine already imported, so a start takes well under a second). The parent keeps:
 
 - a pump thread that receives the child's snapshots (the page reads the latest one);
-- the machine-wide :class:`engine.live.Governor`: the child is told to train only once a slot
+- admission by the machine-wide :data:`engine.live.governor.GOVERNOR`: the child is told to train only once a slot
   is free; until then the snapshot says the run is waiting and where it stands in line.
 
 Commands are remote calls over a pipe; :meth:`ProcessLiveRun.call` runs a named method of the
@@ -28,13 +28,23 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from engine import live
+from engine.live import task as live
+from engine.live.governor import GOVERNOR, Governor
+from engine.live.run import LiveRun
 
 _START_LOCK = threading.Lock()
 _parent_run_ids = itertools.count(1)
 _CONTEXT = None
 RPC_TIMEOUT_S = 60.0  # a command waits for at most one step; exports take well under a second
-FORKSERVER_PRELOAD = ["torch", "engine.live", "engine.flow_training", "engine.trainer_warmup"]
+FORKSERVER_PRELOAD = ["torch", "engine.live.run"]  # the app adds its families' tasks: see preload()
+
+
+def preload(*modules: str) -> None:
+    """Have the fork server import ``modules`` once, before it forks the first trainer (call it
+    before the first run starts; later calls are too late and ignored)."""
+    with _START_LOCK:
+        if _CONTEXT is None:
+            FORKSERVER_PRELOAD.extend(m for m in modules if m not in FORKSERVER_PRELOAD)
 
 
 def _context():
@@ -66,7 +76,8 @@ def _harmless_main():
 
 
 class ProcessLiveRun:
-    """The interface of :class:`engine.live.LiveRun`, with the run in a child process.
+    """The interface of :class:`engine.live.run.LiveRun`, with the run in a child process, and
+    admission by ``governor`` (default: the machine-wide :data:`GOVERNOR`).
 
     ``task_factory`` must be picklable (e.g. ``functools.partial(FlowTrainingTask, config,
     target)``): it is sent to the child, which builds the task there.
@@ -76,10 +87,10 @@ class ProcessLiveRun:
         self,
         task_factory: Callable[[], live.TrainingTask],
         max_steps: int = 20_000,
-        governor: live.Governor | None = None,
+        governor: Governor | None = None,
         start_timeout_s: float = 120.0,
     ):
-        self.governor = governor or live.GOVERNOR
+        self.governor = governor or GOVERNOR
         self.max_steps = max_steps
         context = _context()
         self._commands, child_commands = context.Pipe()
@@ -136,9 +147,13 @@ class ProcessLiveRun:
     def reset(self) -> None:
         self._stop_training_then("reset")
 
-    def call(self, method: str, *args) -> Any:
-        """Call ``task.method(*args)`` in the child, between two training steps."""
-        return self._call_run("call_task", method, args)
+    def call(self, method: Callable, *args) -> Any:
+        """Call a method of the task in the child, between two training steps: ``method`` is the
+        function itself, taken from the task's class (``run.call(FlowTrainingTask.model_zip)``),
+        so a misspelt name fails where the page is imported, not at a click. It is sent by name."""
+        if not callable(method) or "." not in getattr(method, "__qualname__", ""):
+            raise TypeError(f"run.call takes a method of the task's class, e.g. Task.model_zip; got {method!r}.")
+        return self._call_run("call_task", method.__name__, args)
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._closed:
@@ -288,9 +303,7 @@ def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> Non
     """The worker: a thread-based LiveRun driven by commands; snapshots pushed as they change."""
     published = threading.Event()
     try:
-        run = live.LiveRun(
-            task_factory, max_steps=max_steps, governor=live.Governor(max_active=1), on_publish=published.set
-        )
+        run = LiveRun(task_factory, max_steps=max_steps, on_publish=published.set)
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which re-raises
         snapshots.send(error)
         return

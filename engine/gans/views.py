@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import colorsys
 import math
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -17,6 +16,7 @@ from PIL import Image, ImageDraw
 
 from engine import render
 from engine.gans.losses import LOSSES
+from engine.gans.task import GanCurvesFrame, GanFieldFrame
 
 IMAGE_SIZE = 440
 REAL_COLOR = (27, 120, 55)  # dark green
@@ -81,37 +81,37 @@ def _dots(draw: ImageDraw.ImageDraw, pixels: np.ndarray, color, radius: float = 
 
 
 def field_image(
-    visuals: dict[str, Any], show_heatmap: bool = True, show_real: bool = True, show_fake: bool = True,
+    visuals: GanFieldFrame, show_heatmap: bool = True, show_real: bool = True, show_fake: bool = True,
     show_arrows: bool = True, show_manifold: bool = False, size: int = IMAGE_SIZE,
 ) -> bytes:
     """GAN Lab's main view as a PNG: heatmap, real and generated samples, gradient arrows and
     (optionally) the generator manifold, a grid in noise space mapped through G."""
-    extent = visuals["extent"]
+    extent = visuals.extent
     if show_heatmap:
-        background = _upsample(discriminator_colors(visuals["discriminator"], visuals["loss"]), size)
+        background = _upsample(discriminator_colors(visuals.discriminator, visuals.loss), size)
         image = Image.fromarray(background)
     else:
         image = Image.new("RGB", (size, size), render.WHITE)
     draw = ImageDraw.Draw(image)
-    if show_manifold and visuals.get("manifold") is not None:
-        for line in visuals["manifold"]:
+    if show_manifold and visuals.manifold is not None:
+        for line in visuals.manifold:
             pixels = _to_pixels(line, extent, size)
             if np.isfinite(pixels).all():
                 draw.line(pixels.ravel().tolist(), fill=MANIFOLD_COLOR, width=1)
     if show_real:
-        _dots(draw, _to_pixels(visuals["real"], extent, size), REAL_COLOR)
+        _dots(draw, _to_pixels(visuals.real, extent, size), REAL_COLOR)
     if show_fake:
-        _dots(draw, _to_pixels(visuals["fake"], extent, size), FAKE_COLOR)
+        _dots(draw, _to_pixels(visuals.fake, extent, size), FAKE_COLOR)
     if show_arrows:
-        _arrows(draw, visuals["arrows"], extent, size)
+        _arrows(draw, visuals.arrows, extent, size)
     draw.rectangle([0, 0, size - 1, size - 1], outline=(200, 200, 200))
     return render.png_bytes(np.asarray(image))
 
 
-def manifold_image(visuals: dict[str, Any], size: int = 240) -> bytes | None:
+def manifold_image(visuals: GanFieldFrame, size: int = 240) -> bytes | None:
     """GAN Lab's generator manifold: a grid in noise space mapped through G (purple lines) over
     the real samples, or None when the noise has more than 2 dimensions."""
-    if visuals.get("manifold") is None:
+    if visuals.manifold is None:
         return None
     return field_image(visuals, show_heatmap=False, show_fake=False, show_arrows=False, show_manifold=True, size=size)
 
@@ -226,18 +226,18 @@ def metrics_image(metric_history, size: tuple[int, int] = (360, 180)) -> bytes |
     return render.png_bytes(render.line_chart(series, (0.0, max(top * 1.08, 0.05)), size=size))
 
 
-def one_d_figure(visuals: dict[str, Any]) -> go.Figure:
+def one_d_figure(visuals: GanCurvesFrame) -> go.Figure:
     """1-D GAN: the data and generator densities, the discriminator's curve, and the optimal
     discriminator computed from the two densities (p_data / (p_data + p_g) for the log loss)."""
-    x = visuals["x"]
+    x = visuals.x
     figure = go.Figure()
-    figure.add_scatter(x=x, y=visuals["real_density"], name="p_data(x)", line=dict(color="#1b7837", width=2.5), fill="tozeroy", fillcolor="rgba(27,120,55,0.12)")
-    figure.add_scatter(x=x, y=visuals["fake_density"], name="p_g(x) (generated)", line=dict(color="#762a83", width=2.5), fill="tozeroy", fillcolor="rgba(118,42,131,0.12)")
-    loss = LOSSES[visuals["loss"]]
-    figure.add_scatter(x=x, y=visuals["discriminator"], name=loss.output_label, line=dict(color="#333333", width=2), yaxis="y2")
-    if visuals.get("optimal") is not None:
+    figure.add_scatter(x=x, y=visuals.real_density, name="p_data(x)", line=dict(color="#1b7837", width=2.5), fill="tozeroy", fillcolor="rgba(27,120,55,0.12)")
+    figure.add_scatter(x=x, y=visuals.fake_density, name="p_g(x) (generated)", line=dict(color="#762a83", width=2.5), fill="tozeroy", fillcolor="rgba(118,42,131,0.12)")
+    loss = LOSSES[visuals.loss]
+    figure.add_scatter(x=x, y=visuals.discriminator, name=loss.output_label, line=dict(color="#333333", width=2), yaxis="y2")
+    if visuals.optimal is not None:
         figure.add_scatter(
-            x=x, y=visuals["optimal"], name="optimal, estimated from the densities", yaxis="y2",
+            x=x, y=visuals.optimal, name="optimal, estimated from the densities", yaxis="y2",
             line=dict(color="#e6550d", width=2, dash="dash"),
         )
     right_axis = dict(overlaying="y", side="right", title="discriminator", showgrid=False)
@@ -245,7 +245,7 @@ def one_d_figure(visuals: dict[str, Any]) -> go.Figure:
         low, high = loss.output_range
         right_axis |= dict(range=[low - 0.02 * (high - low), high + 0.02 * (high - low)], tickvals=np.linspace(low, high, 5))
     else:  # unbounded: frame the discriminator's own curve (the optimum can run off to extremes)
-        curve = np.asarray(visuals["discriminator"], dtype=float)
+        curve = np.asarray(visuals.discriminator, dtype=float)
         curve = curve[np.isfinite(curve)]
         if curve.size:
             low, high = float(curve.min()), float(curve.max())

@@ -5,18 +5,17 @@
 (Goodfellow et al., 2014; lecture notes, "Generative adversarial networks"), with the other
 losses of :mod:`engine.gans.losses`. One training step is ``d_steps`` discriminator updates then
 one generator update, as in Algorithm 1 of the paper. :class:`GanRunConfig` is everything a page
-sets (and what a URL carries); :class:`GanTrainingTask` is what :class:`engine.live.LiveRun`
-steps.
+sets (and what a URL carries); :class:`GanTrainingTask` is what :class:`engine.live.run.LiveRun`
+steps; its frames (:class:`GanFieldFrame`, :class:`GanCurvesFrame`) are what :mod:`engine.gans.views`
+draws. The presets are in :mod:`engine.gans.presets`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import json
 import math
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,14 +25,16 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from engine import render, sample_metrics, target_views
+from engine import render, sample_metrics
+from engine.config import RunConfig, check_choice, check_ranges, seeded
 from engine.gans.losses import LOSSES, gradient_penalty, r1_penalty
 from engine.gans.networks import NOISE_TYPES, Discriminator, Generator, NetworkConfig, sample_noise
-from engine.run_config import RunConfig, check_ranges
-from engine.targets import Target, make_target
+from engine.live.task import Frame
+from engine.schedules import halving_factor
+from engine.targets import CUSTOM_TARGET_KEYS, Target, make_target, points_csv
+from engine.targets import views as target_views
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
-CUSTOM_TARGET_KEYS = ("drawn", "csv")
 
 REAL_POOL_SIZE = 65_536  # real samples drawn once; batches are random rows (as GAN Lab's atlas)
 METRIC_SAMPLES = 2_500  # the mode-collapse literature's sample count
@@ -49,7 +50,32 @@ MANIFOLD_POINTS_PER_LINE = 40
 LR_FLOOR = 0.05  # the learning-rate schedule never goes below 5% of the setting
 CRITIC_LIMIT = 1e4  # a discriminator loss beyond this is an exploding critic: the run stops with advice
 
-_BUILD_LOCK = threading.Lock()  # model init uses torch's global RNG, shared by all threads
+
+@dataclass(frozen=True, kw_only=True)
+class GanFieldFrame(Frame):
+    """A 2-D GAN's live view (GAN Lab's): the discriminator's output on a grid over ``extent``,
+    real and generated samples, the generator's gradient at some samples, the generator manifold."""
+
+    extent: tuple
+    real: np.ndarray  # (n, 2)
+    fake: np.ndarray  # (n, 2)
+    discriminator: np.ndarray  # (size, size): the loss's output (D(x), a critic value, T(x))
+    arrows: np.ndarray  # (m, 4): x, y and -dL_G/dx at each
+    manifold: np.ndarray | None  # (lines, points, 2): a noise-space grid mapped through G; None above 2-D noise
+    loss: str  # key in LOSSES: how to read ``discriminator``
+
+
+@dataclass(frozen=True, kw_only=True)
+class GanCurvesFrame(Frame):
+    """A 1-D GAN's live view on a curve of x: both densities, the discriminator and its optimum."""
+
+    x: np.ndarray
+    real_density: np.ndarray
+    fake_density: np.ndarray  # a lightly blurred histogram of generated samples
+    discriminator: np.ndarray
+    optimal: np.ndarray | None  # the optimal discriminator for these densities; None for losses without one
+    fake: np.ndarray
+    loss: str
 
 
 @dataclass(frozen=True)
@@ -96,12 +122,8 @@ class GanRunConfig(RunConfig):
             ("seed", 0, 2**31 - 1),
             ("max_steps", 1, 1_000_000),
         ])
-        for name, value, options in [
-            ("loss", self.loss, LOSSES), ("noise", self.noise, NOISE_TYPES),
-            ("g_optimizer", self.g_optimizer, OPTIMIZERS), ("d_optimizer", self.d_optimizer, OPTIMIZERS),
-        ]:
-            if value not in options:
-                raise ValueError(f"Unknown {name.replace('_', ' ')} {value!r}; choose one of: {', '.join(options)}.")
+        for name, options in [("loss", LOSSES), ("noise", NOISE_TYPES), ("g_optimizer", OPTIMIZERS), ("d_optimizer", OPTIMIZERS)]:
+            check_choice(name.replace("_", " "), getattr(self, name), options)
         if self.target not in CUSTOM_TARGET_KEYS:
             make_target(self.target)  # raises for an unknown target
         self.generator_config, self.discriminator_config  # noqa: B018 - validates both networks
@@ -121,7 +143,7 @@ class GanRunConfig(RunConfig):
 @dataclass(frozen=True)
 class ComparedConfigs:
     """Two GAN configurations trained side by side (A/B) on the same data and seed, in one
-    :class:`engine.live.SideBySideTask`."""
+    :class:`engine.live.task.SideBySideTask`."""
 
     a: GanRunConfig
     b: GanRunConfig
@@ -172,55 +194,9 @@ class GanLink:
         }
 
 
-@dataclass(frozen=True)
-class Preset:
-    """A named configuration with a one-line reason it behaves as it does."""
-
-    label: str
-    explanation: str
-    settings: dict[str, Any]
-
-    def config(self, seed: int = 0, **overrides) -> GanRunConfig:
-        return GanRunConfig(**{**self.settings, "seed": seed, **overrides})
-
-
-# Presets that reliably show mode collapse next to ones that reliably avoid it, all with the
-# default networks (2 hidden layers of 128), measured by `python -m benchmarks gans` (figures in
-# benchmarks/results/gans.json).
-PRESETS: dict[str, Preset] = {
-    "collapse": Preset(
-        "Mode collapse",
-        "With small, equal learning rates and 16-D noise, the generator pushes all its samples towards whatever "
-        "spot the discriminator currently rates most real; the discriminator then marks that spot fake and the "
-        "whole cloud hops to another mode: nothing rewards covering all modes at once.",
-        dict(target="ring8_narrow", g_lr=1e-4, d_lr=1e-4, noise_dim=16),
-    ),
-    "collapse_r1": Preset(
-        "Same, fixed by R1",
-        "The same GAN with an R1 penalty: the discriminator can no longer build steep cliffs at the real data, so "
-        "its landscape stays smooth and the generator spreads over every mode instead of chasing the latest peak.",
-        dict(target="ring8_narrow", g_lr=1e-4, d_lr=1e-4, noise_dim=16, r1_gamma=0.1),
-    ),
-    "stable": Preset(
-        "Sharp on all 8 modes",
-        "A fairly high learning rate finds all 8 modes quickly, then halving it every 2,000 steps lets the samples "
-        "settle sharply onto each mode instead of jittering around them.",
-        dict(target="ring8_narrow", g_lr=2e-3, d_lr=2e-3, lr_half_life=2000),
-    ),
-    "stable_grid": Preset(
-        "All 25 modes of the grid",
-        "The same schedule with a small R1 penalty, which keeps the discriminator smooth around each of the 25 "
-        "modes so that none of them stops attracting samples, and Adam without momentum (beta1 = 0, as in "
-        "StyleGAN2), which stops the two players from overshooting each other.",
-        dict(target="grid25_narrow", g_lr=2e-3, d_lr=2e-3, lr_half_life=2000, r1_gamma=0.1, beta1=0.0, beta2=0.99),
-    ),
-}
-
-
 def _build(config: GanRunConfig, data_dim: int) -> tuple[Generator, Discriminator]:
     """Generator and discriminator whose initial weights depend only on the seed."""
-    with _BUILD_LOCK:
-        torch.manual_seed(config.seed)
+    with seeded(config.seed):
         generator = Generator(config.noise_dim, data_dim, config.generator_config)
         discriminator = Discriminator(data_dim, config.discriminator_config)
     return generator, discriminator
@@ -354,9 +330,7 @@ class GanTrainingTask:
     def learning_rate_factor(self) -> float:
         """2^(-t / half_life), never below LR_FLOOR: late steps settle the samples onto the modes
         instead of jittering around them at a constant step size."""
-        if self.config.lr_half_life == 0:
-            return 1.0
-        return max(LR_FLOOR, 0.5 ** (self.steps_done / self.config.lr_half_life))
+        return halving_factor(self.steps_done, self.config.lr_half_life, LR_FLOOR)
 
     def _set_learning_rates(self) -> None:
         factor = self.learning_rate_factor()
@@ -386,10 +360,7 @@ class GanTrainingTask:
 
     def sample_csv(self, n: int = 5000, seed: int = 0) -> bytes:
         """``n`` generated samples as CSV text with columns x (and y)."""
-        samples = self.samples(n, seed)
-        buffer = io.StringIO()
-        np.savetxt(buffer, samples, delimiter=",", header="x,y" if samples.shape[1] == 2 else "x", comments="", fmt="%.6f")
-        return buffer.getvalue().encode()
+        return points_csv(self.samples(n, seed))
 
     def generator_safetensors(self) -> bytes:
         """The generator's weights as safetensors, with the run's config in the metadata
@@ -443,12 +414,12 @@ class GanTrainingTask:
 
     # ----- views -----
 
-    def visuals(self, which: str = "all") -> dict[str, Any]:
-        """Arrays for the live views (all cheap: ``which`` is ignored)."""
+    def visuals(self, which: str = "all") -> GanFieldFrame | GanCurvesFrame:
+        """The live view's frame (all cheap: ``which`` is ignored)."""
         with _evaluating(self.discriminator):
             return self._visuals_1d() if self.target.dim == 1 else self._visuals_2d()
 
-    def _visuals_2d(self) -> dict[str, Any]:
+    def _visuals_2d(self) -> GanFieldFrame:
         with torch.no_grad():
             fake = self.generator(self.fixed_noise[:SAMPLES_SHOWN])
             heatmap = self.loss.output(self.discriminator(self._grid)).reshape(HEATMAP_SIZE, HEATMAP_SIZE)
@@ -459,17 +430,17 @@ class GanTrainingTask:
         # Where the generator's loss pushes each generated point: -dL_G/dx (GAN Lab's arrows).
         points = fake[:ARROWS_SHOWN].clone().requires_grad_(True)
         (gradient,) = torch.autograd.grad(self.loss.generator_loss(self.discriminator(points)) * len(points), points)
-        return {
-            "extent": self.target.extent,
-            "real": self.held_out[:SAMPLES_SHOWN],
-            "fake": fake.numpy(),
-            "discriminator": heatmap.numpy(),
-            "arrows": np.concatenate([points.detach().numpy(), -gradient.numpy()], axis=1),
-            "manifold": manifold,
-            "loss": self.loss.key,
-        }
+        return GanFieldFrame(
+            extent=self.target.extent,
+            real=self.held_out[:SAMPLES_SHOWN],
+            fake=fake.numpy(),
+            discriminator=heatmap.numpy(),
+            arrows=np.concatenate([points.detach().numpy(), -gradient.numpy()], axis=1),
+            manifold=manifold,
+            loss=self.loss.key,
+        )
 
-    def _visuals_1d(self) -> dict[str, Any]:
+    def _visuals_1d(self) -> GanCurvesFrame:
         with torch.no_grad():
             x = torch.from_numpy(self._x_curve).float().unsqueeze(1)
             output = self.loss.output(self.discriminator(x)).numpy()
@@ -478,15 +449,15 @@ class GanTrainingTask:
         optimal = self.loss.optimal_output(self._p_curve, q)
         if optimal is not None:  # undefined where neither density has mass: left as a gap
             optimal = np.where(self._p_curve + q > 1e-2 * self._p_curve.max(), optimal, np.nan)
-        return {
-            "x": self._x_curve,
-            "real_density": self._p_curve,
-            "fake_density": q,
-            "discriminator": output,
-            "optimal": optimal,
-            "fake": samples[:SAMPLES_SHOWN],
-            "loss": self.loss.key,
-        }
+        return GanCurvesFrame(
+            x=self._x_curve,
+            real_density=self._p_curve,
+            fake_density=q,
+            discriminator=output,
+            optimal=optimal,
+            fake=samples[:SAMPLES_SHOWN],
+            loss=self.loss.key,
+        )
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """What the Divergences page computes: its URL config, every divergence of a pair of densities,
 the fit matrix, the disjoint-supports sweep and the GAN value at the optimal discriminator
-(the 2-D sample comparison is :mod:`engine.divergence_2d`)."""
+(the 2-D sample comparison is :mod:`engine.divergences.samples_2d`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine import divergences as dv
-from engine.divergence_fitting import FIT_DIVERGENCES, FitResult, Mixture1D, default_grid, fit_all
-from engine.run_config import RunConfig, check_ranges
+from engine.config import RunConfig, check_ranges
+from engine.divergences import measures as dv
+from engine.divergences.fitting import FIT_DIVERGENCES, FitResult, Mixture1D, default_grid, fit_all
 from engine.targets import target_keys
 
 VIEWS = {
@@ -191,7 +191,7 @@ def gan_value_at_optimum(p: np.ndarray, q: np.ndarray, dx: float) -> tuple[float
 
 
 def exact_f_divergence(p: Mixture1D, q: Mixture1D, key: str) -> float:
-    """D_f(p||q) for an f of :data:`engine.gans.losses.F_DIVERGENCES`, on the f-GAN table's scale
+    """D_f(p||q) for an f of :data:`engine.divergences.f_table.F_DIVERGENCES`, on the f-GAN table's scale
     (its Jensen-Shannon f gives 2 JS; Nowozin et al., 2016, Table 1)."""
     measures = measure_mixtures(p, q)
     return 2 * measures["js"] if key == "js" else measures[key]

@@ -12,10 +12,10 @@ import functools
 
 import streamlit as st
 
-from app_pages import widgets
+from app_ui import widgets
 from engine import live
 from engine.vae.live_views import grid_image, latent_figure, latent_image, loss_image
-from engine.vae_training import (
+from engine.vae.task import (
     GRID_SIZE,
     HELD_OUT_DIGITS,
     KNN_TRAIN_DIGITS,

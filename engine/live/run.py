@@ -1,17 +1,15 @@
 """The live trainer: a background thread that steps a training task and publishes snapshots.
 
 The trainer knows nothing about models (as in minGPT's trainer): it drives any object that
-follows :class:`TrainingTask`. A page owns one run per browser session (a
-:class:`engine.live_process.ProcessLiveRun`, which runs this LiveRun in a child process), sends
-it commands (train, pause, step, reset, stop) and draws the latest :class:`Snapshot`; it never
-touches the model while the thread runs.
+follows :class:`engine.live.task.TrainingTask`. It only steps and publishes: admission (which
+runs may train at once) is the parent's business (:mod:`engine.live.governor`), and a page talks
+to a :class:`engine.live.process.ProcessLiveRun`, which runs this LiveRun in a child process.
 
 Cadences: scalars (loss, steps/s) are published every ``snapshot_every_s``; held-out metrics
-every ``metrics_every_s``; visual arrays every ``visuals_every_s``, the costly ones every
-``layers_every_s`` in place of the cheap ones (all of them whenever the run stops). A global
-:class:`Governor` bounds how many runs train at once; a run that must wait says so in its
-snapshot. A loss that turns NaN/inf rolls the model back to its last finite checkpoint and
-pauses the run with a message saying what to try.
+every ``metrics_every_s``; visual frames every ``visuals_every_s``, the costly ones every
+``layers_every_s`` in place of the cheap ones (all of them whenever the run stops). A loss that
+turns NaN/inf rolls the model back to its last finite checkpoint and pauses the run with a
+message saying what to try.
 """
 
 from __future__ import annotations
@@ -22,125 +20,12 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import torch
 
-
-class TrainingTask(Protocol):
-    """What the live trainer drives. Implemented per model family (flows, GANs, ...)."""
-
-    def train_step(self, part: str | None = None) -> float | tuple[float, ...]:
-        """One optimisation step; returns the training loss, or one value per name in the
-        task's optional ``loss_names`` attribute (e.g. a GAN's discriminator and generator
-        losses). ``part`` is for tasks made of parts (a GAN: "discriminator" or "generator"
-        steps only that part); the trainer passes it only when a page asks for it."""
-
-    def metrics(self) -> dict[str, float]:
-        """Held-out metrics (called about once a second)."""
-
-    def visuals(self, which: str) -> dict[str, Any]:
-        """Arrays for the live views, about twice a second. ``which`` is "fast" (the cheap views;
-        the task reuses its last costly ones), "layers" (only the costly views, every few
-        seconds, so that no single frame pays for both) or "all" (when the run stops)."""
-
-    def divergence_advice(self) -> str:
-        """One sentence on what to try when the loss turns NaN/inf."""
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to roll back (model and optimiser)."""
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
-
-
-# Run states, as shown on the page.
-IDLE = "idle"  # built, never trained
-RUNNING = "running"
-WAITING = "waiting"  # wants to run, but the governor has no free slot
-PAUSED = "paused"
-FINISHED = "finished"  # reached max_steps
-DIVERGED = "diverged"  # loss turned NaN/inf; rolled back and paused
-STOPPED = "stopped"  # thread ended (session closed)
-
-
-class Governor:
-    """Bounds how many runs train at once on this machine; first come, first served.
-
-    ``max_active`` defaults to the ``GP_MAX_TRAINERS`` environment variable, else the number of
-    CPU cores this process may use.
-    """
-
-    def __init__(self, max_active: int | None = None):
-        if max_active is None:
-            max_active = int(os.environ.get("GP_MAX_TRAINERS", len(os.sched_getaffinity(0))))
-        if max_active < 1:
-            raise ValueError(f"max_active must be at least 1; got {max_active}.")
-        self.max_active = max_active
-        self._lock = threading.Lock()
-        self._active: set[int] = set()
-        self._waiting: list[int] = []
-
-    def try_acquire(self, owner: int) -> bool:
-        """Take a slot for ``owner`` if one is free and nobody has waited longer."""
-        with self._lock:
-            if owner in self._active:
-                return True
-            if owner not in self._waiting:
-                self._waiting.append(owner)
-            if len(self._active) < self.max_active and self._waiting[0] == owner:
-                self._waiting.pop(0)
-                self._active.add(owner)
-                return True
-            return False
-
-    def release(self, owner: int) -> None:
-        with self._lock:
-            self._active.discard(owner)
-            if owner in self._waiting:
-                self._waiting.remove(owner)
-
-    def queue_position(self, owner: int) -> int:
-        """1 for the next in line; 0 when ``owner`` is not waiting."""
-        with self._lock:
-            return self._waiting.index(owner) + 1 if owner in self._waiting else 0
-
-    def waiting_message(self, owner: int) -> str:
-        """What a page shows a run that waits for a slot."""
-        return (
-            f"Waiting for a free trainer: {self.max_active} run at once on this machine and you "
-            f"are number {max(self.queue_position(owner), 1)} in line."
-        )
-
-    @property
-    def active_count(self) -> int:
-        with self._lock:
-            return len(self._active)
-
-
-GOVERNOR = Governor()
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What a page draws: an immutable view of a run at one moment."""
-
-    run_id: int
-    step: int
-    state: str
-    message: str
-    loss_steps: np.ndarray
-    loss_values: np.ndarray  # (n, len(loss_names)): training losses, averaged into <= 400 bins
-    metrics: dict[str, float]
-    metric_history: tuple[tuple[int, dict[str, float]], ...]
-    visuals: dict[str, Any] | None
-    visuals_step: int
-    steps_per_second: float
-    max_steps: int
-    loss_names: tuple[str, ...] = ("loss",)
-    created_at: float = field(default_factory=time.monotonic)
+from engine.live.task import DIVERGED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, Frame, Snapshot, TrainingTask
 
 
 def downsample_history(steps: np.ndarray, values: np.ndarray, max_points: int = 400):
@@ -171,7 +56,6 @@ class LiveRun:
         self,
         task_factory: Callable[[], TrainingTask],
         max_steps: int = 20_000,
-        governor: Governor | None = None,
         snapshot_every_s: float = 0.2,
         metrics_every_s: float = 1.0,
         visuals_every_s: float = FRAME_EVERY_S,
@@ -184,7 +68,6 @@ class LiveRun:
         self.run_id = next(_run_ids)
         self._task_factory = task_factory
         self.max_steps = max_steps
-        self.governor = governor or GOVERNOR
         self.snapshot_every_s = snapshot_every_s
         self.metrics_every_s = metrics_every_s
         self.visuals_every_s = visuals_every_s
@@ -203,7 +86,7 @@ class LiveRun:
     # ----- commands (called from the page's thread) -----
 
     def train(self) -> None:
-        """Start or resume training (waits for a governor slot if the machine is busy)."""
+        """Start or resume training."""
         if self._state in (FINISHED, STOPPED):
             return
         with self._model_lock:  # publish RUNNING now, so the page that asked sees it at once
@@ -218,9 +101,8 @@ class LiveRun:
         with self._wake:
             self._want_running = False
             self._wake.notify_all()
-        self.governor.release(self.run_id)
         with self._model_lock:
-            if self._state in (RUNNING, WAITING):
+            if self._state == RUNNING:
                 self._state = PAUSED
                 self._publish(with_metrics=True, with_visuals=True)
 
@@ -243,14 +125,13 @@ class LiveRun:
             self._build_task()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """End the thread and free the governor slot (called when the session closes)."""
+        """End the thread (called when the session closes)."""
         with self._wake:
             self._stop_requested = True
             self._want_running = False
             self._wake.notify_all()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
-        self.governor.release(self.run_id)
         with self._model_lock:
             self._state = STOPPED
             self._publish()
@@ -273,7 +154,7 @@ class LiveRun:
         self._losses = np.empty((self.max_steps, len(self.loss_names)), dtype=np.float64)
         self._metric_history: list[tuple[int, dict[str, float]]] = []
         self._metrics: dict[str, float] = {}
-        self._visuals: dict[str, Any] | None = None
+        self._visuals: Frame | None = None
         self._visuals_step = 0
         self._state = IDLE
         self._message = ""
@@ -341,18 +222,11 @@ class LiveRun:
                     rate_step = self.step_count
                 if self._stop_requested:
                     return
-            if not self.governor.try_acquire(self.run_id):
-                self._wait_for_slot()
-                continue
             with self._model_lock:
-                if not self._want_running:  # paused while we waited for the slot or the lock
-                    self.governor.release(self.run_id)
+                if not self._want_running:  # paused while we waited for the lock
                     continue
-                if self._state == WAITING:
-                    self._state, self._message = RUNNING, ""
                 if not self._do_step():
                     self._want_running = False
-                    self.governor.release(self.run_id)
                     self._publish(with_metrics=True, with_visuals=True)
                     continue
                 now = time.monotonic()
@@ -369,13 +243,6 @@ class LiveRun:
                 last_metrics = last_snapshot if with_metrics else last_metrics
                 last_visuals = last_snapshot if with_visuals else last_visuals
                 last_layers = last_snapshot if layers else last_layers
-
-    def _wait_for_slot(self) -> None:
-        with self._model_lock:
-            self._state = WAITING
-            self._message = self.governor.waiting_message(self.run_id)
-            self._publish()
-        time.sleep(0.2)
 
     def _publish(self, with_metrics: bool = False, with_visuals: bool = False, which: str = "all") -> None:
         """Build a new immutable snapshot (call with the model lock held)."""
@@ -407,53 +274,3 @@ class LiveRun:
         )
         if self._on_publish is not None:
             self._on_publish()
-
-
-class SideBySideTask:
-    """Two tasks trained in lockstep, for an A/B comparison on one trainer slot: every step
-    steps both, so they always sit at the same step count. Losses, metrics and visuals are
-    those of each task, named ``a/...`` and ``b/...`` (visuals: ``{"a": ..., "b": ...}``).
-
-    Built from two picklable factories, so that it can itself be built in a child process.
-    """
-
-    SIDES = ("a", "b")
-
-    def __init__(self, factory_a: Callable[[], TrainingTask], factory_b: Callable[[], TrainingTask]):
-        self.tasks = {"a": factory_a(), "b": factory_b()}
-        self.loss_names = tuple(
-            f"{side}/{name}" for side, task in self.tasks.items() for name in getattr(task, "loss_names", ("loss",))
-        )
-        self._last_losses: dict[str, np.ndarray] = {}
-
-    def train_step(self, part: str | None = None) -> tuple[float, ...]:
-        for side, task in self.tasks.items():
-            losses = task.train_step() if part is None else task.train_step(part)
-            self._last_losses[side] = np.asarray(losses, dtype=np.float64).reshape(-1)
-        return tuple(np.concatenate([self._last_losses[side] for side in self.SIDES]))
-
-    def metrics(self) -> dict[str, float]:
-        return {f"{side}/{key}": value for side, task in self.tasks.items() for key, value in task.metrics().items()}
-
-    def visuals(self, which: str = "all") -> dict[str, Any]:
-        return {side: task.visuals(which) for side, task in self.tasks.items()}
-
-    def divergence_advice(self) -> str:
-        broken = [side for side, losses in self._last_losses.items() if not np.isfinite(losses).all()] or list(self.SIDES)
-        return " ".join(f"Run {side.upper()}: {self.tasks[side].divergence_advice()}" for side in broken)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {side: task.state_dict() for side, task in self.tasks.items()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        for side, task in self.tasks.items():
-            task.load_state_dict(state[side])
-
-    def apply_live_settings(self, configs) -> None:
-        """Apply ``configs.a`` to run A and ``configs.b`` to run B (each task's own live knobs)."""
-        for side, task in self.tasks.items():
-            task.apply_live_settings(getattr(configs, side))
-
-    def call_side(self, side: str, method: str, *args) -> Any:
-        """``tasks[side].method(*args)``, e.g. a download of run B's model."""
-        return getattr(self.tasks[side], method)(*args)

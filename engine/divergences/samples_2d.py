@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine import divergences as dv
+from engine.divergences import measures as dv
 from engine.gans.networks import sample_noise
 from engine.targets import Target
 

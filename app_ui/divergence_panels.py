@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import widgets
-from engine import divergence_2d as d2
-from engine import divergence_lab as lab
-from engine import divergence_views as views
-from engine.divergence_fitting import FIT_DIVERGENCES, Mixture1D, default_grid, variational_estimate
-from engine.gan_training import load_generator
-from engine.gans.losses import F_DIVERGENCES
-from engine.live_process import TrainerGone
+from app_ui import widgets
+from engine.divergences import lab as lab
+from engine.divergences import samples_2d as d2
+from engine.divergences import views as views
+from engine.divergences.f_table import F_DIVERGENCES
+from engine.divergences.fitting import FIT_DIVERGENCES, Mixture1D, default_grid, variational_estimate
+from engine.gans.task import load_generator
+from engine.live.process import TrainerGone
 
 FIT_LABELS = {key: label for key, (label, _) in FIT_DIVERGENCES.items()}
 TABLE_COLUMNS = {"weight": (0.5, 0.0, None), "mean": (0.0, -50.0, 50.0), "width": (1.0, lab.MIN_TARGET_WIDTH, 20.0)}  # default, min, max

@@ -12,21 +12,22 @@ test digits' encodings can be drawn as a scatter and a grid of latent points dec
 (Kingma & Welling, 2014, Fig. 4).
 
 :class:`VaeRunConfig` is everything a page sets (and what a URL carries); :class:`VaeTrainingTask`
-is what :class:`engine.live.LiveRun` steps; :mod:`engine.vae.live_views` draws its frames.
+is what :class:`engine.live.run.LiveRun` steps; :mod:`engine.vae.live_views` draws its frames
+(:class:`VaeLatentFrame`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from engine.config import RunConfig, check_ranges, seeded
+from engine.live.task import Frame
 from engine.mnist import binarize, load_mnist
-from engine.run_config import RunConfig, check_ranges
 from engine.vae.bounds import elbo_terms
 from engine.vae.latent import grid_points, knn_accuracy, tile
 from engine.vae.models import VAE
@@ -37,7 +38,18 @@ KNN_TRAIN_DIGITS = 1000  # 5-NN accuracy: test encodings voted by this many trai
 KNN_K = 5
 GRID_SIZE = 12  # decoded latent grid: GRID_SIZE x GRID_SIZE digits
 GRID_SPACING = "quantile"  # cells at Gaussian quantiles: each holds the same prior mass
-_BUILD_LOCK = threading.Lock()  # model init uses torch's global RNG, shared by all threads
+
+
+@dataclass(frozen=True, kw_only=True)
+class VaeLatentFrame(Frame):
+    """The live VAE's views: the test digits' encodings and the decoded latent grid."""
+
+    means: np.ndarray  # (n, 2): posterior means of the test digits
+    labels: np.ndarray  # (n,)
+    grid: np.ndarray  # (28 * grid_size, 28 * grid_size) uint8: the decoder's mean image at grid_z
+    grid_z: np.ndarray  # (grid_size ** 2, 2)
+    grid_size: int
+    epochs: float  # epochs done when the frame was made
 
 
 @dataclass(frozen=True)
@@ -75,10 +87,8 @@ class VaeRunConfig(RunConfig):
 
 
 def build_vae_seeded(config: VaeRunConfig) -> VAE:
-    """A VAE whose initial weights depend only on the seed (one build at a time, since seeding
-    borrows torch's global RNG, which every thread shares; its state is restored afterwards)."""
-    with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
+    """A VAE whose initial weights depend only on the seed (:func:`engine.config.seeded`)."""
+    with seeded(config.seed):
         return VAE(LATENT_DIM, config.hidden_widths, config.beta)
 
 
@@ -159,18 +169,18 @@ class VaeTrainingTask:
         }
 
     @torch.no_grad()
-    def visuals(self, which: str = "all") -> dict[str, Any]:
+    def visuals(self, which: str = "all") -> VaeLatentFrame:
         """The test digits' encodings (posterior means) with their labels, and the decoded latent
         grid as a uint8 image (all cheap: ``which`` is ignored)."""
         probabilities = self.model.decode(self.grid_z).numpy()
-        return {
-            "means": self.model.encode(self.test_images)[0].numpy(),
-            "labels": self.test_labels,
-            "grid": (tile(probabilities, GRID_SIZE) * 255).round().astype(np.uint8),
-            "grid_z": self.grid_z.numpy(),
-            "grid_size": GRID_SIZE,
-            "epochs": self.epochs_done,
-        }
+        return VaeLatentFrame(
+            means=self.model.encode(self.test_images)[0].numpy(),
+            labels=self.test_labels,
+            grid=(tile(probabilities, GRID_SIZE) * 255).round().astype(np.uint8),
+            grid_z=self.grid_z.numpy(),
+            grid_size=GRID_SIZE,
+            epochs=self.epochs_done,
+        )
 
     def divergence_advice(self) -> str:
         return (

@@ -1,20 +1,54 @@
-"""What every page's run config shares: range checks with messages a user can act on, the URL
-round trip (only fields that differ from the defaults), and which changes need a new model."""
+"""The one config idiom: frozen dataclasses checked in ``__post_init__`` with the checks below
+(each raises ValueError with a sentence a user can act on), the URL round trip of a page's run
+config (only fields that differ from the defaults), which changes need a new model, and
+:func:`seeded`, the one way to build a model whose initial weights depend only on a seed."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import torch
+
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+_SEEDED_LOCK = threading.RLock()  # torch's global RNG is shared by every thread of a process
+
+
+def check_range(label: str, value: Any, low: float, high: float, *, whole: bool = False) -> None:
+    """ValueError unless ``value`` is a number in [low, high] (a whole number when ``whole``)."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    kind = "a whole number " if whole and is_number and not float(value).is_integer() else ""
+    if not is_number or kind or not low <= value <= high:
+        raise ValueError(f"{label} must be {kind}between {low:g} and {high:g}; got {value!r}.")
 
 
 def check_ranges(config, checks: list[tuple[str, float, float]]) -> None:
-    """Raise ValueError naming the first field of ``config`` outside its [low, high] range."""
+    """:func:`check_range` for each (field, low, high) of ``config``, in order; fields whose
+    default is an int must hold whole numbers. The message names the field in words."""
+    defaults = {f.name: f.default for f in dataclasses.fields(config)}
     for name, low, high in checks:
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or not low <= value <= high:
-            raise ValueError(f"{name.replace('_', ' ').capitalize()} must be between {low:g} and {high:g}; got {value}.")
+        whole = isinstance(defaults.get(name), int) and not isinstance(defaults.get(name), bool)
+        check_range(name.replace("_", " ").capitalize(), getattr(config, name), low, high, whole=whole)
+
+
+def check_choice(label: str, value: Any, options: Iterable) -> None:
+    """ValueError unless ``value`` is one of ``options``."""
+    options = list(options)
+    if value not in options:
+        raise ValueError(f"Unknown {label} {value!r}; choose one of: {', '.join(map(str, options))}.")
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run the block with torch's global RNG seeded by ``seed`` and restore it afterwards, one block
+    at a time in this process: module constructors draw their initial weights from the global RNG,
+    so this makes a model's initial weights depend on ``seed`` alone, whatever other threads do."""
+    with _SEEDED_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 class RunConfig:

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from engine import flow_views, live, targets
-from engine.live_process import ProcessLiveRun, TrainerGone
+from engine import live, targets
+from engine.flows import views as flow_views
+from engine.live.process import ProcessLiveRun, TrainerGone
 
 CANVAS_SIZE = (360, 360)
 CANVAS_EXTENT = ((-4.0, 4.0), (-4.0, 4.0))

@@ -3,17 +3,16 @@
     maximise  1/N sum_i log p_theta(x_i),   log p_theta(x) = log p_z(f_theta(x)) + log|det df_theta/dx|
 
 (lecture notes, "Training flow models"). :class:`FlowRunConfig` is everything a page sets (and
-what a URL carries); :class:`FlowTrainingTask` is what :class:`engine.live.LiveRun` steps.
+what a URL carries); :class:`FlowTrainingTask` is what :class:`engine.live.run.LiveRun` steps; its
+frames (:class:`FlowFrame2D`, :class:`FlowFrame1D`) are what :mod:`engine.flows.views` draws.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
-import itertools
 import json
 import math
-import threading
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -23,13 +22,13 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from engine import metrics, render, target_views
-from engine.flows import FLOW_TYPES, Flow, FlowConfig, build_flow
-from engine.run_config import RunConfig, check_ranges
-from engine.target_views import grid_lines
-from engine.targets import Target, make_target
-
-CUSTOM_TARGET_KEYS = ("drawn", "csv")
+from engine import metrics, render
+from engine.config import RunConfig, check_ranges
+from engine.flows.model import Flow, FlowConfig, build_flow, flow_types_for
+from engine.live.task import Frame
+from engine.schedules import halving_factor
+from engine.targets import CUSTOM_TARGET_KEYS, Target, make_target, points_csv
+from engine.targets import views as target_views
 
 HELD_OUT_SIZE = 4096
 DENSITY_IMAGE_SIZE = 56  # evaluation grid; the page upsamples it smoothly
@@ -41,8 +40,48 @@ MAX_STAGES_SHOWN = 10  # deep flows (Glow: 3 layers a step) show every few layer
 POINTS_PER_GRID_LINE = 40
 
 LR_FLOOR = 0.02  # the learning-rate schedule never goes below 2% of the setting
-_BUILD_LOCK = threading.Lock()  # model init uses torch's global RNG, shared by all threads
-_view_ids = itertools.count()  # versions of the views, so pages redraw only what changed
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowDensities(Frame):
+    """The cheap 2-D views: target and model densities on a grid over ``extent``, model samples."""
+
+    extent: tuple
+    target_density: np.ndarray  # (size, size)
+    model_density: np.ndarray  # (size, size), the same grid
+    samples: np.ndarray  # (n, 2): x = f^-1(z) for fixed z
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowStages(Frame):
+    """The costly 2-D view: grid lines and points after each layer, both ways; each stage is
+    (k, lines (2 * GRID_LINES, points, 2), points (n, 2)) after k layers."""
+
+    forward_stages: list
+    inverse_stages: list
+    layer_names: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowFrame2D(Frame):
+    """A 2-D flow's live views: each part keeps its own version, so a page redraws only what changed."""
+
+    densities: FlowDensities
+    stages: FlowStages
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowFrame1D(Frame):
+    """A 1-D flow on a curve of x: z = f(x), |df/dx|, p_z(f(x)), the model and target densities,
+    and model samples."""
+
+    x: np.ndarray
+    z: np.ndarray
+    abs_dfdx: np.ndarray
+    p_z_of_f: np.ndarray
+    model_density: np.ndarray
+    target_density: np.ndarray
+    samples: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -105,13 +144,6 @@ class FlowRunConfig(RunConfig):
         return cls(**values)
 
 
-def build_flow_seeded(config: FlowConfig, seed: int) -> Flow:
-    """Build a flow whose initial weights depend only on ``seed`` (one build at a time, since
-    seeding borrows torch's global RNG, which every thread shares)."""
-    with _BUILD_LOCK:
-        return build_flow(config, seed=seed)
-
-
 class FlowTrainingTask:
     """Maximum-likelihood training of a flow on fresh samples of a target (one batch a step)."""
 
@@ -119,7 +151,7 @@ class FlowTrainingTask:
         self.config = config
         self.target = target
         self.flow_config = config.flow_config(target.dim)
-        self.flow = build_flow_seeded(self.flow_config, config.seed)
+        self.flow = build_flow(self.flow_config, seed=config.seed)
         self.optimizer = torch.optim.Adam(self.flow.parameters(), lr=config.learning_rate)
         self.batch_size = config.batch_size
         self.steps_done = 0
@@ -135,17 +167,15 @@ class FlowTrainingTask:
             # On the same samples as the NLL, so that NLL - H(p) = KL holds exactly on the page.
             self.entropy = metrics.entropy(self.held_out_log_p)
         self._target_view = self._target_density_view()
-        self._densities: dict[str, Any] | None = None
-        self._stages: dict[str, Any] | None = None
+        self._densities: FlowDensities | None = None
+        self._stages: FlowStages | None = None
 
     # ----- TrainingTask -----
 
     def current_learning_rate(self) -> float:
         """lr_t = lr * max(LR_FLOOR, 2^(-t / half_life)): halves every ``lr_half_life`` steps down
         to a floor, so the density settles instead of jittering at a constant step size."""
-        if self.config.lr_half_life == 0:
-            return self.config.learning_rate
-        return self.config.learning_rate * max(LR_FLOOR, 0.5 ** (self.steps_done / self.config.lr_half_life))
+        return self.config.learning_rate * halving_factor(self.steps_done, self.config.lr_half_life, LR_FLOOR)
 
     def train_step(self) -> float:
         learning_rate = self.current_learning_rate()
@@ -170,16 +200,16 @@ class FlowTrainingTask:
         return out
 
     @torch.no_grad()
-    def visuals(self, which: str = "all") -> dict[str, Any]:
+    def visuals(self, which: str = "all") -> FlowFrame1D | FlowFrame2D:
         """"fast": densities and samples; "layers": the layer-by-layer views; "all": both.
-        The part not asked for is reused from the last call (see :class:`engine.live.TrainingTask`)."""
+        The part not asked for is reused from the last call (see :class:`engine.live.task.TrainingTask`)."""
         if self.target.dim == 1:
             return self._visuals_1d()
         if which in ("fast", "all") or self._densities is None:
-            self._densities = self._visuals_2d() | {"density_id": next(_view_ids)}
+            self._densities = self._visuals_2d()
         if which in ("layers", "all") or self._stages is None:
             self._stages = self._stage_visuals()
-        return self._densities | self._stages
+        return FlowFrame2D(densities=self._densities, stages=self._stages)
 
     def divergence_advice(self) -> str:
         return (
@@ -205,11 +235,7 @@ class FlowTrainingTask:
     @torch.no_grad()
     def sample_csv(self, n: int = 5000, seed: int = 0) -> bytes:
         """``n`` model samples as CSV text with columns x (and y)."""
-        samples = self.flow.sample(n, torch.Generator().manual_seed(seed)).numpy()
-        header = "x,y" if samples.shape[1] == 2 else "x"
-        buffer = io.StringIO()
-        np.savetxt(buffer, samples, delimiter=",", header=header, comments="", fmt="%.6f")
-        return buffer.getvalue().encode()
+        return points_csv(self.flow.sample(n, torch.Generator().manual_seed(seed)).numpy())
 
     def model_zip(self) -> bytes:
         """The trained flow as a zip: model.safetensors and config.json (see :func:`load_flow_zip`)."""
@@ -228,43 +254,39 @@ class FlowTrainingTask:
             return target_views.density_curve(self.target, DENSITY_CURVE_POINTS)[1]
         return target_views.density_image(self.target, DENSITY_IMAGE_SIZE)
 
-    def _visuals_1d(self) -> dict[str, Any]:
+    def _visuals_1d(self) -> FlowFrame1D:
         xs = torch.linspace(*self.target.extent, DENSITY_CURVE_POINTS).unsqueeze(1)
         z, logdet = self.flow(xs)
         log_pz = -0.5 * z.squeeze(1) ** 2 - 0.5 * math.log(2 * math.pi)
         samples = self.flow.inverse(self.fixed_noise).squeeze(1)
-        return {
-            "x": xs.squeeze(1).numpy(),
-            "z": z.squeeze(1).numpy(),
-            "abs_dfdx": logdet.exp().numpy(),
-            "p_z_of_f": log_pz.exp().numpy(),
-            "model_density": (log_pz + logdet).exp().numpy(),
-            "target_density": self._target_view,
-            "samples": samples.numpy(),
-        }
+        return FlowFrame1D(
+            x=xs.squeeze(1).numpy(),
+            z=z.squeeze(1).numpy(),
+            abs_dfdx=logdet.exp().numpy(),
+            p_z_of_f=log_pz.exp().numpy(),
+            model_density=(log_pz + logdet).exp().numpy(),
+            target_density=self._target_view,
+            samples=samples.numpy(),
+        )
 
-    def _visuals_2d(self) -> dict[str, Any]:
+    def _visuals_2d(self) -> FlowDensities:
         size = DENSITY_IMAGE_SIZE
         grid = torch.from_numpy(render.grid_points(self.target.extent, size))
         model_density = self.flow.log_prob(grid).exp().reshape(size, size).numpy()
         samples = self.flow.inverse(self.fixed_noise).numpy()
-        return {
-            "extent": self.target.extent,
-            "target_density": self._target_view,
-            "model_density": model_density,
-            "samples": samples,
-        }
+        return FlowDensities(
+            extent=self.target.extent, target_density=self._target_view, model_density=model_density, samples=samples
+        )
 
-    def _stage_visuals(self) -> dict[str, Any]:
+    def _stage_visuals(self) -> FlowStages:
         """Grid lines and points pushed through each layer, both ways (the costly view)."""
         data_lines = _grid_lines(self.target.extent)
         latent_lines = _grid_lines(((-3.0, 3.0), (-3.0, 3.0)))
-        return {
-            "forward_stages": self._trace(self.flow.trajectory, data_lines, self.held_out[:STAGE_POINTS]),
-            "inverse_stages": self._trace(self.flow.inverse_trajectory, latent_lines, self.fixed_noise[:STAGE_POINTS]),
-            "layer_names": self.flow.layer_names(),
-            "stages_id": next(_view_ids),
-        }
+        return FlowStages(
+            forward_stages=self._trace(self.flow.trajectory, data_lines, self.held_out[:STAGE_POINTS]),
+            inverse_stages=self._trace(self.flow.inverse_trajectory, latent_lines, self.fixed_noise[:STAGE_POINTS]),
+            layer_names=self.flow.layer_names(),
+        )
 
     @staticmethod
     def _trace(trajectory, lines: torch.Tensor, points: torch.Tensor):
@@ -280,7 +302,7 @@ class FlowTrainingTask:
 
 def _grid_lines(extent) -> torch.Tensor:
     """Horizontal and vertical lines over ``extent``: shape (2 * GRID_LINES, points, 2)."""
-    return grid_lines(extent, GRID_LINES, POINTS_PER_GRID_LINE)
+    return target_views.grid_lines(extent, GRID_LINES, POINTS_PER_GRID_LINE)
 
 
 def load_flow_zip(data: bytes) -> tuple[Flow, dict[str, Any]]:
@@ -295,6 +317,3 @@ def load_flow_zip(data: bytes) -> tuple[Flow, dict[str, Any]]:
     flow.load_state_dict(tensors, strict=True)
     return flow, config
 
-
-def flow_types_for(dim: int) -> list[str]:
-    return [key for key, info in FLOW_TYPES.items() if dim in info.dims]

@@ -7,8 +7,9 @@ import math
 
 import streamlit as st
 
-from app_pages import widgets
-from engine import gan_views, live
+from app_ui import widgets
+from engine import live
+from engine.gans import views as gan_views
 from engine.gans.losses import LOSSES, GanLoss
 
 

@@ -1,9 +1,8 @@
-"""Turning a flow run's snapshot into pictures: images for live views, plotly for curves."""
+"""Turning a flow run's frames (:mod:`engine.flows.task`) into pictures: images for live views, plotly for curves."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,6 +10,7 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from engine import render
+from engine.flows.task import FlowDensities, FlowFrame1D, FlowStages
 
 IMAGE_SIZE = 256  # pixels per live panel (density heatmaps are upsampled to it)
 
@@ -20,34 +20,34 @@ def _upsample(image: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR))
 
 
-def _shared_scale(visuals: dict[str, Any]) -> float | None:
-    return float(np.nanmax(visuals["target_density"])) or None
+def _shared_scale(frame: FlowDensities) -> float | None:
+    return float(np.nanmax(frame.target_density)) or None
 
 
-def target_image(visuals: dict[str, Any]) -> bytes:
+def target_image(visuals: FlowDensities) -> bytes:
     """The target density as a PNG heatmap (fixed for a run: render it once)."""
-    image = render.colorize(visuals["target_density"], _shared_scale(visuals))
+    image = render.colorize(visuals.target_density, _shared_scale(visuals))
     return render.png_bytes(_upsample(image, IMAGE_SIZE))
 
 
-def model_images(visuals: dict[str, Any]) -> dict[str, bytes]:
+def model_images(visuals: FlowDensities) -> dict[str, bytes]:
     """The learned density on the target's colour scale, and samples over a faded target (PNGs)."""
     vmax = _shared_scale(visuals)
-    faded_target = 255 - (255 - render.colorize(visuals["target_density"], vmax)) // 6
+    faded_target = 255 - (255 - render.colorize(visuals.target_density, vmax)) // 6
     samples = render.scatter_image(
-        visuals["samples"], visuals["extent"], IMAGE_SIZE, color=render.MODEL_COLOR, alpha=0.45,
+        visuals.samples, visuals.extent, IMAGE_SIZE, color=render.MODEL_COLOR, alpha=0.45,
         background=_upsample(faded_target, IMAGE_SIZE),
     )
-    model = _upsample(render.colorize(visuals["model_density"], vmax), IMAGE_SIZE)
+    model = _upsample(render.colorize(visuals.model_density, vmax), IMAGE_SIZE)
     return {"model": render.png_bytes(model), "samples": render.png_bytes(samples)}
 
 
-def stage_strips(visuals: dict[str, Any], panel_size: int = 160) -> tuple[bytes, bytes]:
+def stage_strips(visuals: FlowStages, panel_size: int = 160) -> tuple[bytes, bytes]:
     """Two strips of panels (PNG): data pushed x -> z layer by layer, and noise pulled z -> x."""
-    names = visuals["layer_names"]
+    names = visuals.layer_names
     forward = [
         render.stage_panel(lines, points, "x (data)" if i == 0 else _two_lines(names[i - 1]), panel_size)
-        for i, lines, points in visuals["forward_stages"]
+        for i, lines, points in visuals.forward_stages
     ]
     inverse_names = list(reversed(names))
     inverse = [
@@ -58,7 +58,7 @@ def stage_strips(visuals: dict[str, Any], panel_size: int = 160) -> tuple[bytes,
             panel_size,
             data_color=render.MODEL_COLOR,
         )
-        for i, lines, points in visuals["inverse_stages"]
+        for i, lines, points in visuals.inverse_stages
     ]
     return render.png_bytes(render.hstack_panels(forward)), render.png_bytes(render.hstack_panels(inverse))
 
@@ -117,23 +117,23 @@ def loss_image(snapshot, entropy: float | None) -> bytes:
     return render.png_bytes(image)
 
 
-def one_d_figure(visuals: dict[str, Any]) -> go.Figure:
+def one_d_figure(visuals: FlowFrame1D) -> go.Figure:
     """The lecture's 1D change of variables: p_x(x) = p_z(f(x)) |df/dx|, panel by panel."""
-    x = visuals["x"]
+    x = visuals.x
     figure = make_subplots(
         rows=1, cols=3, horizontal_spacing=0.07,
         subplot_titles=("the map z = f(x)", "p_z(f(x)) and |df/dx|", "p_x(x) = p_z(f(x)) · |df/dx|"),
     )
-    figure.add_scatter(x=x, y=visuals["z"], name="z = f(x)", line=dict(color="#6a3d9a"), row=1, col=1)
-    figure.add_scatter(x=x, y=visuals["p_z_of_f"], name="p_z(f(x))", line=dict(color="#2ca02c"), row=1, col=2)
-    figure.add_scatter(x=x, y=visuals["abs_dfdx"], name="|df/dx|", line=dict(color="#7f7f7f", dash="dot"), row=1, col=2)
+    figure.add_scatter(x=x, y=visuals.z, name="z = f(x)", line=dict(color="#6a3d9a"), row=1, col=1)
+    figure.add_scatter(x=x, y=visuals.p_z_of_f, name="p_z(f(x))", line=dict(color="#2ca02c"), row=1, col=2)
+    figure.add_scatter(x=x, y=visuals.abs_dfdx, name="|df/dx|", line=dict(color="#7f7f7f", dash="dot"), row=1, col=2)
     figure.add_histogram(
-        x=visuals["samples"], histnorm="probability density", nbinsx=60, name="model samples",
+        x=visuals.samples, histnorm="probability density", nbinsx=60, name="model samples",
         marker_color="rgba(230,85,13,0.25)", row=1, col=3,
     )
-    figure.add_scatter(x=x, y=visuals["target_density"], name="target p(x)", line=dict(color="#1f77b4", width=2), row=1, col=3)
-    figure.add_scatter(x=x, y=visuals["model_density"], name="model p_x(x)", line=dict(color="#e6550d", width=2), row=1, col=3)
-    top = float(np.nanmax(visuals["abs_dfdx"])) if len(x) else 1.0
+    figure.add_scatter(x=x, y=visuals.target_density, name="target p(x)", line=dict(color="#1f77b4", width=2), row=1, col=3)
+    figure.add_scatter(x=x, y=visuals.model_density, name="model p_x(x)", line=dict(color="#e6550d", width=2), row=1, col=3)
+    top = float(np.nanmax(visuals.abs_dfdx)) if len(x) else 1.0
     figure.update_yaxes(range=[0, min(top, 10.0) * 1.05], row=1, col=2)
     figure.update_xaxes(range=[float(x[0]), float(x[-1])], row=1, col=3)
     figure.update_layout(

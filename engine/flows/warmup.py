@@ -1,10 +1,10 @@
-"""Imported once by the trainers' fork server (see engine.live_process): builds and steps one
+"""Imported once by the trainers' fork server (see engine.live.process): builds and steps one
 small flow task, so that torch's one-time first-call costs (about a second) are paid there and
 every trainer forked from it starts warm."""
 
 import torch
 
-from engine.flow_training import FlowRunConfig, FlowTrainingTask
+from engine.flows.task import FlowRunConfig, FlowTrainingTask
 from engine.targets import make_target
 
 

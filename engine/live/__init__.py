@@ -1,0 +1,35 @@
+"""The training runtime: knows no model family.
+
+- :mod:`engine.live.task`: the :class:`TrainingTask` protocol every family's task follows, the
+  :class:`Frame` base of its visuals, the :class:`Snapshot` a page draws, the run states;
+- :mod:`engine.live.run`: :class:`LiveRun`, a thread that steps a task and publishes snapshots;
+- :mod:`engine.live.process`: :class:`ProcessLiveRun`, that LiveRun in a child process forked from
+  a pre-warmed fork server (what the pages use);
+- :mod:`engine.live.governor`: admission, one queue in the web server's process.
+"""
+
+from engine.live.governor import GOVERNOR, Governor
+from engine.live.process import ProcessLiveRun, TrainerGone
+from engine.live.run import FRAME_EVERY_S, LiveRun, downsample_history
+from engine.live.task import (
+    DIVERGED,
+    FINISHED,
+    IDLE,
+    LIVE_STATES,
+    PAUSED,
+    RUNNING,
+    STOPPED,
+    WAITING,
+    Frame,
+    SideBySideFrame,
+    SideBySideTask,
+    Snapshot,
+    TrainingTask,
+    next_version,
+)
+
+__all__ = [
+    "DIVERGED", "FINISHED", "FRAME_EVERY_S", "GOVERNOR", "IDLE", "LIVE_STATES", "PAUSED", "RUNNING", "STOPPED",
+    "WAITING", "Frame", "Governor", "LiveRun", "ProcessLiveRun", "SideBySideFrame", "SideBySideTask", "Snapshot",
+    "TrainerGone", "TrainingTask", "downsample_history", "next_version",
+]
