@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from app_ui import data_input, url_state
 from app_ui import divergence_panels as panels
-from app_ui import widgets
-from engine.divergences import lab as lab
+from engine.divergences import lab
 from engine.divergences.f_table import F_DIVERGENCES
 
 st.title("📏 Divergences")
@@ -14,7 +14,7 @@ st.caption(
 )
 
 # ----- settings: URL -> widgets -> validated config -----
-defaults = widgets.init_from_url("div", lab.DivergenceLabConfig)
+defaults = url_state.init_from_url("div", lab.DivergenceLabConfig)
 with st.sidebar:
     view = st.radio("View", list(lab.VIEWS), format_func=lab.VIEWS.get, key="div_view")
     if view == "fit":
@@ -30,7 +30,7 @@ with st.sidebar:
     if view == "fgan":
         st.selectbox("f", list(F_DIVERGENCES), format_func=lambda k: F_DIVERGENCES[k].label, key="div_f_key")
     if view == "samples":
-        labels = {key: widgets.builtin_target(key).label for key in lab.SAMPLE_SOURCES if key not in lab.GENERATOR_SOURCES}
+        labels = {key: data_input.builtin_target(key).label for key in lab.SAMPLE_SOURCES if key not in lab.GENERATOR_SOURCES}
         st.selectbox("p: samples of", [k for k in lab.SAMPLE_SOURCES if k in labels], format_func=labels.get, key="div_p_samples")
         st.selectbox("q: samples of", lab.SAMPLE_SOURCES, format_func=lambda k: labels.get(k) or lab.GENERATOR_SOURCES[k], key="div_q_samples")
         st.slider("Shift q along x", -6.0, 6.0, step=0.1, key="div_q_shift")
@@ -47,7 +47,7 @@ try:
 except (ValueError, TypeError) as error:
     st.error(str(error))
     st.stop()
-widgets.write_url("div", config)
+url_state.write_url("div", config)
 
 if view == "disjoint":
     panels.disjoint_supports(config)

@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app_ui import widgets
+from app_ui import url_state
 from engine import render
 from engine.pretrained import ModelUnavailable, load_model
 from engine.stylegan import explore
@@ -58,7 +58,7 @@ def set_noise_layers_from_boxes() -> None:
 
 
 # ----- settings: URL -> widgets -> validated config -----
-defaults = widgets.init_from_url("sm", explore.StyleMixingConfig)
+defaults = url_state.init_from_url("sm", explore.StyleMixingConfig)
 with st.sidebar:
     view = st.radio("View", list(explore.VIEWS), format_func=explore.VIEWS.get, key="sm_view")
     if view in ("mixing", "truncation"):
@@ -97,7 +97,7 @@ with st.sidebar:
 values = {name: st.session_state.get(f"sm_{name}", value) for name, value in defaults.widget_values().items()}
 try:
     config = explore.StyleMixingConfig(**values)
-    widgets.write_url("sm", config)
+    url_state.write_url("sm", config)
 except (ValueError, TypeError) as error:
     if view in ("mixing", "truncation"):
         st.error(str(error))

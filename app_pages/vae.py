@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_ui import vae_live, vae_panels, widgets
+from app_ui import url_state, vae_live, vae_panels
 from engine.pretrained import ModelUnavailable
 from engine.vae.explore import INTERPOLATIONS, VIEWS, VaeViewConfig
 from engine.vae.latent import SPACINGS
@@ -15,7 +15,7 @@ st.caption(
 )
 
 # ----- settings: URL -> widgets -> validated config -----
-defaults = widgets.init_from_url("vae", VaeViewConfig)
+defaults = url_state.init_from_url("vae", VaeViewConfig)
 with st.sidebar:
     view = st.radio("View", list(VIEWS), format_func=VIEWS.get, key="vae_view")
     models = TWO_D_VAES if view == "map" else list(SHIPPED_VAES)
@@ -25,7 +25,7 @@ with st.sidebar:
         st.selectbox("Model", models, format_func=lambda name: SHIPPED_VAES[name].label, key="vae_model")
     if view in ("map", "interpolate", "posterior", "beta"):
         st.header("Latent grid")
-        widgets.slider("Cells a side", "vae_grid", 5, 30, defaults.grid)
+        url_state.slider("Cells a side", "vae_grid", 5, 30, defaults.grid)
         st.radio("Spacing", SPACINGS, key="vae_spacing", horizontal=True, help="quantile: z = Φ⁻¹(u) at even u, so each cell holds the same prior mass; linear: even z on [−3, 3].")
         st.checkbox("Show the test digits' encodings", key="vae_encodings")
     if view == "map":
@@ -36,7 +36,7 @@ with st.sidebar:
         with st.container(horizontal=True):
             vae_panels.test_digit_picker("vae_start", "From test digit")
             vae_panels.test_digit_picker("vae_end", "To test digit")
-        widgets.slider("Steps", "vae_steps", 3, 16, defaults.steps)
+        url_state.slider("Steps", "vae_steps", 3, 16, defaults.steps)
         st.radio("Path drawn on the map", INTERPOLATIONS, key="vae_interpolation", horizontal=True)
         st.header("Latent arithmetic")
         st.selectbox("Away from the mean of digit", range(10), key="vae_from_digit")
@@ -52,7 +52,7 @@ try:
 except (ValueError, TypeError) as error:
     st.error(str(error))
     st.stop()
-widgets.write_url("vae", config)
+url_state.write_url("vae", config)
 
 try:
     if view == "map":

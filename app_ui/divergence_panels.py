@@ -10,13 +10,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_ui import widgets
-from engine.divergences import lab as lab
+from app_ui import data_input, session_runs, url_state
+from engine.divergences import lab, views
 from engine.divergences import samples_2d as d2
-from engine.divergences import views as views
 from engine.divergences.f_table import F_DIVERGENCES
 from engine.divergences.fitting import FIT_DIVERGENCES, Mixture1D, default_grid, variational_estimate
-from engine.gans.task import load_generator
+from engine.gans.task import GanTrainingTask, load_generator
 from engine.live.process import TrainerGone
 
 FIT_LABELS = {key: label for key, (label, _) in FIT_DIVERGENCES.items()}
@@ -113,7 +112,7 @@ def p_versus_q(config: lab.DivergenceLabConfig) -> None:
     left.slider("Mean of q", -8.0, 8.0, step=0.1, key="div_q_mean")
     right.slider("Width of q", 0.05, 8.0, step=0.05, key="div_q_width")
     config = replace(config, q_mean=st.session_state["div_q_mean"], q_width=st.session_state["div_q_width"])
-    widgets.write_url("div", config)
+    url_state.write_url("div", config)
     target, q_model = config.mixture, Mixture1D((1.0,), (config.q_mean,), (config.q_width,))
     x = default_grid(target, q_model)
     p, q = lab.density(target, x), lab.density(q_model, x)
@@ -149,24 +148,24 @@ def f_divergences(config: lab.DivergenceLabConfig) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _target_samples(key: str, n: int, seed: int, shift: float) -> np.ndarray:
-    return d2.target_samples(widgets.builtin_target(key), n, seed, (shift, 0.0))
+    return d2.target_samples(data_input.builtin_target(key), n, seed, (shift, 0.0))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _grid_divergences(p_key: str, q_key: str, shift: float) -> dict[str, float]:
-    return d2.grid_divergences(widgets.builtin_target(p_key), widgets.builtin_target(q_key), (shift, 0.0))
+    return d2.grid_divergences(data_input.builtin_target(p_key), data_input.builtin_target(q_key), (shift, 0.0))
 
 
 def _generator_samples(config: lab.DivergenceLabConfig) -> tuple[np.ndarray | None, str]:
     """q's samples from a GAN generator (this tab's GANs run, or an uploaded file), and its name; None until there is one."""
     if config.q_samples == "gan":
-        found = widgets.existing_run("gans")
+        found = session_runs.existing_run("gans")
         if found is None or found[1].dim != 2:
             st.info("Train a 2-D GAN on the 🥊 GANs page first, in this browser tab; its generator's samples then appear here as q.")
             return None, ""
         run, target = found
         try:
-            samples = run.call("samples", config.samples, config.seed + 1)
+            samples = run.call(GanTrainingTask.samples, config.samples, config.seed + 1)
         except TrainerGone as error:
             st.warning(str(error))
             return None, ""
@@ -188,7 +187,7 @@ def _generator_samples(config: lab.DivergenceLabConfig) -> tuple[np.ndarray | No
 
 
 def sample_comparison(config: lab.DivergenceLabConfig) -> None:
-    p_target = widgets.builtin_target(config.p_samples)
+    p_target = data_input.builtin_target(config.p_samples)
     a = _target_samples(config.p_samples, config.samples, config.seed, 0.0)
     if config.q_samples in lab.GENERATOR_SOURCES:
         b, q_name = _generator_samples(config)
@@ -197,7 +196,7 @@ def sample_comparison(config: lab.DivergenceLabConfig) -> None:
         b = b + np.array([config.q_shift, 0.0])
     else:
         b = _target_samples(config.q_samples, config.samples, config.seed + 1, config.q_shift)
-        q_name = f"q: {widgets.builtin_target(config.q_samples).label}"
+        q_name = f"q: {data_input.builtin_target(config.q_samples).label}"
     comparison = d2.compare_samples(a, b, config.plan_order)
     plan_label = f"optimal transport plan of W{'₁' if config.plan_order == 1 else '₂'}"
     st.plotly_chart(views.samples_figure(a, b, d2.plan_segments(a, b, comparison.plan), (f"p: {p_target.label}", q_name), plan_label),
@@ -210,7 +209,7 @@ def sample_comparison(config: lab.DivergenceLabConfig) -> None:
                "Sample estimates are noisy: two sample sets of the same distribution are at W₁ > 0, shrinking like 1/√n.")  # fmt: skip
     st.subheader("From the densities (on a grid)")
     q_is_target = config.q_samples not in lab.GENERATOR_SOURCES
-    if q_is_target and p_target.has_exact_density and widgets.builtin_target(config.q_samples).has_exact_density:
+    if q_is_target and p_target.has_exact_density and data_input.builtin_target(config.q_samples).has_exact_density:
         values = _grid_divergences(config.p_samples, config.q_samples, config.q_shift)
         for column, (key, label) in zip(st.columns(len(d2.GRID_MEASURES)), d2.GRID_MEASURES.items(), strict=True):
             column.metric(label, views.shown(values[key]))

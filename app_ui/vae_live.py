@@ -1,7 +1,7 @@
 """The VAE page's "Train live" view (not a page itself): a small 2-D VAE trained on MNIST in the
 browser, its test digits' encodings and decoded latent grid redrawn as it learns.
 
-Its widgets, its session run and its URL keys all start with ``live_`` (``widgets.init_from_url``
+Its widgets, its session run and its URL keys all start with ``live_`` (``url_state.init_from_url``
 and ``write_url`` keep them apart from the rest of the VAE page's). The page draws
 :func:`live_training_section`, or, when it shows another view, calls :func:`hide_live_training`.
 """
@@ -12,7 +12,7 @@ import functools
 
 import streamlit as st
 
-from app_ui import widgets
+from app_ui import live_page, session_runs, url_state
 from engine import live
 from engine.vae.live_views import grid_image, latent_figure, latent_image, loss_image
 from engine.vae.task import (
@@ -25,7 +25,6 @@ from engine.vae.task import (
 
 PREFIX = "live"  # widget keys, session-state keys and URL keys: live_<field>
 RUN_KEY = "vae_live"  # this view's entry among the session's runs (flows and gans have theirs)
-LIVE_STATES = (live.RUNNING, live.WAITING)
 HIDDEN_WIDTHS = [32, 64, 128, 256, 512, 1024]
 BETAS = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
@@ -36,22 +35,22 @@ WARMUPS = [0, 1, 2, 5, 10, 20]
 def live_training_section() -> VaeRunConfig | None:
     """Settings (sidebar), controls and the live views; returns the config in use (None when a
     setting was refused or the trainer could not start, after showing why)."""
-    widgets.init_from_url(PREFIX, VaeRunConfig, url_prefix=f"{PREFIX}_")
+    url_state.init_from_url(PREFIX, VaeRunConfig, url_prefix=f"{PREFIX}_")
     # A widget's value is forgotten on runs that do not draw it (another view): the last config used
     # is not a widget value, so it survives and gives the widgets their values back.
     link = st.session_state.get("live_last_config", st.session_state["live_url_config"])
     with st.sidebar:
         st.header("Train live")
         values = dict(
-            hidden=widgets.select("Hidden width", "live_hidden", HIDDEN_WIDTHS, link.hidden),
-            hidden_layers=widgets.slider("Hidden layers", "live_hidden_layers", 1, 3, link.hidden_layers),
-            beta=widgets.select(
+            hidden=url_state.select("Hidden width", "live_hidden", HIDDEN_WIDTHS, link.hidden),
+            hidden_layers=url_state.slider("Hidden layers", "live_hidden_layers", 1, 3, link.hidden_layers),
+            beta=url_state.select(
                 "β (weight of the KL term)", "live_beta", BETAS, link.beta,
                 help="1 trains on the ELBO; other values give a β-VAE. Applies while training.",
             ),
-            learning_rate=widgets.select("Learning rate", "live_learning_rate", LEARNING_RATES, link.learning_rate),
-            batch_size=widgets.select("Batch size", "live_batch_size", BATCH_SIZES, link.batch_size),
-            kl_warmup_epochs=widgets.select(
+            learning_rate=url_state.select("Learning rate", "live_learning_rate", LEARNING_RATES, link.learning_rate),
+            batch_size=url_state.select("Batch size", "live_batch_size", BATCH_SIZES, link.batch_size),
+            kl_warmup_epochs=url_state.select(
                 "KL warm-up (epochs)", "live_kl_warmup_epochs", WARMUPS, link.kl_warmup_epochs,
                 help="The KL weight rises linearly from 0 to β over this many epochs (0: none).",
             ),
@@ -60,62 +59,39 @@ def live_training_section() -> VaeRunConfig | None:
         seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="live_seed")
     try:
         config = VaeRunConfig(**values, seed=int(seed), max_steps=link.max_steps)
-        run = widgets.session_run(RUN_KEY, config, None, functools.partial(VaeTrainingTask, config))
+        run = session_runs.session_run(RUN_KEY, config, None, functools.partial(VaeTrainingTask, config))
     except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
         st.error(str(error))
         return None
     st.session_state["live_last_config"] = config
-    widgets.write_url(PREFIX, config, url_prefix=f"{PREFIX}_")
+    url_state.write_url(PREFIX, config, url_prefix=f"{PREFIX}_")
 
-    state = run.snapshot.state
-    buttons = st.columns([1, 1, 1, 4])
-    if state in LIVE_STATES:
-        buttons[0].button(
-            "⏸ Pause", on_click=widgets.command(run.pause), type="primary", key="live_pause", width="stretch"
-        )
-    else:
-        buttons[0].button(
-            "▶ Train", on_click=widgets.command(run.train), type="primary", key="live_train", width="stretch",
-            disabled=state == live.FINISHED,
-        )  # fmt: skip
-    buttons[1].button(
-        "Step", on_click=widgets.command(run.step), key="live_step", width="stretch", help="One minibatch."
-    )
-    buttons[2].button(
-        "↺ Reset", on_click=widgets.reset_command(run, config), key="live_reset", width="stretch",
-        help="Back to step 0, same seed.",
-    )  # fmt: skip
-    buttons[3].caption(
+    state, note = live_page.controls(run, config, PREFIX, step_help="One minibatch.")
+    note.caption(
         f"{config.hidden_layers} hidden layer(s) of {config.hidden} units, 2-D latent; Adam on minibatches of the "
         "4,000 binarized training digits."
     )
-
-    @st.fragment(run_every=live.FRAME_EVERY_S if state in LIVE_STATES else None)
-    def live_views() -> None:
-        _draw_views(run, state)
-
-    live_views()
+    live_page.live_views(run, state, _draw_views)
     return config
 
 
-def _draw_views(run, state: str) -> None:
+def _draw_views(snapshot: live.Snapshot) -> None:
     """Counters, the latent scatter beside the decoded grid, and the loss charts."""
-    snapshot = widgets.fragment_snapshot(run, state)
     metrics = snapshot.metrics
     cols = st.columns(5)
-    epochs = (snapshot.visuals or {}).get("epochs", 0.0)  # of the pictures below
+    epochs = snapshot.visuals.epochs  # of the pictures below
     cols[0].metric(
         "Epoch", f"{epochs:.1f}", help=f"Passes over the training digits; stops at {snapshot.max_steps:,} steps."
     )
     cols[1].metric("Step", f"{snapshot.step:,}", help=f"{snapshot.steps_per_second:,.0f} steps per second.")
     cols[2].metric(
-        "Held-out ELBO", widgets.nats(metrics.get("elbo")),
+        "Held-out ELBO", live_page.nats(metrics.get("elbo")),
         help=f"E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)) in nats per digit, on {HELD_OUT_DIGITS} test digits "
         "(one posterior sample each): a lower bound on log p(x), higher is better.",
     )  # fmt: skip
     cols[3].metric(
         "Held-out KL",
-        widgets.nats(metrics.get("kl")),
+        live_page.nats(metrics.get("kl")),
         help=f"KL(q(z|x) ‖ p(z)) in nats; the KL weight is now {metrics.get('kl_weight', 0.0):.2f}.",
     )
     cols[4].metric(
@@ -125,22 +101,22 @@ def _draw_views(run, state: str) -> None:
     )  # fmt: skip
     scatter, grid = st.columns([7, 5])
     scatter.image(
-        widgets.cached_render(snapshot, "vae_latent", latent_image), width="stretch",
+        live_page.cached_render(snapshot, "vae_latent", latent_image), width="stretch",
         caption="Encoder means μ(x) of the 1,000 test digits, coloured by digit. Circles: the prior N(0, I) at 1 and "
         "2 σ; grey +: the latent points decoded on the right.",
     )  # fmt: skip
     grid.image(
-        widgets.cached_render(snapshot, "vae_grid", grid_image),
+        live_page.cached_render(snapshot, "vae_grid", grid_image),
         width="stretch",
         caption=f"The decoder's mean image at a {GRID_SIZE}×{GRID_SIZE} grid of z at Gaussian quantiles "
         "(each cell holds the same prior mass).",
     )
-    if state not in LIVE_STATES and snapshot.step > 0:
+    if snapshot.state not in live.LIVE_STATES and snapshot.step > 0:
         with grid.popover("Explore the encodings", icon="🔍"):
             st.plotly_chart(
-                widgets.cached_render(snapshot, "vae_latent_figure", latent_figure), key="live_latent", width="content"
+                live_page.cached_render(snapshot, "vae_latent_figure", latent_figure), key="live_latent", width="content"
             )
-    losses = widgets.cached_render(snapshot, "vae_losses", lambda _: loss_image(snapshot), version=snapshot.step)
+    losses = live_page.cached_render(snapshot, "vae_losses", lambda _: loss_image(snapshot), version=snapshot.step)
     if losses is None:
         st.caption("The loss curves appear here once training starts.")
     else:
@@ -152,6 +128,4 @@ def _draw_views(run, state: str) -> None:
 def hide_live_training() -> None:
     """Pause this session's live VAE if it trains: for the page to call on each run that shows
     another view (a trainer nobody watches would hold a slot of the machine)."""
-    entry = widgets._session_runs().get(RUN_KEY)  # the session's runs are kept by widgets.session_run
-    if entry is not None and entry[0].is_alive and entry[0].snapshot.state in LIVE_STATES:
-        widgets.command(entry[0].pause)()
+    session_runs.pause_if_training(RUN_KEY)

@@ -32,9 +32,8 @@ import torch
 
 from benchmarks.browser_timing import RUN_DONE, Wire, medians, open_page, phases
 from benchmarks.common import guarded, print_table, write_results
-from engine.divergences import lab as lab
+from engine.divergences import lab, views
 from engine.divergences import samples_2d as d2
-from engine.divergences import views as views
 from engine.divergences.fitting import FIT_DIVERGENCES, Mixture1D, default_grid, fit, variational_estimate
 from engine.targets import make_target
 

@@ -44,6 +44,7 @@ from benchmarks.common import print_table, write_results
 from engine import metrics
 from engine.flows import FlowConfig, build_flow
 from engine.flows.task import LR_FLOOR, FlowRunConfig, FlowTrainingTask
+from engine.schedules import halving_factor
 from engine.targets import Target, make_target
 
 TARGET = "ring8"
@@ -130,7 +131,7 @@ def _adam_loop(name: str, config: dict, model: torch.nn.Module, log_prob, target
         nonlocal steps_done
         if lr_half_life:
             for group in optimizer.param_groups:
-                group["lr"] = lr * max(LR_FLOOR, 0.5 ** (steps_done / lr_half_life))
+                group["lr"] = lr * halving_factor(steps_done, lr_half_life, LR_FLOOR)
         steps_done += 1
         x = target.sample(batch_size, generator)
         loss = -log_prob(x).mean()

@@ -54,9 +54,9 @@ def frame_cost(config: FlowRunConfig, frames: int = 12) -> dict[str, Any]:
     for i in range(frames):
         with_layers = i % 4 == 0
         start = time.perf_counter()
-        visuals = task.visuals("layers" if with_layers else "fast")
+        frame = task.visuals("layers" if with_layers else "fast")
         chart = flow_views.loss_image(snapshot, 1.7)
-        views = flow_views.stage_strips(visuals) if with_layers else flow_views.model_images(visuals).values()
+        views = flow_views.stage_strips(frame.stages) if with_layers else flow_views.model_images(frame.densities).values()
         size = len(chart) + sum(map(len, views))
         elapsed = (time.perf_counter() - start) * 1000
         (detailed if with_layers else typical).append(elapsed)
@@ -67,7 +67,7 @@ def frame_cost(config: FlowRunConfig, frames: int = 12) -> dict[str, Any]:
         "with_layers_ms": statistics.median(detailed),
         "typical_kb": statistics.median(typical_bytes) / 1024,
         "with_layers_kb": statistics.median(detailed_bytes) / 1024,
-        "target_image_kb_sent_once": len(flow_views.target_image(task.visuals())) / 1024,
+        "target_image_kb_sent_once": len(flow_views.target_image(task.visuals().densities)) / 1024,
     }
 
 

@@ -147,6 +147,10 @@ class ProcessLiveRun:
     def reset(self) -> None:
         self._stop_training_then("reset")
 
+    def apply_live_settings(self, config) -> None:
+        """Apply the live knobs of ``config`` to the task in the child (see TrainingTask)."""
+        self._call_run("apply_live_settings", config)
+
     def call(self, method: Callable, *args) -> Any:
         """Call a method of the task in the child, between two training steps: ``method`` is the
         function itself, taken from the task's class (``run.call(FlowTrainingTask.model_zip)``),

@@ -136,6 +136,11 @@ class LiveRun:
             self._state = STOPPED
             self._publish()
 
+    def apply_live_settings(self, config) -> None:
+        """Apply the live knobs of ``config`` (learning rates, batch size, ...) to the running task."""
+        with self._model_lock:
+            self.task.apply_live_settings(config)
+
     def apply(self, fn: Callable[[TrainingTask], Any]) -> Any:
         """Call ``fn(task)`` while the thread is held off (live knobs, exports)."""
         with self._model_lock:

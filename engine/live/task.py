@@ -53,6 +53,10 @@ class TrainingTask(Protocol):
     def divergence_advice(self) -> str:
         """One sentence on what to try when the loss turns NaN/inf."""
 
+    def apply_live_settings(self, config: Any) -> None:
+        """Apply the fields of ``config`` that may change while the model trains (its run config's
+        ``LIVE_FIELDS``: learning rates, batch size, ...); any other change rebuilds the task."""
+
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to roll back (model and optimiser)."""
 

@@ -140,6 +140,25 @@ def test_gans_page_shows_controls_metrics_and_steps_by_part():
     assert not app.exception and not app.error
 
 
+def test_gans_page_on_a_1d_target_steps_and_draws_the_curves():
+    app = open_page("gans", {"target": "bimodal_1d"})
+    assert not app.exception and not app.error
+    app.button(key="gans_step").click().run()
+    assert metric(app, "Step") == "1"
+    assert not app.exception
+
+
+def test_home_page_has_a_card_for_every_registered_page():
+    from app_ui.registry import PAGES
+
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.run()
+    titles = {h.value for h in app.subheader}
+    for page in PAGES:
+        assert f"{page.icon} {page.title}" in titles
+        assert (Path(APP).parent / page.script).exists()
+
+
 def test_gans_link_reaches_the_widgets_and_ab_mode():
     app = open_gans({"target": "grid25_narrow", "loss": "hinge", "spectral_norm": "true", "ab": "1", "b_loss": "fgan_js"})
     assert not app.exception and not app.error

@@ -6,8 +6,7 @@ import time
 
 from playwright.sync_api import expect
 
-from engine.divergences import lab as lab
-from engine.divergences import views as views
+from engine.divergences import lab, views
 from engine.divergences.fitting import Mixture1D
 from tests.e2e.browser import (
     metric_value,

@@ -6,7 +6,7 @@ import math
 import pytest
 
 from app_ui.divergence_panels import edited_rows
-from engine.divergences import lab as lab
+from engine.divergences import lab
 from engine.divergences.fitting import Mixture1D
 
 

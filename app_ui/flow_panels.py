@@ -1,0 +1,70 @@
+"""Streamlit pieces of the Flows page (not a page itself): its metrics row and live views."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_ui.live_page import cached_render, nats, step_counters
+from engine import live
+from engine.flows import views as flow_views
+from engine.flows.task import FlowFrame1D
+
+
+def metrics_row(snapshot: live.Snapshot) -> None:
+    """Step, speed, held-out NLL and, where the target has a density, KL(p‖q) and its floor H(p)."""
+    metrics = snapshot.metrics
+    cols = st.columns(5)
+    step_counters(snapshot, cols, f"Learning rate now {metrics.get('learning_rate', float('nan')):.2g}.")
+    cols[2].metric("Held-out NLL", nats(metrics.get("nll")), help="−mean log q(x) on 4,096 held-out samples.")
+    if "entropy" not in metrics:
+        cols[3].metric("KL(p‖q)", "n/a", help="This target has no closed-form density, so only NLL is shown.")
+        return
+    cols[3].metric(
+        "KL(p‖q)", nats(metrics.get("kl")),
+        help=f"E_p[log p − log q], Monte Carlo on held-out samples (± {metrics['kl_se']:.3f}).",
+    )  # fmt: skip
+    cols[4].metric(
+        "Floor H(p)", nats(metrics["entropy"]),
+        help=f"The lowest NLL any model can reach: −mean log p(x) on the same held-out samples "
+        f"(± {metrics['entropy_se']:.3f}), so NLL − H(p) = KL exactly.",
+    )  # fmt: skip
+
+
+def draw(snapshot: live.Snapshot) -> None:
+    """The live views of a flow run: 1-D, the change of variables; 2-D, the densities, samples and
+    loss, then space moved layer by layer."""
+    metrics_row(snapshot)
+    frame = snapshot.visuals
+    if isinstance(frame, FlowFrame1D):
+        figure = cached_render(snapshot, "one_d", flow_views.one_d_figure)
+        st.plotly_chart(figure, key="flows_one_d", config={"displayModeBar": False})
+        loss_chart(snapshot)
+        return
+    images = cached_render(snapshot, "model", flow_views.model_images, frame.densities)
+    cols = st.columns(4)
+    target_png = cached_render(snapshot, "target", flow_views.target_image, frame.densities, version=0)
+    cols[0].image(target_png, caption="Target density p(x)", width="stretch")
+    cols[1].image(images["model"], caption="Learned density q(x), same colour scale", width="stretch")
+    cols[2].image(images["samples"], caption="Samples x = f⁻¹(z), fixed z", width="stretch")
+    with cols[3]:
+        loss_chart(snapshot)
+    st.subheader("How the flow moves space")
+    forward, inverse = cached_render(snapshot, "stages", flow_views.stage_strips, frame.stages)
+    st.image(forward, caption="Data and a grid pushed through each layer, x → z: the last panel should look like N(0, I).")
+    st.image(inverse, caption="Noise and a grid pulled back through the inverse layers, z → x: sampling.")
+
+
+def loss_chart(snapshot: live.Snapshot) -> None:
+    """The loss curve as a PNG (cheap to redraw every frame); when paused, also as an
+    interactive chart in a popover."""
+    entropy = snapshot.metrics.get("entropy")
+    caption = "NLL per step (blue: training batch, orange: held-out)" + (
+        "; dashed green: the floor H(p)" if entropy is not None else ""
+    )
+    if snapshot.step == 0:
+        st.caption("The loss curve appears here once training starts.")
+        return
+    st.image(flow_views.loss_image(snapshot, entropy), caption=caption, width="stretch")
+    if snapshot.state not in live.LIVE_STATES:
+        with st.popover("Zoom", icon="🔍"):
+            st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="loss_chart")

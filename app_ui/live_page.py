@@ -1,0 +1,151 @@
+"""The live-page scaffold: everything about running a live model that pages share.
+
+A live page declares its sidebar (a validated config and a task factory), gets its run from
+:func:`app_ui.session_runs.session_run`, then calls::
+
+    state, spare = live_page.controls(run, config, "flows")        # Train/Pause, Step, Reset
+    live_page.live_views(run, state, draw)                         # draw(snapshot), redrawn live
+    live_page.downloads(run, state, "Download …", [Download(...)])  # when paused
+
+``draw`` gets the latest :class:`engine.live.Snapshot`; its visuals are the family's frame, and
+:func:`cached_render` turns a frame into an image once per frame version.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from app_ui.session_runs import command
+from engine import live
+from engine.live.process import ProcessLiveRun
+
+
+@dataclass(frozen=True)
+class StepPart:
+    """A button that steps one part of the task alone (a GAN's discriminator or generator)."""
+
+    key: str  # button key suffix: <prefix>_step_<key>
+    part: str  # passed to the task's train_step(part)
+    label: str
+    help: str
+
+
+def controls(
+    run: ProcessLiveRun, config, prefix: str, *, parts: tuple[StepPart, ...] = (), step_help: str = "One optimisation step."
+) -> tuple[str, Any]:
+    """The control row: Train/Pause, a Step button per part, Step, Reset. Returns the run's state
+    as drawn (the live fragment reruns the page when it changes) and the row's last, empty column."""
+    state = run.snapshot.state
+    columns = st.columns([1.2 if parts else 1] + [1] * (len(parts) + 2) + [2.5 if parts else 4])
+    if state in live.LIVE_STATES:
+        columns[0].button("⏸ Pause", on_click=command(run.pause), type="primary", key=f"{prefix}_pause", width="stretch")
+    else:
+        columns[0].button(
+            "▶ Train", on_click=command(run.train), type="primary", key=f"{prefix}_train", width="stretch",
+            disabled=state == live.FINISHED,
+        )  # fmt: skip
+    for column, part in zip(columns[1:], parts, strict=False):
+        column.button(
+            part.label, on_click=command(functools.partial(run.step, 1, part.part)), key=f"{prefix}_step_{part.key}",
+            width="stretch", help=part.help,
+        )  # fmt: skip
+    columns[-3].button("Step", on_click=command(run.step), key=f"{prefix}_step", width="stretch", help=step_help)
+    columns[-2].button(
+        "↺ Reset", on_click=command(functools.partial(_reset, run, config)), key=f"{prefix}_reset", width="stretch",
+        help="Back to step 0, same seed.",
+    )  # fmt: skip
+    return state, columns[-1]
+
+
+def _reset(run: ProcessLiveRun, config) -> None:
+    """Reset rebuilds the run with the settings it was built with: re-apply the live settings the
+    widgets show now, so that the run matches the page and its link."""
+    run.reset()
+    run.apply_live_settings(config)
+
+
+def live_views(run: ProcessLiveRun, state: str, draw: Callable[[live.Snapshot], None]) -> None:
+    """``draw(snapshot)`` in a fragment redrawn every frame while the run trains or waits (and
+    once otherwise), under the run's status line."""
+
+    @st.fragment(run_every=live.FRAME_EVERY_S if state in live.LIVE_STATES else None)
+    def fragment() -> None:
+        snapshot = run.snapshot
+        if snapshot.state != state:
+            st.rerun()  # redraw the buttons too
+        run_status(snapshot)
+        draw(snapshot)
+
+    fragment()
+
+
+def run_status(snapshot: live.Snapshot) -> None:
+    """One line saying what the run is doing, and why when it stopped by itself."""
+    if snapshot.state == live.DIVERGED:
+        st.warning(snapshot.message, icon="⚠️")
+    elif snapshot.state == live.WAITING:
+        st.info(snapshot.message, icon="⏳")
+    elif snapshot.state == live.FINISHED:
+        st.success(snapshot.message, icon="🏁")
+    elif snapshot.state == live.IDLE:
+        st.caption("Ready. Press **Train** to start, or **Step** for one update.")
+
+
+def step_counters(snapshot: live.Snapshot, columns, rate_help: str) -> None:
+    """The "Step" and "Steps / s" metrics, in the first two of ``columns``."""
+    columns[0].metric("Step", f"{snapshot.step:,}", help=f"Stops at {snapshot.max_steps:,} steps.")
+    columns[1].metric("Steps / s", f"{snapshot.steps_per_second:,.0f}", help=rate_help)
+
+
+def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[Any], Any], frame=None, *, version=None) -> Any:
+    """``render(frame)`` once per frame version (``frame`` defaults to the snapshot's; ``version``
+    overrides, for charts drawn from the snapshot's histories); later frames reuse the result, so
+    unchanged images are neither redrawn nor re-sent."""
+    frame = snapshot.visuals if frame is None else frame
+    key = (snapshot.run_id, name, frame.version if version is None else version)
+    cache = st.session_state.setdefault("_render_cache", {})
+    if key not in cache:
+        for stale in [k for k in cache if k[1] == key[1]]:  # older versions, older runs
+            del cache[stale]
+        cache[key] = render(frame)
+    return cache[key]
+
+
+@dataclass(frozen=True)
+class Download:
+    """A download button whose bytes come from a method of the task (run in the trainer process
+    only when clicked): ``Download("Model (.zip)", "run.zip", FlowTrainingTask.model_zip)``."""
+
+    label: str
+    file_name: str
+    method: Callable
+    args: tuple = ()
+    mime: str | None = None
+
+
+def downloads(run: ProcessLiveRun, state: str, title: str, files: list[Download], caption: str) -> None:
+    """An expander of download buttons, shown while the run is paused (its model is then still)."""
+    if state in live.LIVE_STATES or not run.is_alive:
+        return
+    with st.expander(title):
+        for column, file in zip(st.columns(2) * math.ceil(len(files) / 2), files, strict=False):
+            column.download_button(
+                file.label, data=functools.partial(run.call, file.method, *file.args), file_name=file.file_name,
+                mime=file.mime, on_click="ignore",
+            )  # fmt: skip
+        st.caption(caption)
+
+
+def nats(value: float | None) -> str:
+    """A figure in nats for a metric: 3 decimals, "∞", or "—" when there is none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:.3f}"

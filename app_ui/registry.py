@@ -1,0 +1,71 @@
+"""The page registry: each page's script, title, icon, URL path and Home card, written once.
+``app.py`` builds the navigation from it and the Home page draws a card per entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """One page: ``script`` under app_pages/, shown as ``icon title`` at ``/url_path``; the Home
+    card shows ``card_image`` (in assets/) with ``card_caption`` beside ``card_text``."""
+
+    script: str
+    title: str
+    icon: str
+    url_path: str
+    card_text: str = ""
+    card_caption: str = ""
+    card_image: str = ""
+
+
+HOME = PageEntry("app_pages/home.py", "Home", "🏠", "")
+
+PAGES: tuple[PageEntry, ...] = (
+    PageEntry(
+        "app_pages/flows.py", "Normalizing flows", "🌊", "flows",
+        card_image="card_flows.png",
+        card_caption="Pictured: the ring of 8 Gaussians, the density a spline flow learned in 20 seconds, and its samples.",
+        card_text="Train NICE, Real NVP, Glow and spline flows on 2-D targets (or your own drawing) and a "
+        "1-D flow that shows the change-of-variables formula. See the learned density next to the "
+        "true one, the KL that is left, and how each coupling layer moves space.",
+    ),
+    PageEntry(
+        "app_pages/gans.py", "GANs", "⚔️", "gans",
+        card_image="card_gans.png",
+        card_caption="Pictured: a generator collapsing onto a few of the 8 modes (left) and one that covers them all "
+        "(right), with the discriminator's verdict as the background.",
+        card_text="Train a GAN live as in GAN Lab, with 13 losses (minimax, non-saturating, least squares, hinge, "
+        "WGAN, WGAN-GP and six f-GANs), spectral normalization and R1. Watch mode collapse happen on a per-mode "
+        "timeline, measure it (modes captured, high-quality samples, W₁), and compare two setups side by side.",
+    ),
+    PageEntry(
+        "app_pages/vae.py", "VAEs", "🧬", "vae",
+        card_image="card_vae.png",
+        card_caption="Pictured: the latent space of a 2-D VAE, a grid of decoded digits with the held-out digits' "
+        "encodings over it.",
+        card_text="Explore VAEs trained on MNIST: click anywhere in the latent map to decode it, interpolate between "
+        "digits, draw a digit and see its posterior q(z|x) beside the true p(z|x), watch the IWAE bound climb "
+        "towards log p(x), compare β = 0.5, 1 and 4, and train a small VAE live.",
+    ),
+    PageEntry(
+        "app_pages/divergences.py", "Divergences", "📏", "divergences",
+        card_image="card_divergences.png",
+        card_caption="Pictured: two Gaussians fitted to a three-mode mixture by forward KL (spreading over all three), "
+        "reverse KL (dropping one), JS and Wasserstein-1.",
+        card_text="Fit a model to a mixture you edit by KL, reverse KL, JS, TV, Hellinger, χ², α-divergences or "
+        "Wasserstein, replay the fits and measure each by all of them; watch JS saturate at log 2 when supports stop "
+        "overlapping while W₁ keeps a gradient; check that a GAN with the optimal discriminator computes 2 JS − log 4; "
+        "draw the optimal transport plan between two 2-D sample sets, your GAN's included.",
+    ),
+    PageEntry(
+        "app_pages/style_mixing.py", "Style mixing", "🎨", "style_mixing",
+        card_image="card_style_mixing.png",
+        card_caption="Pictured: source A across the top, source B down the left; each cell takes A's styles with B's "
+        "coarse ones, so it shows B's digit in A's colours.",
+        card_text="Mix the styles of a small StyleGAN trained on coloured digits: copy one seed's coarse, middle or fine "
+        "styles (or any layers) into another's, truncate towards the average image, see where the noise acts, "
+        "interpolate in z and in w, and measure how much each layer changes the image.",
+    ),
+)
