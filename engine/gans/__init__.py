@@ -1,4 +1,10 @@
-"""Generative adversarial networks: small MLP generator/discriminator pairs and GAN losses.
+"""Generative adversarial networks (lecture "Generative adversarial networks"): the GANs page's family.
+
+- :mod:`~engine.gans.networks`: MLP generator and discriminator (spectral norm, noise);
+- :mod:`~engine.gans.losses`: the 13 GAN losses and the gradient penalties;
+- :mod:`~engine.gans.task`: the live training task, its run config, its frames and exports;
+- :mod:`~engine.gans.presets`: mode collapse and how to avoid it, as named configs;
+- :mod:`~engine.gans.views`: frames and histories -> images and charts.
 
 Notation (lecture "Generative adversarial networks", section 6): p is the data distribution,
 q = p_θ the generator's, the discriminator returns a raw score v(x) and each loss in

@@ -1,1 +1,8 @@
-"""Variational autoencoders on MNIST: models, bounds, latent-space tools and evaluation."""
+"""Variational autoencoders on MNIST (lecture "Latent variable models"): the VAE page's family.
+
+- :mod:`~engine.vae.models`: the VAE and the digit classifier (Hub mixin, shipped in pretrained/);
+- :mod:`~engine.vae.bounds`: ELBO and IWAE bounds; :mod:`~engine.vae.latent`: latent grids, posteriors;
+- :mod:`~engine.vae.shipped`: the shipped models; :mod:`~engine.vae.explore`: the page's config and computations;
+- :mod:`~engine.vae.task`: the live training task and its frame; :mod:`~engine.vae.live_views` draws it;
+- :mod:`~engine.vae.views`: the explore views' figures; :mod:`~engine.vae.drawing`: a drawn digit -> 28x28.
+"""
