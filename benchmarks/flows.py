@@ -151,7 +151,7 @@ def ours_task(run_config: FlowRunConfig, target: Target, name: str = "ours (Flow
 def ours_bare(flow_config: FlowConfig, target: Target, lr: float, seed: int) -> Contender:
     """Our flow from ``build_flow`` in a bare training loop."""
     flow = build_flow(flow_config, seed=seed)
-    config = {"FlowConfig": flow_config.to_dict(), "learning_rate": lr}
+    config = {"FlowConfig": dataclasses.asdict(flow_config), "learning_rate": lr}
     return _adam_loop("ours (bare loop)", config, flow, flow.log_prob, target, lr, seed)
 
 

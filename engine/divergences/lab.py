@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.config import RunConfig, check_ranges
+from engine.config import RunConfig, check_choice, check_ranges
 from engine.divergences import measures as dv
 from engine.divergences.fitting import FIT_DIVERGENCES, FitResult, Mixture1D, default_grid, fit_all
 from engine.targets import target_keys
@@ -89,8 +89,7 @@ class DivergenceLabConfig(RunConfig):
     plan_order: int = 2
 
     def __post_init__(self):
-        if self.view not in VIEWS:
-            raise ValueError(f"Unknown view {self.view!r}; choose one of {', '.join(VIEWS)}.")
+        check_choice("view", self.view, VIEWS)
         mixture = parse_mixture(self.target)
         if len(mixture.weights) > MAX_TARGET_COMPONENTS:
             raise ValueError(f"The target has at most {MAX_TARGET_COMPONENTS} components; got {len(mixture.weights)}.")

@@ -10,8 +10,9 @@ and the engine already imported, so a start takes well under a second). The pare
 - admission by the machine-wide :data:`engine.live.governor.GOVERNOR`: the child is told to train only once a slot
   is free; until then the snapshot says the run is waiting and where it stands in line.
 
-Commands are remote calls over a pipe; :meth:`ProcessLiveRun.call` runs a named method of the
-task in the child (exports, live knobs). The child exits when told to, or when its parent dies.
+Commands are remote calls over a pipe; :meth:`ProcessLiveRun.call` runs a method of the task in
+the child (exports), given as the function itself and sent by name. The child exits when told
+to, or when its parent dies.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.config import RunConfig, check_ranges
+from engine.config import RunConfig, check_choice, check_ranges
 from engine.stylegan.data import to_uint8
 from engine.stylegan.evaluate import PRESETS
 from engine.stylegan.networks import NOISE_MODES, Generator, z_from_seed, z_from_seeds
@@ -83,8 +83,7 @@ class StyleMixingConfig(RunConfig):
     seed_to: int = 21  # the interpolation's other end
 
     def __post_init__(self):
-        if self.view not in VIEWS:
-            raise ValueError(f"Unknown view {self.view!r}; choose one of {', '.join(VIEWS)}.")
+        check_choice("view", self.view, VIEWS)
         parse_seeds(self.seeds_a, "Source A seeds")
         parse_seeds(self.seeds_b, "Source B seeds")
         parse_layers(self.layers)

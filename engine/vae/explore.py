@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.config import RunConfig, check_ranges
+from engine.config import RunConfig, check_choice, check_ranges
 from engine.mnist import binarize
 from engine.vae.bounds import IWAE_CURVE_KS, elbo_terms, iwae_bounds
 from engine.vae.latent import SPACINGS, interpolate, posterior_on_grid
@@ -47,14 +47,10 @@ class VaeViewConfig(RunConfig):
     source: str = "drawn"  # the posterior view's input: "drawn" on the canvas, or a "test" digit
 
     def __post_init__(self):
-        if self.view not in VIEWS:
-            raise ValueError(f"Unknown view {self.view!r}; choose one of {', '.join(VIEWS)}.")
-        if self.model not in SHIPPED_VAES:
-            raise ValueError(f"Unknown model {self.model!r}; choose one of {', '.join(SHIPPED_VAES)}.")
-        if self.spacing not in SPACINGS:
-            raise ValueError(f"Unknown grid spacing {self.spacing!r}; choose quantile or linear.")
-        if self.interpolation not in INTERPOLATIONS:
-            raise ValueError(f"Unknown interpolation {self.interpolation!r}; choose linear or spherical.")
+        check_choice("view", self.view, VIEWS)
+        check_choice("model", self.model, SHIPPED_VAES)
+        check_choice("grid spacing", self.spacing, SPACINGS)
+        check_choice("interpolation", self.interpolation, INTERPOLATIONS)
         if self.source not in ("test", "drawn"):
             raise ValueError(f"The posterior's input is 'test' or 'drawn'; got {self.source!r}.")
         check_ranges(self, [
