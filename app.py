@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-from app_ui import registry
+from app_ui import registry, session_runs
 
 # One thread for the page's own model calls (decoding a grid, one digit's posterior): on a small
 # machine shared by many sessions, two threads per tiny matrix product cost more than they gain.
@@ -11,6 +11,7 @@ from app_ui import registry
 torch.set_num_threads(1)
 
 st.set_page_config(page_title="Generative Playground", page_icon="🌀", layout="wide")
+session_runs.warm_up_in_background()  # the fork server and torch, before the first Train
 
 home = st.Page(registry.HOME.script, title=registry.HOME.title, icon=registry.HOME.icon, default=True)
 pages = [st.Page(page.script, title=page.title, icon=page.icon, url_path=page.url_path) for page in registry.PAGES]

@@ -161,7 +161,7 @@ def _generator_samples(config: lab.DivergenceLabConfig) -> tuple[np.ndarray | No
     if config.q_samples == "gan":
         found = session_runs.existing_run("gans")
         if found is None or found[1].dim != 2:
-            st.info("Train a 2-D GAN on the 🥊 GANs page first, in this browser tab; its generator's samples then appear here as q.")
+            st.info("Train a 2-D GAN on the ⚔️ GANs page first, in this browser tab; its generator's samples then appear here as q.")
             return None, ""
         run, target = found
         try:
@@ -172,7 +172,7 @@ def _generator_samples(config: lab.DivergenceLabConfig) -> tuple[np.ndarray | No
         return samples, f"q: your GAN at step {run.snapshot.step} (on {target.label})"
     upload = st.file_uploader("A generator saved by the GANs page (.safetensors)", type=["safetensors"], key="div_generator_file")
     if upload is None:
-        st.info("Upload a generator downloaded from the 🥊 GANs page (“Download the generator and samples”).")
+        st.info("Upload a generator downloaded from the ⚔️ GANs page (“Download the generator and samples”).")
         return None, ""
     try:
         generator, gan_config = load_generator(upload.getvalue())

@@ -23,7 +23,7 @@ import streamlit as st
 
 from app_ui.session_runs import command
 from engine import live
-from engine.live.process import ProcessLiveRun
+from engine.live import OnDemandRun
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class StepPart:
 
 
 def controls(
-    run: ProcessLiveRun, config, prefix: str, *, parts: tuple[StepPart, ...] = (), step_help: str = "One optimisation step."
+    run: OnDemandRun, config, prefix: str, *, parts: tuple[StepPart, ...] = (), step_help: str = "One optimisation step."
 ) -> tuple[str, Any]:
     """The control row: Train/Pause, a Step button per part, Step, Reset. Returns the run's state
     as drawn (the live fragment reruns the page when it changes) and the row's last, empty column."""
@@ -63,22 +63,22 @@ def controls(
     return state, columns[-1]
 
 
-def _reset(run: ProcessLiveRun, config) -> None:
+def _reset(run: OnDemandRun, config) -> None:
     """Reset rebuilds the run with the settings it was built with: re-apply the live settings the
     widgets show now, so that the run matches the page and its link."""
     run.reset()
     run.apply_live_settings(config)
 
 
-def live_views(run: ProcessLiveRun, state: str, draw: Callable[[live.Snapshot], None]) -> None:
+def live_views(run: OnDemandRun, state: str, draw: Callable[[live.Snapshot], None]) -> None:
     """``draw(snapshot)`` in a fragment redrawn every frame while the run trains or waits (and
     once otherwise), under the run's status line."""
 
     @st.fragment(run_every=live.FRAME_EVERY_S if state in live.LIVE_STATES else None)
     def fragment() -> None:
         snapshot = run.snapshot
-        if snapshot.state != state:
-            st.rerun()  # redraw the buttons too
+        if (snapshot.state in live.LIVE_STATES) != (state in live.LIVE_STATES):
+            st.rerun()  # the buttons change (Pause <-> Train); a turn between running and waiting does not
         run_status(snapshot)
         draw(snapshot)
 
@@ -93,6 +93,8 @@ def run_status(snapshot: live.Snapshot) -> None:
         st.info(snapshot.message, icon="⏳")
     elif snapshot.state == live.FINISHED:
         st.success(snapshot.message, icon="🏁")
+    elif snapshot.message:  # a paused or idle run with something to say (the machine is full, a failed start)
+        st.warning(snapshot.message, icon="⚠️")
     elif snapshot.state == live.IDLE:
         st.caption("Ready. Press **Train** to start, or **Step** for one update.")
 
@@ -129,7 +131,7 @@ class Download:
     mime: str | None = None
 
 
-def downloads(run: ProcessLiveRun, state: str, title: str, files: list[Download], caption: str) -> None:
+def downloads(run: OnDemandRun, state: str, title: str, files: list[Download], caption: str) -> None:
     """An expander of download buttons, shown while the run is paused (its model is then still)."""
     if state in live.LIVE_STATES or not run.is_alive:
         return

@@ -1,61 +1,163 @@
-"""The session-to-process lifecycle: each browser session's live runs, one trainer process each.
+"""The session-to-process lifecycle: each browser session's live runs, in a registry with a TTL.
 
 How a run is born, lives and ends:
 
 1. A live page builds its validated config and calls :func:`session_run` with a picklable task
-   factory. The first call starts a :class:`engine.live.process.ProcessLiveRun`: a child process
-   forked from the fork server (started once per web server, with the modules of
-   :data:`TRAINER_PRELOAD` imported), which builds the task and publishes snapshots.
+   factory. It gets an :class:`engine.live.OnDemandRun`: until Train or Step it shows the step-0
+   snapshot, computed once per config and shared by every session that opens the same link, and
+   holds no process. The first Train or Step starts a :class:`engine.live.ProcessLiveRun`: a
+   child forked from the fork server (warmed when the app is first imported, with the modules of
+   :data:`TRAINER_PRELOAD`), which builds the task and publishes snapshots.
 2. Later reruns get the same run back while only live knobs change (``apply_live_settings``); a
-   change of architecture, seed or data stops it and starts a new one. A run whose process died
+   change of architecture, seed or data stops it and makes a new one. A run whose process died
    is replaced, with a warning on the page.
-3. The runs live in a ``st.cache_resource(scope="session")`` dict: one per browser session.
-   When the tab closes, its websocket disconnects and Streamlit closes the session; releasing
-   the session's cached resources calls ``on_release``, which calls :meth:`ProcessLiveRun.stop`
-   on each run: the child is told to stop (its thread ends, the process exits and is joined,
-   killed if it hangs) and the run's admission slot goes back to the governor. If the web server
-   itself dies, each child notices that its parent is gone and exits by itself.
+3. The runs live in a registry keyed by Streamlit's session id, outside Streamlit's caches, so
+   that a dropped connection does not lose them: Streamlit keeps a disconnected session for
+   ``server.disconnectedSessionTTL`` seconds and a reconnecting browser gets the same session id
+   back. A reaper thread looks at the registry every :data:`REAP_EVERY_S`: a session whose
+   websocket is gone has its training runs paused (they resume when it reconnects); one gone
+   for longer than :data:`RUN_TTL_S` has its runs stopped (the child's thread ends, its process
+   exits and is joined, killed if it hangs, and its admission slot goes back to the governor),
+   and a page that comes back later says so. A closed tab is a session that never comes back.
+   If the web server itself dies, each child notices that its parent is gone and exits.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from engine.live import LIVE_STATES, TrainingTask
+from engine import targets
+from engine.live import LIVE_STATES, OnDemandRun, Snapshot, TrainerGone, TrainingTask, first_snapshot
 from engine.live import process as trainer_process
-from engine.live.process import ProcessLiveRun, TrainerGone
 
 # Imported once by the fork server, so that a trainer starts warm (torch's first-call costs and
 # the families' imports paid there, not at each Train).
 TRAINER_PRELOAD = ("engine.flows.task", "engine.gans.task", "engine.vae.task", "engine.flows.warmup")
 trainer_process.preload(*TRAINER_PRELOAD)
+RUN_TTL_S = float(os.environ.get("GP_RUN_TTL_S", st.get_option("server.disconnectedSessionTTL")))
+REAP_EVERY_S = 2.0
 
 
-@st.cache_resource(scope="session", show_spinner=False, on_release=lambda runs: [r.stop() for r, *_ in runs.values()])
+class _Registry:
+    """{session id: {page prefix: (run, config, target)}}, with when each session was last seen."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.runs: dict[str, dict[str, tuple]] = {}
+        self.last_seen: dict[str, float] = {}
+        self.paused_while_away: dict[str, list] = {}  # session id -> runs to resume on reconnect
+        self.released: dict[str, float] = {}  # session id -> when its runs were stopped
+        self._reaper: threading.Thread | None = None
+
+    def of_session(self, session_id: str) -> dict[str, tuple]:
+        with self.lock:
+            self.last_seen[session_id] = time.monotonic()
+            if self._reaper is None:
+                self._reaper = threading.Thread(target=self._reap_forever, name="session-runs-reaper", daemon=True)
+                self._reaper.start()
+            return self.runs.setdefault(session_id, {})
+
+    def _reap_forever(self) -> None:
+        while True:
+            time.sleep(REAP_EVERY_S)
+            if Runtime.exists():
+                self.reap(Runtime.instance().is_active_session)
+
+    def reap(self, is_connected: Callable[[str], bool], now: float | None = None) -> None:
+        """Pause the training runs of sessions that went away, resume those of sessions that came
+        back, stop the runs of sessions away for longer than RUN_TTL_S."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            sessions = list(self.runs.items())
+        for session_id, runs in sessions:
+            if is_connected(session_id):
+                with self.lock:
+                    self.last_seen[session_id] = now
+                    to_resume = self.paused_while_away.pop(session_id, [])
+                for run in to_resume:
+                    command(run.train)()
+            elif now - self.last_seen.get(session_id, now) > RUN_TTL_S:
+                with self.lock:
+                    self.runs.pop(session_id, None)
+                    self.last_seen.pop(session_id, None)
+                    self.paused_while_away.pop(session_id, None)
+                    self.released[session_id] = now
+                for run, *_ in runs.values():
+                    run.stop()
+            elif session_id not in self.paused_while_away:
+                training = [run for run, *_ in runs.values() if run.is_alive and run.snapshot.state in LIVE_STATES]
+                with self.lock:
+                    self.paused_while_away[session_id] = training
+                for run in training:
+                    command(run.pause)()
+
+
+REGISTRY = _Registry()
+
+
 def _session_runs() -> dict[str, tuple]:
-    """This browser session's live runs by page: {prefix: (run, config, target)}."""
-    return {}
+    """This browser session's live runs by page prefix (says so once if they were released)."""
+    ctx = get_script_run_ctx()
+    session_id = ctx.session_id if ctx is not None else "no-session"
+    if (released_at := REGISTRY.released.pop(session_id, None)) is not None:
+        st.info(
+            f"Your runs were released after you had been away for more than {RUN_TTL_S:.0f} s; this is a fresh "
+            f"start with the same settings ({time.monotonic() - released_at:.0f} s ago).", icon="💤",
+        )
+    return REGISTRY.of_session(session_id)
 
 
-def existing_run(prefix: str) -> tuple[ProcessLiveRun, Any] | None:
-    """This session's live run of another page, with its target, if it is alive (else None)."""
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _shared_first_snapshot(key: tuple, _task_factory, max_steps: int) -> Snapshot:
+    """The step-0 snapshot of a config on a built-in target, made once for every session."""
+    return first_snapshot(_task_factory, max_steps)
+
+
+def _first_snapshot(prefix: str, config, target, task_factory) -> Snapshot:
+    if target is None or target.key in targets.REGISTRY:  # built-in data: the same for every visitor
+        return _shared_first_snapshot((prefix, config, getattr(target, "key", None)), task_factory, config.max_steps)
+    return first_snapshot(task_factory, config.max_steps)  # the user's own points
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_in_background() -> threading.Thread:
+    """Once per server, on the first page view: start the trainers' fork server and pay torch's
+    first-call costs here, in a thread, while the visitor is still reading the page."""
+
+    def warm() -> None:
+        trainer_process.warm_up()
+        importlib.import_module("engine.flows.warmup")  # importing it builds and steps one flow
+
+    thread = threading.Thread(target=warm, name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def existing_run(prefix: str) -> tuple[OnDemandRun, Any] | None:
+    """This session's live run of another page, with its target, if it has started and is alive
+    (else None)."""
     run, _, target = _session_runs().get(prefix, (None, None, None))
-    return (run, target) if run is not None and run.is_alive else None
+    return (run, target) if run is not None and run.started and run.is_alive else None
 
 
-def session_run(prefix: str, config, target, task_factory: Callable[[], TrainingTask]) -> ProcessLiveRun:
-    """The session's run for this page (in its own process): kept while only live knobs change,
-    rebuilt otherwise (and, with a warning, when its process died). ``task_factory`` must be
-    picklable (a functools.partial)."""
+def session_run(prefix: str, config, target, task_factory: Callable[[], TrainingTask]) -> OnDemandRun:
+    """The session's run for this page: kept while only live knobs change, rebuilt otherwise (and,
+    with a warning, when its process died). ``task_factory`` must be picklable (a functools.partial)."""
     runs = _session_runs()
     if prefix in runs:
         run, old_config, old_target = runs[prefix]
         if not run.is_alive:
             st.warning(TrainerGone.MESSAGE, icon="⚠️")
-        elif old_target is target and not config.rebuild_needed(old_config):
+        elif run.started and old_target is target and not config.rebuild_needed(old_config):
             try:
                 if config != old_config:
                     run.apply_live_settings(config)
@@ -63,10 +165,11 @@ def session_run(prefix: str, config, target, task_factory: Callable[[], Training
                 return run
             except TrainerGone:
                 st.warning(TrainerGone.MESSAGE, icon="⚠️")
+        elif not run.started and old_target is target and config == old_config:
+            return run
         run.stop()
         del runs[prefix]
-    with st.spinner("Building the model…"):
-        run = ProcessLiveRun(task_factory, max_steps=config.max_steps)
+    run = OnDemandRun(task_factory, _first_snapshot(prefix, config, target, task_factory), max_steps=config.max_steps)
     runs[prefix] = (run, config, target)
     return run
 

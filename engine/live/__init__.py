@@ -4,13 +4,14 @@
   :class:`Frame` base of its visuals, the :class:`Snapshot` a page draws, the run states;
 - :mod:`engine.live.run`: :class:`LiveRun`, a thread that steps a task and publishes snapshots;
 - :mod:`engine.live.process`: :class:`ProcessLiveRun`, that LiveRun in a child process forked from
-  a pre-warmed fork server (what the pages use);
+  a pre-warmed fork server, and :class:`OnDemandRun`, which starts it at the first Train or Step
+  (what the pages use);
 - :mod:`engine.live.governor`: admission, one queue in the web server's process.
 """
 
-from engine.live.governor import GOVERNOR, Governor
-from engine.live.process import ProcessLiveRun, TrainerGone
-from engine.live.run import FRAME_EVERY_S, LiveRun, downsample_history
+from engine.live.governor import GOVERNOR, Governor, QueueFull
+from engine.live.process import OnDemandRun, ProcessLiveRun, TrainerGone
+from engine.live.run import FRAME_EVERY_S, LiveRun, downsample_history, first_snapshot
 from engine.live.task import (
     DIVERGED,
     FINISHED,
@@ -25,11 +26,12 @@ from engine.live.task import (
     SideBySideTask,
     Snapshot,
     TrainingTask,
+    next_run_id,
     next_version,
 )
 
 __all__ = [
     "DIVERGED", "FINISHED", "FRAME_EVERY_S", "GOVERNOR", "IDLE", "LIVE_STATES", "PAUSED", "RUNNING", "STOPPED",
-    "WAITING", "Frame", "Governor", "LiveRun", "ProcessLiveRun", "SideBySideFrame", "SideBySideTask", "Snapshot",
-    "TrainerGone", "TrainingTask", "downsample_history", "next_version",
+    "WAITING", "Frame", "Governor", "LiveRun", "OnDemandRun", "ProcessLiveRun", "QueueFull", "SideBySideFrame", "SideBySideTask", "Snapshot",
+    "TrainerGone", "TrainingTask", "downsample_history", "first_snapshot", "next_run_id", "next_version",
 ]

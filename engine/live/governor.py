@@ -2,70 +2,148 @@
 
 The trainers themselves (:mod:`engine.live.run`, in child processes) never wait for a slot: the
 parent's :class:`engine.live.process.ProcessLiveRun` asks :data:`GOVERNOR` before it sends
-"train", and shows the run as waiting, with its place in line, until a slot is free.
+"train", and shows the run as waiting, with its place in line and an estimate, until a slot is
+free.
+
+Fair sharing by time slices (round robin): a run that has trained for its slice while others
+wait pauses (keeping its state: a run's result depends on its config and seed only, not on how
+it was sliced) and joins the back of the line. The slice shrinks as the line grows, so that a
+full turn of the line stays near :data:`TURN_S`: with 30 runs on 2 slots, every run trains about
+a second in every 15, instead of 2 running and 28 frozen.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
+import time
+
+TURN_S = 15.0  # the time for every run in line to get a slice, when slices can be that short
+MIN_SLICE_S = 1.0  # a pause and a resume cost ~0.05 s: below this, switching eats the share
+MAX_SLICE_S = 10.0  # with few runs waiting, nobody waits longer than this for a turn
+
+
+class QueueFull(RuntimeError):
+    """The line is at its maximum length: the machine cannot take another run now."""
 
 
 class Governor:
-    """Bounds how many runs train at once on this machine; first come, first served.
+    """Bounds how many runs train at once on this machine, in fair turns.
 
-    Owners are run ids; :class:`engine.live.process.ProcessLiveRun` asks for a slot before it
-    tells its child to train, and gives it back when the run pauses, stops or dies.
-
-    ``max_active`` defaults to the ``GP_MAX_TRAINERS`` environment variable, else the number of
-    CPU cores this process may use.
+    Owners are run ids. ``max_active`` defaults to the ``GP_MAX_TRAINERS`` environment variable,
+    else the number of CPU cores this process may use; ``max_waiting`` (how long the line may
+    grow) to ``GP_MAX_QUEUE``, else 60. ``turn_s``, ``min_slice_s`` and ``max_slice_s`` shape the
+    slices (see :meth:`slice_s`).
     """
 
-    def __init__(self, max_active: int | None = None):
+    def __init__(
+        self, max_active: int | None = None, max_waiting: int | None = None, *, turn_s: float = TURN_S,
+        min_slice_s: float = MIN_SLICE_S, max_slice_s: float = MAX_SLICE_S, clock=time.monotonic,
+    ):
         if max_active is None:
             max_active = int(os.environ.get("GP_MAX_TRAINERS", len(os.sched_getaffinity(0))))
+        if max_waiting is None:
+            max_waiting = int(os.environ.get("GP_MAX_QUEUE", 60))
         if max_active < 1:
             raise ValueError(f"max_active must be at least 1; got {max_active}.")
+        if max_waiting < 0:
+            raise ValueError(f"max_waiting must be at least 0; got {max_waiting}.")
         self.max_active = max_active
+        self.max_waiting = max_waiting
+        self.turn_s, self.min_slice_s, self.max_slice_s = turn_s, min_slice_s, max_slice_s
+        self._clock = clock
         self._lock = threading.Lock()
-        self._active: set[int] = set()
+        self._active: dict[int, float] = {}  # owner -> when its slice began
         self._waiting: list[int] = []
 
     def try_acquire(self, owner: int) -> bool:
-        """Take a slot for ``owner`` if one is free and nobody has waited longer."""
+        """Take a slot for ``owner`` if one is free and nobody has waited longer; otherwise join
+        the line (raises :class:`QueueFull` when the line is full and ``owner`` is not in it)."""
         with self._lock:
             if owner in self._active:
                 return True
             if owner not in self._waiting:
+                if len(self._waiting) >= self.max_waiting and len(self._active) >= self.max_active:
+                    raise QueueFull(
+                        f"The machine is full: {len(self._active)} runs are training and {len(self._waiting)} are "
+                        "waiting. Try again in a minute."
+                    )
                 self._waiting.append(owner)
             if len(self._active) < self.max_active and self._waiting[0] == owner:
                 self._waiting.pop(0)
-                self._active.add(owner)
+                self._active[owner] = self._clock()
                 return True
             return False
 
     def release(self, owner: int) -> None:
+        """Free ``owner``'s slot, or take it out of the line."""
         with self._lock:
-            self._active.discard(owner)
+            self._active.pop(owner, None)
             if owner in self._waiting:
                 self._waiting.remove(owner)
+
+    def slice_s(self) -> float:
+        """How long a run may train while others wait: a turn shared by the runs per slot,
+        clamped to [min_slice_s, max_slice_s]."""
+        with self._lock:
+            return self._slice_s()
+
+    def _slice_s(self) -> float:
+        runs_per_slot = (len(self._active) + len(self._waiting)) / self.max_active
+        return min(self.max_slice_s, max(self.min_slice_s, self.turn_s / max(runs_per_slot, 1.0)))
+
+    def should_yield(self, owner: int) -> bool:
+        """Whether ``owner`` has used up its slice while another run waits."""
+        with self._lock:
+            started = self._active.get(owner)
+            return started is not None and bool(self._waiting) and self._clock() - started >= self._slice_s()
+
+    def yield_slot(self, owner: int) -> None:
+        """Give up ``owner``'s slot and join the back of the line (its run keeps wanting to train)."""
+        with self._lock:
+            if self._active.pop(owner, None) is not None and owner not in self._waiting:
+                self._waiting.append(owner)
 
     def queue_position(self, owner: int) -> int:
         """1 for the next in line; 0 when ``owner`` is not waiting."""
         with self._lock:
             return self._waiting.index(owner) + 1 if owner in self._waiting else 0
 
+    def estimated_wait_s(self, owner: int) -> float:
+        """About how long until ``owner`` trains: slots free up as the running slices end, and
+        each run ahead in line then trains for one slice."""
+        with self._lock:
+            if owner not in self._waiting:
+                return 0.0
+            position = self._waiting.index(owner) + 1
+            slice_s = self._slice_s()
+            now = self._clock()
+            free_at = sorted(max(0.0, slice_s - (now - started)) for started in self._active.values())
+            free_at += [0.0] * (self.max_active - len(free_at))
+            rounds, index = divmod(position - 1, self.max_active)
+            return free_at[index] + rounds * slice_s
+
     def waiting_message(self, owner: int) -> str:
-        """What a page shows a run that waits for a slot."""
+        """What a page shows a run that waits for its turn."""
+        position = max(self.queue_position(owner), 1)
+        wait = math.ceil(self.estimated_wait_s(owner))
+        with self._lock:
+            running, slice_s = len(self._active), self._slice_s()
         return (
-            f"Waiting for a free trainer: {self.max_active} run at once on this machine and you "
-            f"are number {max(self.queue_position(owner), 1)} in line."
+            f"Waiting for your turn: {running} run(s) train at once on this machine, taking turns of "
+            f"{slice_s:.0f} s; you are number {position} in line and resume in about {wait} s."
         )
 
     @property
     def active_count(self) -> int:
         with self._lock:
             return len(self._active)
+
+    @property
+    def waiting_count(self) -> int:
+        with self._lock:
+            return len(self._waiting)
 
 
 GOVERNOR = Governor()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import itertools
 import multiprocessing
 import operator
 import os
@@ -30,11 +29,10 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.live import task as live
-from engine.live.governor import GOVERNOR, Governor
+from engine.live.governor import GOVERNOR, Governor, QueueFull
 from engine.live.run import LiveRun
 
 _START_LOCK = threading.Lock()
-_parent_run_ids = itertools.count(1)
 _CONTEXT = None
 RPC_TIMEOUT_S = 60.0  # a command waits for at most one step; exports take well under a second
 FORKSERVER_PRELOAD = ["torch", "engine.live.run"]  # the app adds its families' tasks: see preload()
@@ -46,6 +44,15 @@ def preload(*modules: str) -> None:
     with _START_LOCK:
         if _CONTEXT is None:
             FORKSERVER_PRELOAD.extend(m for m in modules if m not in FORKSERVER_PRELOAD)
+
+
+def warm_up() -> None:
+    """Start the fork server now (it imports torch and FORKSERVER_PRELOAD, several seconds), so
+    that the first Train after the web server starts does not wait for it."""
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _context():
@@ -112,6 +119,7 @@ class ProcessLiveRun:
         self._has_slot = False
         self._closed = False  # stopped on purpose
         self._gone = False  # died or stopped answering
+        self._notice = ""  # why the run is not training although asked to (the machine is full)
         if not self._snapshots.poll(start_timeout_s):
             self._process.kill()
             raise RuntimeError("The training process did not start in time; try again.")
@@ -119,7 +127,7 @@ class ProcessLiveRun:
         if isinstance(first, BaseException):
             self._process.join(5)
             raise first
-        self.run_id = next(_parent_run_ids)  # unique in this server; the child's own id is not
+        self.run_id = live.next_run_id()  # unique in this server; the child's own id is not
         self._child_snapshot: live.Snapshot = dataclasses.replace(first, run_id=self.run_id)
         self._pump = threading.Thread(target=self._pump_loop, name=f"LiveRun-pump-{self.run_id}", daemon=True)
         self._pump.start()
@@ -133,6 +141,7 @@ class ProcessLiveRun:
             return
         with self._state_lock:
             self._want_running = True
+            self._notice = ""
         step_before = self._child_snapshot.step
         self._try_start()
         deadline = time.monotonic() + first_step_timeout_s
@@ -191,6 +200,8 @@ class ProcessLiveRun:
             return dataclasses.replace(
                 snapshot, state=live.WAITING, message=self.governor.waiting_message(self.run_id)
             )
+        if self._notice and snapshot.state in (live.IDLE, live.PAUSED):
+            return dataclasses.replace(snapshot, message=self._notice)
         return snapshot
 
     @property
@@ -244,13 +255,31 @@ class ProcessLiveRun:
             with self._state_lock:
                 if not self._want_running or self._has_slot or self._closed or self._gone:
                     return
-                if not self.governor.try_acquire(self.run_id):
+                try:
+                    if not self.governor.try_acquire(self.run_id):
+                        return
+                except QueueFull as full:
+                    self._want_running, self._notice = False, str(full)
                     return
                 self._has_slot = True
             try:
                 self._call_run("train")
             except TrainerGone:
                 self._release_slot()
+
+    def _yield_slot(self) -> None:
+        """The slice is used up and another run waits: pause the child (its state is kept) and join
+        the back of the line; the pump resumes it when its turn comes."""
+        with self._rpc_lock:
+            if not (self._has_slot and self._want_running and self.governor.should_yield(self.run_id)):
+                return
+            try:
+                self._call_run("pause")
+            except TrainerGone:
+                return
+            with self._state_lock:
+                self._has_slot = False
+            self.governor.yield_slot(self.run_id)
 
     def _release_slot(self) -> None:
         with self._state_lock:
@@ -278,6 +307,8 @@ class ProcessLiveRun:
                     with self._state_lock:
                         self._want_running = False
                     self._release_slot()
+            if self._has_slot and self._want_running and self.governor.should_yield(self.run_id):
+                self._yield_slot()
             if self._want_running and not self._has_slot:
                 self._try_start()
             if not self._process.is_alive() and not self._closed:
@@ -359,3 +390,82 @@ def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> Non
             pass
         if name == "stop":
             return
+
+
+class OnDemandRun:
+    """A :class:`ProcessLiveRun` whose process starts at the first command that needs the model
+    (Train, Step, an export). Until then its snapshot is ``first``, the step-0 snapshot, which a
+    page can compute once per config and share (:func:`engine.live.run.first_snapshot`): a page
+    view that never trains holds no process.
+    """
+
+    def __init__(
+        self, task_factory: Callable[[], live.TrainingTask], first: live.Snapshot, max_steps: int = 20_000,
+        governor: Governor | None = None,
+    ):
+        self._task_factory, self._first, self.max_steps, self.governor = task_factory, first, max_steps, governor
+        self._run: ProcessLiveRun | None = None
+        self._start_lock = threading.Lock()
+        self._closed = False
+        self._start_error = ""
+
+    @property
+    def started(self) -> bool:
+        return self._run is not None
+
+    def _started(self) -> ProcessLiveRun:
+        with self._start_lock:
+            if self._closed:
+                raise TrainerGone()
+            if self._run is None:
+                try:
+                    self._run = ProcessLiveRun(self._task_factory, max_steps=self.max_steps, governor=self.governor)
+                except (RuntimeError, OSError) as error:  # no process could start (memory, a timeout)
+                    self._start_error = f"The trainer could not start ({error}). Try again in a moment."
+                    raise TrainerGone() from error
+                self._start_error = ""
+            return self._run
+
+    def train(self) -> None:
+        self._started().train()
+
+    def step(self, n: int = 1, part: str | None = None) -> None:
+        self._started().step(n, part)
+
+    def call(self, method: Callable, *args) -> Any:
+        return self._started().call(method, *args)
+
+    def pause(self) -> None:
+        if self._run is not None:
+            self._run.pause()
+
+    def reset(self) -> None:
+        if self._run is not None:
+            self._run.reset()
+
+    def apply_live_settings(self, config) -> None:
+        """Before the process starts there is nothing to apply: the page builds a new run for a new config."""
+        if self._run is not None:
+            self._run.apply_live_settings(config)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._start_lock:
+            self._closed = True
+        if self._run is not None:
+            self._run.stop(timeout)
+
+    @property
+    def snapshot(self) -> live.Snapshot:
+        if self._run is not None:
+            return self._run.snapshot
+        if self._closed:
+            return dataclasses.replace(self._first, state=live.STOPPED)
+        return dataclasses.replace(self._first, message=self._start_error) if self._start_error else self._first
+
+    @property
+    def is_alive(self) -> bool:
+        return not self._closed and (self._run is None or self._run.is_alive)
+
+    @property
+    def run_id(self) -> int:
+        return self.snapshot.run_id

@@ -25,7 +25,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.live.task import DIVERGED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, Frame, Snapshot, TrainingTask
+from engine.live.task import (
+    DIVERGED,
+    FINISHED,
+    IDLE,
+    PAUSED,
+    RUNNING,
+    STOPPED,
+    Frame,
+    Snapshot,
+    TrainingTask,
+    next_run_id,
+)
 
 
 def downsample_history(steps: np.ndarray, values: np.ndarray, max_points: int = 400):
@@ -40,7 +51,6 @@ def downsample_history(steps: np.ndarray, values: np.ndarray, max_points: int = 
     return steps[edges[1:] - 1].copy(), sums / counts
 
 
-_run_ids = iter(range(1, 1 << 62))
 FRAME_EVERY_S = 0.5  # how often live views are made, and how often a live page redraws
 METRIC_HISTORY_SHOWN = 400  # the latest held-out metrics a snapshot carries (the chart's points)
 
@@ -65,7 +75,7 @@ class LiveRun:
     ):
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1; got {max_steps}.")
-        self.run_id = next(_run_ids)
+        self.run_id = next_run_id()
         self._task_factory = task_factory
         self.max_steps = max_steps
         self.snapshot_every_s = snapshot_every_s
@@ -279,3 +289,9 @@ class LiveRun:
         )
         if self._on_publish is not None:
             self._on_publish()
+
+
+def first_snapshot(task_factory: Callable[[], TrainingTask], max_steps: int = 20_000) -> Snapshot:
+    """The step-0 snapshot of a run (the task built, its metrics and views), made in this process
+    without a thread: what a page shows before Train, shared by every view of the same config."""
+    return LiveRun(task_factory, max_steps=max_steps).snapshot

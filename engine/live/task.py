@@ -18,6 +18,12 @@ from typing import Any, Protocol
 import numpy as np
 
 _versions = itertools.count(1)
+_run_ids = itertools.count(1)
+
+
+def next_run_id() -> int:
+    """A new run id, unique in this process (the pages' caches key on it)."""
+    return next(_run_ids)
 
 
 def next_version() -> int:

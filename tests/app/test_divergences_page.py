@@ -98,11 +98,19 @@ def test_two_d_view_takes_the_gan_of_the_gans_page_when_there_is_one():
     app = open_page("divergences", {"view": "samples", "q_samples": "gan"})
     assert not app.exception and any("Train a 2-D GAN" in i.value for i in app.info)
     app = open_page("gans", {"target": "ring8", "g_width": "16", "d_width": "16"})
-    app.switch_page("app_pages/divergences.py")
-    app.query_params.clear()
-    for key, value in {"view": "samples", "q_samples": "gan", "samples": "60"}.items():
-        app.query_params[key] = value
-    app.run()
+
+    def open_divergences_with_the_gan(samples: int):
+        app.switch_page("app_pages/divergences.py")
+        app.query_params.clear()
+        for key, value in {"view": "samples", "q_samples": "gan", "samples": str(samples)}.items():
+            app.query_params[key] = value
+        app.run()
+
+    open_divergences_with_the_gan(50)
+    assert any("Train a 2-D GAN" in i.value for i in app.info), "a GANs page never trained holds no generator yet"
+    app.switch_page("app_pages/gans.py").run()
+    app.button(key="gans_step").click().run()
+    open_divergences_with_the_gan(60)
     assert not app.exception and not app.error and not app.info
     assert float(metric(app, "W₁ (samples)")) > 0
     assert app.session_state["div_q_samples"] == "gan"

@@ -140,6 +140,22 @@ def test_gans_page_shows_controls_metrics_and_steps_by_part():
     assert not app.exception and not app.error
 
 
+def test_a_page_view_holds_no_trainer_until_train_or_step():
+    from app_ui.session_runs import REGISTRY
+
+    def all_runs():
+        return {id(run): run for runs in REGISTRY.runs.values() for run, *_ in runs.values()}
+
+    before = all_runs()
+    app = open_flows({"seed": "12345"})
+    new = [run for key, run in all_runs().items() if key not in before]
+    assert len(new) == 1 and not new[0].started, "the step-0 view is drawn without a process"
+    assert metric(app, "Step") == "0" and float(metric(app, "Held-out NLL")) > 0
+    app.button(key="flows_step").click().run()
+    assert new[0].started and metric(app, "Step") == "1"
+    new[0].stop()
+
+
 def test_gans_page_on_a_1d_target_steps_and_draws_the_curves():
     app = open_page("gans", {"target": "bimodal_1d"})
     assert not app.exception and not app.error

@@ -138,6 +138,60 @@ def test_governor_is_first_come_first_served():
         live.Governor(max_active=0)
 
 
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_governor_takes_turns_in_slices_that_shrink_as_the_line_grows():
+    clock = FakeClock()
+    governor = live.Governor(max_active=2, max_waiting=10, clock=clock)
+    assert governor.try_acquire(1) and governor.try_acquire(2)
+    assert not governor.should_yield(1), "nobody waits: no need to yield"
+    assert not governor.try_acquire(3)
+    assert governor.slice_s() == pytest.approx(live.governor.MAX_SLICE_S)  # 3 runs on 2 slots: a turn of 15 s allows 10
+    clock.now = 9.9
+    assert not governor.should_yield(1)
+    clock.now = 10.0
+    assert governor.should_yield(1) and governor.should_yield(2)
+    governor.yield_slot(1)
+    assert governor.queue_position(1) == 2, "a run that yields goes to the back of the line"
+    assert governor.try_acquire(3) and not governor.try_acquire(1)
+    for owner in range(4, 11):
+        assert not governor.try_acquire(owner)
+    # 10 runs on 2 slots: a turn of 15 s gives each a 3-s slice
+    assert governor.slice_s() == pytest.approx(3.0)
+    crowd = live.Governor(max_active=2, max_waiting=100, clock=clock)
+    for owner in range(40):
+        crowd.try_acquire(owner)
+    assert crowd.slice_s() == pytest.approx(live.governor.MIN_SLICE_S), "never below the cost of switching"
+
+
+def test_governor_estimates_the_wait_and_refuses_a_full_line():
+    clock = FakeClock()
+    governor = live.Governor(max_active=2, max_waiting=3, clock=clock)
+    governor.try_acquire(1)
+    clock.now = 1.0
+    governor.try_acquire(2)
+    for owner in (3, 4, 5):
+        assert not governor.try_acquire(owner)
+    slice_s = governor.slice_s()  # 5 runs on 2 slots: 6 s
+    assert slice_s == pytest.approx(6.0)
+    clock.now = 2.0  # run 1 has 4 s of its slice left, run 2 has 5 s
+    assert governor.estimated_wait_s(3) == pytest.approx(4.0)
+    assert governor.estimated_wait_s(4) == pytest.approx(5.0)
+    assert governor.estimated_wait_s(5) == pytest.approx(4.0 + slice_s), "a round of slices later"
+    assert "number 3 in line" in governor.waiting_message(5) and "about 10 s" in governor.waiting_message(5)
+    with pytest.raises(live.QueueFull, match="machine is full"):
+        governor.try_acquire(6)
+    assert governor.queue_position(6) == 0
+    governor.release(3)
+    assert not governor.try_acquire(6), "room in line again: it waits"
+
+
 class TwoPartTask(QuadraticTask):
     """A task made of two parts with one loss each, like a GAN's discriminator and generator."""
 

@@ -62,6 +62,38 @@ def test_governor_in_the_parent_makes_the_second_run_wait():
     assert governor.active_count == 0
 
 
+def test_runs_on_one_slot_take_turns_and_each_keeps_its_state():
+    governor = live.Governor(max_active=1, turn_s=1.0, min_slice_s=0.5)
+    first, second = ProcessLiveRun(small_task(1), governor=governor), ProcessLiveRun(small_task(2), governor=governor)
+    try:
+        first.train()
+        second.train()
+        assert wait_for(lambda: first.snapshot.state == live.WAITING and first.snapshot.step > 0, timeout=10)
+        assert "in line" in first.snapshot.message and "resume in about" in first.snapshot.message
+        yielded_at = first.snapshot.step
+        assert wait_for(lambda: second.snapshot.step > 0, timeout=10), "the waiting run got its turn"
+        assert wait_for(lambda: first.snapshot.step > yielded_at, timeout=10), "and the first one resumed where it was"
+        assert governor.active_count == 1
+    finally:
+        first.stop()
+        second.stop()
+    assert governor.active_count == 0 and governor.waiting_count == 0
+
+
+def test_a_full_line_says_so_and_does_not_train():
+    governor = live.Governor(max_active=1, max_waiting=0)
+    first, second = ProcessLiveRun(small_task(1), governor=governor), ProcessLiveRun(small_task(2), governor=governor)
+    try:
+        first.train()
+        second.train()
+        assert second.snapshot.state == live.IDLE and "machine is full" in second.snapshot.message
+        time.sleep(0.3)
+        assert second.snapshot.step == 0 and governor.waiting_count == 0
+    finally:
+        first.stop()
+        second.stop()
+
+
 def test_a_run_that_finishes_frees_its_slot():
     governor = live.Governor(max_active=1)
     run = ProcessLiveRun(small_task(), max_steps=200, governor=governor)
@@ -99,3 +131,22 @@ def test_a_child_that_dies_frees_its_slot_and_says_so():
             run.step()
     finally:
         run.stop()
+
+
+def test_an_on_demand_run_starts_its_process_at_the_first_step_only():
+    factory = small_task()
+    first = live.first_snapshot(factory)
+    run = live.OnDemandRun(factory, first, governor=live.Governor(max_active=1))
+    try:
+        assert not run.started and run.snapshot is first and run.is_alive
+        run.pause()
+        run.reset()
+        assert not run.started, "pause and reset of a run that never trained start nothing"
+        run.step()
+        assert run.started and run.snapshot.step == 1
+        assert run.snapshot.metrics["nll"] != first.metrics["nll"]
+    finally:
+        run.stop()
+    assert not run.is_alive and run.snapshot.state == live.STOPPED
+    with pytest.raises(TrainerGone):
+        run.train()

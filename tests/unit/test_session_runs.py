@@ -1,0 +1,40 @@
+"""The session registry: runs outlive a dropped connection for the TTL, then are stopped."""
+
+from app_ui import session_runs
+
+
+class FakeRun:
+    def __init__(self, state="running"):
+        self.state, self.calls, self.is_alive = state, [], True
+
+    @property
+    def snapshot(self):
+        return type("Snapshot", (), {"state": self.state})()
+
+    def pause(self):
+        self.calls.append("pause")
+        self.state = "paused"
+
+    def train(self):
+        self.calls.append("train")
+        self.state = "running"
+
+    def stop(self):
+        self.calls.append("stop")
+        self.is_alive = False
+
+
+def test_a_dropped_session_is_paused_resumed_on_reconnect_and_released_after_the_ttl():
+    registry = session_runs._Registry()
+    training, paused = FakeRun(), FakeRun(state="paused")
+    registry.runs["s1"] = {"flows": (training, None, None), "gans": (paused, None, None)}
+    registry.last_seen["s1"] = 0.0
+    registry.reap(lambda sid: False, now=1.0)
+    assert training.calls == ["pause"] and paused.calls == [], "a training run pauses while nobody watches"
+    registry.reap(lambda sid: True, now=3.0)
+    assert training.calls == ["pause", "train"] and paused.calls == [], "and resumes on reconnect; the paused one stays"
+    registry.reap(lambda sid: False, now=3.0 + session_runs.RUN_TTL_S / 2)
+    assert "s1" in registry.runs, "within the TTL the runs are kept"
+    registry.reap(lambda sid: False, now=3.0 + session_runs.RUN_TTL_S + 1)
+    assert "s1" not in registry.runs and training.calls[-1] == "stop" and paused.calls == ["stop"]
+    assert "s1" in registry.released, "a page that comes back is told its runs were released"
