@@ -59,12 +59,18 @@ class _Registry:
         self._reaper: threading.Thread | None = None
 
     def of_session(self, session_id: str) -> dict[str, tuple]:
+        """The session's runs, for a script run of that session: proof that it is connected, so
+        the runs paused while it was away resume before the page draws them."""
         with self.lock:
             self.last_seen[session_id] = time.monotonic()
             if self._reaper is None:
                 self._reaper = threading.Thread(target=self._reap_forever, name="session-runs-reaper", daemon=True)
                 self._reaper.start()
-            return self.runs.setdefault(session_id, {})
+            to_resume = self.paused_while_away.pop(session_id, [])
+            runs = self.runs.setdefault(session_id, {})
+        for run in to_resume:
+            command(run.train)()
+        return runs
 
     def _reap_forever(self) -> None:
         while True:
