@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_ui.live_page import cached_render, nats, step_counters
+from app_ui.live_page import cached_render, history_version, nats, step_counters
 from engine import live
 from engine.flows import views as flow_views
 from engine.flows.task import FlowFrame1D
@@ -64,7 +64,8 @@ def loss_chart(snapshot: live.Snapshot) -> None:
     if snapshot.step == 0:
         st.caption("The loss curve appears here once training starts.")
         return
-    st.image(flow_views.loss_image(snapshot, entropy), caption=caption, width="stretch")
+    image = cached_render(snapshot, "flow_losses", lambda _: flow_views.loss_image(snapshot, entropy), version=history_version(snapshot))
+    st.image(image, caption=caption, width="stretch")
     if snapshot.state not in live.LIVE_STATES:
         with st.popover("Zoom", icon="🔍"):
             st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="loss_chart")

@@ -15,15 +15,42 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
+from app_ui import session_runs
 from app_ui.session_runs import command
 from engine import live
 from engine.live import OnDemandRun
+
+FRAME_BUDGET_CORES = 0.4  # all live pages together spend at most this share of one core drawing frames
+MAX_FRAME_INTERVAL_S = 5.0
+
+
+class _FrameCost:
+    """A running mean of the seconds a live frame takes to draw, over every session."""
+
+    def __init__(self, seconds: float = 0.03):
+        self._lock, self.mean_s = threading.Lock(), seconds
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self.mean_s = 0.9 * self.mean_s + 0.1 * seconds
+
+
+FRAME_COST = _FrameCost()
+
+
+def frame_interval_s() -> float:
+    """How often a live page redraws: every FRAME_EVERY_S, slower when the live pages together
+    would spend more than FRAME_BUDGET_CORES of the server drawing (frames scale with load)."""
+    demand = session_runs.live_page_count() * FRAME_COST.mean_s / FRAME_BUDGET_CORES
+    return min(MAX_FRAME_INTERVAL_S, max(live.FRAME_EVERY_S, demand))
 
 
 @dataclass(frozen=True)
@@ -71,16 +98,21 @@ def _reset(run: OnDemandRun, config) -> None:
 
 
 def live_views(run: OnDemandRun, state: str, draw: Callable[[live.Snapshot], None]) -> None:
-    """``draw(snapshot)`` in a fragment redrawn every frame while the run trains or waits (and
-    once otherwise), under the run's status line."""
+    """``draw(snapshot)`` in a fragment redrawn every :func:`frame_interval_s` while the run trains
+    or waits (and once otherwise), under the run's status line."""
+    interval = frame_interval_s() if state in live.LIVE_STATES else None
 
-    @st.fragment(run_every=live.FRAME_EVERY_S if state in live.LIVE_STATES else None)
+    @st.fragment(run_every=interval)
     def fragment() -> None:
+        started = time.perf_counter()
         snapshot = run.snapshot
         if (snapshot.state in live.LIVE_STATES) != (state in live.LIVE_STATES):
             st.rerun()  # the buttons change (Pause <-> Train); a turn between running and waiting does not
+        if interval is not None and not 0.5 <= frame_interval_s() / interval <= 2.0:
+            st.rerun()  # the load changed a lot: register the fragment again at the new cadence
         run_status(snapshot)
         draw(snapshot)
+        FRAME_COST.add(time.perf_counter() - started)
 
     fragment()
 
@@ -117,6 +149,12 @@ def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[Any], An
             del cache[stale]
         cache[key] = render(frame)
     return cache[key]
+
+
+def history_version(snapshot: live.Snapshot) -> tuple[int, int]:
+    """The version of a chart drawn from the snapshot's loss and metric histories: it changes when
+    either grows, so a waiting or paused page redraws no chart."""
+    return snapshot.step, snapshot.metric_history[-1][0] if snapshot.metric_history else -1
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,14 @@ def session_run(prefix: str, config, target, task_factory: Callable[[], Training
     return run
 
 
+def live_page_count() -> int:
+    """How many runs, over every session, are training or waiting for their turn (their pages
+    redraw live)."""
+    with REGISTRY.lock:
+        runs = [run for session in REGISTRY.runs.values() for run, *_ in session.values()]
+    return sum(run.snapshot.state in LIVE_STATES for run in runs)
+
+
 def pause_if_training(prefix: str) -> None:
     """Pause this session's run of ``prefix`` if it trains: for a view that hides it (a trainer
     nobody watches would hold a slot of the machine)."""

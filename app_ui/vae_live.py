@@ -116,7 +116,7 @@ def _draw_views(snapshot: live.Snapshot) -> None:
             st.plotly_chart(
                 live_page.cached_render(snapshot, "vae_latent_figure", latent_figure), key="live_latent", width="content"
             )
-    losses = live_page.cached_render(snapshot, "vae_losses", lambda _: loss_image(snapshot), version=snapshot.step)
+    losses = live_page.cached_render(snapshot, "vae_losses", lambda _: loss_image(snapshot), version=live_page.history_version(snapshot))
     if losses is None:
         st.caption("The loss curves appear here once training starts.")
     else:

@@ -1,5 +1,7 @@
 """The session registry: runs outlive a dropped connection for the TTL, then are stopped."""
 
+import pytest
+
 from app_ui import session_runs
 
 
@@ -38,3 +40,14 @@ def test_a_dropped_session_is_paused_resumed_on_reconnect_and_released_after_the
     registry.reap(lambda sid: False, now=3.0 + session_runs.RUN_TTL_S + 1)
     assert "s1" not in registry.runs and training.calls[-1] == "stop" and paused.calls == ["stop"]
     assert "s1" in registry.released, "a page that comes back is told its runs were released"
+
+
+def test_frames_slow_down_when_many_live_pages_would_exceed_the_servers_budget(monkeypatch):
+    from app_ui import live_page
+
+    monkeypatch.setattr(live_page.FRAME_COST, "mean_s", 0.02)
+    for live_pages, interval in [(1, 0.5), (10, 0.5), (30, 1.5), (1000, live_page.MAX_FRAME_INTERVAL_S)]:
+        monkeypatch.setattr(session_runs, "live_page_count", lambda n=live_pages: n)
+        assert live_page.frame_interval_s() == pytest.approx(interval)
+    live_page.FRAME_COST.add(0.12)
+    assert live_page.FRAME_COST.mean_s == pytest.approx(0.9 * 0.02 + 0.1 * 0.12)
