@@ -44,6 +44,7 @@ from engine.live import process as trainer_process
 TRAINER_PRELOAD = ("engine.flows.task", "engine.gans.task", "engine.vae.task", "engine.flows.warmup")
 trainer_process.preload(*TRAINER_PRELOAD)
 RUN_TTL_S = float(os.environ.get("GP_RUN_TTL_S", st.get_option("server.disconnectedSessionTTL")))
+PARK_AFTER_S = float(os.environ.get("GP_PARK_AFTER_S", 60))  # a run paused this long gives its process back
 REAP_EVERY_S = 2.0
 
 
@@ -80,7 +81,8 @@ class _Registry:
 
     def reap(self, is_connected: Callable[[str], bool], now: float | None = None) -> None:
         """Pause the training runs of sessions that went away, resume those of sessions that came
-        back, stop the runs of sessions away for longer than RUN_TTL_S."""
+        back, stop the runs of sessions away for longer than RUN_TTL_S, park runs paused for longer
+        than PARK_AFTER_S (their state kept, their process ended)."""
         now = time.monotonic() if now is None else now
         with self.lock:
             sessions = list(self.runs.items())
@@ -99,12 +101,17 @@ class _Registry:
                     self.released[session_id] = now
                 for run, *_ in runs.values():
                     run.stop()
+                continue
             elif session_id not in self.paused_while_away:
                 training = [run for run, *_ in runs.values() if run.is_alive and run.snapshot.state in LIVE_STATES]
                 with self.lock:
                     self.paused_while_away[session_id] = training
                 for run in training:
                     command(run.pause)()
+            for run, *_ in runs.values():
+                idle = run.started and not run.parked and run.snapshot.state not in LIVE_STATES
+                if idle and now - run.last_command_at > PARK_AFTER_S:
+                    run.park()
 
 
 REGISTRY = _Registry()

@@ -218,12 +218,16 @@ class FlowTrainingTask:
         )
 
     def state_dict(self) -> dict[str, Any]:
-        return {"flow": self.flow.state_dict(), "optimizer": self.optimizer.state_dict(), "steps_done": self.steps_done}
+        return {
+            "flow": self.flow.state_dict(), "optimizer": self.optimizer.state_dict(), "steps_done": self.steps_done,
+            "generator": self.generator.get_state(),  # the batches to come: a restored run goes on exactly
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.flow.load_state_dict(state["flow"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.steps_done = state["steps_done"]
+        self.generator.set_state(state["generator"])
 
     # ----- live knobs and exports -----
 

@@ -315,7 +315,7 @@ class GanTrainingTask:
         return {
             "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
             "g_optimizer": self.g_optimizer.state_dict(), "d_optimizer": self.d_optimizer.state_dict(),
-            "steps_done": self.steps_done,
+            "steps_done": self.steps_done, "rng": self.rng.get_state(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -324,6 +324,7 @@ class GanTrainingTask:
         self.g_optimizer.load_state_dict(state["g_optimizer"])
         self.d_optimizer.load_state_dict(state["d_optimizer"])
         self.steps_done = state["steps_done"]
+        self.rng.set_state(state["rng"])
 
     # ----- live knobs and exports -----
 

@@ -97,6 +97,7 @@ class ProcessLiveRun:
         max_steps: int = 20_000,
         governor: Governor | None = None,
         start_timeout_s: float = 120.0,
+        restore_state: dict | None = None,
     ):
         self.governor = governor or GOVERNOR
         self.max_steps = max_steps
@@ -105,7 +106,7 @@ class ProcessLiveRun:
         self._snapshots, child_snapshots = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_child_main,
-            args=(task_factory, max_steps, child_commands, child_snapshots, os.getpid()),
+            args=(task_factory, max_steps, child_commands, child_snapshots, os.getpid(), restore_state),
             daemon=True,
             name="LiveRun-worker",
         )
@@ -160,6 +161,10 @@ class ProcessLiveRun:
     def apply_live_settings(self, config) -> None:
         """Apply the live knobs of ``config`` to the task in the child (see TrainingTask)."""
         self._call_run("apply_live_settings", config)
+
+    def export_state(self) -> dict:
+        """The run's whole state (see :meth:`engine.live.run.LiveRun.export_state`); pauses it."""
+        return self._stop_training_then("export_state")
 
     def call(self, method: Callable, *args) -> Any:
         """Call a method of the task in the child, between two training steps: ``method`` is the
@@ -229,12 +234,12 @@ class ProcessLiveRun:
             raise value
         return value
 
-    def _stop_training_then(self, name: str, *args) -> None:
+    def _stop_training_then(self, name: str, *args) -> Any:
         with self._rpc_lock:  # no train command can slip in between
             with self._state_lock:
                 self._want_running = False
             try:
-                self._call_run(name, *args)
+                return self._call_run(name, *args)
             finally:
                 self._release_slot()
 
@@ -335,11 +340,13 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> None:
+def _child_main(task_factory, max_steps, commands, snapshots, parent_pid, restore_state=None) -> None:
     """The worker: a thread-based LiveRun driven by commands; snapshots pushed as they change."""
     published = threading.Event()
     try:
         run = LiveRun(task_factory, max_steps=max_steps, on_publish=published.set)
+        if restore_state is not None:
+            run.restore(restore_state)
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which re-raises
         snapshots.send(error)
         return
@@ -393,37 +400,54 @@ def _child_main(task_factory, max_steps, commands, snapshots, parent_pid) -> Non
 
 
 class OnDemandRun:
-    """A :class:`ProcessLiveRun` whose process starts at the first command that needs the model
-    (Train, Step, an export). Until then its snapshot is ``first``, the step-0 snapshot, which a
-    page can compute once per config and share (:func:`engine.live.run.first_snapshot`): a page
-    view that never trains holds no process.
+    """A :class:`ProcessLiveRun` whose process exists only while it is needed.
+
+    It starts at the first command that needs the model (Train, Step, an export). Until then the
+    snapshot is ``first``, the step-0 snapshot, which a page can compute once per config and
+    share (:func:`engine.live.run.first_snapshot`): a page view that never trains holds no process.
+    A run that stays paused can be :meth:`park`-ed: its whole state moves to this process and its
+    trainer process ends; the next command starts a new one from that state, and the run goes on
+    exactly as if it had never stopped (the tasks' states include their random generators).
     """
 
     def __init__(
         self, task_factory: Callable[[], live.TrainingTask], first: live.Snapshot, max_steps: int = 20_000,
         governor: Governor | None = None,
     ):
-        self._task_factory, self._first, self.max_steps, self.governor = task_factory, first, max_steps, governor
+        self._task_factory, self._shown, self.max_steps, self.governor = task_factory, first, max_steps, governor
         self._run: ProcessLiveRun | None = None
-        self._start_lock = threading.Lock()
+        self._parked: dict | None = None  # the state of a parked run
+        self._live_config = None  # the live settings applied last, re-applied after parking
+        self._start_lock = threading.RLock()
         self._closed = False
         self._start_error = ""
+        self.last_command_at = time.monotonic()
 
     @property
     def started(self) -> bool:
-        return self._run is not None
+        """Whether the run has ever had a process (it may be parked now)."""
+        return self._run is not None or self._parked is not None
+
+    @property
+    def parked(self) -> bool:
+        return self._parked is not None
 
     def _started(self) -> ProcessLiveRun:
+        self.last_command_at = time.monotonic()
         with self._start_lock:
             if self._closed:
                 raise TrainerGone()
             if self._run is None:
                 try:
-                    self._run = ProcessLiveRun(self._task_factory, max_steps=self.max_steps, governor=self.governor)
+                    self._run = ProcessLiveRun(
+                        self._task_factory, max_steps=self.max_steps, governor=self.governor, restore_state=self._parked
+                    )
+                    if self._live_config is not None:
+                        self._run.apply_live_settings(self._live_config)
                 except (RuntimeError, OSError) as error:  # no process could start (memory, a timeout)
                     self._start_error = f"The trainer could not start ({error}). Try again in a moment."
                     raise TrainerGone() from error
-                self._start_error = ""
+                self._parked, self._start_error = None, ""
             return self._run
 
     def train(self) -> None:
@@ -435,32 +459,51 @@ class OnDemandRun:
     def call(self, method: Callable, *args) -> Any:
         return self._started().call(method, *args)
 
+    def reset(self) -> None:
+        if self.started:
+            self._started().reset()
+
     def pause(self) -> None:
+        self.last_command_at = time.monotonic()
         if self._run is not None:
             self._run.pause()
 
-    def reset(self) -> None:
-        if self._run is not None:
-            self._run.reset()
-
     def apply_live_settings(self, config) -> None:
-        """Before the process starts there is nothing to apply: the page builds a new run for a new config."""
+        """Apply the live knobs now, or when the process (re)starts."""
+        self._live_config = config
         if self._run is not None:
             self._run.apply_live_settings(config)
+
+    def park(self) -> bool:
+        """Move a paused run's state here and end its process; False when it is not paused (or
+        has no process)."""
+        with self._start_lock:
+            run = self._run
+            if run is None or not run.is_alive or run.snapshot.state in (live.RUNNING, live.WAITING):
+                return False
+            try:
+                state = run.export_state()
+            except TrainerGone:
+                return False
+            self._shown, self._parked, self._run = run.snapshot, state, None
+        run.stop()
+        return True
 
     def stop(self, timeout: float = 5.0) -> None:
         with self._start_lock:
             self._closed = True
-        if self._run is not None:
-            self._run.stop(timeout)
+            run, self._run, self._parked = self._run, None, None
+        if run is not None:
+            run.stop(timeout)
 
     @property
     def snapshot(self) -> live.Snapshot:
-        if self._run is not None:
-            return self._run.snapshot
+        run = self._run
+        if run is not None:
+            return run.snapshot
         if self._closed:
-            return dataclasses.replace(self._first, state=live.STOPPED)
-        return dataclasses.replace(self._first, message=self._start_error) if self._start_error else self._first
+            return dataclasses.replace(self._shown, state=live.STOPPED)
+        return dataclasses.replace(self._shown, message=self._start_error) if self._start_error else self._shown
 
     @property
     def is_alive(self) -> bool:

@@ -151,6 +151,31 @@ class LiveRun:
         with self._model_lock:
             self.task.apply_live_settings(config)
 
+    def export_state(self) -> dict[str, Any]:
+        """Everything the run is (the task's state, its step, its histories) as plain data, for
+        :meth:`restore` in another process: a paused run parked without its process. Pauses first."""
+        self.pause()
+        with self._model_lock:
+            return {
+                "task": copy.deepcopy(self.task.state_dict()), "step_count": self.step_count,
+                "losses": self._losses[: self.step_count].copy(), "metric_history": list(self._metric_history),
+                "metrics": dict(self._metrics), "checkpoint": copy.deepcopy(self._checkpoint),
+                "state": self._state, "message": self._message,
+            }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`export_state` of a run of the same task factory."""
+        self.pause()
+        with self._model_lock:
+            self.task.load_state_dict(copy.deepcopy(state["task"]))
+            self.step_count = state["step_count"]
+            self._losses[: self.step_count] = state["losses"]
+            self._metric_history = list(state["metric_history"])
+            self._metrics = dict(state["metrics"])
+            self._checkpoint = copy.deepcopy(state["checkpoint"])
+            self._state, self._message = state["state"], state["message"]
+            self._publish(with_visuals=True)
+
     def apply(self, fn: Callable[[TrainingTask], Any]) -> Any:
         """Call ``fn(task)`` while the thread is held off (live knobs, exports)."""
         with self._model_lock:

@@ -3,6 +3,7 @@
 import functools
 import time
 
+import numpy as np
 import pytest
 
 from engine import live
@@ -150,3 +151,25 @@ def test_an_on_demand_run_starts_its_process_at_the_first_step_only():
     assert not run.is_alive and run.snapshot.state == live.STOPPED
     with pytest.raises(TrainerGone):
         run.train()
+
+
+def test_a_parked_run_frees_its_process_and_goes_on_exactly_as_if_never_parked():
+    factory = small_task(seed=4)
+    parked = live.OnDemandRun(factory, live.first_snapshot(factory), governor=live.Governor(max_active=2))
+    straight = live.OnDemandRun(factory, live.first_snapshot(factory), governor=live.Governor(max_active=2))
+    try:
+        parked.step(30)
+        process = parked._run._process
+        assert parked.park() and parked.parked and not process.is_alive(), "parking ends the trainer process"
+        assert parked.snapshot.step == 30 and parked.is_alive
+        parked.step(30)
+        straight.step(60)
+        assert parked.snapshot.step == straight.snapshot.step == 60
+        assert parked.snapshot.metrics["nll"] == straight.snapshot.metrics["nll"]
+        np.testing.assert_array_equal(parked.snapshot.loss_values, straight.snapshot.loss_values)
+        parked.train()
+        assert wait_for(lambda: parked.snapshot.step > 60)
+        assert not parked.park(), "a training run is not parked"
+    finally:
+        parked.stop()
+        straight.stop()

@@ -6,8 +6,13 @@ from app_ui import session_runs
 
 
 class FakeRun:
-    def __init__(self, state="running"):
+    def __init__(self, state="running", started=False, last_command_at=0.0):
         self.state, self.calls, self.is_alive = state, [], True
+        self.started, self.parked, self.last_command_at = started, False, last_command_at
+
+    def park(self):
+        self.calls.append("park")
+        self.parked = True
 
     @property
     def snapshot(self):
@@ -51,3 +56,17 @@ def test_frames_slow_down_when_many_live_pages_would_exceed_the_servers_budget(m
         assert live_page.frame_interval_s() == pytest.approx(interval)
     live_page.FRAME_COST.add(0.12)
     assert live_page.FRAME_COST.mean_s == pytest.approx(0.9 * 0.02 + 0.1 * 0.12)
+
+
+def test_a_run_paused_for_long_is_parked_and_a_training_one_is_not():
+    registry = session_runs._Registry()
+    idle = FakeRun(state="paused", started=True, last_command_at=0.0)
+    training = FakeRun(state="running", started=True, last_command_at=0.0)
+    never_started = FakeRun(state="idle", started=False, last_command_at=0.0)
+    registry.runs["s1"] = {"a": (idle, None, None), "b": (training, None, None), "c": (never_started, None, None)}
+    registry.reap(lambda sid: True, now=session_runs.PARK_AFTER_S / 2)
+    assert idle.calls == []
+    registry.reap(lambda sid: True, now=session_runs.PARK_AFTER_S + 1)
+    assert idle.calls == ["park"] and training.calls == [] and never_started.calls == []
+    registry.reap(lambda sid: True, now=session_runs.PARK_AFTER_S + 5)
+    assert idle.calls == ["park"], "parked once"
