@@ -33,7 +33,9 @@ MAX_FRAME_INTERVAL_S = 5.0
 
 
 class _FrameCost:
-    """A running mean of the seconds a live frame takes to draw, over every session."""
+    """A running mean of the CPU seconds a live frame takes to draw (the script thread's own
+    time: waiting for the GIL or a core while trainers run is not the frame's cost), over every
+    session."""
 
     def __init__(self, seconds: float = 0.03):
         self._lock, self.mean_s = threading.Lock(), seconds
@@ -104,7 +106,7 @@ def live_views(run: OnDemandRun, state: str, draw: Callable[[live.Snapshot], Non
 
     @st.fragment(run_every=interval)
     def fragment() -> None:
-        started = time.perf_counter()
+        started = time.thread_time()
         snapshot = run.snapshot
         if (snapshot.state in live.LIVE_STATES) != (state in live.LIVE_STATES):
             st.rerun()  # the buttons change (Pause <-> Train); a turn between running and waiting does not
@@ -112,7 +114,7 @@ def live_views(run: OnDemandRun, state: str, draw: Callable[[live.Snapshot], Non
             st.rerun()  # the load changed a lot: register the fragment again at the new cadence
         run_status(snapshot)
         draw(snapshot)
-        FRAME_COST.add(time.perf_counter() - started)
+        FRAME_COST.add(time.thread_time() - started)
 
     fragment()
 

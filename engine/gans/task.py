@@ -163,18 +163,29 @@ class ComparedConfigs:
 @dataclass(frozen=True)
 class GanLink:
     """What a GANs-page link carries: run A, and run B when comparing (B's own settings are
-    ``b_``-prefixed; B shares A's target and seed)."""
+    ``b_``-prefixed, as they differ from B's default: A with the WGAN-GP loss; B shares A's target
+    and seed)."""
 
     a: GanRunConfig = GanRunConfig()
     b: GanRunConfig | None = None
 
     SHARED = ("target", "seed", "max_steps")
 
+    @staticmethod
+    def default_b(a: GanRunConfig) -> GanRunConfig:
+        """Run B when a link or the toggle turns the comparison on: A with WGAN-GP."""
+        return dataclasses.replace(a, loss="wgan_gp")
+
     def to_query(self) -> dict[str, str]:
         query = self.a.to_query()
         if self.b is not None:
             query["ab"] = "1"
-            query |= {f"b_{k}": v for k, v in self.b.to_query().items() if k not in self.SHARED}
+            default_b = self.default_b(self.a)
+            query |= {
+                f"b_{f.name}": str(getattr(self.b, f.name))
+                for f in dataclasses.fields(self.b)
+                if f.name not in self.SHARED and getattr(self.b, f.name) != getattr(default_b, f.name)
+            }
         return query
 
     @classmethod
@@ -182,13 +193,12 @@ class GanLink:
         a = GanRunConfig.from_query({k: v for k, v in params.items() if not k.startswith("b_")})
         if params.get("ab") not in ("1", "true", "True"):
             return cls(a)
-        shared = {name: getattr(a, name) for name in cls.SHARED}
         b_values = GanRunConfig.query_values({k[2:]: v for k, v in params.items() if k.startswith("b_")})
-        return cls(a, GanRunConfig(**(b_values | shared)))
+        return cls(a, dataclasses.replace(cls.default_b(a), **{k: v for k, v in b_values.items() if k not in cls.SHARED}))
 
     def widget_values(self) -> dict[str, Any]:
-        """Widget keys (after the page's prefix) and their values; B defaults to A with WGAN-GP."""
-        b = self.b or dataclasses.replace(self.a, loss="wgan_gp")
+        """Widget keys (after the page's prefix) and their values."""
+        b = self.b or self.default_b(self.a)
         return {"ab": self.b is not None, **dataclasses.asdict(self.a)} | {
             f"b_{k}": v for k, v in dataclasses.asdict(b).items() if k not in self.SHARED
         }

@@ -1,5 +1,6 @@
 """The GAN training task: config, steps by part, metrics, views, exports, divergence."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -216,3 +217,15 @@ def test_heatmap_is_neutral_where_the_discriminator_cannot_tell():
         colours = gan_views.discriminator_colors(values, loss)
         assert np.all(np.abs(colours[0, 0].astype(int) - 247) <= 3), loss  # PRGn's white
         assert colours[0, 1, 1] > colours[0, 1, 0] and colours[1, 0, 0] > colours[1, 0, 1]  # green above, purple below
+
+
+def test_a_comparison_link_round_trips_and_defaults_run_b_to_wgan_gp():
+    from engine.gans.task import GanLink
+
+    a = GanRunConfig(target="ring8_narrow", g_lr=3e-4, seed=5)
+    only_ab = GanLink.from_query({"target": "ring8_narrow", "g_lr": "0.0003", "seed": "5", "ab": "1"})
+    assert only_ab.b == dataclasses.replace(a, loss="wgan_gp"), "as the page's toggle does"
+    for b in (dataclasses.replace(a, loss="wgan_gp"), dataclasses.replace(a), dataclasses.replace(a, loss="hinge", d_lr=5e-4)):
+        link = GanLink(a, b)
+        assert GanLink.from_query(link.to_query()) == link
+    assert GanLink.from_query(GanLink(a).to_query()) == GanLink(a)
