@@ -101,12 +101,12 @@ def _draw_views(snapshot: live.Snapshot) -> None:
     )  # fmt: skip
     scatter, grid = st.columns([7, 5])
     scatter.image(
-        live_page.cached_render(snapshot, "vae_latent", latent_image), width="stretch",
+        output_format="PNG", image=live_page.cached_render(snapshot, "vae_latent", latent_image), width="stretch",
         caption="Encoder means μ(x) of the 1,000 test digits, coloured by digit. Circles: the prior N(0, I) at 1 and "
         "2 σ; grey +: the latent points decoded on the right.",
     )  # fmt: skip
     grid.image(
-        live_page.cached_render(snapshot, "vae_grid", grid_image),
+        output_format="PNG", image=live_page.cached_render(snapshot, "vae_grid", grid_image),
         width="stretch",
         caption=f"The decoder's mean image at a {GRID_SIZE}×{GRID_SIZE} grid of z at Gaussian quantiles "
         "(each cell holds the same prior mass).",
@@ -121,7 +121,7 @@ def _draw_views(snapshot: live.Snapshot) -> None:
         st.caption("The loss curves appear here once training starts.")
     else:
         st.image(
-            losses, width="stretch", caption="Per digit: blue the training minibatches, orange the held-out digits."
+            output_format="PNG", image=losses, width="stretch", caption="Per digit: blue the training minibatches, orange the held-out digits."
         )
 
 
