@@ -52,7 +52,8 @@ def warm_up() -> None:
     if _context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
-        forkserver.ensure_running()
+        with _START_LOCK, _harmless_main():
+            forkserver.ensure_running()
 
 
 def _context():
