@@ -25,6 +25,7 @@ How a run is born, lives and ends:
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import threading
 import time
@@ -46,6 +47,7 @@ trainer_process.preload(*TRAINER_PRELOAD)
 RUN_TTL_S = float(os.environ.get("GP_RUN_TTL_S", st.get_option("server.disconnectedSessionTTL")))
 PARK_AFTER_S = float(os.environ.get("GP_PARK_AFTER_S", 60))  # a run paused this long gives its process back
 REAP_EVERY_S = 2.0
+RELEASED_KEPT_S = 3600.0  # how long a released session is remembered, to tell it when it comes back
 
 
 class _Registry:
@@ -76,8 +78,11 @@ class _Registry:
     def _reap_forever(self) -> None:
         while True:
             time.sleep(REAP_EVERY_S)
-            if Runtime.exists():
-                self.reap(Runtime.instance().is_active_session)
+            try:
+                if Runtime.exists():
+                    self.reap(Runtime.instance().is_active_session)
+            except Exception:  # noqa: BLE001 - the reaper must outlive any one run's failure
+                logging.getLogger(__name__).exception("Reaping the session runs failed; trying again.")
 
     def reap(self, is_connected: Callable[[str], bool], now: float | None = None) -> None:
         """Pause the training runs of sessions that went away, resume those of sessions that came
@@ -86,6 +91,8 @@ class _Registry:
         now = time.monotonic() if now is None else now
         with self.lock:
             sessions = list(self.runs.items())
+            for session_id in [s for s, at in self.released.items() if now - at > RELEASED_KEPT_S]:
+                del self.released[session_id]
         for session_id, runs in sessions:
             if is_connected(session_id):
                 with self.lock:
