@@ -5,9 +5,11 @@ parent's :class:`engine.live.process.ProcessLiveRun` asks :data:`GOVERNOR` befor
 "train", and shows the run as waiting, with its place in line and an estimate, until a slot is
 free.
 
-Fair sharing by time slices (round robin): a run that has trained for its slice while others
-wait pauses (keeping its state: a run's result depends on its config and seed only, not on how
-it was sliced) and joins the back of the line. The slice shrinks as the line grows, so that a
+Fair sharing by time slices: a run that has trained for its slice while others wait pauses
+(keeping its state: a run's result depends on its config and seed only, not on how it was
+sliced) and rejoins the line, in which the run that has trained least so far goes first (the
+longest waiting among equals), so a run that trained alone before the others came does not keep
+its head start. The slice shrinks as the line grows, so that a
 full turn of the line stays near :data:`TURN_S`: with 30 runs on 2 slots, every run trains about
 a second in every 15, instead of 2 running and 28 frozen.
 """
@@ -55,7 +57,8 @@ class Governor:
         self._clock = clock
         self._lock = threading.Lock()
         self._active: dict[int, float] = {}  # owner -> when its slice began
-        self._waiting: list[int] = []
+        self._waiting: list[int] = []  # in arrival order; served least-trained first
+        self._trained: dict[int, float] = {}  # owner -> seconds trained in its finished slices
 
     def try_acquire(self, owner: int) -> bool:
         """Take a slot for ``owner`` if one is free and nobody has waited longer; otherwise join
@@ -70,18 +73,35 @@ class Governor:
                         "waiting. Try again in a minute."
                     )
                 self._waiting.append(owner)
-            if len(self._active) < self.max_active and self._waiting[0] == owner:
-                self._waiting.pop(0)
+            if len(self._active) < self.max_active and self._line()[0] == owner:
+                self._waiting.remove(owner)
                 self._active[owner] = self._clock()
                 return True
             return False
 
+    def _line(self) -> list[int]:
+        """The waiting owners in the order they are served: least trained first, then arrival."""
+        return sorted(self._waiting, key=lambda owner: self._trained.get(owner, 0.0))  # stable: arrival order
+
+    def _end_slice(self, owner: int) -> bool:
+        started = self._active.pop(owner, None)
+        if started is not None:
+            self._trained[owner] = self._trained.get(owner, 0.0) + self._clock() - started
+        return started is not None
+
     def release(self, owner: int) -> None:
-        """Free ``owner``'s slot, or take it out of the line."""
+        """Free ``owner``'s slot, or take it out of the line (its trained time is kept until
+        :meth:`forget`)."""
         with self._lock:
-            self._active.pop(owner, None)
+            self._end_slice(owner)
             if owner in self._waiting:
                 self._waiting.remove(owner)
+
+    def forget(self, owner: int) -> None:
+        """``owner``'s run has ended: drop it and its trained time."""
+        self.release(owner)
+        with self._lock:
+            self._trained.pop(owner, None)
 
     def slice_s(self) -> float:
         """How long a run may train while others wait: a turn shared by the runs per slot,
@@ -100,15 +120,15 @@ class Governor:
             return started is not None and bool(self._waiting) and self._clock() - started >= self._slice_s()
 
     def yield_slot(self, owner: int) -> None:
-        """Give up ``owner``'s slot and join the back of the line (its run keeps wanting to train)."""
+        """Give up ``owner``'s slot and rejoin the line (its run keeps wanting to train)."""
         with self._lock:
-            if self._active.pop(owner, None) is not None and owner not in self._waiting:
+            if self._end_slice(owner) and owner not in self._waiting:
                 self._waiting.append(owner)
 
     def queue_position(self, owner: int) -> int:
         """1 for the next in line; 0 when ``owner`` is not waiting."""
         with self._lock:
-            return self._waiting.index(owner) + 1 if owner in self._waiting else 0
+            return self._line().index(owner) + 1 if owner in self._waiting else 0
 
     def estimated_wait_s(self, owner: int) -> float:
         """About how long until ``owner`` trains: slots free up as the running slices end, and
@@ -116,7 +136,7 @@ class Governor:
         with self._lock:
             if owner not in self._waiting:
                 return 0.0
-            position = self._waiting.index(owner) + 1
+            position = self._line().index(owner) + 1
             slice_s = self._slice_s()
             now = self._clock()
             free_at = sorted(max(0.0, slice_s - (now - started)) for started in self._active.values())

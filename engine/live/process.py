@@ -186,6 +186,7 @@ class ProcessLiveRun:
             pass
         self._closed = True
         self._release_slot()
+        self.governor.forget(self.run_id)
         self._process.join(timeout)
         if self._process.is_alive():
             self._process.kill()

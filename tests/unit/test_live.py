@@ -170,6 +170,26 @@ def test_governor_takes_turns_in_slices_that_shrink_as_the_line_grows():
     assert crowd.slice_s() == pytest.approx(live.governor.MIN_SLICE_S), "never below the cost of switching"
 
 
+def test_the_run_that_trained_least_goes_first():
+    clock = FakeClock()
+    governor = live.Governor(max_active=1, max_waiting=10, clock=clock)
+    assert governor.try_acquire(1)  # trains alone for a while: a head start
+    clock.now = 30.0
+    assert not governor.try_acquire(2) and not governor.try_acquire(3)
+    governor.yield_slot(1)
+    assert [governor.queue_position(owner) for owner in (1, 2, 3)] == [3, 1, 2], "least trained, then arrival"
+    assert governor.try_acquire(2)
+    clock.now = 31.0
+    governor.yield_slot(2)
+    assert governor.queue_position(3) == 1 and governor.queue_position(2) == 2 and governor.queue_position(1) == 3
+    assert governor.try_acquire(3)
+    governor.release(3)  # paused by its user: its trained time is kept
+    clock.now = 40.0
+    assert governor.try_acquire(2), "2 trained 1 s, 1 trained 30 s"
+    governor.forget(1)
+    assert governor.queue_position(1) == 0 and governor.waiting_count == 0
+
+
 def test_governor_estimates_the_wait_and_refuses_a_full_line():
     clock = FakeClock()
     governor = live.Governor(max_active=2, max_waiting=3, clock=clock)
