@@ -8,8 +8,8 @@ free.
 Fair sharing by time slices: a run that has trained for its slice while others wait pauses
 (keeping its state: a run's result depends on its config and seed only, not on how it was
 sliced) and rejoins the line, in which the run that has trained least so far goes first (the
-longest waiting among equals), so a run that trained alone before the others came does not keep
-its head start. The slice shrinks as the line grows, so that a
+longest waiting among equals). Only time trained while others waited counts: a run that had the
+machine to itself owes nothing for it. The slice shrinks as the line grows, so that a
 full turn of the line stays near :data:`TURN_S`: with 30 runs on 2 slots, every run trains about
 a second in every 15, instead of 2 running and 28 frozen.
 """
@@ -56,7 +56,7 @@ class Governor:
         self.turn_s, self.min_slice_s, self.max_slice_s = turn_s, min_slice_s, max_slice_s
         self._clock = clock
         self._lock = threading.Lock()
-        self._active: dict[int, float] = {}  # owner -> when its slice began
+        self._active: dict[int, float] = {}  # owner -> since when its slice counts (others waiting)
         self._waiting: list[int] = []  # in arrival order; served least-trained first
         self._trained: dict[int, float] = {}  # owner -> seconds trained in its finished slices
 
@@ -72,10 +72,13 @@ class Governor:
                         f"The machine is full: {len(self._active)} runs are training and {len(self._waiting)} are "
                         "waiting. Try again in a minute."
                     )
+                if not self._waiting and len(self._active) >= self.max_active:  # the line forms: slices count from now
+                    now = self._clock()
+                    self._active = {active: now if started == math.inf else started for active, started in self._active.items()}
                 self._waiting.append(owner)
             if len(self._active) < self.max_active and self._line()[0] == owner:
                 self._waiting.remove(owner)
-                self._active[owner] = self._clock()
+                self._active[owner] = self._clock() if self._waiting else math.inf  # alone: counts once a line forms
                 return True
             return False
 
@@ -83,17 +86,17 @@ class Governor:
         """The waiting owners in the order they are served: least trained first, then arrival."""
         return sorted(self._waiting, key=lambda owner: self._trained.get(owner, 0.0))  # stable: arrival order
 
-    def _end_slice(self, owner: int) -> bool:
+    def _end_slice(self, owner: int, contended: bool) -> bool:
         started = self._active.pop(owner, None)
-        if started is not None:
-            self._trained[owner] = self._trained.get(owner, 0.0) + self._clock() - started
+        if started is not None and contended:
+            self._trained[owner] = self._trained.get(owner, 0.0) + max(0.0, self._clock() - started)
         return started is not None
 
     def release(self, owner: int) -> None:
         """Free ``owner``'s slot, or take it out of the line (its trained time is kept until
         :meth:`forget`)."""
         with self._lock:
-            self._end_slice(owner)
+            self._end_slice(owner, contended=bool(self._waiting))
             if owner in self._waiting:
                 self._waiting.remove(owner)
 
@@ -122,7 +125,7 @@ class Governor:
     def yield_slot(self, owner: int) -> None:
         """Give up ``owner``'s slot and rejoin the line (its run keeps wanting to train)."""
         with self._lock:
-            if self._end_slice(owner) and owner not in self._waiting:
+            if self._end_slice(owner, contended=True) and owner not in self._waiting:
                 self._waiting.append(owner)
 
     def queue_position(self, owner: int) -> int:

@@ -170,22 +170,24 @@ def test_governor_takes_turns_in_slices_that_shrink_as_the_line_grows():
     assert crowd.slice_s() == pytest.approx(live.governor.MIN_SLICE_S), "never below the cost of switching"
 
 
-def test_the_run_that_trained_least_goes_first():
+def test_the_run_that_trained_least_goes_first_and_training_alone_is_free():
     clock = FakeClock()
     governor = live.Governor(max_active=1, max_waiting=10, clock=clock)
-    assert governor.try_acquire(1)  # trains alone for a while: a head start
+    assert governor.try_acquire(1)  # trains alone for 30 s: that costs it nothing
     clock.now = 30.0
-    assert not governor.try_acquire(2) and not governor.try_acquire(3)
-    governor.yield_slot(1)
+    assert not governor.try_acquire(2)  # the line forms: from now on 1's slice counts
+    clock.now = 40.0
+    assert not governor.try_acquire(3)
+    governor.yield_slot(1)  # 10 s trained while others waited
     assert [governor.queue_position(owner) for owner in (1, 2, 3)] == [3, 1, 2], "least trained, then arrival"
     assert governor.try_acquire(2)
-    clock.now = 31.0
-    governor.yield_slot(2)
-    assert governor.queue_position(3) == 1 and governor.queue_position(2) == 2 and governor.queue_position(1) == 3
+    clock.now = 41.0
+    governor.yield_slot(2)  # 1 s
+    assert [governor.queue_position(owner) for owner in (1, 2, 3)] == [3, 2, 1]
     assert governor.try_acquire(3)
     governor.release(3)  # paused by its user: its trained time is kept
-    clock.now = 40.0
-    assert governor.try_acquire(2), "2 trained 1 s, 1 trained 30 s"
+    clock.now = 50.0
+    assert governor.try_acquire(2), "2 trained 1 s, 1 trained 10 s"
     governor.forget(1)
     assert governor.queue_position(1) == 0 and governor.waiting_count == 0
 
@@ -200,11 +202,11 @@ def test_governor_estimates_the_wait_and_refuses_a_full_line():
         assert not governor.try_acquire(owner)
     slice_s = governor.slice_s()  # 5 runs on 2 slots: 6 s
     assert slice_s == pytest.approx(6.0)
-    clock.now = 2.0  # run 1 has 4 s of its slice left, run 2 has 5 s
-    assert governor.estimated_wait_s(3) == pytest.approx(4.0)
+    clock.now = 2.0  # both slices count from t = 1, when the line formed: 5 s left each
+    assert governor.estimated_wait_s(3) == pytest.approx(5.0)
     assert governor.estimated_wait_s(4) == pytest.approx(5.0)
-    assert governor.estimated_wait_s(5) == pytest.approx(4.0 + slice_s), "a round of slices later"
-    assert "number 3 in line" in governor.waiting_message(5) and "about 10 s" in governor.waiting_message(5)
+    assert governor.estimated_wait_s(5) == pytest.approx(5.0 + slice_s), "a round of slices later"
+    assert "number 3 in line" in governor.waiting_message(5) and "about 11 s" in governor.waiting_message(5)
     with pytest.raises(live.QueueFull, match="machine is full"):
         governor.try_acquire(6)
     assert governor.queue_position(6) == 0
