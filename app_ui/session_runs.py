@@ -154,7 +154,10 @@ def warm_up_in_background() -> threading.Thread:
     first-call costs here, in a thread, while the visitor is still reading the page."""
 
     def warm() -> None:
-        trainer_process.warm_up()
+        try:
+            trainer_process.warm_up()
+        except RuntimeError as error:  # multiprocessing refused (seen once under load): the first Train starts it
+            logging.getLogger(__name__).warning("The trainers' fork server did not start early (%s).", error)
         importlib.import_module("engine.flows.warmup")  # importing it builds and steps one flow
 
     thread = threading.Thread(target=warm, name="warm-up", daemon=True)
