@@ -61,8 +61,9 @@ class Governor:
         self._trained: dict[int, float] = {}  # owner -> seconds trained in its finished slices
 
     def try_acquire(self, owner: int) -> bool:
-        """Take a slot for ``owner`` if one is free and nobody has waited longer; otherwise join
-        the line (raises :class:`QueueFull` when the line is full and ``owner`` is not in it)."""
+        """Take a slot for ``owner`` if one is free and ``owner`` is first in line (least trained,
+        then longest waiting); otherwise join the line (raises :class:`QueueFull` when the line is
+        full and ``owner`` is not in it)."""
         with self._lock:
             if owner in self._active:
                 return True
