@@ -23,7 +23,6 @@ from typing import Any
 
 import streamlit as st
 
-from app_ui import session_runs
 from app_ui.session_runs import command
 from engine import live
 from engine.live import OnDemandRun
@@ -48,10 +47,15 @@ class _FrameCost:
 FRAME_COST = _FrameCost()
 
 
+def live_run_count() -> int:
+    """How many pages redraw live: one per run that trains or waits for its turn (the governor's count)."""
+    return live.GOVERNOR.training_or_waiting_count
+
+
 def frame_interval_s() -> float:
     """How often a live page redraws: every FRAME_EVERY_S, slower when the live pages together
     would spend more than FRAME_BUDGET_CORES of the server drawing (frames scale with load)."""
-    demand = session_runs.live_page_count() * FRAME_COST.mean_s / FRAME_BUDGET_CORES
+    demand = live_run_count() * FRAME_COST.mean_s / FRAME_BUDGET_CORES
     return min(MAX_FRAME_INTERVAL_S, max(live.FRAME_EVERY_S, demand))
 
 
@@ -114,7 +118,8 @@ def live_views(run: OnDemandRun, state: str, draw: Callable[[live.Snapshot], Non
             st.rerun()  # the load changed a lot: register the fragment again at the new cadence
         run_status(snapshot)
         draw(snapshot)
-        FRAME_COST.add(time.thread_time() - started)
+        if interval is not None:  # a live frame's cost (a paused page's draws its interactive charts too)
+            FRAME_COST.add(time.thread_time() - started)
 
     fragment()
 

@@ -69,11 +69,16 @@ class _Registry:
             if self._reaper is None:
                 self._reaper = threading.Thread(target=self._reap_forever, name="session-runs-reaper", daemon=True)
                 self._reaper.start()
-            to_resume = self.paused_while_away.pop(session_id, [])
             runs = self.runs.setdefault(session_id, {})
+        self._resume(session_id)
+        return runs
+
+    def _resume(self, session_id: str) -> None:
+        """Train again the runs paused while the session was away (it is back)."""
+        with self.lock:
+            to_resume = self.paused_while_away.pop(session_id, [])
         for run in to_resume:
             command(run.train)()
-        return runs
 
     def _reap_forever(self) -> None:
         while True:
@@ -97,9 +102,7 @@ class _Registry:
             if is_connected(session_id):
                 with self.lock:
                     self.last_seen[session_id] = now
-                    to_resume = self.paused_while_away.pop(session_id, [])
-                for run in to_resume:
-                    command(run.train)()
+                self._resume(session_id)
             elif now - self.last_seen.get(session_id, now) > RUN_TTL_S:
                 with self.lock:
                     self.runs.pop(session_id, None)
@@ -195,14 +198,6 @@ def session_run(prefix: str, config, target, task_factory: Callable[[], Training
     run = OnDemandRun(task_factory, _first_snapshot(prefix, config, target, task_factory), max_steps=config.max_steps)
     runs[prefix] = (run, config, target)
     return run
-
-
-def live_page_count() -> int:
-    """How many runs, over every session, are training or waiting for their turn (their pages
-    redraw live)."""
-    with REGISTRY.lock:
-        runs = [run for session in REGISTRY.runs.values() for run, *_ in session.values()]
-    return sum(run.snapshot.state in LIVE_STATES for run in runs)
 
 
 def pause_if_training(prefix: str) -> None:

@@ -165,6 +165,12 @@ class Governor:
             return len(self._active)
 
     @property
+    def training_or_waiting_count(self) -> int:
+        """Runs that want to train: those training now and those in line."""
+        with self._lock:
+            return len(self._active) + len(self._waiting)
+
+    @property
     def waiting_count(self) -> int:
         with self._lock:
             return len(self._waiting)

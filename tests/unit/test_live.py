@@ -152,6 +152,7 @@ def test_governor_takes_turns_in_slices_that_shrink_as_the_line_grows():
     assert governor.try_acquire(1) and governor.try_acquire(2)
     assert not governor.should_yield(1), "nobody waits: no need to yield"
     assert not governor.try_acquire(3)
+    assert governor.training_or_waiting_count == 3, "the pages that redraw live"
     assert governor.slice_s() == pytest.approx(live.governor.MAX_SLICE_S)  # 3 runs on 2 slots: a turn of 15 s allows 10
     clock.now = 9.9
     assert not governor.should_yield(1)

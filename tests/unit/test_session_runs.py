@@ -52,7 +52,7 @@ def test_frames_slow_down_when_many_live_pages_would_exceed_the_servers_budget(m
 
     monkeypatch.setattr(live_page.FRAME_COST, "mean_s", 0.02)
     for live_pages, interval in [(1, 0.5), (10, 0.5), (30, 1.5), (1000, live_page.MAX_FRAME_INTERVAL_S)]:
-        monkeypatch.setattr(session_runs, "live_page_count", lambda n=live_pages: n)
+        monkeypatch.setattr(live_page, "live_run_count", lambda n=live_pages: n)
         assert live_page.frame_interval_s() == pytest.approx(interval)
     live_page.FRAME_COST.add(0.12)
     assert live_page.FRAME_COST.mean_s == pytest.approx(0.9 * 0.02 + 0.1 * 0.12)
