@@ -153,10 +153,11 @@ class Governor:
         position = max(self.queue_position(owner), 1)
         wait = math.ceil(self.estimated_wait_s(owner))
         with self._lock:
-            running, slice_s = len(self._active), self._slice_s()
+            slice_s = self._slice_s()
+        runs = "1 run trains" if self.max_active == 1 else f"{self.max_active} runs train"
         return (
-            f"Waiting for your turn: {running} run(s) train at once on this machine, taking turns of "
-            f"{slice_s:.0f} s; you are number {position} in line and resume in about {wait} s."
+            f"Waiting for your turn: {runs} at a time on this machine, in turns of {slice_s:.0f} s; "
+            f"you are number {position} in line and resume in about {wait} s."
         )
 
     @property
