@@ -20,7 +20,8 @@ ENV PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH
 
 # Hugging Face runs a Space's container as uid 1000; its HOME must be writable (~/.streamlit).
-RUN useradd --create-home --uid 1000 --shell /bin/bash user
+RUN useradd --create-home --uid 1000 --shell /bin/bash user \
+    && install -d -o user -g user /home/user/app
 
 # A virtual environment: works on python:3.11-slim and on Debian's own python3 (PEP 668).
 # torch first, at the version requirements.txt pins, from the CPU index; then the rest, which
