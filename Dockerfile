@@ -56,4 +56,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 
 # XSRF protection off: a Space is shown in an iframe on huggingface.co, where browsers drop
 # Streamlit's XSRF cookie and uploads would fail with 403 (Hugging Face's cookie limitations).
-CMD ["streamlit", "run", "app.py", "--server.port=7860", "--server.address=0.0.0.0", "--server.enableXsrfProtection=false"]
+# browser.serverAddress: the start banner prints it instead of looking up the machine's addresses,
+# which on 0.0.0.0 in headless mode means an HTTP request to checkip.amazonaws.com (offline: none).
+CMD ["streamlit", "run", "app.py", "--server.port=7860", "--server.address=0.0.0.0", "--server.enableXsrfProtection=false", "--browser.serverAddress=localhost"]

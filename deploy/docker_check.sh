@@ -145,6 +145,10 @@ echo "Docker's HEALTHCHECK: $status"
 [ "$status" = healthy ]
 docker logs "$NAME" >"$OUT/container.log" 2>&1
 docker rm -f "$NAME" >/dev/null
+# Streamlit logs this after trying checkip.amazonaws.com: the image must not reach out by itself
+if grep -q "Did not auto detect external IP" "$OUT/container.log"; then
+    echo "the server tried to look up its external IP (a request off this machine)" >&2; exit 1
+fi
 
 # ----- 5. offline: no network at all -----
 offline="skipped"

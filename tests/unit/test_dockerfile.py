@@ -79,6 +79,8 @@ def test_streamlit_serves_the_app_on_7860_on_all_interfaces():
     script = command[2]
     assert (ROOT / script).is_file() and not dockerignore_excludes(script)
     assert f"--server.port={PORT}" in command and "--server.address=0.0.0.0" in command
+    # without it, Streamlit on 0.0.0.0 (headless) asks checkip.amazonaws.com for the start banner
+    assert "--browser.serverAddress=localhost" in command
 
 
 def test_it_runs_as_uid_1000_with_a_writable_home():
