@@ -48,7 +48,7 @@ ENV HOME=/home/user \
 USER user
 WORKDIR /home/user/app
 COPY --chown=user:user . .
-RUN python -m compileall -q app.py app_ui app_pages engine
+RUN python -m compileall -q serve.py app.py app_ui app_pages engine
 
 EXPOSE 7860
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
@@ -58,4 +58,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 # Streamlit's XSRF cookie and uploads would fail with 403 (Hugging Face's cookie limitations).
 # browser.serverAddress: the start banner prints it instead of looking up the machine's addresses,
 # which on 0.0.0.0 in headless mode means an HTTP request to checkip.amazonaws.com (offline: none).
-CMD ["streamlit", "run", "app.py", "--server.port=7860", "--server.address=0.0.0.0", "--server.enableXsrfProtection=false", "--browser.serverAddress=localhost"]
+CMD ["streamlit", "run", "serve.py", "--server.port=7860", "--server.address=0.0.0.0", "--server.enableXsrfProtection=false", "--browser.serverAddress=localhost"]

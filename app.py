@@ -1,4 +1,5 @@
-"""Generative Playground: the entry point. Run with `streamlit run app.py`."""
+"""Generative Playground: the entry point (the navigation). Serve it with `streamlit run serve.py`,
+which warms up at server start; `streamlit run app.py` works too, warming up on the first visit."""
 
 import streamlit as st
 import torch
@@ -11,7 +12,7 @@ from app_ui import registry, session_runs
 torch.set_num_threads(1)
 
 st.set_page_config(page_title="Generative Playground", page_icon="🌀", layout="wide")
-session_runs.warm_up_in_background()  # the fork server and torch, before the first Train
+session_runs.warm_up_in_background()  # done already under serve.py; else now, before the first Train
 
 home = st.Page(registry.HOME.script, title=registry.HOME.title, icon=registry.HOME.icon, default=True)
 pages = [st.Page(page.script, title=page.title, icon=page.icon, url_path=page.url_path) for page in registry.PAGES]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import pkgutil
 import threading
 import time
 from collections.abc import Callable
@@ -124,14 +125,50 @@ class _Registry:
                     run.park()
 
 
+    def take_over(self, previous_id: str, session_id: str) -> float | None:
+        """A browser that reconnected after Streamlit dropped its session (``previous_id``) and got
+        a new one: hand the old session's runs, if still kept, to the new one (they resume), and
+        return None; if they were released already, return when (and forget it: told once)."""
+        with self.lock:
+            if previous_id in self.runs:
+                runs = self.runs.pop(previous_id)
+                self.runs.setdefault(session_id, {}).update(runs)
+                self.last_seen[session_id] = self.last_seen.pop(previous_id, time.monotonic())
+                self.paused_while_away[session_id] = self.paused_while_away.pop(previous_id, [])
+                return None
+            return self.released.pop(previous_id, None)
+
+
 REGISTRY = _Registry()
 
 
+def previous_session_id(session_id: str) -> str | None:
+    """The id of the session this browser had before, if Streamlit has just given it a new one.
+
+    A reconnecting Streamlit frontend names its last session id in the websocket handshake (the
+    third entry of ``Sec-WebSocket-Protocol``); Streamlit resumes that session while it keeps it
+    (``server.disconnectedSessionTTL``) and otherwise starts a new one, which sees the old id here.
+    """
+    try:
+        protocols = st.context.headers.get("Sec-WebSocket-Protocol") or ""
+    except Exception:  # noqa: BLE001 - no websocket (AppTest, bare mode): no previous session
+        return None
+    entries = [entry.strip() for entry in protocols.split(",")]
+    previous = entries[2] if len(entries) >= 3 else ""
+    return previous if previous and previous != session_id else None
+
+
 def _session_runs() -> dict[str, tuple]:
-    """This browser session's live runs by page prefix (says so once if they were released)."""
+    """This browser session's live runs by page prefix. A browser back after Streamlit released its
+    session gets its runs back if they are still kept, and is told once if they were released."""
     ctx = get_script_run_ctx()
     session_id = ctx.session_id if ctx is not None else "no-session"
-    if (released_at := REGISTRY.released.pop(session_id, None)) is not None:
+    released_at = REGISTRY.released.pop(session_id, None)
+    if ctx is not None and not st.session_state.get("_gp_previous_session_checked"):
+        st.session_state["_gp_previous_session_checked"] = True
+        if (previous := previous_session_id(session_id)) is not None:
+            released_at = REGISTRY.take_over(previous, session_id) or released_at
+    if released_at is not None:
         st.info(
             f"Your runs were released after you had been away for more than {RUN_TTL_S:.0f} s; this is a fresh "
             f"start with the same settings ({time.monotonic() - released_at:.0f} s ago).", icon="💤",
@@ -151,21 +188,33 @@ def _first_snapshot(prefix: str, config, target, task_factory) -> Snapshot:
     return first_snapshot(task_factory, config.max_steps)  # the user's own points
 
 
-@st.cache_resource(show_spinner=False)
-def warm_up_in_background() -> threading.Thread:
-    """Once per server, on the first page view: start the trainers' fork server and pay torch's
-    first-call costs here, in a thread, while the visitor is still reading the page."""
+_WARM_UP: list[threading.Thread] = []
+_WARM_UP_LOCK = threading.Lock()
+
+
+def warm_up_in_background(wait_for_trainers: bool = False) -> threading.Thread:
+    """Once per server (at start under ``streamlit run serve.py``, else on the first page view),
+    in a thread: start the trainers' fork server (with ``wait_for_trainers``, the thread ends only
+    once it is ready), import what every page imports and pay torch's first-call costs."""
 
     def warm() -> None:
         try:
-            trainer_process.warm_up()
+            trainer_process.warm_up()  # the fork server imports in its own process meanwhile
         except RuntimeError as error:  # multiprocessing refused (seen once under load): the first Train starts it
             logging.getLogger(__name__).warning("The trainers' fork server did not start early (%s).", error)
-        importlib.import_module("engine.flows.warmup")  # importing it builds and steps one flow
+        import app_ui
 
-    thread = threading.Thread(target=warm, name="warm-up", daemon=True)
-    thread.start()
-    return thread
+        for module in pkgutil.iter_modules(app_ui.__path__):  # the panels import their families
+            importlib.import_module(f"app_ui.{module.name}")
+        importlib.import_module("engine.flows.warmup")  # importing it builds and steps one flow
+        if wait_for_trainers:
+            trainer_process.warm_up(wait=True)
+
+    with _WARM_UP_LOCK:
+        if not _WARM_UP:
+            _WARM_UP.append(threading.Thread(target=warm, name="warm-up", daemon=True))
+            _WARM_UP[0].start()
+        return _WARM_UP[0]
 
 
 def existing_run(prefix: str) -> tuple[OnDemandRun, Any] | None:

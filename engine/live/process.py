@@ -25,6 +25,7 @@ import os
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -46,14 +47,26 @@ def preload(*modules: str) -> None:
             FORKSERVER_PRELOAD.extend(m for m in modules if m not in FORKSERVER_PRELOAD)
 
 
-def warm_up() -> None:
+def warm_up(wait: bool = False) -> None:
     """Start the fork server now (it imports torch and FORKSERVER_PRELOAD, several seconds), so
-    that the first Train after the web server starts does not wait for it."""
-    if _context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
+    that the first Train after the web server starts does not wait for it. With ``wait``, return
+    only once it has finished importing (it has forked one child that does nothing)."""
+    context = _context()
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
 
-        with _START_LOCK, _harmless_main():
-            forkserver.ensure_running()
+    with _START_LOCK, _harmless_main():
+        forkserver.ensure_running()
+        if wait:
+            probe = context.Process(target=_nothing, daemon=True, name="fork-server-probe")
+            probe.start()
+    if wait:
+        probe.join()
+
+
+def _nothing() -> None:
+    """The fork server's first child, when warm_up waits for it: proof that its imports are done."""
 
 
 def _context():
@@ -73,11 +86,11 @@ def _harmless_main():
     """Hide the running Streamlit script from multiprocessing while a child starts.
 
     Streamlit runs each page as ``__main__``; a child started meanwhile would re-run that
-    script on start-up (multiprocessing re-imports the parent's main module). This module
-    stands in for it: importing it has no side effects.
+    script on start-up (multiprocessing re-imports the parent's main module). An empty module
+    (no file, no spec) stands in for it, so the child imports no main module at all.
     """
     saved = sys.modules["__main__"]
-    sys.modules["__main__"] = sys.modules[__name__]
+    sys.modules["__main__"] = types.ModuleType("__main__")
     try:
         yield
     finally:

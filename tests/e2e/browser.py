@@ -1,6 +1,7 @@
 """Small helpers for driving a Streamlit page in Playwright."""
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -26,14 +27,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(log_path: Path | None = None, timeout: float = 90.0):
-    """Run `streamlit run app.py` (as the README does) on a free loopback port; yield its URL."""
+def serve_app(log_path: Path | None = None, timeout: float = 90.0, script: str = "serve.py",
+              options: dict[str, str] | None = None, env: dict[str, str] | None = None):
+    """Run `streamlit run serve.py` (as the README does; ``script="app.py"`` serves the same app
+    without the warm-up at start) on a free loopback port, with extra ``--name value`` Streamlit
+    ``options`` and ``env`` variables; yield its URL."""
     port = free_port()
     log = open(log_path, "w") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         *(item for name, value in (options or {}).items() for item in (f"--{name}", value))],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import metric_value, wait_for_metric, wait_for_script
+from tests.e2e.browser import metric_value, serve_app, wait_for_metric, wait_for_script
 from tests.e2e.tcp_proxy import CuttableProxy
 
 
@@ -29,3 +29,30 @@ def test_a_three_second_drop_keeps_the_run(page, server_url, screenshot):
         assert float(metric_value(page, "Step").replace(",", "")) >= after
     finally:
         proxy.close()
+
+
+def test_a_drop_longer_than_streamlits_ttl_hands_the_run_over_and_a_longer_one_says_it_was_released(page, screenshot):
+    """Streamlit forgets a session 2 s after its websocket drops; our runs are kept 12 s. A 4-s drop
+    (the browser is back about 7 s later: its reconnects back off): it gets a new session, which
+    takes the old one's run over (Step carries on). A 15-s drop: the run was released, and the
+    page says so instead of silently starting again."""
+    with serve_app(options={"server.disconnectedSessionTTL": "2"}, env={"GP_RUN_TTL_S": "12"}) as url:
+        proxy = CuttableProxy(urlparse(url).port)
+        try:
+            page.goto(f"http://127.0.0.1:{proxy.port}/flows?seed=7&n_layers=2")
+            wait_for_script(page)
+            page.get_by_role("button", name="▶ Train").click()
+            before = wait_for_metric(page, "Step", lambda step: step >= 200, timeout=60)
+            proxy.cut(4.0)
+            page.wait_for_timeout(4_500)
+            after = wait_for_metric(page, "Step", lambda step: step > before + 200, timeout=60)
+            expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=15_000)
+            assert after > before, "the new session took the run over"
+            proxy.cut(15.0)
+            page.wait_for_timeout(15_500)
+            expect(page.get_by_text("Your runs were released")).to_be_visible(timeout=60_000)
+            expect(page.get_by_role("button", name="▶ Train")).to_be_visible(timeout=15_000)
+            assert page.locator("[data-testid='stException']").count() == 0
+            screenshot("flows_run_released")
+        finally:
+            proxy.close()

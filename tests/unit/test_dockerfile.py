@@ -138,7 +138,7 @@ def test_the_app_and_its_shipped_weights_reach_the_image():
     shipped = [p for folder in ("pretrained", "app_ui", "app_pages", "engine", "assets", ".streamlit") for p in (ROOT / folder).rglob("*")
                if p.is_file() and "__pycache__" not in p.parts]  # fmt: skip
     assert any(p.name == "model.safetensors" for p in shipped) and any(p.name == "README.md" for p in shipped)
-    for path in [*shipped, ROOT / "app.py", ROOT / "requirements.txt"]:
+    for path in [*shipped, ROOT / "serve.py", ROOT / "app.py", ROOT / "requirements.txt"]:
         assert not dockerignore_excludes(path.relative_to(ROOT).as_posix()), path
 
 

@@ -70,3 +70,31 @@ def test_a_run_paused_for_long_is_parked_and_a_training_one_is_not():
     assert idle.calls == ["park"] and training.calls == [] and never_started.calls == []
     registry.reap(lambda sid: True, now=session_runs.PARK_AFTER_S + 5)
     assert idle.calls == ["park"], "parked once"
+
+
+def test_a_browser_back_with_a_new_session_takes_its_runs_over_or_is_told_they_were_released():
+    registry = session_runs._Registry()
+    run = FakeRun()
+    registry.runs["old"] = {"flows": (run, None, None)}
+    registry.last_seen["old"] = 0.0
+    registry.reap(lambda sid: False, now=1.0)
+    assert run.calls == ["pause"]
+    assert registry.take_over("old", "new") is None
+    assert registry.runs == {"new": {"flows": (run, None, None)}} and "old" not in registry.last_seen
+    registry.of_session("new")
+    assert run.calls == ["pause", "train"], "the new session resumes the runs paused while away"
+    registry.runs["gone"] = {"flows": (FakeRun(), None, None)}
+    registry.last_seen["gone"] = 0.0
+    registry.reap(lambda sid: sid == "new", now=session_runs.RUN_TTL_S + 5)
+    assert registry.take_over("gone", "newer") == session_runs.RUN_TTL_S + 5, "released: the page says when"
+    assert registry.take_over("gone", "newer") is None, "and says it once"
+    assert "newer" not in registry.runs
+
+
+def test_the_previous_session_id_is_the_third_websocket_subprotocol(monkeypatch):
+    headers = {"Sec-WebSocket-Protocol": "streamlit, token, old-id"}
+    monkeypatch.setattr(session_runs.st, "context", type("Context", (), {"headers": headers})())
+    assert session_runs.previous_session_id("new-id") == "old-id"
+    assert session_runs.previous_session_id("old-id") is None, "the same session reconnected: nothing to take over"
+    headers["Sec-WebSocket-Protocol"] = "streamlit, token"
+    assert session_runs.previous_session_id("new-id") is None, "a first visit names no previous session"
