@@ -40,11 +40,14 @@ FIRST_STEP = """() => {
 
 
 def first_view(context, url: str) -> tuple[Any, float]:
-    """The open page and the seconds from its navigation start to its first view done."""
+    """The open page and the seconds from its navigation start to its first view done (the
+    frontend's own load, Streamlit's JavaScript, is printed as ``frontend``)."""
     page, _ = open_page(context, url)
     done_ms = page.wait_for_function(VIEW_DONE, timeout=120_000, polling=50).json_value()
     if page.locator("[data-testid='stException']").count():
         raise RuntimeError(f"{url} shows an exception")
+    loaded_ms = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+    print(f"  {url}: {done_ms / 1000:.2f} s (frontend loaded at {loaded_ms / 1000:.2f} s)", flush=True)
     return page, done_ms / 1000
 
 
