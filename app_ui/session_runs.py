@@ -105,13 +105,7 @@ class _Registry:
                     self.last_seen[session_id] = now
                 self._resume(session_id)
             elif now - self.last_seen.get(session_id, now) > RUN_TTL_S:
-                with self.lock:
-                    self.runs.pop(session_id, None)
-                    self.last_seen.pop(session_id, None)
-                    self.paused_while_away.pop(session_id, None)
-                    self.released[session_id] = now
-                for run, *_ in runs.values():
-                    run.stop()
+                self.release(session_id, now)
                 continue
             elif session_id not in self.paused_while_away:
                 training = [run for run, *_ in runs.values() if run.is_alive and run.snapshot.state in LIVE_STATES]
@@ -127,16 +121,31 @@ class _Registry:
 
     def take_over(self, previous_id: str, session_id: str) -> float | None:
         """A browser that reconnected after Streamlit dropped its session (``previous_id``) and got
-        a new one: hand the old session's runs, if still kept, to the new one (they resume), and
-        return None; if they were released already, return when (and forget it: told once)."""
+        a new one: hand the old session's runs, if kept (away for at most RUN_TTL_S), to the new
+        one (they resume), and return None; if they are released (now, if the reaper has not got
+        to it yet), return when, and forget it (told once)."""
+        now = time.monotonic()
         with self.lock:
-            if previous_id in self.runs:
+            stale = previous_id in self.runs and now - self.last_seen.get(previous_id, now) > RUN_TTL_S
+            if previous_id in self.runs and not stale:
                 runs = self.runs.pop(previous_id)
                 self.runs.setdefault(session_id, {}).update(runs)
-                self.last_seen[session_id] = self.last_seen.pop(previous_id, time.monotonic())
+                self.last_seen[session_id] = self.last_seen.pop(previous_id)
                 self.paused_while_away[session_id] = self.paused_while_away.pop(previous_id, [])
                 return None
-            return self.released.pop(previous_id, None)
+        if stale:
+            self.release(previous_id, now)
+        return self.released.pop(previous_id, None)
+
+    def release(self, session_id: str, now: float) -> None:
+        """Stop the session's runs and remember when, to tell the page if it comes back."""
+        with self.lock:
+            runs = self.runs.pop(session_id, {})
+            self.last_seen.pop(session_id, None)
+            self.paused_while_away.pop(session_id, None)
+            self.released[session_id] = now
+        for run, *_ in runs.values():
+            run.stop()
 
 
 REGISTRY = _Registry()

@@ -76,17 +76,17 @@ def test_a_browser_back_with_a_new_session_takes_its_runs_over_or_is_told_they_w
     registry = session_runs._Registry()
     run = FakeRun()
     registry.runs["old"] = {"flows": (run, None, None)}
-    registry.last_seen["old"] = 0.0
-    registry.reap(lambda sid: False, now=1.0)
+    registry.last_seen["old"] = now = session_runs.time.monotonic()
+    registry.reap(lambda sid: False, now=now + 1)
     assert run.calls == ["pause"]
     assert registry.take_over("old", "new") is None
     assert registry.runs == {"new": {"flows": (run, None, None)}} and "old" not in registry.last_seen
     registry.of_session("new")
     assert run.calls == ["pause", "train"], "the new session resumes the runs paused while away"
     registry.runs["gone"] = {"flows": (FakeRun(), None, None)}
-    registry.last_seen["gone"] = 0.0
-    registry.reap(lambda sid: sid == "new", now=session_runs.RUN_TTL_S + 5)
-    assert registry.take_over("gone", "newer") == session_runs.RUN_TTL_S + 5, "released: the page says when"
+    registry.last_seen["gone"] = now
+    registry.reap(lambda sid: sid == "new", now=now + session_runs.RUN_TTL_S + 5)
+    assert registry.take_over("gone", "newer") == now + session_runs.RUN_TTL_S + 5, "released: the page says when"
     assert registry.take_over("gone", "newer") is None, "and says it once"
     assert "newer" not in registry.runs
 
@@ -98,3 +98,12 @@ def test_the_previous_session_id_is_the_third_websocket_subprotocol(monkeypatch)
     assert session_runs.previous_session_id("old-id") is None, "the same session reconnected: nothing to take over"
     headers["Sec-WebSocket-Protocol"] = "streamlit, token"
     assert session_runs.previous_session_id("new-id") is None, "a first visit names no previous session"
+
+
+def test_a_browser_back_after_the_ttl_is_released_even_before_the_reaper_got_to_it(monkeypatch):
+    registry = session_runs._Registry()
+    run = FakeRun()
+    registry.runs["old"] = {"flows": (run, None, None)}
+    registry.last_seen["old"] = session_runs.time.monotonic() - session_runs.RUN_TTL_S - 1
+    assert registry.take_over("old", "new") is not None
+    assert run.calls == ["stop"] and "new" not in registry.runs and "old" not in registry.runs
