@@ -5,6 +5,8 @@ task imported once, in its own process) and, meanwhile, every page's imports and
 first-call costs in this one. So the first visitor after a start gets a warm page and a warm first
 Train; ``/_stcore/health`` answers once that is done (about 5 s on 2 cores). Streamlit runs this
 file as an ASGI app (``st.App``) and calls ``warm_up_at_start`` from its start-up (lifespan) hook.
+It also serves the live pages' images by URL (``/gp-frames/``, see app_ui/frame_urls.py), which
+spares every redraw of an unchanged image Streamlit's media handling.
 """
 
 import asyncio
@@ -12,6 +14,8 @@ import logging
 from contextlib import asynccontextmanager
 
 import streamlit as st
+
+from app_ui import frame_urls
 
 WARM_UP_TIMEOUT_S = 120.0  # past this the server answers anyway (a first Train then waits)
 
@@ -27,4 +31,4 @@ async def warm_up_at_start(_app):
     yield
 
 
-app = st.App("app.py", lifespan=warm_up_at_start)
+app = st.App("app.py", lifespan=warm_up_at_start, routes=[frame_urls.route()])

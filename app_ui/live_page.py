@@ -23,6 +23,7 @@ from typing import Any
 
 import streamlit as st
 
+from app_ui import frame_urls
 from app_ui.session_runs import command
 from engine import live
 from engine.live import OnDemandRun
@@ -147,14 +148,15 @@ def step_counters(snapshot: live.Snapshot, columns, rate_help: str) -> None:
 def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[Any], Any], frame=None, *, version=None) -> Any:
     """``render(frame)`` once per frame version (``frame`` defaults to the snapshot's; ``version``
     overrides, for charts drawn from the snapshot's histories); later frames reuse the result, so
-    unchanged images are neither redrawn nor re-sent."""
+    unchanged images are neither redrawn nor re-sent. PNGs come back as URLs where serve.py serves
+    them (:mod:`app_ui.frame_urls`)."""
     frame = snapshot.visuals if frame is None else frame
     key = (snapshot.run_id, name, frame.version if version is None else version)
     cache = st.session_state.setdefault("_render_cache", {})
     if key not in cache:
         for stale in [k for k in cache if k[1] == key[1]]:  # older versions, older runs
             del cache[stale]
-        cache[key] = render(frame)
+        cache[key] = frame_urls.published(render(frame))
     return cache[key]
 
 

@@ -1,6 +1,6 @@
 """Crowd: what a workshop of 30 people on one small machine would feel, without 30 browsers.
 
-``python -m benchmarks crowd`` starts ``streamlit run app.py`` on a free loopback port (as
+``python -m benchmarks crowd`` starts ``streamlit run serve.py`` on a free loopback port (as
 :func:`tests.e2e.browser.serve_app` does) and drives it with N simulated browsers, each a
 :class:`benchmarks.streamlit_client.StreamlitClient` speaking Streamlit's websocket protocol:
 
@@ -141,7 +141,7 @@ def _machine_busy_s() -> float:
 
 
 def find_server_pid(port: int) -> int:
-    """The pid of ``streamlit run app.py --server.port PORT``."""
+    """The pid of ``streamlit run serve.py --server.port PORT``."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             args = (_read(f"/proc/{entry}/cmdline") or "").split("\0")

@@ -26,7 +26,8 @@ starlette/starlette_websocket.py`` and ``streamlit/runtime/app_session.py``):
 - the ForwardMsg cache: messages marked ``metadata.cacheable`` are kept by ``hash`` and their
   hashes sent in ``cached_message_hashes``; a ``ref_hash`` message is replaced by the kept
   message (with the reference's metadata). With the default ``global.minCachedMessageSize``
-  (10 kB) the pages here send none: their images travel as ``/media/`` URLs;
+  (10 kB) the pages here send none: their images travel as URLs (``/media/``, or under serve.py
+  ``/gp-frames/``, absolute, on the origin the client reports as the page URL);
 - optionally fetches each image URL once over HTTP, as a browser does (``fetch_media``).
 
 Everything is asyncio; every wait has a timeout. Only the URL given is ever contacted.
@@ -220,6 +221,10 @@ class StreamlitClient:
     # ----- connection -----
 
     @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
     def ws_url(self) -> str:
         return f"ws://{self.host}:{self.port}{self.base_path}/_stcore/stream"
 
@@ -266,6 +271,8 @@ class StreamlitClient:
         if fragment_id:
             state.fragment_id = fragment_id
         state.is_auto_rerun = is_auto_rerun
+        # the page's URL, as a browser reports it (st.context.url; serve.py's image URLs start with it)
+        state.context_info.url = f"{self.origin}{self.base_path}/{self.page_name}" + (f"?{self.query_string}" if self.query_string else "")
         state.cached_message_hashes.extend(self._cache.keys())
         for widget in widget_states or ():
             state.widget_states.widgets.add().CopyFrom(widget)
@@ -456,6 +463,8 @@ class StreamlitClient:
     # ----- media, as the browser fetches each image once -----
 
     def _queue_media(self, url: str) -> None:
+        if url.startswith(self.origin + "/"):  # an image the app serves itself (serve.py's /gp-frames/)
+            url = url[len(self.origin):]
         if not url or url in self._media_seen or url.startswith(("data:", "http:", "https:")):
             return
         if len(self._media_seen) > 10_000:
