@@ -118,7 +118,6 @@ class _Registry:
                 if idle and now - run.last_command_at > PARK_AFTER_S:
                     run.park()
 
-
     def take_over(self, previous_id: str, session_id: str) -> float | None:
         """A browser that reconnected after Streamlit dropped its session (``previous_id``) and got
         a new one: hand the old session's runs, if kept (away for at most RUN_TTL_S), to the new
