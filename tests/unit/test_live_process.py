@@ -137,7 +137,7 @@ def test_a_child_that_dies_frees_its_slot_and_says_so():
 def test_an_on_demand_run_starts_its_process_at_the_first_step_only():
     factory = small_task()
     first = live.first_snapshot(factory)
-    run = live.OnDemandRun(factory, first, governor=live.Governor(max_active=1))
+    run = live.OnDemandRun(factory, first, backend=live.ProcessBackend(live.Governor(max_active=1)))
     try:
         assert not run.started and run.snapshot is first and run.is_alive
         run.pause()
@@ -155,8 +155,8 @@ def test_an_on_demand_run_starts_its_process_at_the_first_step_only():
 
 def test_a_parked_run_frees_its_process_and_goes_on_exactly_as_if_never_parked():
     factory = small_task(seed=4)
-    parked = live.OnDemandRun(factory, live.first_snapshot(factory), governor=live.Governor(max_active=2))
-    straight = live.OnDemandRun(factory, live.first_snapshot(factory), governor=live.Governor(max_active=2))
+    parked = live.OnDemandRun(factory, live.first_snapshot(factory), backend=live.ProcessBackend(live.Governor(max_active=2)))
+    straight = live.OnDemandRun(factory, live.first_snapshot(factory), backend=live.ProcessBackend(live.Governor(max_active=2)))
     try:
         parked.step(30)
         process = parked._run._process

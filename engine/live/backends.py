@@ -1,0 +1,101 @@
+"""Where live runs train: the trainer backend, chosen by configuration.
+
+A backend starts runs and says how much room it has. Every run it starts answers the same
+commands, :class:`TrainerRun`, whatever the machine it trains on, and turns every failure of its
+worker (a dead process, a lost node, a broken pipe) into :class:`engine.live.process.TrainerGone`,
+which a page shows as "the run stopped unexpectedly", never as a traceback.
+
+- ``process`` (the default): :class:`engine.live.process.ProcessLiveRun`, a child of this web
+  server's fork server, admitted by the machine-wide :data:`engine.live.governor.GOVERNOR`.
+
+``GP_TRAINER_BACKEND`` names the backend (:func:`backend_from_env`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from engine.live import task as live
+from engine.live.governor import GOVERNOR, Governor
+from engine.live.process import ProcessLiveRun
+
+
+@runtime_checkable
+class TrainerRun(Protocol):
+    """A started live run, wherever it trains. ``snapshot`` never blocks and never raises; the
+    commands raise :class:`engine.live.process.TrainerGone` once the worker is gone."""
+
+    run_id: int
+
+    @property
+    def snapshot(self) -> live.Snapshot: ...
+
+    @property
+    def is_alive(self) -> bool: ...
+
+    def train(self) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def step(self, n: int = 1, part: str | None = None) -> None: ...
+
+    def reset(self) -> None: ...
+
+    def call(self, method: Callable, *args) -> Any: ...
+
+    def apply_live_settings(self, config) -> None: ...
+
+    def export_state(self) -> dict: ...
+
+    def stop(self, timeout: float = 5.0) -> None: ...
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many runs may train at once (``slots``), how many do (``active``) and how many wait."""
+
+    slots: int
+    active: int
+    waiting: int
+
+
+class TrainerBackend(Protocol):
+    name: str
+
+    def start(self, task_factory: Callable[[], live.TrainingTask], max_steps: int = 20_000,
+              restore_state: dict | None = None) -> TrainerRun:  # fmt: skip
+        """A new run of ``task_factory()`` (picklable), from ``restore_state`` if given (an
+        :meth:`TrainerRun.export_state`)."""
+        ...
+
+    def capacity(self) -> Capacity: ...
+
+
+class ProcessBackend:
+    """Runs in child processes of this server's fork server, admitted by ``governor``."""
+
+    name = "process"
+
+    def __init__(self, governor: Governor | None = None):
+        self.governor = governor or GOVERNOR
+
+    def start(self, task_factory, max_steps=20_000, restore_state=None) -> ProcessLiveRun:
+        return ProcessLiveRun(task_factory, max_steps=max_steps, governor=self.governor, restore_state=restore_state)
+
+    def capacity(self) -> Capacity:
+        return Capacity(self.governor.max_active, self.governor.active_count, self.governor.waiting_count)
+
+
+BACKENDS: dict[str, Callable[[], TrainerBackend]] = {"process": ProcessBackend}
+
+
+def backend_from_env(environ: Mapping[str, str] = os.environ) -> TrainerBackend:
+    """The backend ``GP_TRAINER_BACKEND`` names (default ``process``); an unknown name is refused
+    with the names there are."""
+    name = environ.get("GP_TRAINER_BACKEND", "process").strip().lower()
+    if name not in BACKENDS:
+        raise ValueError(f"GP_TRAINER_BACKEND={name!r} is not a trainer backend; choose one of: {', '.join(BACKENDS)}.")
+    return BACKENDS[name]()

@@ -1,0 +1,139 @@
+"""The trainer backends' contract: whatever a run trains on, it answers the same commands the same
+way (engine/live/backends.py). Each test runs against every backend in BACKEND_NAMES."""
+
+import functools
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from engine import live
+from engine.flows.task import FlowRunConfig, FlowTrainingTask
+from engine.gans.task import GanRunConfig, GanTrainingTask
+from engine.live.backends import BACKENDS, ProcessBackend, backend_from_env
+from engine.targets import make_target
+from tests.unit.test_live import QuadraticTask
+from tests.waiting import wait_for
+
+BACKEND_NAMES = ["process"]
+
+
+def make_backend(name: str, slots: int = 2):
+    return {"process": lambda: ProcessBackend(live.Governor(max_active=slots))}[name]()
+
+
+def kill_worker(run) -> None:
+    """What a crashed worker looks like to the backend (a killed process)."""
+    os.kill(run._process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(params=BACKEND_NAMES)
+def backend(request):
+    return make_backend(request.param)
+
+
+def flow_task(seed=0, **overrides):
+    config = FlowRunConfig(target="ring8", flow_type="nice", n_layers=2, hidden=16, seed=seed, **overrides)
+    return functools.partial(FlowTrainingTask, config, make_target("ring8"))
+
+
+def test_a_run_trains_pauses_resets_exports_and_stops(backend):
+    run = backend.start(flow_task(), max_steps=100_000)
+    try:
+        assert isinstance(run, live.TrainerRun)
+        assert run.snapshot.state == live.IDLE and run.snapshot.step == 0
+        run.step(3)
+        assert run.snapshot.step == 3
+        run.train()
+        assert wait_for(lambda: run.snapshot.step > 30)
+        assert backend.capacity().active == 1
+        run.pause()
+        paused = run.snapshot.step
+        assert run.snapshot.state == live.PAUSED and not wait_for(lambda: run.snapshot.step != paused, timeout=0.3)
+        assert backend.capacity().active == 0, "a paused run holds no slot"
+        assert run.call(FlowTrainingTask.model_zip)[:2] == b"PK"
+        run.reset()
+        assert run.snapshot.step == 0
+    finally:
+        run.stop()
+    assert not run.is_alive and run.snapshot.state == live.STOPPED
+
+
+def test_steps_by_part_reach_the_task(backend):
+    factory = functools.partial(GanTrainingTask, GanRunConfig(target="ring8", seed=1), make_target("ring8"))
+    run = backend.start(factory)
+    try:
+        run.step(1, "discriminator")
+        run.step(2, "generator")
+        assert run.snapshot.step == 3
+        run.step(1, "critic")  # refused by the task: the run says so, rolled back and paused
+        assert run.snapshot.state == live.DIVERGED and run.snapshot.step <= 3
+        assert "Unknown part 'critic'" in run.snapshot.message and "rolled back" in run.snapshot.message
+    finally:
+        run.stop()
+
+
+def test_the_same_config_and_seed_give_the_same_run_and_live_settings_change_it(backend):
+    runs = [backend.start(flow_task(seed=4)) for _ in range(3)]
+    try:
+        runs[2].apply_live_settings(FlowRunConfig(target="ring8", flow_type="nice", n_layers=2, hidden=16, seed=4, learning_rate=0.05))
+        for run in runs:
+            run.step(40)
+        losses = [run.snapshot.loss_values for run in runs]
+        assert len(losses[0]) > 0 and np.array_equal(losses[0], losses[1]), "reproducible from (config, seed)"
+        assert not np.array_equal(losses[0], losses[2]), "a new learning rate reaches the running task"
+    finally:
+        for run in runs:
+            run.stop()
+
+
+def test_a_nan_rolls_back_and_says_so(backend):
+    run = backend.start(functools.partial(QuadraticTask, nan_at_step=250))
+    try:
+        run.train()
+        assert wait_for(lambda: run.snapshot.state == live.DIVERGED, timeout=30)
+        assert run.snapshot.step < 250 and np.isfinite(run.snapshot.metrics["w"])
+        assert "nan" in run.snapshot.message.lower()
+    finally:
+        run.stop()
+
+
+def test_a_killed_worker_becomes_the_message_and_frees_its_slot(backend):
+    run = backend.start(flow_task())
+    try:
+        run.train()
+        assert wait_for(lambda: run.snapshot.step > 5)
+        kill_worker(run)
+        assert wait_for(lambda: not run.is_alive, timeout=15)
+        assert "stopped unexpectedly" in run.snapshot.message
+        assert wait_for(lambda: backend.capacity().active == 0)
+        with pytest.raises(live.TrainerGone):
+            run.step()
+    finally:
+        run.stop()
+
+
+def test_a_parked_run_restarts_from_its_exported_state(backend):
+    run = backend.start(flow_task(seed=2))
+    run.step(25)
+    state = run.export_state()
+    expected = backend.start(flow_task(seed=2))
+    try:
+        run.stop()
+        restored = backend.start(flow_task(seed=2), restore_state=state)
+        restored.step(10)
+        expected.step(35)
+        assert restored.snapshot.step == 35
+        assert np.array_equal(restored.snapshot.loss_values[-1], expected.snapshot.loss_values[-1])
+        restored.stop()
+    finally:
+        expected.stop()
+
+
+def test_the_backend_is_chosen_by_configuration():
+    assert isinstance(backend_from_env({}), ProcessBackend)
+    assert isinstance(backend_from_env({"GP_TRAINER_BACKEND": " Process "}), ProcessBackend)
+    with pytest.raises(ValueError, match="choose one of: process"):
+        backend_from_env({"GP_TRAINER_BACKEND": "slurm"})
+    assert set(BACKEND_NAMES) == set(BACKENDS), "the contract runs against every backend"
