@@ -27,6 +27,7 @@ from app_ui import frame_urls
 from app_ui.session_runs import command
 from engine import live
 from engine.live import OnDemandRun
+from engine.live.on_demand import default_backend
 
 FRAME_BUDGET_CORES = 0.4  # all live pages together spend at most this share of one core drawing frames
 MAX_FRAME_INTERVAL_S = 5.0
@@ -49,8 +50,9 @@ FRAME_COST = _FrameCost()
 
 
 def live_run_count() -> int:
-    """How many pages redraw live: one per run that trains or waits for its turn (the governor's count)."""
-    return live.GOVERNOR.training_or_waiting_count
+    """How many pages redraw live: one per run that trains or waits for its turn (the backend's count)."""
+    capacity = default_backend().capacity()
+    return capacity.active + capacity.waiting
 
 
 def frame_interval_s() -> float:

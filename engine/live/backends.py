@@ -6,7 +6,9 @@ worker (a dead process, a lost node, a broken pipe) into :class:`engine.live.pro
 which a page shows as "the run stopped unexpectedly", never as a traceback.
 
 - ``process`` (the default): :class:`engine.live.process.ProcessLiveRun`, a child of this web
-  server's fork server, admitted by the machine-wide :data:`engine.live.governor.GOVERNOR`.
+  server's fork server, admitted by the machine-wide :data:`engine.live.governor.GOVERNOR`;
+- ``ray``: :class:`engine.live.ray_backend.RayLiveRun`, an actor on a Ray cluster
+  (``GP_RAY_ADDRESS``); Ray is imported only when this backend is chosen.
 
 ``GP_TRAINER_BACKEND`` names the backend (:func:`backend_from_env`).
 """
@@ -89,7 +91,13 @@ class ProcessBackend:
         return Capacity(self.governor.max_active, self.governor.active_count, self.governor.waiting_count)
 
 
-BACKENDS: dict[str, Callable[[], TrainerBackend]] = {"process": ProcessBackend}
+def _ray_backend() -> TrainerBackend:
+    from engine.live.ray_backend import RayBackend
+
+    return RayBackend()
+
+
+BACKENDS: dict[str, Callable[[], TrainerBackend]] = {"process": ProcessBackend, "ray": _ray_backend}
 
 
 def backend_from_env(environ: Mapping[str, str] = os.environ) -> TrainerBackend:

@@ -97,37 +97,19 @@ def _harmless_main():
         sys.modules["__main__"] = saved
 
 
-class ProcessLiveRun:
-    """The interface of :class:`engine.live.run.LiveRun`, with the run in a child process, and
-    admission by ``governor`` (default: the machine-wide :data:`GOVERNOR`).
+class RemoteLiveRun:
+    """The interface of :class:`engine.live.run.LiveRun` for a run whose LiveRun lives in a worker
+    elsewhere (a child process here, an actor on a cluster: engine/live/ray_backend.py), with
+    admission by ``governor`` (default: the machine-wide :data:`GOVERNOR`) in this process.
 
-    ``task_factory`` must be picklable (e.g. ``functools.partial(FlowTrainingTask, config,
-    target)``): it is sent to the child, which builds the task there.
+    A subclass provides the transport: ``_exchange`` (a command and its reply), ``_next_snapshot``
+    (the worker's newer snapshots), ``_worker_alive`` and ``_close_worker``; each failure of the
+    transport (EOFError or OSError) makes the run gone (:class:`TrainerGone`).
     """
 
-    def __init__(
-        self,
-        task_factory: Callable[[], live.TrainingTask],
-        max_steps: int = 20_000,
-        governor: Governor | None = None,
-        start_timeout_s: float = 120.0,
-        restore_state: dict | None = None,
-    ):
+    def __init__(self, first: live.Snapshot, governor: Governor | None = None, max_steps: int = 20_000):
         self.governor = governor or GOVERNOR
         self.max_steps = max_steps
-        context = _context()
-        self._commands, child_commands = context.Pipe()
-        self._snapshots, child_snapshots = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_child_main,
-            args=(task_factory, max_steps, child_commands, child_snapshots, os.getpid(), restore_state),
-            daemon=True,
-            name="LiveRun-worker",
-        )
-        with _START_LOCK, _harmless_main():
-            self._process.start()
-        child_commands.close()
-        child_snapshots.close()
         self._rpc_lock = threading.RLock()  # one remote call, or one start/stop sequence, at a time
         self._state_lock = threading.Lock()  # the fields below and the snapshot
         self._want_running = False
@@ -135,17 +117,27 @@ class ProcessLiveRun:
         self._closed = False  # stopped on purpose
         self._gone = False  # died or stopped answering
         self._notice = ""  # why the run is not training although asked to (the machine is full)
-        if not self._snapshots.poll(start_timeout_s):
-            self._process.kill()
-            raise RuntimeError("The training process did not start in time; try again.")
-        first = self._snapshots.recv()
-        if isinstance(first, BaseException):
-            self._process.join(5)
-            raise first
-        self.run_id = live.next_run_id()  # unique in this server; the child's own id is not
+        self.run_id = live.next_run_id()  # unique in this server; the worker's own id is not
         self._child_snapshot: live.Snapshot = dataclasses.replace(first, run_id=self.run_id)
         self._pump = threading.Thread(target=self._pump_loop, name=f"LiveRun-pump-{self.run_id}", daemon=True)
         self._pump.start()
+
+    # ----- transport (subclasses) -----
+
+    def _exchange(self, name: str, args: tuple) -> tuple[bool, Any, live.Snapshot]:
+        """Send one command, return (ok, value or exception, snapshot after it)."""
+        raise NotImplementedError
+
+    def _next_snapshot(self, timeout_s: float) -> live.Snapshot | None:
+        """A newer snapshot from the worker within ``timeout_s``, else None."""
+        raise NotImplementedError
+
+    def _worker_alive(self) -> bool:
+        raise NotImplementedError
+
+    def _close_worker(self, timeout: float) -> None:
+        """End the worker (it has been told to stop): wait, then force it."""
+        raise NotImplementedError
 
     # ----- commands -----
 
@@ -200,11 +192,7 @@ class ProcessLiveRun:
         self._closed = True
         self._release_slot()
         self.governor.forget(self.run_id)
-        self._process.join(timeout)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join(timeout)
-        self._commands.close()
+        self._close_worker(timeout)
         self._pump.join(timeout)
 
     @property
@@ -226,7 +214,7 @@ class ProcessLiveRun:
 
     @property
     def is_alive(self) -> bool:
-        return not self._gone and not self._closed and self._process.is_alive()
+        return not self._gone and not self._closed and self._worker_alive()
 
     # ----- internals -----
 
@@ -236,11 +224,7 @@ class ProcessLiveRun:
             raise TrainerGone()
         with self._rpc_lock:
             try:
-                self._commands.send((name, args))
-                if not self._commands.poll(RPC_TIMEOUT_S):
-                    self._process.kill()
-                    raise EOFError("no answer")
-                ok, value, snapshot = self._commands.recv()
+                ok, value, snapshot = self._exchange(name, args)
             except (EOFError, OSError) as error:
                 self._mark_gone()
                 raise TrainerGone() from error
@@ -316,8 +300,7 @@ class ProcessLiveRun:
         """Receive snapshots; keep asking for a slot while waiting; free it when the run stops."""
         while not self._closed and not self._gone:
             try:
-                ready = self._snapshots.poll(0.1)
-                snapshot = self._snapshots.recv() if ready else None
+                snapshot = self._next_snapshot(0.1)
             except (EOFError, OSError):
                 if not self._closed:
                     self._mark_gone()
@@ -331,9 +314,67 @@ class ProcessLiveRun:
                 self._yield_slot()
             if self._want_running and not self._has_slot:
                 self._try_start()
-            if not self._process.is_alive() and not self._closed:
+            if not self._worker_alive() and not self._closed:
                 self._mark_gone()
         self._release_slot()
+
+
+class ProcessLiveRun(RemoteLiveRun):
+    """A :class:`RemoteLiveRun` in a child process forked from this server's fork server.
+
+    ``task_factory`` must be picklable (e.g. ``functools.partial(FlowTrainingTask, config,
+    target)``): it is sent to the child, which builds the task there.
+    """
+
+    def __init__(
+        self,
+        task_factory: Callable[[], live.TrainingTask],
+        max_steps: int = 20_000,
+        governor: Governor | None = None,
+        start_timeout_s: float = 120.0,
+        restore_state: dict | None = None,
+    ):
+        context = _context()
+        self._commands, child_commands = context.Pipe()
+        self._snapshots, child_snapshots = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_child_main,
+            args=(task_factory, max_steps, child_commands, child_snapshots, os.getpid(), restore_state),
+            daemon=True,
+            name="LiveRun-worker",
+        )
+        with _START_LOCK, _harmless_main():
+            self._process.start()
+        child_commands.close()
+        child_snapshots.close()
+        if not self._snapshots.poll(start_timeout_s):
+            self._process.kill()
+            raise RuntimeError("The training process did not start in time; try again.")
+        first = self._snapshots.recv()
+        if isinstance(first, BaseException):
+            self._process.join(5)
+            raise first
+        super().__init__(first, governor, max_steps)
+
+    def _exchange(self, name: str, args: tuple) -> tuple[bool, Any, live.Snapshot]:
+        self._commands.send((name, args))
+        if not self._commands.poll(RPC_TIMEOUT_S):
+            self._process.kill()
+            raise EOFError("no answer")
+        return self._commands.recv()
+
+    def _next_snapshot(self, timeout_s: float) -> live.Snapshot | None:
+        return self._snapshots.recv() if self._snapshots.poll(timeout_s) else None
+
+    def _worker_alive(self) -> bool:
+        return self._process.is_alive()
+
+    def _close_worker(self, timeout: float) -> None:
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout)
+        self._commands.close()
 
 
 class TrainerGone(RuntimeError):
@@ -353,6 +394,18 @@ def _process_exists(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def handle_command(run: LiveRun, name: str, args: tuple) -> tuple[bool, Any]:
+    """Carry out a command from a :class:`RemoteLiveRun` on the worker's LiveRun: (True, value),
+    or (False, the exception), which the caller raises."""
+    try:
+        if name == "call_task":
+            method, method_args = args
+            return True, run.apply(operator.methodcaller(method, *method_args))
+        return True, getattr(run, name)(*args)
+    except Exception as error:  # noqa: BLE001 - sent back and raised by the caller
+        return False, error
 
 
 def _child_main(task_factory, max_steps, commands, snapshots, parent_pid, restore_state=None) -> None:
@@ -393,15 +446,7 @@ def _child_main(task_factory, max_steps, commands, snapshots, parent_pid, restor
             name, args = commands.recv()
         except (EOFError, OSError):
             name, args = "stop", ()
-        try:
-            if name == "call_task":
-                method, method_args = args
-                value = run.apply(operator.methodcaller(method, *method_args))
-            else:
-                value = getattr(run, name)(*args)
-            reply = (True, value)
-        except Exception as error:  # noqa: BLE001 - sent back and raised in the parent
-            reply = (False, error)
+        reply = handle_command(run, name, args)
         if name == "stop":
             stop.set()
             published.set()  # wake the pusher so that it sees the stop at once

@@ -16,21 +16,37 @@ from engine.targets import make_target
 from tests.unit.test_live import QuadraticTask
 from tests.waiting import wait_for
 
-BACKEND_NAMES = ["process"]
+BACKEND_NAMES = ["process", "ray"]
 
 
-def make_backend(name: str, slots: int = 2):
-    return {"process": lambda: ProcessBackend(live.Governor(max_active=slots))}[name]()
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray for the whole test session: 2 CPUs, a small object store, no dashboard."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, object_store_memory=80 * 2**20, include_dashboard=False, log_to_driver=False,
+             configure_logging=False)  # fmt: skip
+    yield ray
+    ray.shutdown()
 
 
 def kill_worker(run) -> None:
-    """What a crashed worker looks like to the backend (a killed process)."""
-    os.kill(run._process.pid, signal.SIGKILL)
+    """What a crashed worker looks like to the backend: a killed process, a killed actor."""
+    if hasattr(run, "_process"):
+        os.kill(run._process.pid, signal.SIGKILL)
+    else:
+        import ray
+
+        ray.kill(run._actor)
 
 
 @pytest.fixture(params=BACKEND_NAMES)
 def backend(request):
-    return make_backend(request.param)
+    if request.param == "ray":
+        request.getfixturevalue("ray_cluster")
+        from engine.live.ray_backend import RayBackend
+
+        return RayBackend(live.Governor(max_active=2))
+    return ProcessBackend(live.Governor(max_active=2))
 
 
 def flow_task(seed=0, **overrides):
@@ -134,6 +150,6 @@ def test_a_parked_run_restarts_from_its_exported_state(backend):
 def test_the_backend_is_chosen_by_configuration():
     assert isinstance(backend_from_env({}), ProcessBackend)
     assert isinstance(backend_from_env({"GP_TRAINER_BACKEND": " Process "}), ProcessBackend)
-    with pytest.raises(ValueError, match="choose one of: process"):
+    with pytest.raises(ValueError, match="choose one of: process, ray"):
         backend_from_env({"GP_TRAINER_BACKEND": "slurm"})
     assert set(BACKEND_NAMES) == set(BACKENDS), "the contract runs against every backend"

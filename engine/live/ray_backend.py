@@ -1,0 +1,132 @@
+"""The ``ray`` trainer backend: every run in a Ray actor, placed by Ray's scheduler on a node of the
+cluster (``GP_RAY_ADDRESS``; unset: a local Ray started in this process). Imported only when this
+backend is chosen (``GP_TRAINER_BACKEND=ray``): the default install does not need Ray.
+
+The actor holds the same :class:`engine.live.run.LiveRun` a trainer process holds and answers the
+same commands (:func:`engine.live.process.handle_command`); the web server keeps a
+:class:`RayLiveRun`, the same :class:`engine.live.process.RemoteLiveRun` as for a child process,
+so admission, turns and messages are the same. A dead actor, a lost node or a call that times out
+becomes :class:`engine.live.process.TrainerGone`.
+
+Admission is still this web server's governor, with as many slots as the cluster has CPUs (a
+queue shared by several front ends is the next step). An actor asks for ``GP_RAY_CPUS_PER_RUN``
+(default 0.25) of a CPU: runs that wait or are paused must still have a place to live, and the
+governor, not Ray, bounds how many train at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ray
+from ray.exceptions import GetTimeoutError, RayError
+
+from engine.live import task as live
+from engine.live.backends import Capacity
+from engine.live.governor import Governor
+from engine.live.process import RPC_TIMEOUT_S, RemoteLiveRun, handle_command
+from engine.live.run import LiveRun
+
+CPUS_PER_RUN = float(os.environ.get("GP_RAY_CPUS_PER_RUN", 0.25))
+
+
+@ray.remote(max_concurrency=4)  # a command and a wait for snapshots at the same time
+class TrainerActor:
+    def __init__(self, task_factory, max_steps: int, restore_state: dict | None):
+        import torch
+
+        torch.set_num_threads(1)  # as the trainer processes: tiny models are fastest on one thread
+        self._published = threading.Event()
+        self.run = LiveRun(task_factory, max_steps=max_steps, on_publish=self._published.set)
+        if restore_state is not None:
+            self.run.restore(restore_state)
+
+    def first(self) -> live.Snapshot:
+        return self.run.snapshot
+
+    def command(self, name: str, args: tuple) -> tuple[bool, Any, live.Snapshot]:
+        ok, value = handle_command(self.run, name, args)
+        return ok, value, self.run.snapshot
+
+    def newer_snapshot(self, after: float, visuals_version: int | None, timeout_s: float) -> live.Snapshot | None:
+        """The run's snapshot once it is newer than ``after`` (within ``timeout_s``), without its
+        visuals if the caller has them already (``visuals_version``); else None."""
+        deadline = time.monotonic() + timeout_s
+        while (snapshot := self.run.snapshot).created_at <= after:
+            if not self._published.wait(max(0.0, deadline - time.monotonic())):
+                return None
+            self._published.clear()
+        if snapshot.visuals is not None and getattr(snapshot.visuals, "version", None) == visuals_version:
+            return dataclasses.replace(snapshot, visuals=None)
+        return snapshot
+
+
+class RayLiveRun(RemoteLiveRun):
+    """A :class:`RemoteLiveRun` whose LiveRun lives in a :class:`TrainerActor`."""
+
+    def __init__(self, task_factory: Callable[[], live.TrainingTask], max_steps: int = 20_000,
+                 governor: Governor | None = None, start_timeout_s: float = 120.0,
+                 restore_state: dict | None = None):  # fmt: skip
+        self._actor = TrainerActor.options(num_cpus=CPUS_PER_RUN).remote(task_factory, max_steps, restore_state)
+        self._dead = False
+        try:
+            first = ray.get(self._actor.first.remote(), timeout=start_timeout_s)
+        except (RayError, GetTimeoutError) as error:
+            ray.kill(self._actor)
+            raise RuntimeError(f"The training actor did not start ({type(error).__name__}); try again.") from error
+        super().__init__(first, governor, max_steps)
+
+    def _get(self, ref, timeout_s: float):
+        try:
+            return ray.get(ref, timeout=timeout_s)
+        except (RayError, GetTimeoutError) as error:  # the actor or its node is gone, or hangs
+            self._dead = True
+            raise EOFError(f"{type(error).__name__}: {error}") from error
+
+    def _exchange(self, name: str, args: tuple) -> tuple[bool, Any, live.Snapshot]:
+        return self._get(self._actor.command.remote(name, args), RPC_TIMEOUT_S)
+
+    def _next_snapshot(self, timeout_s: float) -> live.Snapshot | None:
+        current = self._child_snapshot
+        version = getattr(current.visuals, "version", None) if current.visuals is not None else None
+        return self._get(self._actor.newer_snapshot.remote(current.created_at, version, timeout_s), timeout_s + RPC_TIMEOUT_S)
+
+    def _worker_alive(self) -> bool:
+        return not self._dead
+
+    def _close_worker(self, timeout: float) -> None:
+        self._dead = True
+        ray.kill(self._actor)
+
+
+class RayBackend:
+    """Runs in actors on a Ray cluster; ``governor`` (default: one with a slot per cluster CPU)
+    admits them. Joins ``address`` (default ``GP_RAY_ADDRESS``; none: starts Ray locally with
+    ``init_options``) unless Ray is already initialised in this process."""
+
+    name = "ray"
+
+    def __init__(self, governor: Governor | None = None, address: str | None = None, **init_options):
+        if not ray.is_initialized():
+            if threading.current_thread() is not threading.main_thread():
+                # seen here: Ray started from a Streamlit script thread lost its GCS connection
+                # (the first actor never started); serve.py connects at server start instead
+                raise RuntimeError("The ray trainer backend must connect on the main thread: serve the app with "
+                                   "`streamlit run serve.py` (it connects at start).")  # fmt: skip
+            handler = signal.getsignal(signal.SIGTERM)
+            ray.init(address=address or os.environ.get("GP_RAY_ADDRESS") or None, include_dashboard=False,
+                     log_to_driver=False, configure_logging=False, **init_options)  # fmt: skip
+            signal.signal(signal.SIGTERM, handler)  # the web server's own shutdown, not Ray's sys.exit
+        self.governor = governor or Governor(max_active=max(1, int(ray.cluster_resources().get("CPU", 1))))
+
+    def start(self, task_factory, max_steps=20_000, restore_state=None) -> RayLiveRun:
+        return RayLiveRun(task_factory, max_steps=max_steps, governor=self.governor, restore_state=restore_state)
+
+    def capacity(self) -> Capacity:
+        return Capacity(self.governor.max_active, self.governor.active_count, self.governor.waiting_count)
