@@ -6,7 +6,8 @@
 - :mod:`engine.live.process`: :class:`ProcessLiveRun`, that LiveRun in a child process forked from
   a pre-warmed fork server;
 - :mod:`engine.live.backends`: where runs train (``GP_TRAINER_BACKEND``): the :class:`TrainerRun`
-  commands every backend's runs answer, and the ``process`` backend;
+  commands every backend's runs answer, and the ``process`` backend; :mod:`engine.live.ray_backend`
+  (imported only when chosen): the ``ray`` backend, a run in a Ray actor;
 - :mod:`engine.live.on_demand`: :class:`OnDemandRun`, which starts a backend's run at the first
   Train or Step (what the pages use);
 - :mod:`engine.live.governor`: admission, one queue in the web server's process.

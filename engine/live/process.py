@@ -12,7 +12,8 @@ and the engine already imported, so a start takes well under a second). The pare
 
 Commands are remote calls over a pipe; :meth:`ProcessLiveRun.call` runs a method of the task in
 the child (exports), given as the function itself and sent by name. The child exits when told
-to, or when its parent dies.
+to, or when its parent dies. The parent's side, :class:`RemoteLiveRun`, knows nothing of pipes:
+:class:`ProcessLiveRun` is its transport here, and engine/live/ray_backend.py's actor another.
 """
 
 from __future__ import annotations
