@@ -30,7 +30,7 @@ from ray.exceptions import GetTimeoutError, RayError
 from engine.live import task as live
 from engine.live.backends import Capacity
 from engine.live.governor import Governor
-from engine.live.process import RPC_TIMEOUT_S, RemoteLiveRun, handle_command
+from engine.live.process import RPC_TIMEOUT_S, RemoteLiveRun, TrainerGone, handle_command
 from engine.live.run import LiveRun
 
 CPUS_PER_RUN = float(os.environ.get("GP_RAY_CPUS_PER_RUN", 0.25))
@@ -49,6 +49,10 @@ class TrainerActor:
 
     def first(self) -> live.Snapshot:
         return self.run.snapshot
+
+    def node_id(self) -> str:
+        """The Ray node this run trains on."""
+        return ray.get_runtime_context().get_node_id()
 
     def command(self, name: str, args: tuple) -> tuple[bool, Any, live.Snapshot]:
         ok, value = handle_command(self.run, name, args)
@@ -73,7 +77,10 @@ class RayLiveRun(RemoteLiveRun):
     def __init__(self, task_factory: Callable[[], live.TrainingTask], max_steps: int = 20_000,
                  governor: Governor | None = None, start_timeout_s: float = 120.0,
                  restore_state: dict | None = None):  # fmt: skip
-        self._actor = TrainerActor.options(num_cpus=CPUS_PER_RUN).remote(task_factory, max_steps, restore_state)
+        # SPREAD: runs go to the least loaded nodes rather than filling one node first
+        self._actor = TrainerActor.options(num_cpus=CPUS_PER_RUN, scheduling_strategy="SPREAD").remote(
+            task_factory, max_steps, restore_state
+        )
         self._dead = False
         try:
             first = ray.get(self._actor.first.remote(), timeout=start_timeout_s)
@@ -99,6 +106,16 @@ class RayLiveRun(RemoteLiveRun):
 
     def _worker_alive(self) -> bool:
         return not self._dead
+
+    @property
+    def node_id(self) -> str:
+        """The Ray node the run trains on (raises TrainerGone if it is gone)."""
+        with self._rpc_lock:
+            try:
+                return self._get(self._actor.node_id.remote(), RPC_TIMEOUT_S)
+            except EOFError as error:
+                self._mark_gone()
+                raise TrainerGone() from error
 
     def _close_worker(self, timeout: float) -> None:
         self._dead = True

@@ -21,12 +21,20 @@ BACKEND_NAMES = ["process", "ray"]
 
 @pytest.fixture(scope="session")
 def ray_cluster():
-    """A local Ray for the whole test session: 2 CPUs, a small object store, no dashboard."""
+    """A local Ray cluster for the whole test session, as on Kubernetes: a head that trains
+    nothing (0 CPUs) and two worker nodes of 1 CPU each; small object stores, no dashboard."""
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, object_store_memory=80 * 2**20, include_dashboard=False, log_to_driver=False,
-             configure_logging=False)  # fmt: skip
-    yield ray
+    from ray.cluster_utils import Cluster
+
+    node_args = {"object_store_memory": 80 * 2**20}
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, **node_args})
+    for _ in range(2):
+        cluster.add_node(num_cpus=1, **node_args)
+    ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
+    cluster.wait_for_nodes()
+    yield cluster
     ray.shutdown()
+    cluster.shutdown()
 
 
 def kill_worker(run) -> None:
@@ -45,7 +53,7 @@ def backend(request):
         request.getfixturevalue("ray_cluster")
         from engine.live.ray_backend import RayBackend
 
-        return RayBackend(live.Governor(max_active=2))
+        return RayBackend(live.Governor(max_active=2))  # two slots, as the cluster's two CPUs
     return ProcessBackend(live.Governor(max_active=2))
 
 
@@ -153,3 +161,29 @@ def test_the_backend_is_chosen_by_configuration():
     with pytest.raises(ValueError, match="choose one of: process, ray"):
         backend_from_env({"GP_TRAINER_BACKEND": "slurm"})
     assert set(BACKEND_NAMES) == set(BACKENDS), "the contract runs against every backend"
+
+
+def test_ray_runs_spread_over_nodes_and_a_lost_node_stops_only_its_run(ray_cluster):
+    from engine.live.ray_backend import RayBackend
+
+    backend = RayBackend()
+    assert backend.governor.max_active == 2, "a slot per CPU of the cluster (the head has none)"
+    runs = [backend.start(flow_task(seed)) for seed in (1, 2)]
+    try:
+        nodes = [run.node_id for run in runs]
+        assert len(set(nodes)) == 2, "the two runs train on different worker nodes"
+        for run in runs:
+            run.train()
+        assert wait_for(lambda: all(run.snapshot.step > 5 for run in runs), timeout=30)
+        lost = next(node for node in ray_cluster.worker_nodes if node.node_id == nodes[0])
+        ray_cluster.remove_node(lost)
+        assert wait_for(lambda: not runs[0].is_alive, timeout=60)
+        assert "stopped unexpectedly" in runs[0].snapshot.message
+        assert wait_for(lambda: backend.capacity().active == 1), "the lost run's slot is free, the other trains on"
+        before = runs[1].snapshot.step
+        assert wait_for(lambda: runs[1].snapshot.step > before + 5)
+    finally:
+        for run in runs:
+            run.stop()
+        ray_cluster.add_node(num_cpus=1, object_store_memory=80 * 2**20)  # back to two workers
+        ray_cluster.wait_for_nodes()
