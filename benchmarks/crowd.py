@@ -191,6 +191,7 @@ class TreeSampler(threading.Thread):
         trainers = [
             pid for pid in tree
             if parents[pid] in fork_servers or (parents[pid] == self.root and "spawn_main" in cmdlines[pid])
+            or cmdlines[pid].startswith("ray::TrainerActor")  # the ray backend's actors (a local Ray under the server)
         ]  # fmt: skip
         sample = {
             "t": time.monotonic() - self.started,
@@ -658,6 +659,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-ttl", type=float, default=10.0, help="GP_RUN_TTL_S for the server (s)")
     parser.add_argument("--cold", action="store_true", help="no first view of the page before the crowd arrives")
     parser.add_argument("--no-media", action="store_true", help="do not fetch the images each frame names")
+    parser.add_argument("--backend", choices=("process", "ray"), default="process",
+                        help="GP_TRAINER_BACKEND for the server (ray: a local Ray started by the server)")  # fmt: skip
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     args = parser.parse_args(argv)
     args.sessions = args.sessions or (5 if args.quick else 30)
@@ -679,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
     SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     mode = f"{args.cycles} cycles" if args.cycles else f"{args.sessions} sessions x {args.seconds:g} s"
     print(f"crowd: /{args.page}?{args.query} ({mode}); server log {SERVER_LOG}")
-    with serve_app(log_path=SERVER_LOG) as url:
+    with serve_app(log_path=SERVER_LOG, env={"GP_TRAINER_BACKEND": args.backend}) as url:
         if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
             raise RuntimeError(f"the server must be on 127.0.0.1, not {url}")
         t0 = time.monotonic()
@@ -693,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sampler.stop()
     log = server_log_problems(SERVER_LOG)
-    common = {"page": args.page, "query": args.query, "run_ttl_s": args.run_ttl, "fetch_media": not args.no_media,
+    common = {"backend": args.backend, "page": args.page, "query": args.query, "run_ttl_s": args.run_ttl, "fetch_media": not args.no_media,
               "targets": TARGETS, "server_log": {"path": str(SERVER_LOG), **log}, "samples": sampler.samples}  # fmt: skip
     if args.cycles:
         rows = cycle_rows(cycles)
