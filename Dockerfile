@@ -12,6 +12,8 @@ ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+# EXTRA_PIP: more packages for the image, e.g. "ray==2.60.0" for the cluster image (deploy/kuberay).
+ARG EXTRA_PIP=""
 
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -37,6 +39,7 @@ RUN set -eu; \
         pip install "$TORCH_PIN"; \
     fi; \
     pip install -r /tmp/requirements.txt; \
+    if [ -n "$EXTRA_PIP" ]; then pip install $EXTRA_PIP; fi; \
     python -c "import torch; assert torch.version.cuda is None, 'a CUDA build of torch: ' + torch.__version__; print('torch', torch.__version__)"; \
     rm /tmp/requirements.txt
 
