@@ -92,9 +92,10 @@ class ProcessBackend:
 
 
 def _ray_backend() -> TrainerBackend:
+    from engine.live.process import FORKSERVER_PRELOAD
     from engine.live.ray_backend import RayBackend
 
-    return RayBackend()
+    return RayBackend(preload=tuple(FORKSERVER_PRELOAD))  # warm actors import what the fork server does
 
 
 BACKENDS: dict[str, Callable[[], TrainerBackend]] = {"process": ProcessBackend, "ray": _ray_backend}

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ray
-from ray.exceptions import GetTimeoutError, RayError
+from ray.exceptions import GetTimeoutError, RayError, RayTaskError
 
 from engine.live import task as live
 from engine.live.backends import Capacity
@@ -38,16 +38,26 @@ CPUS_PER_RUN = float(os.environ.get("GP_RAY_CPUS_PER_RUN", 0.25))
 
 @ray.remote(max_concurrency=4)  # a command and a wait for snapshots at the same time
 class TrainerActor:
-    def __init__(self, task_factory, max_steps: int, restore_state: dict | None):
+    """Hosts one run at a time (:meth:`open` ... the "stop" command), so that a warm actor (torch
+    and the families imported: ~3 s of CPU in a fresh worker) can take the next run at once."""
+
+    def __init__(self, preload: tuple[str, ...] = ()):
+        import importlib
+
         import torch
 
         torch.set_num_threads(1)  # as the trainer processes: tiny models are fastest on one thread
+        for module in preload:
+            importlib.import_module(module)
         self._published = threading.Event()
+        self.run: LiveRun | None = None
+
+    def open(self, task_factory, max_steps: int, restore_state: dict | None) -> live.Snapshot:
+        """Build a new run here (the previous one has been stopped) and return its first snapshot."""
+        self._published.clear()
         self.run = LiveRun(task_factory, max_steps=max_steps, on_publish=self._published.set)
         if restore_state is not None:
             self.run.restore(restore_state)
-
-    def first(self) -> live.Snapshot:
         return self.run.snapshot
 
     def node_id(self) -> str:
@@ -72,20 +82,21 @@ class TrainerActor:
 
 
 class RayLiveRun(RemoteLiveRun):
-    """A :class:`RemoteLiveRun` whose LiveRun lives in a :class:`TrainerActor`."""
+    """A :class:`RemoteLiveRun` whose LiveRun lives in a :class:`TrainerActor` (from ``pool``: a
+    warm one if there is one; it goes back there when the run stops cleanly)."""
 
     def __init__(self, task_factory: Callable[[], live.TrainingTask], max_steps: int = 20_000,
                  governor: Governor | None = None, start_timeout_s: float = 120.0,
-                 restore_state: dict | None = None):  # fmt: skip
-        # SPREAD: runs go to the least loaded nodes rather than filling one node first
-        self._actor = TrainerActor.options(num_cpus=CPUS_PER_RUN, scheduling_strategy="SPREAD").remote(
-            task_factory, max_steps, restore_state
-        )
+                 restore_state: dict | None = None, pool: ActorPool | None = None):  # fmt: skip
+        self._pool = pool or ActorPool(size=0)
+        self._actor = self._pool.take()
         self._dead = False
         try:
-            first = ray.get(self._actor.first.remote(), timeout=start_timeout_s)
+            first = ray.get(self._actor.open.remote(task_factory, max_steps, restore_state), timeout=start_timeout_s)
         except (RayError, GetTimeoutError) as error:
             ray.kill(self._actor)
+            if isinstance(error, RayTaskError) and isinstance(error.cause, Exception):
+                raise error.cause from error  # the task could not be built (a bad config): as in a process
             raise RuntimeError(f"The training actor did not start ({type(error).__name__}); try again.") from error
         super().__init__(first, governor, max_steps)
 
@@ -118,18 +129,54 @@ class RayLiveRun(RemoteLiveRun):
                 raise TrainerGone() from error
 
     def _close_worker(self, timeout: float) -> None:
+        reusable = not self._dead and not self._gone  # its run answered "stop": the actor is clean
         self._dead = True
-        ray.kill(self._actor)
+        self._pump.join(timeout)  # no wait for this run's snapshots may reach the actor's next run
+        self._pool.give_back(self._actor, reusable)
+
+
+class ActorPool:
+    """Up to ``size`` idle, warm :class:`TrainerActor` s (started ahead, refilled as runs take
+    them), placed with SPREAD: runs go to the least loaded nodes rather than filling one first."""
+
+    def __init__(self, size: int, preload: tuple[str, ...] = ()):
+        self.size, self.preload = size, preload
+        self._idle: list = []
+        self._lock = threading.Lock()
+        self._refill()
+
+    def _new(self):
+        return TrainerActor.options(num_cpus=CPUS_PER_RUN, scheduling_strategy="SPREAD").remote(self.preload)
+
+    def _refill(self) -> None:
+        with self._lock:
+            while len(self._idle) < self.size:
+                self._idle.append(self._new())
+
+    def take(self):
+        with self._lock:
+            actor = self._idle.pop(0) if self._idle else None
+        self._refill()
+        return actor if actor is not None else self._new()
+
+    def give_back(self, actor, reusable: bool) -> None:
+        with self._lock:
+            if reusable and len(self._idle) < self.size:
+                self._idle.append(actor)
+                return
+        ray.kill(actor)
 
 
 class RayBackend:
     """Runs in actors on a Ray cluster; ``governor`` (default: one with a slot per cluster CPU)
-    admits them. Joins ``address`` (default ``GP_RAY_ADDRESS``; none: starts Ray locally with
-    ``init_options``) unless Ray is already initialised in this process."""
+    admits them; ``GP_RAY_WARM_ACTORS`` (default: one per cluster CPU) actors wait warm, with
+    ``preload`` imported. Joins ``address`` (default ``GP_RAY_ADDRESS``; none: starts Ray locally
+    with ``init_options``) unless Ray is already initialised in this process."""
 
     name = "ray"
 
-    def __init__(self, governor: Governor | None = None, address: str | None = None, **init_options):
+    def __init__(self, governor: Governor | None = None, address: str | None = None, preload: tuple[str, ...] = (),
+                 **init_options):  # fmt: skip
         if not ray.is_initialized():
             if threading.current_thread() is not threading.main_thread():
                 # seen here: Ray started from a Streamlit script thread lost its GCS connection
@@ -140,10 +187,13 @@ class RayBackend:
             ray.init(address=address or os.environ.get("GP_RAY_ADDRESS") or None, include_dashboard=False,
                      log_to_driver=False, configure_logging=False, **init_options)  # fmt: skip
             signal.signal(signal.SIGTERM, handler)  # the web server's own shutdown, not Ray's sys.exit
-        self.governor = governor or Governor(max_active=max(1, int(ray.cluster_resources().get("CPU", 1))))
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.governor = governor or Governor(max_active=cpus)
+        self.pool = ActorPool(int(os.environ.get("GP_RAY_WARM_ACTORS", cpus)), preload)
 
     def start(self, task_factory, max_steps=20_000, restore_state=None) -> RayLiveRun:
-        return RayLiveRun(task_factory, max_steps=max_steps, governor=self.governor, restore_state=restore_state)
+        return RayLiveRun(task_factory, max_steps=max_steps, governor=self.governor, restore_state=restore_state,
+                          pool=self.pool)  # fmt: skip
 
     def capacity(self) -> Capacity:
         return Capacity(self.governor.max_active, self.governor.active_count, self.governor.waiting_count)

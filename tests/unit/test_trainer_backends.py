@@ -187,3 +187,16 @@ def test_ray_runs_spread_over_nodes_and_a_lost_node_stops_only_its_run(ray_clust
             run.stop()
         ray_cluster.add_node(num_cpus=1, object_store_memory=80 * 2**20)  # back to two workers
         ray_cluster.wait_for_nodes()
+
+
+def test_a_run_after_another_has_stopped_starts_clean(backend):
+    """A worker that hosted a run (the ray backend reuses warm actors) leaves nothing to the next."""
+    results = []
+    for seed in (5, 6, 5):
+        run = backend.start(flow_task(seed=seed))
+        try:
+            run.step(15)
+            results.append(run.snapshot.loss_values.copy())
+        finally:
+            run.stop()
+    assert np.array_equal(results[0], results[2]) and not np.array_equal(results[0], results[1])
