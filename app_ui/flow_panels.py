@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_ui.live_page import cached_render, history_version, nats, step_counters
+from app_ui.live_page import cached_render, frame_image, history_version, nats, step_counters
 from engine import live
 from engine.flows import views as flow_views
 from engine.flows.task import FlowFrame1D
@@ -43,15 +43,15 @@ def draw(snapshot: live.Snapshot) -> None:
     images = cached_render(snapshot, "model", flow_views.model_images, frame.densities)
     cols = st.columns(4)
     target_png = cached_render(snapshot, "target", flow_views.target_image, frame.densities, version=0)
-    cols[0].image(output_format="PNG", image=target_png, caption="Target density p(x)", width="stretch")
-    cols[1].image(output_format="PNG", image=images["model"], caption="Learned density q(x), same colour scale", width="stretch")
-    cols[2].image(output_format="PNG", image=images["samples"], caption="Samples x = f⁻¹(z), fixed z", width="stretch")
+    frame_image(cols[0], target_png, caption="Target density p(x)", width="stretch")
+    frame_image(cols[1], images["model"], caption="Learned density q(x), same colour scale", width="stretch")
+    frame_image(cols[2], images["samples"], caption="Samples x = f⁻¹(z), fixed z", width="stretch")
     with cols[3]:
         loss_chart(snapshot)
     st.subheader("How the flow moves space")
     forward, inverse = cached_render(snapshot, "stages", flow_views.stage_strips, frame.stages)
-    st.image(output_format="PNG", image=forward, caption="Data and a grid pushed through each layer, x → z: the last panel should look like N(0, I).")
-    st.image(output_format="PNG", image=inverse, caption="Noise and a grid pulled back through the inverse layers, z → x: sampling.")
+    frame_image(st, forward, caption="Data and a grid pushed through each layer, x → z: the last panel should look like N(0, I).")
+    frame_image(st, inverse, caption="Noise and a grid pulled back through the inverse layers, z → x: sampling.")
 
 
 def loss_chart(snapshot: live.Snapshot) -> None:
@@ -65,7 +65,7 @@ def loss_chart(snapshot: live.Snapshot) -> None:
         st.caption("The loss curve appears here once training starts.")
         return
     image = cached_render(snapshot, "flow_losses", lambda _: flow_views.loss_image(snapshot, entropy), version=history_version(snapshot))
-    st.image(output_format="PNG", image=image, caption=caption, width="stretch")
+    frame_image(st, image, caption=caption, width="stretch")
     if snapshot.state not in live.LIVE_STATES:
         with st.popover("Zoom", icon="🔍"):
             st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="loss_chart")

@@ -10,7 +10,7 @@ import math
 import streamlit as st
 
 from app_ui import url_state
-from app_ui.live_page import cached_render, history_version, step_counters
+from app_ui.live_page import cached_render, frame_image, history_version, step_counters
 from engine import live
 from engine.gans import views as gan_views
 from engine.gans.losses import LOSSES, GanLoss
@@ -137,14 +137,14 @@ def run_panel(snapshot: live.Snapshot, side: str | None, target, layers: dict[st
             loss_chart(snapshot)
         chart = cached_render(snapshot, f"gan_metrics_{side}", lambda _: gan_views.metrics_image(_side_history(snapshot, side)), version=_last_step(snapshot))
         if chart is not None:
-            st.image(
-                output_format="PNG", image=chart, width="stretch",
+            frame_image(
+                st, chart, width="stretch",
                 caption="Over training: W₁ (purple) and JS of the histograms (green)"
                 + ("; high-quality share (blue) and share of modes captured (orange)." if target.modes is not None else "."),
             )
         manifold = None if target.dim == 1 else cached_render(snapshot, f"gan_manifold_{side}", gan_views.manifold_image, _side_frame(snapshot, side))
         if manifold is not None:
-            st.image(output_format="PNG", image=manifold, width=240, caption="Generator manifold: a grid in noise space mapped through G (GAN Lab's view), over the real samples.")
+            frame_image(st, manifold, width=240, caption="Generator manifold: a grid in noise space mapped through G (GAN Lab's view), over the real samples.")
 
 
 def field_view(snapshot, side, target, layers, loss, metrics, picture, beside) -> None:
@@ -155,8 +155,8 @@ def field_view(snapshot, side, target, layers, loss, metrics, picture, beside) -
         lambda frame: gan_views.field_image(frame, **{f"show_{name}": on for name, on in layers.items()}),
         _side_frame(snapshot, side),
     )
-    picture.image(
-        output_format="PNG", image=image, width="stretch",
+    frame_image(
+        picture, image, width="stretch",
         caption=f"Background: {loss.output_label} (green: says real, purple: says fake). Dots: real (green) and "
         "generated (purple) samples; arrows: where the generator's gradient moves each sample.",
     )
@@ -166,9 +166,9 @@ def field_view(snapshot, side, target, layers, loss, metrics, picture, beside) -
                 snapshot, f"gan_timeline_{side}", lambda _: gan_views.mode_timeline_image(_side_history(snapshot, side)), version=_last_step(snapshot)
             )
             key, words = st.columns([1, 4])
-            key.image(output_format="PNG", image=cached_render(snapshot, "gan_mode_key", lambda _: gan_views.mode_key_image(target.modes, target.extent), version=target.key))
+            frame_image(key, cached_render(snapshot, "gan_mode_key", lambda _: gan_views.mode_key_image(target.modes, target.extent), version=target.key))
             if timeline is not None:
-                words.image(output_format="PNG", image=timeline, width="stretch")
+                frame_image(words, timeline, width="stretch")
             words.caption(
                 "Per-mode timeline: the share of generated samples nearest each mode over training, coloured as in "
                 "the key; full colour where they are within 3 std of it, pale where not. A collapsing generator fills "
@@ -183,7 +183,7 @@ def loss_chart(snapshot: live.Snapshot) -> None:
         st.caption("The loss curves appear here once training starts.")
         return
     comparing = len(snapshot.loss_names) > 2
-    st.image(output_format="PNG", image=image, width="stretch", caption="Losses per step: blue discriminator, orange generator" + (" (run A; lighter: run B)." if comparing else "."))
+    frame_image(st, image, width="stretch", caption="Losses per step: blue discriminator, orange generator" + (" (run A; lighter: run B)." if comparing else "."))
 
 
 def presets() -> None:

@@ -162,6 +162,13 @@ def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[Any], An
     return cache[key]
 
 
+def frame_image(container, image, **kwargs) -> None:
+    """Show a live frame's image (:func:`cached_render`'s PNG bytes, or serve.py's URL for them)
+    in ``container`` (``st``, a column) as PNG: left to itself, Streamlit re-encodes PNG bytes to
+    JPEG on every redraw, which was most of a frame's server time."""
+    container.image(image, output_format="PNG", **kwargs)
+
+
 def history_version(snapshot: live.Snapshot) -> tuple[int, int]:
     """The version of a chart drawn from the snapshot's loss and metric histories: it changes when
     either grows, so a waiting or paused page redraws no chart."""

@@ -100,13 +100,13 @@ def _draw_views(snapshot: live.Snapshot) -> None:
         "encodings vote their digit: how well the 2-D latent separates the digits.",
     )  # fmt: skip
     scatter, grid = st.columns([7, 5])
-    scatter.image(
-        output_format="PNG", image=live_page.cached_render(snapshot, "vae_latent", latent_image), width="stretch",
+    live_page.frame_image(
+        scatter, live_page.cached_render(snapshot, "vae_latent", latent_image), width="stretch",
         caption="Encoder means μ(x) of the 1,000 test digits, coloured by digit. Circles: the prior N(0, I) at 1 and "
         "2 σ; grey +: the latent points decoded on the right.",
     )  # fmt: skip
-    grid.image(
-        output_format="PNG", image=live_page.cached_render(snapshot, "vae_grid", grid_image),
+    live_page.frame_image(
+        grid, live_page.cached_render(snapshot, "vae_grid", grid_image),
         width="stretch",
         caption=f"The decoder's mean image at a {GRID_SIZE}×{GRID_SIZE} grid of z at Gaussian quantiles "
         "(each cell holds the same prior mass).",
@@ -120,8 +120,8 @@ def _draw_views(snapshot: live.Snapshot) -> None:
     if losses is None:
         st.caption("The loss curves appear here once training starts.")
     else:
-        st.image(
-            output_format="PNG", image=losses, width="stretch", caption="Per digit: blue the training minibatches, orange the held-out digits."
+        live_page.frame_image(
+            st, losses, width="stretch", caption="Per digit: blue the training minibatches, orange the held-out digits."
         )
 
 

@@ -443,7 +443,6 @@ def crowd_figures(sessions: list[Session], bare: float, slots: int, sampler: Tre
     loaded = [s for s in sessions if s.load_s is not None]
     trained = [s for s in sessions if s.train_at is not None]
     steps = [s.steps for s in trained]
-    mean_steps = statistics.mean(steps) if steps else 0.0
     live = [s for s in trained if s.live_from is not None]
     first = [s.opened_at for s in sessions if s.opened_at is not None]
     window = sampler.between(min(first, default=0.0), last_close)
@@ -476,11 +475,8 @@ def crowd_figures(sessions: list[Session], bare: float, slots: int, sampler: Tre
         "first_step_s": {"median": percentile([s.first_step_s for s in trained if s.first_step_s is not None], 0.5),
                          "max": max((s.first_step_s for s in trained if s.first_step_s is not None), default=float("nan")),
                          "never": sum(1 for s in trained if s.first_step_s is None)},
-        "steps": {"sum": sum(steps), "mean": mean_steps, "min": min(steps, default=0), "max": max(steps, default=0),
-                  "std": statistics.pstdev(steps) if steps else 0.0,
-                  "min_rel": min(steps) / mean_steps - 1 if mean_steps else float("nan"),
-                  "max_rel": max(steps) / mean_steps - 1 if mean_steps else float("nan"),
-                  "std_rel": statistics.pstdev(steps) / mean_steps if mean_steps else float("nan")},
+        "steps": {"sum": sum(steps), "min": min(steps, default=0), "max": max(steps, default=0),
+                  "std": statistics.pstdev(steps) if steps else 0.0, **_relative(steps)},
         "shared_window_steps": _relative(shared_window_steps(sessions)),
         "bare_steps_per_s": bare, "slots": slots, "slot_seconds": slot_seconds(sessions, slots),
         "capacity_steps": capacity_steps, "steps_vs_capacity": sum(steps) / capacity_steps if capacity_steps else float("nan"),

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from engine.live import task as live
-from engine.live.governor import GOVERNOR, Governor
+from engine.live.governor import GOVERNOR, Capacity, Governor
 from engine.live.process import ProcessLiveRun
 
 
@@ -55,15 +54,6 @@ class TrainerRun(Protocol):
     def stop(self, timeout: float = 5.0) -> None: ...
 
 
-@dataclass(frozen=True)
-class Capacity:
-    """How many runs may train at once (``slots``), how many do (``active``) and how many wait."""
-
-    slots: int
-    active: int
-    waiting: int
-
-
 class TrainerBackend(Protocol):
     name: str
 
@@ -88,7 +78,7 @@ class ProcessBackend:
         return ProcessLiveRun(task_factory, max_steps=max_steps, governor=self.governor, restore_state=restore_state)
 
     def capacity(self) -> Capacity:
-        return Capacity(self.governor.max_active, self.governor.active_count, self.governor.waiting_count)
+        return self.governor.capacity()
 
 
 def _ray_backend() -> TrainerBackend:

@@ -20,10 +20,20 @@ import math
 import os
 import threading
 import time
+from dataclasses import dataclass
 
 TURN_S = 15.0  # the time for every run in line to get a slice, when slices can be that short
 MIN_SLICE_S = 1.0  # a pause and a resume cost ~0.05 s: below this, switching eats the share
 MAX_SLICE_S = 10.0  # with few runs waiting, nobody waits longer than this for a turn
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many runs may train at once (``slots``), how many do (``active``) and how many wait."""
+
+    slots: int
+    active: int
+    waiting: int
 
 
 class QueueFull(RuntimeError):
@@ -164,6 +174,10 @@ class Governor:
     def active_count(self) -> int:
         with self._lock:
             return len(self._active)
+
+    def capacity(self) -> Capacity:
+        with self._lock:
+            return Capacity(self.max_active, len(self._active), len(self._waiting))
 
     @property
     def training_or_waiting_count(self) -> int:

@@ -28,8 +28,7 @@ import ray
 from ray.exceptions import GetTimeoutError, RayError, RayTaskError
 
 from engine.live import task as live
-from engine.live.backends import Capacity
-from engine.live.governor import Governor
+from engine.live.governor import Capacity, Governor
 from engine.live.process import RPC_TIMEOUT_S, RemoteLiveRun, TrainerGone, handle_command
 from engine.live.run import LiveRun
 
@@ -196,4 +195,4 @@ class RayBackend:
                           pool=self.pool)  # fmt: skip
 
     def capacity(self) -> Capacity:
-        return Capacity(self.governor.max_active, self.governor.active_count, self.governor.waiting_count)
+        return self.governor.capacity()
