@@ -215,7 +215,9 @@ class RemoteLiveRun:
 
     @property
     def is_alive(self) -> bool:
-        return not self._gone and not self._closed and self._worker_alive()
+        if not self._gone and not self._closed and not self._worker_alive():
+            self._mark_gone()  # at once, not at the pump's next turn: the snapshot agrees
+        return not self._gone and not self._closed
 
     # ----- internals -----
 
@@ -248,7 +250,7 @@ class RemoteLiveRun:
         without visuals keeps the current ones. Returns whether it was kept."""
         with self._state_lock:
             current = self._child_snapshot
-            if snapshot.created_at < current.created_at:
+            if snapshot.sequence < current.sequence:
                 return False
             if snapshot.visuals is None:
                 snapshot = dataclasses.replace(snapshot, visuals=current.visuals, visuals_step=current.visuals_step)

@@ -8,8 +8,9 @@ same commands (:func:`engine.live.process.handle_command`); the web server keeps
 so admission, turns and messages are the same. A dead actor, a lost node or a call that times out
 becomes :class:`engine.live.process.TrainerGone`.
 
-Admission is still this web server's governor, with as many slots as the cluster has CPUs (a
-queue shared by several front ends is the next step). An actor asks for ``GP_RAY_CPUS_PER_RUN``
+Admission is the cluster's one queue, shared by every front end
+(:class:`engine.live.shared_queue.SharedGovernor`), with as many slots as the cluster has CPUs.
+An actor asks for ``GP_RAY_CPUS_PER_RUN``
 (default 0.25) of a CPU: runs that wait or are paused must still have a place to live, and the
 governor, not Ray, bounds how many train at once.
 """
@@ -31,6 +32,7 @@ from engine.live import task as live
 from engine.live.governor import Capacity, Governor
 from engine.live.process import RPC_TIMEOUT_S, RemoteLiveRun, TrainerGone, handle_command
 from engine.live.run import LiveRun
+from engine.live.shared_queue import SharedGovernor
 
 CPUS_PER_RUN = float(os.environ.get("GP_RAY_CPUS_PER_RUN", 0.25))
 
@@ -67,11 +69,11 @@ class TrainerActor:
         ok, value = handle_command(self.run, name, args)
         return ok, value, self.run.snapshot
 
-    def newer_snapshot(self, after: float, visuals_version: int | None, timeout_s: float) -> live.Snapshot | None:
-        """The run's snapshot once it is newer than ``after`` (within ``timeout_s``), without its
-        visuals if the caller has them already (``visuals_version``); else None."""
+    def newer_snapshot(self, after: int, visuals_version: int | None, timeout_s: float) -> live.Snapshot | None:
+        """The run's snapshot once its sequence is past ``after`` (within ``timeout_s``), without
+        its visuals if the caller has them already (``visuals_version``); else None."""
         deadline = time.monotonic() + timeout_s
-        while (snapshot := self.run.snapshot).created_at <= after:
+        while (snapshot := self.run.snapshot).sequence <= after:
             if not self._published.wait(max(0.0, deadline - time.monotonic())):
                 return None
             self._published.clear()
@@ -112,7 +114,7 @@ class RayLiveRun(RemoteLiveRun):
     def _next_snapshot(self, timeout_s: float) -> live.Snapshot | None:
         current = self._child_snapshot
         version = getattr(current.visuals, "version", None) if current.visuals is not None else None
-        return self._get(self._actor.newer_snapshot.remote(current.created_at, version, timeout_s), timeout_s + RPC_TIMEOUT_S)
+        return self._get(self._actor.newer_snapshot.remote(current.sequence, version, timeout_s), timeout_s + RPC_TIMEOUT_S)
 
     def _worker_alive(self) -> bool:
         return not self._dead
@@ -167,8 +169,8 @@ class ActorPool:
 
 
 class RayBackend:
-    """Runs in actors on a Ray cluster; ``governor`` (default: one with a slot per cluster CPU)
-    admits them; ``GP_RAY_WARM_ACTORS`` (default: one per cluster CPU) actors wait warm, with
+    """Runs in actors on a Ray cluster; ``governor`` (default: the cluster's shared queue, a slot
+    per cluster CPU) admits them; ``GP_RAY_WARM_ACTORS`` (default: one per cluster CPU) actors wait warm, with
     ``preload`` imported. Joins ``address`` (default ``GP_RAY_ADDRESS``; none: starts Ray locally
     with ``init_options``) unless Ray is already initialised in this process."""
 
@@ -187,7 +189,7 @@ class RayBackend:
                      log_to_driver=False, configure_logging=False, **init_options)  # fmt: skip
             signal.signal(signal.SIGTERM, handler)  # the web server's own shutdown, not Ray's sys.exit
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        self.governor = governor or Governor(max_active=cpus)
+        self.governor = governor or SharedGovernor()
         self.pool = ActorPool(int(os.environ.get("GP_RAY_WARM_ACTORS", cpus)), preload)
 
     def start(self, task_factory, max_steps=20_000, restore_state=None) -> RayLiveRun:

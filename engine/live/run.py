@@ -91,6 +91,7 @@ class LiveRun:
         self._stop_requested = False
         self._thread: threading.Thread | None = None
         self._snapshot: Snapshot | None = None
+        self._published = 0  # snapshots published so far (their ``sequence``)
         self._build_task()
 
     # ----- commands (called from the page's thread) -----
@@ -297,6 +298,7 @@ class LiveRun:
             self._visuals_step = self.step_count
         steps = np.arange(1, self.step_count + 1)
         loss_steps, loss_values = downsample_history(steps, self._losses[: self.step_count])
+        self._published += 1
         self._snapshot = Snapshot(
             run_id=self.run_id,
             step=self.step_count,
@@ -311,6 +313,7 @@ class LiveRun:
             steps_per_second=self._steps_per_second,
             max_steps=self.max_steps,
             loss_names=self.loss_names,
+            sequence=self._published,
         )
         if self._on_publish is not None:
             self._on_publish()

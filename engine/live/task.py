@@ -98,7 +98,8 @@ class Snapshot:
     steps_per_second: float
     max_steps: int
     loss_names: tuple[str, ...] = ("loss",)
-    created_at: float = field(default_factory=time.monotonic)
+    sequence: int = 0  # the run's publication count: orders its snapshots wherever they were made
+    created_at: float = field(default_factory=time.monotonic)  # for ages measured on one machine
 
 
 @dataclass(frozen=True, kw_only=True)

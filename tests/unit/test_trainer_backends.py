@@ -200,3 +200,51 @@ def test_a_run_after_another_has_stopped_starts_clean(backend):
         finally:
             run.stop()
     assert np.array_equal(results[0], results[2]) and not np.array_equal(results[0], results[1])
+
+
+SECOND_FRONT_END = """
+import sys, time
+import ray
+from engine.live.shared_queue import SharedGovernor
+ray.init(address=sys.argv[1], log_to_driver=False, configure_logging=False)
+queue = SharedGovernor(sys.argv[2], lease_s=2.0)
+assert queue.try_acquire(1) and queue.try_acquire(2)
+print("holding", queue.capacity().slots, flush=True)
+time.sleep(600)
+"""
+
+
+def test_front_ends_share_one_queue_and_a_dead_front_end_gives_its_slots_back(ray_cluster, tmp_path):
+    """Two web servers (here: this process and a child) on one cluster see one line; a front end
+    that dies without a word (SIGKILL) stops renewing its lease, and its slots go to the others."""
+    import subprocess
+    import sys
+    import uuid
+
+    import ray
+
+    from engine.live.ray_backend import RayBackend
+    from engine.live.shared_queue import NAMESPACE, SharedGovernor
+
+    name = f"test-queue-{uuid.uuid4().hex[:8]}"
+    other = subprocess.Popen([sys.executable, "-c", SECOND_FRONT_END, ray_cluster.address, name],
+                             stdout=subprocess.PIPE, stderr=open(tmp_path / "front_end.log", "w"), text=True)  # fmt: skip
+    queue = run = None
+    try:
+        assert other.stdout.readline().split() == ["holding", "2"], (tmp_path / "front_end.log").read_text()[-2000:]
+        queue = SharedGovernor(name, lease_s=2.0)
+        assert queue.capacity() == live.Capacity(slots=2, active=2, waiting=0), "a slot per cluster CPU, both taken"
+        run = RayBackend(queue).start(flow_task())
+        run.train(first_step_timeout_s=0)
+        assert run.snapshot.state == live.WAITING and "number 1 in line" in run.snapshot.message
+        assert wait_for(lambda: queue.capacity().waiting == 1)
+        other.kill()
+        assert wait_for(lambda: run.snapshot.step > 5, timeout=30), "the dead front end's slots came back"
+        assert wait_for(lambda: queue.capacity() == live.Capacity(slots=2, active=1, waiting=0))
+    finally:
+        other.kill()
+        if run is not None:
+            run.stop()
+        if queue is not None:
+            queue.close()
+        ray.kill(ray.get_actor(name, namespace=NAMESPACE))
