@@ -37,6 +37,14 @@ from engine.live.shared_queue import SharedGovernor
 CPUS_PER_RUN = float(os.environ.get("GP_RAY_CPUS_PER_RUN", 0.25))
 
 
+def gpu_share(task_factory) -> float:
+    """The fraction of a GPU a run of ``task_factory`` asks for on a cluster that has GPUs: its
+    task class's ``gpu_share`` (an image model that trains faster on a GPU sets it, and builds
+    its model on :func:`engine.device.get_device`); 0 for the others."""
+    task_class = getattr(task_factory, "func", task_factory)  # a functools.partial(Task, ...)
+    return float(getattr(task_class, "gpu_share", 0.0))
+
+
 @ray.remote(max_concurrency=4)  # a command and a wait for snapshots at the same time
 class TrainerActor:
     """Hosts one run at a time (:meth:`open` ... the "stop" command), so that a warm actor (torch
@@ -65,6 +73,10 @@ class TrainerActor:
         """The Ray node this run trains on."""
         return ray.get_runtime_context().get_node_id()
 
+    def resources(self) -> dict[str, float]:
+        """What Ray reserved for this actor, e.g. {"CPU": 0.25, "GPU": 0.5}."""
+        return ray.get_runtime_context().get_assigned_resources()
+
     def command(self, name: str, args: tuple) -> tuple[bool, Any, live.Snapshot]:
         ok, value = handle_command(self.run, name, args)
         return ok, value, self.run.snapshot
@@ -90,7 +102,7 @@ class RayLiveRun(RemoteLiveRun):
                  governor: Governor | None = None, start_timeout_s: float = 120.0,
                  restore_state: dict | None = None, pool: ActorPool | None = None):  # fmt: skip
         self._pool = pool or ActorPool(size=0)
-        self._actor = self._pool.take()
+        self._actor = self._pool.take(gpu_share(task_factory) if self._pool.has_gpus else 0.0)
         self._dead = False
         try:
             first = ray.get(self._actor.open.remote(task_factory, max_steps, restore_state), timeout=start_timeout_s)
@@ -122,9 +134,17 @@ class RayLiveRun(RemoteLiveRun):
     @property
     def node_id(self) -> str:
         """The Ray node the run trains on (raises TrainerGone if it is gone)."""
+        return self._ask_actor("node_id")
+
+    @property
+    def resources(self) -> dict[str, float]:
+        """What Ray reserved for the run's actor (raises TrainerGone if it is gone)."""
+        return self._ask_actor("resources")
+
+    def _ask_actor(self, method: str):
         with self._rpc_lock:
             try:
-                return self._get(self._actor.node_id.remote(), RPC_TIMEOUT_S)
+                return self._get(getattr(self._actor, method).remote(), RPC_TIMEOUT_S)
             except EOFError as error:
                 self._mark_gone()
                 raise TrainerGone() from error
@@ -142,19 +162,28 @@ class ActorPool:
 
     def __init__(self, size: int, preload: tuple[str, ...] = ()):
         self.size, self.preload = size, preload
+        self.has_gpus = ray.cluster_resources().get("GPU", 0) > 0
         self._idle: list = []
+        self._with_gpu: set = set()  # actors holding a GPU share: never pooled
         self._lock = threading.Lock()
         self._refill()
 
-    def _new(self):
-        return TrainerActor.options(num_cpus=CPUS_PER_RUN, scheduling_strategy="SPREAD").remote(self.preload)
+    def _new(self, gpus: float = 0.0):
+        options = {"num_cpus": CPUS_PER_RUN, "num_gpus": gpus}
+        return TrainerActor.options(**options, scheduling_strategy="SPREAD").remote(self.preload)
 
     def _refill(self) -> None:
         with self._lock:
             while len(self._idle) < self.size:
                 self._idle.append(self._new())
 
-    def take(self):
+    def take(self, gpus: float = 0.0):
+        """A warm CPU actor, or a new one holding ``gpus`` of a GPU."""
+        if gpus > 0:
+            actor = self._new(gpus)
+            with self._lock:
+                self._with_gpu.add(actor)
+            return actor
         with self._lock:
             actor = self._idle.pop(0) if self._idle else None
         self._refill()
@@ -162,9 +191,10 @@ class ActorPool:
 
     def give_back(self, actor, reusable: bool) -> None:
         with self._lock:
-            if reusable and len(self._idle) < self.size:
+            if reusable and actor not in self._with_gpu and len(self._idle) < self.size:
                 self._idle.append(actor)
                 return
+            self._with_gpu.discard(actor)
         ray.kill(actor)
 
 

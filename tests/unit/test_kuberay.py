@@ -16,8 +16,12 @@ def test_the_head_trains_nothing_and_the_trainers_autoscale():
     cluster = documents("raycluster.yaml")["RayCluster"]["spec"]
     assert cluster["headGroupSpec"]["rayStartParams"]["num-cpus"] == "0"
     assert cluster["enableInTreeAutoscaling"] is True
-    (trainers,) = cluster["workerGroupSpecs"]
+    groups = {group["groupName"]: group for group in cluster["workerGroupSpecs"]}
+    trainers, gpu_trainers = groups["trainers"], groups["gpu-trainers"]
     assert 1 <= trainers["minReplicas"] <= trainers["replicas"] <= trainers["maxReplicas"]
+    assert gpu_trainers["minReplicas"] == 0 < gpu_trainers["maxReplicas"], "GPU nodes only while a run wants one"
+    gpus = gpu_trainers["template"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"]
+    assert gpus == gpu_trainers["rayStartParams"]["num-gpus"], "Ray offers the GPUs the pod gets"
     requirements = (DEPLOY.parents[1] / "requirements-dev.txt").read_text()
     assert f"ray=={cluster['rayVersion']}" in requirements, "the cluster runs the Ray version the tests use"
 

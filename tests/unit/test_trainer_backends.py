@@ -248,3 +248,25 @@ def test_front_ends_share_one_queue_and_a_dead_front_end_gives_its_slots_back(ra
         if queue is not None:
             queue.close()
         ray.kill(ray.get_actor(name, namespace=NAMESPACE))
+
+
+class GpuQuadraticTask(QuadraticTask):
+    gpu_share = 0.5  # as an image model that trains faster on a GPU
+
+
+def test_a_task_that_wants_a_gpu_gets_its_share_where_the_cluster_has_gpus(ray_cluster):
+    from engine.live.ray_backend import RayBackend
+
+    gpu_node = ray_cluster.add_node(num_cpus=1, num_gpus=1, object_store_memory=80 * 2**20)
+    ray_cluster.wait_for_nodes()
+    backend = RayBackend(live.Governor(max_active=2))
+    runs = [backend.start(GpuQuadraticTask), backend.start(QuadraticTask)]
+    try:
+        assert runs[0].resources.get("GPU") == 0.5 and runs[0].node_id == gpu_node.node_id
+        assert "GPU" not in runs[1].resources
+        runs[0].step(3)
+        assert runs[0].snapshot.step == 3
+    finally:
+        for run in runs:
+            run.stop()
+        ray_cluster.remove_node(gpu_node)
