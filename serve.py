@@ -27,7 +27,7 @@ async def warm_up_at_start(_app):
     from app_ui import session_runs
     from engine.live.on_demand import default_backend
 
-    default_backend()  # the trainer backend (GP_TRAINER_BACKEND) connects now, on the main thread
+    backend = default_backend()  # the trainer backend (GP_TRAINER_BACKEND) connects now, on the main thread
     warm_up = session_runs.warm_up_in_background(wait_for_trainers=True)
     await asyncio.to_thread(warm_up.join, WARM_UP_TIMEOUT_S)
     if warm_up.is_alive():
@@ -38,6 +38,7 @@ async def warm_up_at_start(_app):
     gc.freeze()
     gc.callbacks.append(_warn_of_long_collections)
     yield
+    backend.close()
 
 
 _COLLECTION_STARTED: list[float] = []

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.common import print_table, steps_per_second, write_results
+from benchmarks.common import local_ray_cluster, print_table, steps_per_second, write_results
 from engine import live
 from engine.flows.task import FlowRunConfig, FlowTrainingTask
 from engine.targets import make_target
@@ -88,24 +88,11 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     bare_s = bare_step_s(3.0)
     results = {"process": measure(live.ProcessBackend(live.Governor(max_active=2)), repeats, train_s)}
-    import ray
-    from ray.cluster_utils import Cluster
-
     from engine.live.ray_backend import RayBackend
 
-    ray_started = time.perf_counter()
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
-    for _ in range(2):
-        cluster.add_node(num_cpus=1)
-    ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
-    cluster.wait_for_nodes()
-    cluster_start_s = time.perf_counter() - ray_started
-    try:
+    with local_ray_cluster(workers=2, cpus_each=1) as (_, cluster_start_s):
         backend = RayBackend(live.Governor(max_active=2), preload=("engine.flows.task",))
         results["ray"] = measure(backend, repeats, train_s)
-    finally:
-        ray.shutdown()
-        cluster.shutdown()
     ours, peer = results["ray"], results["process"]
     rows = [
         {"figure": "start a run: to its first snapshot (s)", "ours": f"{ours['start_s']:.2f}", "peer": f"{peer['start_s']:.2f}"},

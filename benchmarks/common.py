@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -64,3 +65,23 @@ def guarded(section: str, errors: dict[str, str], run: Callable[..., Any], *args
         errors[section] = f"{type(error).__name__}: {error}"
         traceback.print_exc()
         return None
+
+
+@contextlib.contextmanager
+def local_ray_cluster(workers: int = 2, cpus_each: int = 1):
+    """A Ray cluster on this machine as on Kubernetes (a head that trains nothing, ``workers``
+    nodes of ``cpus_each`` CPUs), this process connected to it; yields (cluster, start seconds)."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    started = time.perf_counter()
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
+    for _ in range(workers):
+        cluster.add_node(num_cpus=cpus_each)
+    ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
+    cluster.wait_for_nodes()
+    try:
+        yield cluster, time.perf_counter() - started
+    finally:
+        ray.shutdown()
+        cluster.shutdown()

@@ -35,6 +35,11 @@ Train; steps per session within +-30% of the mean; sum of steps >= 80% of the ba
 frames >= 1/s for every session and median >= 1.5/s; no exception or error element; PSS <= 4 GB;
 no trainer process 15 s after the last close.
 
+``--backend ray``: the server trains its runs in Ray actors on a local cluster this process
+starts as on Kubernetes (a 0-CPU head, two worker nodes of 1 CPU each); the sampled tree also
+holds the cluster's processes, and "trainers" does not count the warm actors the backend keeps
+idle on purpose. One machine shows correctness and overhead here, not speed-up.
+
 ``--cycles N`` is a separate mode: after one warm-up cycle, N sessions in sequence each open the
 page, press Train, wait 3 s and close; 15 s after the last close it counts the trainer
 processes (target 0) and compares the tree's PSS with the PSS after the warm-up (target within
@@ -48,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import os
 import re
@@ -61,7 +67,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.common import print_table, steps_per_second, write_results
+from benchmarks.common import local_ray_cluster, print_table, steps_per_second, write_results
 from benchmarks.streamlit_client import StreamlitClient, int_value
 
 RESULTS_PATH = Path(__file__).parent / "results" / "crowd.json"
@@ -69,6 +75,7 @@ SERVER_LOG = Path(__file__).resolve().parents[1] / "artifacts" / "crowd-server.l
 TRAIN, STEP = "▶ Train", "Step"
 LOAD_TIMEOUT_S = 60.0
 AFTER_CLOSE_S = 15.0
+RAY_WARM_ACTORS = 2  # --backend ray: idle trainer actors the server keeps warm (one per cluster CPU)
 CYCLE_STAY_S = 3.0
 SAMPLE_EVERY_S = 1.0
 MAX_SESSIONS = 200
@@ -153,11 +160,17 @@ def find_server_pid(port: int) -> int:
 class TreeSampler(threading.Thread):
     """Samples the process tree under ``root`` every ``every_s``: PSS, processes, CPU seconds of
     the root and of the trainers (the fork server's children; spawned children if there is no
-    fork server). Trainers that exited keep the CPU seconds last seen."""
+    fork server; Ray's trainer actors). Trainers that exited keep the CPU seconds last seen.
 
-    def __init__(self, root: int, every_s: float = SAMPLE_EVERY_S, started: float | None = None):
+    ``ray_cluster``: the tree also holds the local Ray cluster this process started (its node
+    processes and their workers), and "trainers" counts the trainer actors beyond the
+    ``warm_actors`` the backend keeps idle on purpose."""
+
+    def __init__(self, root: int, every_s: float = SAMPLE_EVERY_S, started: float | None = None,
+                 ray_cluster: bool = False, warm_actors: int = 0):  # fmt: skip
         super().__init__(name="tree-sampler", daemon=True)
         self.root, self.every_s = root, every_s
+        self.ray_cluster, self.warm_actors = ray_cluster, warm_actors
         self.started = time.monotonic() if started is None else started
         self.samples: list[dict[str, float]] = []
         self.trainer_cpu: dict[int, float] = {}
@@ -182,6 +195,8 @@ class TreeSampler(threading.Thread):
         for pid, parent in parents.items():
             children.setdefault(parent, []).append(pid)
         tree, todo = [], [self.root] if self.root in parents else []
+        if self.ray_cluster:  # the cluster's node processes: this process's children other than the server
+            todo += [pid for pid in children.get(os.getpid(), []) if pid != self.root and "ray" in (_read(f"/proc/{pid}/cmdline") or "")]
         while todo:
             pid = todo.pop()
             tree.append(pid)
@@ -197,7 +212,7 @@ class TreeSampler(threading.Thread):
             "t": time.monotonic() - self.started,
             "pss_bytes": float(sum(_pss_bytes(pid) for pid in tree)),
             "processes": float(len(tree)),
-            "trainers": float(len(trainers)),
+            "trainers": float(max(0, len(trainers) - self.warm_actors)),
             "fork_servers": float(len(fork_servers)),
             "server_cpu_s": cpu.get(self.root, 0.0),
             "clients_cpu_s": cpu.get(os.getpid(), 0.0),  # this process: the simulated browsers
@@ -656,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", action="store_true", help="no first view of the page before the crowd arrives")
     parser.add_argument("--no-media", action="store_true", help="do not fetch the images each frame names")
     parser.add_argument("--backend", choices=("process", "ray"), default="process",
-                        help="GP_TRAINER_BACKEND for the server (ray: a local Ray started by the server)")  # fmt: skip
+                        help="GP_TRAINER_BACKEND for the server (ray: on a local cluster of 2 worker nodes of 1 CPU)")  # fmt: skip
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     args = parser.parse_args(argv)
     args.sessions = args.sessions or (5 if args.quick else 30)
@@ -678,11 +693,17 @@ def main(argv: list[str] | None = None) -> int:
     SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
     mode = f"{args.cycles} cycles" if args.cycles else f"{args.sessions} sessions x {args.seconds:g} s"
     print(f"crowd: /{args.page}?{args.query} ({mode}); server log {SERVER_LOG}")
-    with serve_app(log_path=SERVER_LOG, env={"GP_TRAINER_BACKEND": args.backend}) as url:
+    env, cluster_start_s = {"GP_TRAINER_BACKEND": args.backend}, None
+    with contextlib.ExitStack() as stack:
+        if args.backend == "ray":
+            cluster, cluster_start_s = stack.enter_context(local_ray_cluster(workers=2, cpus_each=1))
+            env |= {"GP_RAY_ADDRESS": cluster.address, "GP_RAY_WARM_ACTORS": str(RAY_WARM_ACTORS)}
+        url = stack.enter_context(serve_app(log_path=SERVER_LOG, env=env))
         if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
             raise RuntimeError(f"the server must be on 127.0.0.1, not {url}")
         t0 = time.monotonic()
-        sampler = TreeSampler(find_server_pid(urllib.parse.urlsplit(url).port), started=t0)
+        sampler = TreeSampler(find_server_pid(urllib.parse.urlsplit(url).port), started=t0,
+                              ray_cluster=args.backend == "ray", warm_actors=RAY_WARM_ACTORS if args.backend == "ray" else 0)
         sampler.start()
         try:
             if args.cycles:
@@ -692,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sampler.stop()
     log = server_log_problems(SERVER_LOG)
-    common = {"backend": args.backend, "page": args.page, "query": args.query, "run_ttl_s": args.run_ttl, "fetch_media": not args.no_media,
+    common = {"backend": args.backend, "ray_cluster_start_s": cluster_start_s, "page": args.page, "query": args.query, "run_ttl_s": args.run_ttl, "fetch_media": not args.no_media,
               "targets": TARGETS, "server_log": {"path": str(SERVER_LOG), **log}, "samples": sampler.samples}  # fmt: skip
     if args.cycles:
         rows = cycle_rows(cycles)

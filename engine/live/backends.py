@@ -65,6 +65,10 @@ class TrainerBackend(Protocol):
 
     def capacity(self) -> Capacity: ...
 
+    def close(self) -> None:
+        """This front end is shutting down: give back what it holds beyond its runs."""
+        ...
+
 
 class ProcessBackend:
     """Runs in child processes of this server's fork server, admitted by ``governor``."""
@@ -79,6 +83,9 @@ class ProcessBackend:
 
     def capacity(self) -> Capacity:
         return self.governor.capacity()
+
+    def close(self) -> None:
+        pass  # the governor lives in this process and ends with it
 
 
 def _ray_backend() -> TrainerBackend:

@@ -10,9 +10,11 @@ becomes :class:`engine.live.process.TrainerGone`.
 
 Admission is the cluster's one queue, shared by every front end
 (:class:`engine.live.shared_queue.SharedGovernor`), with as many slots as the cluster has CPUs.
-An actor asks for ``GP_RAY_CPUS_PER_RUN``
-(default 0.25) of a CPU: runs that wait or are paused must still have a place to live, and the
-governor, not Ray, bounds how many train at once.
+The queue, not Ray, bounds how many runs train at once; an actor asks Ray only for a place to
+live: ``GP_RAY_MEMORY_PER_RUN_GB`` (0.4, as measured: a worker with torch imported) of memory,
+which bounds how many runs a node hosts, and ``GP_RAY_CPUS_PER_RUN`` (0.01) of a CPU, so that
+it lands on a trainer node, never on the head or a front end (0 CPUs). (With a quarter of a CPU
+each, a 2-CPU cluster hosted 8 runs and a crowd's 9th waited for an actor that never came.)
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from engine.live.process import RPC_TIMEOUT_S, RemoteLiveRun, TrainerGone, handl
 from engine.live.run import LiveRun
 from engine.live.shared_queue import SharedGovernor
 
-CPUS_PER_RUN = float(os.environ.get("GP_RAY_CPUS_PER_RUN", 0.25))
+CPUS_PER_RUN = float(os.environ.get("GP_RAY_CPUS_PER_RUN", 0.01))
+MEMORY_PER_RUN = int(float(os.environ.get("GP_RAY_MEMORY_PER_RUN_GB", 0.4)) * 2**30)
 
 
 def gpu_share(task_factory) -> float:
@@ -74,7 +77,7 @@ class TrainerActor:
         return ray.get_runtime_context().get_node_id()
 
     def resources(self) -> dict[str, float]:
-        """What Ray reserved for this actor, e.g. {"CPU": 0.25, "GPU": 0.5}."""
+        """What Ray reserved for this actor, e.g. {"CPU": 0.01, "memory": 429496729.0, "GPU": 0.5}."""
         return ray.get_runtime_context().get_assigned_resources()
 
     def command(self, name: str, args: tuple) -> tuple[bool, Any, live.Snapshot]:
@@ -169,7 +172,7 @@ class ActorPool:
         self._refill()
 
     def _new(self, gpus: float = 0.0):
-        options = {"num_cpus": CPUS_PER_RUN, "num_gpus": gpus}
+        options = {"num_cpus": CPUS_PER_RUN, "memory": MEMORY_PER_RUN, "num_gpus": gpus}
         return TrainerActor.options(**options, scheduling_strategy="SPREAD").remote(self.preload)
 
     def _refill(self) -> None:
@@ -228,3 +231,9 @@ class RayBackend:
 
     def capacity(self) -> Capacity:
         return self.governor.capacity()
+
+    def close(self) -> None:
+        """Leave the shared queue at once (the other front ends need not wait for the lease to
+        run out); the warm actors end with this process, their owner."""
+        if isinstance(self.governor, SharedGovernor):
+            self.governor.close()

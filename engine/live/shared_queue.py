@@ -2,6 +2,11 @@
 :class:`engine.live.governor.Governor` (its fair turns, places in line and maximum line), and a
 client, :class:`SharedGovernor`, that a front end's runs use exactly as they use a local governor.
 
+The line also tells the cluster's autoscaler how big to be: every few seconds the queue asks
+for a CPU per run that wants to train (training or waiting), so that KubeRay adds trainer nodes
+while the line is long (up to the worker group's maximum) and may remove them once it is short;
+the slots follow the CPUs the cluster then has.
+
 Front ends come and go (a pod is rescheduled, a process is killed): each holds a *lease* that its
 client renews every ``lease_s / 3``; when a lease runs out, the queue forgets that front end's
 runs, so their slots go to the others. If the queue actor itself dies, Ray restarts it empty and
@@ -19,6 +24,7 @@ import time
 import uuid
 
 import ray
+from ray.autoscaler.sdk import request_resources
 from ray.exceptions import GetTimeoutError, RayError
 
 from engine.live.governor import Capacity, Governor, QueueFull
@@ -50,6 +56,7 @@ class AdmissionQueue:
         self._renewed: dict[str, float] = {}  # front end -> when it last spoke
         self._owners: dict[str, set[str]] = {}  # front end -> its owners known to the governor
         self._slots_read_at = time.monotonic()
+        self._requested_cpus: int | None = None
 
     def call(self, front_end: str, method: str, *args):
         """``governor.method(*args)`` for ``front_end`` (whose lease this renews); a full line
@@ -97,6 +104,22 @@ class AdmissionQueue:
             log.warning("Front end(s) %s stopped renewing their lease: %d run(s) left the queue.", expired, len(owners))
         if read_slots:
             self.governor.max_active = _cluster_cpus()
+            self._ask_autoscaler(self.governor.training_or_waiting_count)
+
+    def _ask_autoscaler(self, cpus: int) -> None:
+        """Ask the autoscaler for ``cpus`` CPUs in all (a floor it scales the cluster to; without
+        an autoscaler, nothing happens)."""
+        if cpus == self._requested_cpus:
+            return
+        try:
+            request_resources(num_cpus=cpus)
+            self._requested_cpus = cpus
+        except Exception as error:  # the queue must go on without an autoscaler
+            log.warning("Could not ask the autoscaler for %d CPUs: %s", cpus, error)
+
+    def requested_cpus(self) -> int | None:
+        """The CPUs last asked of the autoscaler."""
+        return self._requested_cpus
 
 
 class SharedGovernor:

@@ -238,9 +238,14 @@ def test_front_ends_share_one_queue_and_a_dead_front_end_gives_its_slots_back(ra
         run.train(first_step_timeout_s=0)
         assert run.snapshot.state == live.WAITING and "number 1 in line" in run.snapshot.message
         assert wait_for(lambda: queue.capacity().waiting == 1)
+        shared = ray.get_actor(name, namespace=NAMESPACE)
+        assert wait_for(lambda: ray.get(shared.requested_cpus.remote()) == 3, timeout=15), "a CPU per run in line"
         other.kill()
         assert wait_for(lambda: run.snapshot.step > 5, timeout=30), "the dead front end's slots came back"
         assert wait_for(lambda: queue.capacity() == live.Capacity(slots=2, active=1, waiting=0))
+        run.stop()
+        queue.close()  # a front end shutting down leaves at once
+        assert ray.get(shared.front_ends.remote()) == []
     finally:
         other.kill()
         if run is not None:
