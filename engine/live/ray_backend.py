@@ -200,6 +200,13 @@ class ActorPool:
             self._with_gpu.discard(actor)
         ray.kill(actor)
 
+    def close(self) -> None:
+        """Kill the idle actors and keep none from now on."""
+        with self._lock:
+            self.size, idle, self._idle = 0, self._idle, []
+        for actor in idle:
+            ray.kill(actor)
+
 
 class RayBackend:
     """Runs in actors on a Ray cluster; ``governor`` (default: the cluster's shared queue, a slot
@@ -233,7 +240,8 @@ class RayBackend:
         return self.governor.capacity()
 
     def close(self) -> None:
-        """Leave the shared queue at once (the other front ends need not wait for the lease to
-        run out); the warm actors end with this process, their owner."""
+        """End the warm actors (they would end with this process, their owner) and leave the
+        shared queue at once (the other front ends need not wait for the lease to run out)."""
+        self.pool.close()
         if isinstance(self.governor, SharedGovernor):
             self.governor.close()

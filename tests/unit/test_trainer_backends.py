@@ -53,8 +53,11 @@ def backend(request):
         request.getfixturevalue("ray_cluster")
         from engine.live.ray_backend import RayBackend
 
-        return RayBackend(live.Governor(max_active=2))  # two slots, as the cluster's two CPUs
-    return ProcessBackend(live.Governor(max_active=2))
+        backend = RayBackend(live.Governor(max_active=2))  # two slots, as the cluster's two CPUs
+    else:
+        backend = ProcessBackend(live.Governor(max_active=2))
+    yield backend
+    backend.close()  # no warm actors left idle for the rest of the session
 
 
 def flow_task(seed=0, **overrides):
@@ -185,6 +188,7 @@ def test_ray_runs_spread_over_nodes_and_a_lost_node_stops_only_its_run(ray_clust
     finally:
         for run in runs:
             run.stop()
+        backend.close()
         ray_cluster.add_node(num_cpus=1, object_store_memory=80 * 2**20)  # back to two workers
         ray_cluster.wait_for_nodes()
 
@@ -229,12 +233,13 @@ def test_front_ends_share_one_queue_and_a_dead_front_end_gives_its_slots_back(ra
     name = f"test-queue-{uuid.uuid4().hex[:8]}"
     other = subprocess.Popen([sys.executable, "-c", SECOND_FRONT_END, ray_cluster.address, name],
                              stdout=subprocess.PIPE, stderr=open(tmp_path / "front_end.log", "w"), text=True)  # fmt: skip
-    queue = run = None
+    queue = backend = run = None
     try:
         assert other.stdout.readline().split() == ["holding", "2"], (tmp_path / "front_end.log").read_text()[-2000:]
         queue = SharedGovernor(name, lease_s=2.0)
         assert queue.capacity() == live.Capacity(slots=2, active=2, waiting=0), "a slot per cluster CPU, both taken"
-        run = RayBackend(queue).start(flow_task())
+        backend = RayBackend(queue)
+        run = backend.start(flow_task())
         run.train(first_step_timeout_s=0)
         assert run.snapshot.state == live.WAITING and "number 1 in line" in run.snapshot.message
         assert wait_for(lambda: queue.capacity().waiting == 1)
@@ -244,14 +249,14 @@ def test_front_ends_share_one_queue_and_a_dead_front_end_gives_its_slots_back(ra
         assert wait_for(lambda: run.snapshot.step > 5, timeout=30), "the dead front end's slots came back"
         assert wait_for(lambda: queue.capacity() == live.Capacity(slots=2, active=1, waiting=0))
         run.stop()
-        queue.close()  # a front end shutting down leaves at once
+        backend.close()  # a front end shutting down leaves the queue at once
         assert ray.get(shared.front_ends.remote()) == []
     finally:
         other.kill()
         if run is not None:
             run.stop()
-        if queue is not None:
-            queue.close()
+        if backend is not None:
+            backend.close()
         ray.kill(ray.get_actor(name, namespace=NAMESPACE))
 
 
@@ -274,4 +279,5 @@ def test_a_task_that_wants_a_gpu_gets_its_share_where_the_cluster_has_gpus(ray_c
     finally:
         for run in runs:
             run.stop()
+        backend.close()
         ray_cluster.remove_node(gpu_node)
