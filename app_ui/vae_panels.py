@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from engine import render
 from engine.mnist import load_mnist
 from engine.pretrained import load_model, model_card_figures
 from engine.vae import explore, latent, views
@@ -58,14 +59,14 @@ def label(image: np.ndarray) -> str:
 
 
 def big(image: np.ndarray) -> np.ndarray:
-    return views.digit_strip(image[None], scale=DIGIT_SCALE, gap=0)
+    return render.digit_strip(image[None], scale=DIGIT_SCALE, gap=0)
 
 
 def test_digit_picker(key: str, caption: str) -> int:
     """A test-digit index input with the digit shown under it."""
     images, labels = test_digits()
     index = int(st.number_input(caption, 0, len(labels) - 1, step=1, key=key))
-    st.image(views.digit_strip(images[index][None], scale=3), caption=f"#{index}: a {labels[index]}")
+    st.image(render.digit_strip(images[index][None], scale=3), caption=f"#{index}: a {labels[index]}")
     return index
 
 
@@ -141,7 +142,7 @@ def map_view(config: explore.VaeViewConfig) -> None:
         st.divider()
         st.caption(f"Test digit #{index} (a {labels[index]}), and its reconstruction decode(μ(x)):")
         reconstruction = explore.decode(shipped_vae(config.model), encodings(config.model)[0][index])[0]
-        st.image(views.digit_strip(np.stack([images[index], reconstruction]), scale=3))
+        st.image(render.digit_strip(np.stack([images[index], reconstruction]), scale=3))
 
 
 def interpolate_view(config: explore.VaeViewConfig) -> None:
@@ -151,12 +152,12 @@ def interpolate_view(config: explore.VaeViewConfig) -> None:
     st.subheader(f"From test digit #{config.start} (a {labels[config.start]}) to #{config.end} (a {labels[config.end]})")
     paths = {kind: explore.interpolation_path(model, a, b, config.steps, kind) for kind in explore.INTERPOLATIONS}
     for kind, path in paths.items():
-        st.image(views.digit_strip(explore.decode(model, path)))
+        st.image(render.digit_strip(explore.decode(model, path)))
         st.caption(f"{kind}: " + ("(1 − t) z_A + t z_B" if kind == "linear" else "slerp: keeps ‖z‖ near the prior's typical radius"))
     st.subheader(f"Latent arithmetic: #{config.start} + α (mean of the {config.to_digit}s − mean of the {config.from_digit}s)")
     means = explore.class_means(encodings(config.model)[0], labels)
     arithmetic = explore.arithmetic_path(encodings(config.model)[0][config.start], means, config.from_digit, config.to_digit, config.steps)
-    st.image(views.digit_strip(explore.decode(model, arithmetic)))
+    st.image(render.digit_strip(explore.decode(model, arithmetic)))
     st.caption("α from 0 to 1, using the class means of the test encodings")
     if model.latent_dim == 2:
         st.caption("The paths on the latent map: interpolation (black) and arithmetic (the chosen end is marked).")

@@ -28,6 +28,8 @@ TARGET_COLOR = (31, 119, 180)  # blue: data
 MODEL_COLOR = (230, 85, 13)  # orange: model samples
 GRID_COLOR = (150, 150, 150)
 WHITE = (255, 255, 255)
+# Tableau 10: one colour per digit (or class), readable on white and when projected.
+DIGIT_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 FONT = ImageFont.load_default(size=11)  # loaded once: loading it per label costs milliseconds
 STAGE_HEADER = 28  # pixels above each stage panel for its two-line label
 
@@ -211,3 +213,18 @@ def hstack_panels(panels: list[np.ndarray], gap: int = 6, per_row: int = 5) -> n
         for c, panel in enumerate(row):
             out[r * (height + gap) : r * (height + gap) + height, c * (width + gap) : c * (width + gap) + width] = panel
     return out
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """A grey image in [0, 1] as uint8 (clipped)."""
+    return (np.clip(image, 0.0, 1.0) * 255).round().astype(np.uint8)
+
+
+def digit_strip(images: np.ndarray, scale: int = 3, gap: int = 2) -> np.ndarray:
+    """Digits (k, 28, 28) in [0, 1] side by side, upscaled (nearest) ``scale`` times, on a white gap: uint8."""
+    k = len(images)
+    size = 28 * scale
+    strip = np.full((size, k * (size + gap) - gap), 255, dtype=np.uint8)
+    for i, image in enumerate(images):
+        strip[:, i * (size + gap) : i * (size + gap) + size] = to_uint8(np.kron(image, np.ones((scale, scale))))
+    return strip

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from engine import render
 from engine.vae.task import GRID_SPACING, VaeLatentFrame
-from engine.vae.views import DIGIT_COLORS, hex_to_rgb, latent_map_figure
+from engine.vae.views import hex_to_rgb, latent_map_figure
 
 NEGATIVE_ELBO_COLOR = (31, 119, 180)
 HELD_OUT_COLOR = (230, 85, 13)
@@ -54,7 +54,7 @@ def latent_image(visuals: VaeLatentFrame, plot_size: int = 380) -> bytes:
     for x, y in to_px(visuals.grid_z):
         draw.line([x - 2, y, x + 2, y], fill=(185, 185, 185))
         draw.line([x, y - 2, x, y + 2], fill=(185, 185, 185))
-    colors = [hex_to_rgb(c) for c in DIGIT_COLORS]
+    colors = [hex_to_rgb(c) for c in render.DIGIT_COLORS]
     finite = np.isfinite(means).all(axis=1)
     for (x, y), label in zip(to_px(means[finite]), labels[finite]):
         draw.ellipse([x - 2.2, y - 2.2, x + 2.2, y + 2.2], fill=colors[label])

@@ -17,8 +17,6 @@ from PIL import Image, ImageDraw, ImageFont
 from engine import render
 from engine.vae.latent import LINEAR_EXTENT, from_map_coordinates, to_map_coordinates
 
-# Tableau 10: one colour per digit, readable on white and when projected.
-DIGIT_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 SELECTED_COLOR = "#d62728"
 Z_TICKS = [-2, -1, 0, 1, 2]
 
@@ -29,21 +27,7 @@ def hex_to_rgb(color: str) -> tuple[int, int, int]:
 
 def png_data_uri(image: np.ndarray) -> str:
     """A grey image in [0, 1] (h, w) as a PNG data URI (what plotly's layout images take)."""
-    return "data:image/png;base64," + base64.b64encode(render.png_bytes(to_uint8(image))).decode()
-
-
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    return (np.clip(image, 0.0, 1.0) * 255).round().astype(np.uint8)
-
-
-def digit_strip(images: np.ndarray, scale: int = 3, gap: int = 2) -> np.ndarray:
-    """Digits (k, 28, 28) side by side, upscaled (nearest) ``scale`` times, on a white gap: uint8."""
-    k = len(images)
-    size = 28 * scale
-    strip = np.full((size, k * (size + gap) - gap), 255, dtype=np.uint8)
-    for i, image in enumerate(images):
-        strip[:, i * (size + gap) : i * (size + gap) + size] = to_uint8(np.kron(image, np.ones((scale, scale))))
-    return strip
+    return "data:image/png;base64," + base64.b64encode(render.png_bytes(render.to_uint8(image))).decode()
 
 
 def map_extent(n: int, spacing: str) -> tuple[float, float]:
@@ -90,7 +74,7 @@ def latent_map_figure(
             rows = np.flatnonzero(labels == digit)
             figure.add_scatter(
                 x=shown[rows, 0], y=shown[rows, 1], mode="markers", name=str(digit), customdata=rows,
-                marker={"size": dot_size, "color": DIGIT_COLORS[digit], "line": {"width": 0.5 if dot_size > 4 else 0, "color": "white"}},
+                marker={"size": dot_size, "color": render.DIGIT_COLORS[digit], "line": {"width": 0.5 if dot_size > 4 else 0, "color": "white"}},
                 hovertemplate=f"test digit #%{{customdata}} (a {digit})<extra></extra>",
             )  # fmt: skip
     if ellipse is not None:
@@ -164,11 +148,11 @@ def latent_map_image(
     and the selected point as a red cross."""
     left, top, bottom, legend = MAP_LEFT, MAP_TOP, 40, 64
     canvas = Image.new("RGB", (left + size + legend, top + size + bottom), "white")
-    grid = Image.fromarray(to_uint8(grid_image)).resize((size, size), Image.Resampling.BILINEAR)
+    grid = Image.fromarray(render.to_uint8(grid_image)).resize((size, size), Image.Resampling.BILINEAR)
     canvas.paste(grid.convert("RGB"), (left, top))
     drawn = MapImage(np.empty(0), left, top, size, map_extent(n, spacing), spacing)
     draw = ImageDraw.Draw(canvas)
-    colors = [hex_to_rgb(c) for c in DIGIT_COLORS]
+    colors = [hex_to_rgb(c) for c in render.DIGIT_COLORS]
     if encodings is not None and labels is not None:
         shown = to_map_coordinates(encodings[:, :2], spacing)
         inside = np.all((shown >= drawn.extent[0]) & (shown <= drawn.extent[1]), axis=1)  # linear spacing ends at +-3
