@@ -50,6 +50,15 @@ PAGES: tuple[PageEntry, ...] = (
         "towards log p(x), compare β = 0.5, 1 and 4, and train a small VAE live.",
     ),
     PageEntry(
+        "app_pages/autoencoders.py", "Autoencoders", "🗜️", "autoencoders",
+        card_image="card_autoencoders.png",
+        card_caption="Pictured: held-out digits and their reconstructions by PCA and by linear, MLP and convolutional "
+        "autoencoders with the same 8-number latent.",
+        card_text="See an autoencoder as a non-linear PCA (the linear one lands on PCA's subspace, the others go below "
+        "its error), clean noisy digits, compress them against JPEG and a VQ-VAE on one rate-distortion chart, cluster "
+        "their latents with k-means, flag digits the model never saw, and train one live.",
+    ),
+    PageEntry(
         "app_pages/divergences.py", "Divergences", "📏", "divergences",
         card_image="card_divergences.png",
         card_caption="Pictured: two Gaussians fitted to a three-mode mixture by forward KL (spreading over all three), "

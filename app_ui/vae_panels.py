@@ -170,7 +170,7 @@ def drawn_or_test_digit(config: explore.VaeViewConfig) -> np.ndarray | None:
         return test_digits()[0][config.start]
     from streamlit_drawable_canvas import st_canvas
 
-    from engine.vae.drawing import canvas_to_digit
+    from engine.digit_drawing import canvas_to_digit
 
     st.caption("Draw one digit, large, in the middle of the square:")
     result = st_canvas(

@@ -13,5 +13,6 @@ BENCHMARKS = {
     "crowd": "A workshop without browsers: N simulated visitors (websocket protocol) train at once; load, fairness, frames, PSS, leftover trainers.",
     "first_view": "Every page's first view and the first Train in Chromium, right after start and warm: serve.py vs app.py.",
     "backends": "Trainer backends: the ray backend beside the process one: start, command round trip, snapshot age, steps/s.",
+    "autoencoders": "Autoencoders page: shipped AEs vs PCA, JPEG and filters (error, rate, PSNR, NMI, AUC), live AE speed, each view's redraw (browser).",
     "vae": "VAE page: latent grid and drawn-digit posterior latency (server and browser), first view, shipped models' quality vs a 13-s peer.",
 }

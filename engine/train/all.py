@@ -1,4 +1,4 @@
-"""Reproduce every model in ``pretrained/``: ``python -m engine.train.all`` (about 25 minutes on one CPU thread).
+"""Reproduce every model in ``pretrained/``: ``python -m engine.train.all`` (about 35 minutes on one CPU thread).
 
 The classifier comes first: the VAE cards count the digits it sees in their latent grids.
 """
@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import torch
 
-from engine.train import classifier, vae
+from engine.autoencoders.shipped import SHIPPED_AUTOENCODERS, SHIPPED_VQVAES
+from engine.train import autoencoders, classifier, vae
 from engine.vae.shipped import CLASSIFIER, SHIPPED_VAES
 
 
@@ -16,6 +17,8 @@ def main() -> None:
     classifier.main(["--name", CLASSIFIER])
     for name, shipped in SHIPPED_VAES.items():
         vae.main(["--name", name, *shipped.training_arguments])
+    for name, shipped in (SHIPPED_AUTOENCODERS | SHIPPED_VQVAES).items():
+        autoencoders.main(["--name", name, *shipped.training_arguments])
 
 
 if __name__ == "__main__":

@@ -90,11 +90,14 @@ def wait_for_metric(page, label: str, predicate, timeout: float = 30.0) -> float
     raise AssertionError(f"metric {label!r} never satisfied the condition (last value {value})")
 
 
-def no_exception_or_message(page) -> None:
-    """Assert the page shows neither a traceback nor an st.error/warning/info box."""
+def no_exception_or_message(page, allow_info: bool = False) -> None:
+    """Assert the page shows neither a traceback nor an st.error/warning (nor, unless ``allow_info``,
+    an st.info) box."""
     errors = page.locator("[data-testid='stException']")
     assert errors.count() == 0, f"the page shows an exception: {errors.first.inner_text()} (see artifacts/streamlit-e2e.log)"
     alerts = page.locator("[data-testid='stAlert']")
+    if allow_info:
+        alerts = alerts.filter(has_not=page.locator("[data-testid='stAlertContentInfo']"))
     assert alerts.count() == 0, f"the page shows a message: {alerts.first.inner_text()}"
 
 

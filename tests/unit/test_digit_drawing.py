@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from engine.digit_drawing import BOX_SIZE, DIGIT_SIZE, FIELD_CENTRE, canvas_to_digit, centre_of_mass
 from engine.mnist import load_mnist
-from engine.vae.drawing import BOX_SIZE, DIGIT_SIZE, FIELD_CENTRE, canvas_to_digit, centre_of_mass
 
 CANVAS = 280
 
@@ -106,3 +106,13 @@ def test_ink_over_most_of_the_canvas_is_refused():
 def test_unreadable_data_raises_a_clear_error(data):
     with pytest.raises(ValueError, match="could not be read"):
         canvas_to_digit(data)
+
+
+def test_a_scribble_stays_where_it_was_drawn():
+    from engine.digit_drawing import canvas_to_field
+
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[0:10, 270:280] = 255  # a white, opaque 10 x 10 patch in the top-right corner
+    field = canvas_to_field(canvas)
+    assert field.shape == (28, 28) and field[0, 27] == pytest.approx(1.0) and field[1:, :27].sum() == 0
+    assert canvas_to_field(np.zeros((280, 280, 4), dtype=np.uint8)) is None and canvas_to_field(None) is None

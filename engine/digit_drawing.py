@@ -112,6 +112,19 @@ def canvas_to_digit(rgba: np.ndarray | None) -> np.ndarray | None:
     return digit
 
 
+def canvas_to_field(rgba: np.ndarray | None) -> np.ndarray | None:
+    """A drawing as it lies on the canvas, area-averaged down to a 28 x 28 float32 field in [0, 1]
+    (no crop, no centring: strokes drawn over a digit shown at the canvas's full size stay where
+    they were drawn), or None if there is no image or no ink."""
+    if rgba is None:
+        return None
+    ink = canvas_ink(rgba)
+    if not (ink > INK_THRESHOLD).any():
+        return None
+    field = Image.fromarray(np.ascontiguousarray(ink, dtype=np.float32)).resize((DIGIT_SIZE, DIGIT_SIZE), Image.Resampling.BOX)
+    return np.clip(np.asarray(field, dtype=np.float32), 0.0, 1.0)
+
+
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     """The intensity-weighted centre (row, column) of a 2-D image, in pixel indices."""
     image = np.asarray(image, dtype=np.float64)
