@@ -121,14 +121,21 @@ def pca_view(config: explore.AutoencoderViewConfig) -> None:
                 | {f"{kind} AE, r = {r}": explore.reconstruct(shipped(autoencoder_name(kind, r)), images) for kind in KINDS})  # fmt: skip
 
 
-def denoise_view(config: explore.AutoencoderViewConfig) -> None:
+@st.cache_data(show_spinner="Denoising the held-out digits…", max_entries=64)
+def denoising(kind: str, level: float) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """Each method's PSNR over the 1,000 held-out digits and its output for the shown ones."""
     test = digits()[1]
-    outputs = explore.denoised(explore.corrupted(test, config.corruption, config.level), shipped("dae-conv-32"), shipped("ae-conv-32"))
-    cols = st.columns(len(outputs))
-    for column, (method, output) in zip(cols, outputs.items()):
-        column.metric(f"PSNR, {method}", f"{min(psnr(test, output), 99):.1f} dB",
+    outputs = explore.denoised(explore.corrupted(test, kind, level), shipped("dae-conv-32"), shipped("ae-conv-32"))
+    return {method: psnr(test, output) for method, output in outputs.items()}, {
+        method: output[digits()[3]] for method, output in outputs.items()}  # fmt: skip
+
+
+def denoise_view(config: explore.AutoencoderViewConfig) -> None:
+    psnrs, outputs = denoising(config.corruption, config.level)
+    for column, (method, value) in zip(st.columns(len(psnrs)), psnrs.items()):
+        column.metric(f"PSNR, {method}", f"{min(value, 99):.1f} dB",
                       help="10 log₁₀(1 / MSE) against the clean digits, over all 1,000 held-out digits; higher is better.")  # fmt: skip
-    digit_table({"clean": shown()} | {method: output[digits()[3]] for method, output in outputs.items()})
+    digit_table({"clean": shown()} | outputs)
     st.plotly_chart(views.psnr_curve_figure(psnr_curve(config.corruption), config.level, CORRUPTION_LABELS[config.corruption]),
                     key="ae_psnr_curve")  # fmt: skip
     st.caption("The denoising AE (conv, r = 32) saw random corruptions of all three kinds with the clean digit as "

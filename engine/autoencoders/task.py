@@ -21,6 +21,7 @@ import torch
 from engine.autoencoders.measures import squared_errors
 from engine.autoencoders.models import KINDS, MAX_LATENT_DIM, Autoencoder
 from engine.autoencoders.pca import PcaFit, fit_pca
+from engine.batches import EpochBatches
 from engine.config import RunConfig, check_choice, check_ranges, seeded
 from engine.live.task import Frame
 from engine.mnist import load_mnist
@@ -86,17 +87,11 @@ class AutoencoderTrainingTask:
             self.model = Autoencoder(config.kind, config.latent_dim)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.rng = torch.Generator().manual_seed(config.seed)
-        self.digits_seen = 0
-        self._order = torch.randperm(len(self.train_images), generator=self.rng)
-        self._position = 0
-
-    @property
-    def epochs_done(self) -> float:
-        return self.digits_seen / len(self.train_images)
+        self.batches = EpochBatches(len(self.train_images), self.rng)
 
     def train_step(self) -> float:
         """One Adam step on the next minibatch; returns its mean ||x - x_hat||^2."""
-        x = self.train_images[self._next_batch()]
+        x = self.train_images[self.batches.next(self.config.batch_size)]
         loss = (self.model(x) - x).pow(2).sum(dim=(1, 2)).mean()
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -108,7 +103,7 @@ class AutoencoderTrainingTask:
         """The held-out squared error per digit, PCA's with the same r (the best linear map), and
         where training stands."""
         error = float(squared_errors(self.held_out, self.model(self.held_out)).mean())
-        return {"held_out_error": error, "pca_error": self.pca_error, "epochs": self.epochs_done,
+        return {"held_out_error": error, "pca_error": self.pca_error, "epochs": self.batches.epochs,
                 "learning_rate": self.config.learning_rate}  # fmt: skip
 
     @torch.no_grad()
@@ -117,33 +112,23 @@ class AutoencoderTrainingTask:
         as_bytes = lambda images: (np.clip(np.asarray(images), 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
         originals = self.held_out[:SHOWN_DIGITS]
         return AutoencoderFrame(originals=as_bytes(originals), reconstructions=as_bytes(self.model(originals)),
-                                pca_reconstructions=as_bytes(self.pca_shown), epochs=self.epochs_done)  # fmt: skip
+                                pca_reconstructions=as_bytes(self.pca_shown), epochs=self.batches.epochs)  # fmt: skip
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.config.learning_rate:g})."
 
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "rng": self.rng.get_state(),
-                "order": self._order.clone(), "position": self._position, "digits_seen": self.digits_seen}  # fmt: skip
+                "batches": self.batches.state_dict()}  # fmt: skip
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.rng.set_state(state["rng"])
-        self._order, self._position, self.digits_seen = state["order"].clone(), state["position"], state["digits_seen"]
+        self.batches.load_state_dict(state["batches"])
 
     def apply_live_settings(self, config: AutoencoderRunConfig) -> None:
         """Apply the learning rate and the batch size of ``config``."""
         self.config = dataclasses.replace(self.config, **config.live_settings())
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.learning_rate
-
-    def _next_batch(self) -> torch.Tensor:
-        """Indices of the next minibatch; a new seeded order when an epoch is done."""
-        if self._position >= len(self._order):
-            self._order = torch.randperm(len(self.train_images), generator=self.rng)
-            self._position = 0
-        batch = self._order[self._position : self._position + self.config.batch_size]
-        self._position += len(batch)
-        self.digits_seen += len(batch)
-        return batch

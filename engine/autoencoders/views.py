@@ -80,12 +80,10 @@ def cluster_scatter_figure(xy: np.ndarray, clusters: np.ndarray, labels: np.ndar
     from plotly.subplots import make_subplots
 
     figure = make_subplots(rows=1, cols=2, subplot_titles=("coloured by k-means cluster", "coloured by digit (label)"))
-    for column, groups in ((1, clusters), (2, labels)):
-        for group in range(10):
-            inside = groups == group
-            figure.add_scatter(x=xy[inside, 0], y=xy[inside, 1], mode="markers", row=1, col=column,
-                               name=f"{'cluster' if column == 1 else 'digit'} {group}", showlegend=False,
-                               marker={"size": 4, "color": render.DIGIT_COLORS[group]})  # fmt: skip
+    for column, (name, groups) in enumerate((("cluster", clusters), ("digit", labels)), start=1):
+        figure.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", row=1, col=column, showlegend=False,
+                           text=[f"{name} {group}" for group in groups], hoverinfo="text",
+                           marker={"size": 4, "color": [render.DIGIT_COLORS[group] for group in groups]})  # fmt: skip
     figure.update_layout(template="plotly_white", margin={"l": 30, "r": 20, "t": 40, "b": 30}, height=height)
     return figure
 

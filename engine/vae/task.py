@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from engine.batches import EpochBatches
 from engine.config import RunConfig, check_ranges, seeded
 from engine.live.task import Frame
 from engine.mnist import binarize, load_mnist
@@ -119,15 +120,13 @@ class VaeTrainingTask:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate, fused=True)
         self.rng = torch.Generator().manual_seed(config.seed)  # batch order and posterior samples
         self.steps_done = 0
-        self.digits_seen = 0  # over all epochs: epochs done = digits_seen / training digits
-        self._order = torch.randperm(len(self.train_images), generator=self.rng)
-        self._position = 0  # in the current epoch's order
+        self.batches = EpochBatches(len(self.train_images), self.rng)
 
     # ----- TrainingTask -----
 
     @property
     def epochs_done(self) -> float:
-        return self.digits_seen / len(self.train_images)
+        return self.batches.epochs
 
     def kl_weight(self) -> float:
         """beta * w_t, with w_t = min(1, epochs done / kl_warmup_epochs) (1 without warm-up)."""
@@ -138,7 +137,7 @@ class VaeTrainingTask:
         """One Adam step on the next minibatch; returns the batch's (negative ELBO,
         reconstruction error, KL), means in nats per digit."""
         kl_weight = self.kl_weight()
-        x = torch.bernoulli(self.train_images[self._next_batch()], generator=self.rng)
+        x = torch.bernoulli(self.train_images[self.batches.next(self.config.batch_size)], generator=self.rng)
         terms = elbo_terms(self.model, x, samples=1, generator=self.rng)
         reconstruction, kl = terms["reconstruction"].mean(), terms["kl"].mean()
         loss = -reconstruction + kl_weight * kl
@@ -193,20 +192,16 @@ class VaeTrainingTask:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "rng": self.rng.get_state(),
-            "order": self._order.clone(),
-            "position": self._position,
+            "batches": self.batches.state_dict(),
             "steps_done": self.steps_done,
-            "digits_seen": self.digits_seen,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.rng.set_state(state["rng"])
-        self._order = state["order"].clone()
-        self._position = state["position"]
+        self.batches.load_state_dict(state["batches"])
         self.steps_done = state["steps_done"]
-        self.digits_seen = state["digits_seen"]
 
     # ----- live knobs -----
 
@@ -215,15 +210,3 @@ class VaeTrainingTask:
         self.config = dataclasses.replace(self.config, **config.live_settings())
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.learning_rate
-
-    # ----- internals -----
-
-    def _next_batch(self) -> torch.Tensor:
-        """Indices of the next minibatch; a new seeded order when an epoch is done."""
-        if self._position >= len(self._order):
-            self._order = torch.randperm(len(self.train_images), generator=self.rng)
-            self._position = 0
-        batch = self._order[self._position : self._position + self.config.batch_size]
-        self._position += len(batch)
-        self.digits_seen += len(batch)
-        return batch

@@ -130,19 +130,19 @@ def test_same_config_and_seed_same_run_whatever_the_page_reads():
 
 def test_epochs_visit_every_digit_once_in_a_fresh_order():
     task = VaeTrainingTask(VaeRunConfig(hidden=32, batch_size=300))
-    first_order = task._order.clone()
-    seen = torch.cat([task._next_batch() for _ in range(14)])  # 13 batches of 300, then the last 100
+    first_order = task.batches.order.clone()
+    seen = torch.cat([task.batches.next(300) for _ in range(14)])  # 13 batches of 300, then the last 100
     assert len(seen) == 4000 and len(seen.unique()) == 4000
     assert task.epochs_done == 1.0
-    assert len(task._next_batch()) == 300 and not torch.equal(task._order, first_order)
+    assert len(task.batches.next(300)) == 300 and not torch.equal(task.batches.order, first_order)
 
 
 def test_kl_weight_warms_up_linearly_to_beta():
     task = VaeTrainingTask(VaeRunConfig(hidden=32, beta=2.0, kl_warmup_epochs=2))
     assert task.kl_weight() == 0.0
-    task.digits_seen = 4000  # one epoch of two
+    task.batches.seen = 4000  # one epoch of two
     assert task.kl_weight() == pytest.approx(1.0)
-    task.digits_seen = 12_000
+    task.batches.seen = 12_000
     assert task.kl_weight() == pytest.approx(2.0)
     assert VaeTrainingTask(VaeRunConfig(hidden=32, beta=0.5, kl_warmup_epochs=0)).kl_weight() == 0.5
 
@@ -152,10 +152,10 @@ def test_live_settings_apply_without_rebuilding():
     model = task.model
     task.train_step()
     task.apply_live_settings(VaeRunConfig(hidden=32, beta=3.0, learning_rate=3e-3, batch_size=50, kl_warmup_epochs=0))
-    seen = task.digits_seen
+    seen = task.batches.seen
     task.train_step()
     assert task.model is model and task.steps_done == 2
-    assert task.digits_seen - seen == 50
+    assert task.batches.seen - seen == 50
     assert task.optimizer.param_groups[0]["lr"] == pytest.approx(3e-3)
     assert task.kl_weight() == pytest.approx(3.0)
     assert task.metrics()["learning_rate"] == pytest.approx(3e-3)
