@@ -76,6 +76,24 @@ def anomalies(left_out: int) -> dict:
     return explore.anomaly_view(shipped(f"ae-conv-8-without-{left_out}"), digits()[1], digits()[2])
 
 
+# Figures built once per setting and shared (building one costs plotly ~60 ms of validation).
+@st.cache_resource(show_spinner=False, max_entries=32)
+def cluster_chart(space: str, r: int):
+    xy, found, _ = clusters(space, r)
+    return views.cluster_scatter_figure(xy, found, digits()[2])
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def error_chart(r: int):
+    return views.error_vs_r_figure(*error_curves(), r)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def anomaly_charts(left_out: int):
+    found = anomalies(left_out)
+    return views.score_histogram_figure(found["scores"], found["detection"].threshold), views.roc_figure(found["detection"])
+
+
 def shown() -> np.ndarray:
     return digits()[1][digits()[3]]
 
@@ -102,7 +120,7 @@ def canvas(key: str, background: np.ndarray | None = None, stroke_width: int = 2
 # ----- the views -----
 def pca_view(config: explore.AutoencoderViewConfig) -> None:
     pca_errors, ae_errors = error_curves()
-    st.plotly_chart(views.error_vs_r_figure(pca_errors, ae_errors, config.r), key="ae_error_vs_r")
+    st.plotly_chart(error_chart(config.r), key="ae_error_vs_r")
     r = config.r
     cols = st.columns(4)
     cols[0].metric("PCA", f"{pca_errors[r]:.2f}", help="‖x − x̂‖² per digit, mean over the 1,000 held-out digits.")
@@ -163,39 +181,49 @@ def scribble_section(config: explore.AutoencoderViewConfig) -> None:
             image.image(render.digit_strip(output, scale=3))
 
 
-def compress_view(config: explore.AutoencoderViewConfig) -> None:
-    points = rate_distortion()
+@st.cache_data(show_spinner="Compressing the held-out digits…", max_entries=64)
+def compressed(compressor: str, r: int, bits: int, quality: int, codebook: int) -> dict:
+    """One compressor at one setting on the 1,000 held-out digits: its setting's name, bytes per
+    image, error and PSNR, the shown digits decoded, and (VQ-VAE) the codes and their use."""
     train, test = digits()[0], digits()[1]
-    images = shown()
-    if config.compressor == "ae":
-        setting = f"r = {config.r}, {config.bits} bits"
-        model = shipped(autoencoder_name("conv", config.r))
-        decoded = explore.quantised_reconstruction(model, train, test, config.r, config.bits)
-        size = config.r * config.bits / 8
-    elif config.compressor == "pca":
-        setting = f"r = {config.r}, {config.bits} bits"
-        decoded = explore.quantised_reconstruction(pca(), train, test, config.r, config.bits)
-        size = config.r * config.bits / 8
-    elif config.compressor == "jpeg":
-        setting = f"quality {config.quality}"
-        decoded, size = explore.compression.jpeg_round_trip(test, config.quality)
+    found: dict = {}
+    if compressor in ("ae", "pca"):
+        model = shipped(autoencoder_name("conv", r)) if compressor == "ae" else pca()
+        setting, size = f"r = {r}, {bits} bits", r * bits / 8
+        decoded = explore.quantised_reconstruction(model, train, test, r, bits)
+    elif compressor == "jpeg":
+        setting = f"quality {quality}"
+        decoded, size = explore.compression.jpeg_round_trip(test, quality)
     else:
-        setting = f"K = {config.codebook}"
-        model = shipped(f"vqvae-{config.codebook}")
-        decoded, size = explore.reconstruct(model, test), model.bits_per_image / 8
-    extra = [] if any(p["compressor"] == config.compressor and p["setting"] == setting for p in points) else [
-        {"compressor": config.compressor, "setting": setting, "bytes": size, "error": explore.mean_error(test, decoded)}]
-    st.plotly_chart(views.rate_distortion_figure(points + extra, (config.compressor, setting)), key="ae_rate_distortion")
+        model = shipped(f"vqvae-{codebook}")
+        setting, size = f"K = {codebook}", model.bits_per_image / 8
+        decoded = explore.reconstruct(model, test)
+        found["codes"], found["used"], found["perplexity"] = explore.codes_by_digit(model, test, digits()[2])
+    return found | {"setting": setting, "bytes": size, "error": explore.mean_error(test, decoded), "psnr": psnr(test, decoded),
+                    "shown": decoded[digits()[3]]}  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def rate_distortion_chart(compressor: str, setting: str, size: float, error: float):
+    """The chart with this setting ringed (and added, if it is not one of the chart's own points)."""
+    points = rate_distortion()
+    known = any(p["compressor"] == compressor and p["setting"] == setting for p in points)
+    extra = [] if known else [{"compressor": compressor, "setting": setting, "bytes": size, "error": error}]
+    return views.rate_distortion_figure(points + extra, (compressor, setting))
+
+
+def compress_view(config: explore.AutoencoderViewConfig) -> None:
+    found = compressed(config.compressor, config.r, config.bits, config.quality, config.codebook)
+    st.plotly_chart(rate_distortion_chart(config.compressor, found["setting"], found["bytes"], found["error"]), key="ae_rate_distortion")
     cols = st.columns(3)
-    cols[0].metric("Bytes per image", f"{size:.1f}", help="The AE's and PCA's: r × bits / 8; JPEG's: its scan; VQ-VAE's: 49 log₂ K / 8.")
-    cols[1].metric("‖x − x̂‖² per digit", f"{explore.mean_error(test, decoded):.2f}")
-    cols[2].metric("PSNR", f"{psnr(test, decoded):.1f} dB")
-    digit_table({"held-out digits": images, f"{explore.COMPRESSORS[config.compressor]}, {setting}": decoded[digits()[3]]})
+    cols[0].metric("Bytes per image", f"{found['bytes']:.1f}", help="The AE's and PCA's: r × bits / 8; JPEG's: its scan; VQ-VAE's: 49 log₂ K / 8.")
+    cols[1].metric("‖x − x̂‖² per digit", f"{found['error']:.2f}")
+    cols[2].metric("PSNR", f"{found['psnr']:.1f} dB")
+    digit_table({"held-out digits": shown(), f"{explore.COMPRESSORS[config.compressor]}, {found['setting']}": found["shown"]})
     if config.compressor == "vqvae":
-        codes, used, perplexity = explore.codes_by_digit(model, test, digits()[2])
-        st.markdown(f"**Codebook use:** {used} of {config.codebook} codes occur in the held-out digits' codes; "
-                    f"perplexity {perplexity:.1f} (= K if all were used equally).")  # fmt: skip
-        st.image(views.code_grid_image(codes, config.codebook), caption="Each shown digit's 7×7 code, one colour per code index.")
+        st.markdown(f"**Codebook use:** {found['used']} of {config.codebook} codes occur in the held-out digits' codes; "
+                    f"perplexity {found['perplexity']:.1f} (= K if all were used equally).")  # fmt: skip
+        st.image(views.code_grid_image(found["codes"], config.codebook), caption="Each shown digit's 7×7 code, one colour per code index.")
     st.caption("Shared by all images and not counted: the decoder, the quantiser's ranges (fitted on the training "
                "digits' latents) and JPEG's headers and tables (~300 bytes a file).")  # fmt: skip
 
@@ -209,8 +237,7 @@ def cluster_view(config: explore.AutoencoderViewConfig) -> None:
     best = pd.DataFrame(table).style.format(precision=3).highlight_max(
         axis=0, subset=["NMI", "ARI", "best-match accuracy"], props="background-color: #d9f2e3; font-weight: 600")
     st.dataframe(best, hide_index=True)
-    xy, found, _ = clusters(config.space, config.r)
-    st.plotly_chart(views.cluster_scatter_figure(xy, found, digits()[2]), key="ae_clusters")
+    st.plotly_chart(cluster_chart(config.space, config.r), key="ae_clusters")
     st.caption("k-means with k = 10 on the 1,000 held-out digits; the labels only score the clusters (NMI, adjusted "
                "Rand index, accuracy after matching clusters to digits one-to-one). Points: the features' top two "
                "principal components when they have more than two dimensions.")  # fmt: skip
@@ -224,8 +251,9 @@ def anomaly_view(config: explore.AutoencoderViewConfig) -> None:
     cols[1].metric("Threshold", f"{detection.threshold:.1f}", help="Flags 5% of the normal held-out digits.")
     cols[2].metric(f"{config.left_out}s flagged at it", f"{detection.detected_at_threshold:.0%}")
     left, right = st.columns(2)
-    left.plotly_chart(views.score_histogram_figure(found["scores"], detection.threshold), key="ae_scores")
-    right.plotly_chart(views.roc_figure(detection), key="ae_roc")
+    histogram, roc = anomaly_charts(config.left_out)
+    left.plotly_chart(histogram, key="ae_scores")
+    right.plotly_chart(roc, key="ae_roc")
     if detection.auc < 0.5:
         st.info(f"Worse than chance: the {config.left_out}s the model never saw are reconstructed *better* than the "
                 f"average digit it was trained on. A {config.left_out} has few ink pixels on a simple stroke, so a decoder "

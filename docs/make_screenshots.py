@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots and the home page's card picture from the real app.
 
-    python -m docs.make_screenshots [flows] [gans] [vae] [divergences] [style_mixing]     (default: all)
+    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [divergences] [style_mixing]     (default: all)
 
 Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE,
 Divergences and Style Mixing pages, and writes docs/*.png and assets/card_*.png.
@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.browser import CHROMIUM_FLAGS, serve_app, wait_for_metric, wait_for_script
@@ -31,12 +31,12 @@ def train(page, url: str, path: str, steps: int) -> None:
 
 
 def main(pages: list[str]) -> None:
-    """Screenshots of the named pages (flows, gans, vae, divergences, style_mixing), or of all of them."""
+    """Screenshots of the named pages (flows, gans, vae, autoencoders, divergences, style_mixing), or of all of them."""
     (ROOT / "artifacts").mkdir(exist_ok=True)
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        for name in pages or ["flows", "gans", "vae", "divergences", "style_mixing"]:
+        for name in pages or ["flows", "gans", "vae", "autoencoders", "divergences", "style_mixing"]:
             globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
@@ -100,6 +100,35 @@ def vae(page, url: str) -> None:
     time.sleep(1.0)
     page.screenshot(path=ROOT / "docs" / "vae_beta.png", full_page=True)
     page.set_viewport_size({"width": 1400, "height": 900})
+
+
+def autoencoders(page, url: str) -> None:
+    """AE vs PCA, the rate-distortion chart with a VQ-VAE's digits, the anomaly scores; the home
+    card from the AE vs PCA view's rows of digits."""
+    def open_view(query: str, ready: str) -> None:
+        page.goto(f"{url}/autoencoders?{query}")
+        wait_for_script(page, timeout=120_000)
+        page.get_by_text(ready).first.wait_for(timeout=120_000)
+        for chart in page.locator("[data-testid='stPlotlyChart'] .main-svg").all():
+            chart.wait_for()
+        time.sleep(1.0)
+
+    open_view("view=pca", "principal angles")
+    page.screenshot(path=ROOT / "docs" / "autoencoders_pca.png")
+    digits = page.locator("[data-testid='stHorizontalBlock']").filter(has=page.locator("[data-testid='stImage']"))
+    rows = [ROOT / "artifacts" / f"card_ae_{i}.png" for i in range(5)]
+    for i, path in enumerate(rows):
+        digits.nth(i).screenshot(path=path)
+    images = [Image.open(path).convert("RGB") for path in rows]
+    card = Image.new("RGB", (max(im.width for im in images), sum(im.height for im in images)), "white")
+    for i, im in enumerate(images):
+        card.paste(im, (0, sum(other.height for other in images[:i])))
+    left, top, right, bottom = ImageOps.invert(card.convert("L")).getbbox()  # the columns are wider than the digits
+    card.crop((max(0, left - 8), top, min(card.width, right + 8), bottom)).save(ROOT / "assets" / "card_autoencoders.png")
+    open_view("view=compress&compressor=vqvae&codebook=16", "Codebook use")
+    page.screenshot(path=ROOT / "docs" / "autoencoders_compress.png")
+    open_view("view=anomaly&left_out=8", "ROC AUC")
+    page.screenshot(path=ROOT / "docs" / "autoencoders_anomaly.png")
 
 
 def divergences(page, url: str) -> None:

@@ -14,6 +14,8 @@ from engine.autoencoders.task import AutoencoderFrame
 METHOD_COLORS = {"pca": "#4e79a7", "linear": "#76b7b2", "mlp": "#f28e2b", "conv": "#e15759", "jpeg": "#59a14f",
                  "vqvae": "#b07aa1", "ae": "#e15759"}  # fmt: skip
 LABEL_FONT = ImageFont.load_default(size=22)
+# A discrete colour scale over 0..9 (with cmin -0.5, cmax 9.5): integer colours pick DIGIT_COLORS.
+DIGIT_SCALE = [[edge, color] for i, color in enumerate(render.DIGIT_COLORS) for edge in (i / 10, (i + 1) / 10)]
 LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 40, "b": 50}, "legend": {"orientation": "h", "y": -0.2}}
 
 
@@ -81,9 +83,10 @@ def cluster_scatter_figure(xy: np.ndarray, clusters: np.ndarray, labels: np.ndar
 
     figure = make_subplots(rows=1, cols=2, subplot_titles=("coloured by k-means cluster", "coloured by digit (label)"))
     for column, (name, groups) in enumerate((("cluster", clusters), ("digit", labels)), start=1):
-        figure.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", row=1, col=column, showlegend=False,
-                           text=[f"{name} {group}" for group in groups], hoverinfo="text",
-                           marker={"size": 4, "color": [render.DIGIT_COLORS[group] for group in groups]})  # fmt: skip
+        figure.add_scatter(x=xy[:, 0].astype(np.float32), y=xy[:, 1].astype(np.float32), mode="markers", row=1, col=column,
+                           showlegend=False, hovertemplate=f"{name} %{{marker.color}}<extra></extra>",
+                           marker={"size": 4, "color": np.asarray(groups, dtype=np.int8), "colorscale": DIGIT_SCALE,
+                                   "cmin": -0.5, "cmax": 9.5})  # fmt: skip
     figure.update_layout(template="plotly_white", margin={"l": 30, "r": 20, "t": 40, "b": 30}, height=height)
     return figure
 
