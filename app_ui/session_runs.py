@@ -49,6 +49,7 @@ RUN_TTL_S = float(os.environ.get("GP_RUN_TTL_S", st.get_option("server.disconnec
 PARK_AFTER_S = float(os.environ.get("GP_PARK_AFTER_S", 60))  # a run paused this long gives its process back
 REAP_EVERY_S = 2.0
 RELEASED_KEPT_S = 3600.0  # how long a released session is remembered, to tell it when it comes back
+RELEASED_NOTICE_S = 60.0  # how long the page then says so
 
 
 class _Registry:
@@ -176,11 +177,17 @@ def _session_runs() -> dict[str, tuple]:
         st.session_state["_gp_previous_session_checked"] = True
         if (previous := previous_session_id(session_id)) is not None:
             released_at = REGISTRY.take_over(previous, session_id) or released_at
-    if released_at is not None:
-        st.info(
-            f"Your runs were released after you had been away for more than {RUN_TTL_S:.0f} s; this is a fresh "
-            f"start with the same settings ({time.monotonic() - released_at:.0f} s ago).", icon="💤",
-        )
+    if released_at is not None:  # shown for a while, not one run only: a page often reruns at once after a reconnect
+        st.session_state["_gp_released_notice"] = (released_at, time.monotonic() + RELEASED_NOTICE_S)
+    if notice := st.session_state.get("_gp_released_notice"):
+        released_at, shown_until = notice
+        if time.monotonic() < shown_until:
+            st.info(
+                f"Your runs were released after you had been away for more than {RUN_TTL_S:.0f} s; this is a fresh "
+                f"start with the same settings ({time.monotonic() - released_at:.0f} s ago).", icon="💤",
+            )  # fmt: skip
+        else:
+            del st.session_state["_gp_released_notice"]
     return REGISTRY.of_session(session_id)
 
 
