@@ -93,6 +93,15 @@ class Governor:
                 return True
             return False
 
+    def adopt(self, owner: int) -> None:
+        """``owner`` holds a slot already (a restarted shared queue learning what it had): count it
+        as training, even beyond ``max_active`` until its slice ends."""
+        with self._lock:
+            if owner not in self._active:
+                if owner in self._waiting:
+                    self._waiting.remove(owner)
+                self._active[owner] = self._clock() if self._waiting else math.inf
+
     def _line(self) -> list[int]:
         """The waiting owners in the order they are served: least trained first, then arrival."""
         return sorted(self._waiting, key=lambda owner: self._trained.get(owner, 0.0))  # stable: arrival order

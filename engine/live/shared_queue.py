@@ -9,8 +9,9 @@ the slots follow the CPUs the cluster then has.
 
 Front ends come and go (a pod is rescheduled, a process is killed): each holds a *lease* that its
 client renews every ``lease_s / 3``; when a lease runs out, the queue forgets that front end's
-runs, so their slots go to the others. If the queue actor itself dies, Ray restarts it empty and
-the runs that want to train queue again at their next turn.
+runs, so their slots go to the others. The queue lives on the head node; if it dies anyway, Ray
+restarts it empty, each front end's next renewal tells it which runs hold slots (they keep them),
+and the runs that want to train queue again at their next turn.
 
 Imported only with the ``ray`` backend (:mod:`engine.live.ray_backend`).
 """
@@ -34,6 +35,7 @@ QUEUE_NAME = "gp-admission-queue"
 LEASE_S = float(os.environ.get("GP_RAY_LEASE_S", 15.0))
 CALL_TIMEOUT_S = 10.0
 SLOTS_EVERY_S = 5.0  # how often the queue re-reads the cluster's CPUs (it may scale out or in)
+HEAD_NODE = "node:__internal_head__"  # a resource only the head node has
 CACHE_S = 0.25  # a front end re-asks a waiting run's place (and the capacity) at most this often
 
 log = logging.getLogger(__name__)
@@ -73,8 +75,14 @@ class AdmissionQueue:
         except QueueFull as full:
             return full
 
-    def renew(self, front_end: str) -> None:
+    def renew(self, front_end: str, holding: tuple[str, ...] = ()) -> None:
+        """Renew ``front_end``'s lease; ``holding``: its runs that hold a slot (a restarted queue
+        learns them here)."""
         self._housekeeping(front_end)
+        for owner in holding:
+            self.governor.adopt(owner)
+            with self._lock:
+                self._owners.setdefault(front_end, set()).add(owner)
 
     def leave(self, front_end: str) -> None:
         """``front_end`` is shutting down: forget its runs now."""
@@ -132,10 +140,11 @@ class SharedGovernor:
                  lease_s: float = LEASE_S):  # fmt: skip
         self.front_end = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease_s = lease_s
-        self._queue = AdmissionQueue.options(
-            name=name, namespace=NAMESPACE, lifetime="detached", get_if_exists=True
+        self._queue = AdmissionQueue.options(  # on the head node, which lives as long as the cluster
+            name=name, namespace=NAMESPACE, lifetime="detached", get_if_exists=True, resources={HEAD_NODE: 0.001}
         ).remote(max_active, max_waiting, lease_s)
         self._cache: dict[tuple, tuple[float, object]] = {}
+        self._holding: set[str] = set()  # this front end's owners that hold a slot
         self._closed = threading.Event()
         self._call("capacity")  # the queue exists and answers before the first run
         threading.Thread(target=self._renew_loop, name="SharedGovernor-lease", daemon=True).start()
@@ -168,7 +177,7 @@ class SharedGovernor:
     def _renew_loop(self) -> None:
         while not self._closed.wait(self.lease_s / 3):
             try:
-                ray.get(self._queue.renew.remote(self.front_end), timeout=CALL_TIMEOUT_S)
+                ray.get(self._queue.renew.remote(self.front_end, tuple(self._holding)), timeout=CALL_TIMEOUT_S)
             except (RayError, GetTimeoutError) as error:
                 log.warning("Could not renew this front end's lease on the admission queue: %s", error)
 
@@ -188,21 +197,25 @@ class SharedGovernor:
             return False  # refused moments ago: a waiting run's pump asks ~10 times a second
         if self._call("try_acquire", owner, fallback=False):
             self._drop_cached(owner)  # a new slice: no answer about the last one holds
+            self._holding.add(owner)
             return True
         self._cache[("try_acquire", owner)] = (time.monotonic(), False)
         return False
 
     def release(self, run_id: int) -> None:
-        self._drop_cached(self._owner(run_id))
-        self._call("release", self._owner(run_id))
+        self._let_go(run_id, "release")
 
     def forget(self, run_id: int) -> None:
-        self._drop_cached(self._owner(run_id))
-        self._call("forget", self._owner(run_id))
+        self._let_go(run_id, "forget")
 
     def yield_slot(self, run_id: int) -> None:
-        self._drop_cached(self._owner(run_id))
-        self._call("yield_slot", self._owner(run_id))
+        self._let_go(run_id, "yield_slot")
+
+    def _let_go(self, run_id: int, method: str) -> None:
+        owner = self._owner(run_id)
+        self._drop_cached(owner)
+        self._holding.discard(owner)
+        self._call(method, owner)
 
     def should_yield(self, run_id: int) -> bool:
         return bool(self._cached("should_yield", self._owner(run_id), fallback=False))

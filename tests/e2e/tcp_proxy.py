@@ -51,6 +51,10 @@ class CuttableProxy:
                 client.close()
                 continue
             with self._lock:
+                if time.monotonic() < self._refuse_until:  # a cut came while this one was connecting
+                    client.close()
+                    upstream.close()
+                    continue
                 self._sockets |= {client, upstream}
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
@@ -58,6 +62,8 @@ class CuttableProxy:
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                if time.monotonic() < self._refuse_until:
+                    break  # nothing crosses during a cut, whichever connection it came by
                 sink.sendall(data)
         except OSError:
             pass

@@ -292,3 +292,13 @@ def test_downsample_history_keeps_means():
 def test_bad_max_steps_is_refused():
     with pytest.raises(ValueError, match="max_steps"):
         live.LiveRun(QuadraticTask, max_steps=0)
+
+
+def test_an_adopted_owner_counts_as_training_even_beyond_the_slots():
+    governor = live.Governor(max_active=1, max_waiting=5)
+    assert governor.try_acquire(1) and not governor.try_acquire(2)
+    governor.adopt(2)  # a restarted shared queue told that run 2 holds a slot
+    assert governor.capacity() == live.Capacity(slots=1, active=2, waiting=0)
+    governor.release(1)
+    governor.release(2)
+    assert governor.try_acquire(3)

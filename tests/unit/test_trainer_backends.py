@@ -281,3 +281,22 @@ def test_a_task_that_wants_a_gpu_gets_its_share_where_the_cluster_has_gpus(ray_c
             run.stop()
         backend.close()
         ray_cluster.remove_node(gpu_node)
+
+
+def test_a_restarted_queue_learns_from_the_leases_which_runs_hold_slots(ray_cluster):
+    import uuid
+
+    import ray
+
+    from engine.live.shared_queue import NAMESPACE, SharedGovernor
+
+    name = f"test-queue-{uuid.uuid4().hex[:8]}"
+    queue = SharedGovernor(name, max_active=2, lease_s=1.5)
+    try:
+        assert queue.try_acquire(1) and queue.capacity().active == 1
+        ray.kill(ray.get_actor(name, namespace=NAMESPACE), no_restart=False)  # Ray restarts it, empty
+        assert wait_for(lambda: queue.capacity().active == 1 and queue.capacity().slots == 2, timeout=30)
+        assert queue.try_acquire(2) and wait_for(lambda: queue.capacity().active == 2)
+    finally:
+        queue.close()
+        ray.kill(ray.get_actor(name, namespace=NAMESPACE))
