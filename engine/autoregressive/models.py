@@ -127,7 +127,7 @@ class NADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-p
 class MaskedLinear(nn.Linear):
     def __init__(self, n_in: int, n_out: int):
         super().__init__(n_in, n_out)
-        self.register_buffer("mask", torch.ones(n_out, n_in))
+        self.register_buffer("mask", torch.ones(n_out, n_in), persistent=False)  # set by the model, from its seed
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.weight * self.mask, self.bias)
@@ -150,9 +150,10 @@ class MADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-p
             order = torch.arange(self.pixels) if k == 0 else torch.randperm(self.pixels, generator=generator)
             orders.append(order)
             masks.append(self._masks(order, generator))
-        self.register_buffer("orders", torch.stack(orders))
+        # Orders and masks follow from the seed: rebuilt, not saved (8 orderings' masks would be 25 MB).
+        self.register_buffer("orders", torch.stack(orders), persistent=False)
         for layer_index in range(len(self.layers)):
-            self.register_buffer(f"masks_{layer_index}", torch.stack([m[layer_index] for m in masks]))
+            self.register_buffer(f"masks_{layer_index}", torch.stack([m[layer_index] for m in masks]), persistent=False)
         self._use(0)
 
     def _masks(self, order: torch.Tensor, generator: torch.Generator) -> list[torch.Tensor]:

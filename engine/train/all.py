@@ -1,4 +1,4 @@
-"""Reproduce every model in ``pretrained/``: ``python -m engine.train.all`` (about 35 minutes on one CPU thread).
+"""Reproduce every model in ``pretrained/``: ``python -m engine.train.all`` (about 45 minutes on one CPU thread).
 
 The classifier comes first: the VAE cards count the digits it sees in their latent grids.
 """
@@ -8,7 +8,8 @@ from __future__ import annotations
 import torch
 
 from engine.autoencoders.shipped import SHIPPED_AUTOENCODERS, SHIPPED_VQVAES
-from engine.train import autoencoders, classifier, vae
+from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
+from engine.train import autoencoders, autoregressive, classifier, vae
 from engine.vae.shipped import CLASSIFIER, SHIPPED_VAES
 
 
@@ -19,6 +20,8 @@ def main() -> None:
         vae.main(["--name", name, *shipped.training_arguments])
     for name, shipped in (SHIPPED_AUTOENCODERS | SHIPPED_VQVAES).items():
         autoencoders.main(["--name", name, *shipped.training_arguments])
+    for name, shipped in SHIPPED_AUTOREGRESSIVE.items():
+        autoregressive.main(["--name", name, *shipped.training_arguments])
 
 
 if __name__ == "__main__":

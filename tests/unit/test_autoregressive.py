@@ -10,6 +10,7 @@ import torch
 from scipy.stats import chisquare
 
 from engine.autoregressive.models import FVSBN, MADE, MODELS, NADE, PixelCNN, PixelTransformer
+from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
 
 
 def tiny(name: str, side: int = 3, seed: int = 0):
@@ -133,3 +134,15 @@ def test_models_round_trip_through_the_hub_mixin(tmp_path):
 
 def test_imports_are_used():
     assert {FVSBN, NADE, MADE, PixelCNN, PixelTransformer} == set(MODELS.values())
+
+
+@pytest.mark.parametrize("name", list(SHIPPED_AUTOREGRESSIVE))
+def test_every_shipped_model_loads_offline_and_strictly(name, monkeypatch):
+    from engine.pretrained import load_model
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    shipped = SHIPPED_AUTOREGRESSIVE[name]
+    model = load_model(name, MODELS[shipped.model])
+    assert model.side == 28 and not model.training
+    digits = torch.zeros(2, 784)
+    assert torch.isfinite(model.log_prob(digits)).all()

@@ -1,0 +1,26 @@
+"""The autoregressive models shipped in ``pretrained/``, with the training arguments that made
+them (``python -m engine.train.autoregressive ARGS``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    name: str  # folder in pretrained/
+    model: str  # key of engine.autoregressive.models.MODELS
+    label: str
+    training_arguments: tuple[str, ...]
+
+
+SHIPPED_AUTOREGRESSIVE = {
+    shipped.name: shipped
+    for shipped in [
+        ShippedModel("ar-fvsbn", "fvsbn", "FVSBN", ("--model", "fvsbn")),
+        ShippedModel("ar-nade", "nade", "NADE", ("--model", "nade")),
+        ShippedModel("ar-made", "made", "MADE, one ordering", ("--model", "made")),
+        ShippedModel("ar-made-8-orderings", "made", "MADE, 8 orderings (order-agnostic)", ("--model", "made", "--orderings", "8")),
+        ShippedModel("ar-pixelcnn", "pixelcnn", "PixelCNN", ("--model", "pixelcnn")),
+    ]
+}
