@@ -118,13 +118,6 @@ def roc_figure(found: Detection, height: int = 360) -> go.Figure:
     return figure
 
 
-def digit_rows(rows: dict[str, np.ndarray], scale: int = 2) -> np.ndarray:
-    """Rows of digits (each (k, 28, 28) in [0, 1]), one under the other, with a white gap: uint8."""
-    strips = [render.digit_strip(images, scale=scale) for images in rows.values()]
-    gap = np.full((6, strips[0].shape[1]), 255, dtype=np.uint8)
-    return np.vstack([part for strip in strips for part in (strip, gap)][:-1])
-
-
 def code_grid_image(codes: np.ndarray, codebook_size: int, cell: int = 8) -> np.ndarray:
     """Each digit's 7x7 code as a coloured grid (one colour per code, hue by index), side by side: RGB uint8."""
     k = len(codes)
