@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image
 
+from app_ui import data_input
 from engine import render
 from engine.autoencoders import explore, views
 from engine.autoencoders.anomaly import anomaly_scores
@@ -106,17 +106,6 @@ def digit_table(rows: dict[str, np.ndarray]) -> None:
         strip.image(render.digit_strip(images, scale=DIGIT_SCALE))
 
 
-def canvas(key: str, background: np.ndarray | None = None, stroke_width: int = 26) -> np.ndarray | None:
-    """A 280 x 280 drawing canvas (white strokes; on black, or on ``background``, a digit shown at
-    the canvas's size); returns its RGBA image data, None before anything is drawn."""
-    from streamlit_drawable_canvas import st_canvas
-
-    behind = None if background is None else Image.fromarray(render.to_uint8(background)).resize((280, 280), Image.Resampling.NEAREST)
-    result = st_canvas(stroke_width=stroke_width, stroke_color="#FFFFFF", background_color="" if behind else "#000000",
-                       background_image=behind, width=280, height=280, drawing_mode="freedraw", return_image_data=True, key=key)  # fmt: skip
-    return None if result is None else result.image_data
-
-
 # ----- the views -----
 def pca_view(config: explore.AutoencoderViewConfig) -> None:
     pca_errors, ae_errors = error_curves()
@@ -167,7 +156,7 @@ def scribble_section(config: explore.AutoencoderViewConfig) -> None:
     drawing, result = st.columns([2, 3])
     clean = shown()[config.scribble_digit]
     with drawing:
-        scribble = canvas_to_field(canvas("ae_scribble", background=clean, stroke_width=14))
+        scribble = canvas_to_field(data_input.digit_canvas("ae_scribble", background=clean, stroke_width=14))
     if scribble is None:
         result.info("Scribble on the digit with the mouse (white strokes), then see the denoisers clean it. "
                     "The digit to scribble over is in the sidebar.", icon="✏️")  # fmt: skip
@@ -269,7 +258,7 @@ def drawn_section(config: explore.AutoencoderViewConfig, threshold: float) -> No
     st.subheader("✏️ Draw anything")
     drawing, result = st.columns([2, 3])
     with drawing:
-        image_data = canvas("ae_anomaly_canvas")
+        image_data = data_input.digit_canvas("ae_anomaly_canvas")
     try:
         digit = canvas_to_digit(image_data)
     except ValueError as error:

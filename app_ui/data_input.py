@@ -1,11 +1,13 @@
-"""The data a live 2-D page trains on: a built-in target, a drawing, or an uploaded CSV."""
+"""The data a live 2-D page trains on (a built-in target, a drawing, or an uploaded CSV), and the
+canvas on which a digit is drawn."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
-from engine import targets
+from engine import render, targets
 
 CANVAS_SIZE = (360, 360)
 CANVAS_EXTENT = ((-4.0, 4.0), (-4.0, 4.0))
@@ -101,3 +103,14 @@ def _canvas_strokes(prefix: str) -> list[list[tuple[float, float]]] | None:
         if len(pairs):
             strokes.append([tuple(p) for p in pairs])
     return strokes
+
+
+def digit_canvas(key: str, background: np.ndarray | None = None, stroke_width: int = 26) -> np.ndarray | None:
+    """A 280 x 280 drawing canvas (white strokes; on black, or on ``background``, a digit shown at
+    the canvas's size); returns its RGBA image data, None before anything is drawn."""
+    from streamlit_drawable_canvas import st_canvas
+
+    behind = None if background is None else Image.fromarray(render.to_uint8(background)).resize((280, 280), Image.Resampling.NEAREST)
+    result = st_canvas(stroke_width=stroke_width, stroke_color="#FFFFFF", background_color="" if behind else "#000000",
+                       background_image=behind, width=280, height=280, drawing_mode="freedraw", return_image_data=True, key=key)  # fmt: skip
+    return None if result is None else result.image_data

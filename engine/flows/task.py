@@ -144,6 +144,15 @@ class FlowRunConfig(RunConfig):
         return cls(**values)
 
 
+HELD_OUT_SEED_OFFSET = 1_000_003
+
+
+def held_out_samples(target: Target, seed: int) -> torch.Tensor:
+    """The HELD_OUT_SIZE samples a run with ``seed`` is scored on: the same for every live 2-D
+    density model (flows, the Autoregressive page's RNADE), so their NLL and KL compare."""
+    return target.sample(HELD_OUT_SIZE, torch.Generator().manual_seed(seed + HELD_OUT_SEED_OFFSET))
+
+
 class FlowTrainingTask:
     """Maximum-likelihood training of a flow on fresh samples of a target (one batch a step)."""
 
@@ -157,9 +166,8 @@ class FlowTrainingTask:
         self.steps_done = 0
         self.generator = torch.Generator().manual_seed(config.seed)
 
-        held_out_generator = torch.Generator().manual_seed(config.seed + 1_000_003)
-        self.held_out = target.sample(HELD_OUT_SIZE, held_out_generator)
-        self.fixed_noise = torch.randn(SAMPLES_SHOWN, target.dim, generator=held_out_generator)
+        self.held_out = held_out_samples(target, config.seed)
+        self.fixed_noise = torch.randn(SAMPLES_SHOWN, target.dim, generator=torch.Generator().manual_seed(config.seed + HELD_OUT_SEED_OFFSET + 1))
         self.held_out_log_p = None
         self.entropy = None
         if target.has_exact_density:
