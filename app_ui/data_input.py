@@ -24,10 +24,10 @@ def builtin_target(key: str) -> targets.Target:
 CUSTOM_TARGETS = dict(zip(targets.CUSTOM_TARGET_KEYS, ["✏️ Draw your own", "📄 Upload a CSV (x,y)"], strict=True))
 
 
-def target_picker(prefix: str) -> tuple[str, targets.Target]:
-    """The sidebar's target choice (built-in, drawn or uploaded) and the target itself; stops
-    the page until the user's own data is ready."""
-    labels = {key: builtin_target(key).label for key in targets.target_keys()} | CUSTOM_TARGETS
+def target_picker(prefix: str, dim: int | None = None) -> tuple[str, targets.Target]:
+    """The sidebar's target choice (built-in, drawn or uploaded; ``dim``: only built-in targets of
+    that dimension) and the target itself; stops the page until the user's own data is ready."""
+    labels = {key: builtin_target(key).label for key in targets.target_keys(dim)} | CUSTOM_TARGETS
     with st.sidebar:
         st.header("Data")
         key = st.selectbox("Target", list(labels), format_func=labels.get, key=f"{prefix}_target")

@@ -59,6 +59,15 @@ PAGES: tuple[PageEntry, ...] = (
         "their latents with k-means, flag digits the model never saw, and train one live.",
     ),
     PageEntry(
+        "app_pages/autoregressive.py", "Autoregressive models", "🧵", "autoregressive",
+        card_image="card_autoregressive.png",
+        card_caption="Pictured: PixelCNN drawing four digits pixel by pixel (top), with the probability each pixel was "
+        "drawn with (bottom).",
+        card_text="Watch FVSBN, NADE, MADE, PixelCNN and a small transformer draw digits one pixel at a time, complete a "
+        "digit you start, show which pixels surprise them, and who sees which pixel (PixelCNN's blind spot included). "
+        "Compare their exact likelihoods with the VAEs' bounds, and train one live, or RNADE on 2-D data.",
+    ),
+    PageEntry(
         "app_pages/divergences.py", "Divergences", "📏", "divergences",
         card_image="card_divergences.png",
         card_caption="Pictured: two Gaussians fitted to a three-mode mixture by forward KL (spreading over all three), "

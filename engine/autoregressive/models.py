@@ -27,8 +27,6 @@ Every model has ``logits(x)`` (n, D) in raster positions, ``log_prob(x)`` (n,) a
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
@@ -63,23 +61,22 @@ class AutoregressiveModel(nn.Module):
         """n images (n, side, side) drawn pixel by pixel in the order; pixels where ``known`` (D,)
         is True keep their value from ``given`` (n, D) (completion)."""
         x = torch.zeros(n, self.pixels) if given is None else given.reshape(n, -1).float().clone()
-        for _ in sample_steps(self, x, generator, ordering, known):
+        for _ in self.sample_steps(x, generator, ordering, known):
             pass  # the steps fill x
         return x.reshape(n, self.side, self.side)
 
-
-def sample_steps(model: AutoregressiveModel, x: torch.Tensor, generator: torch.Generator | None, ordering: int = 0,
-                 known: torch.Tensor | None = None):  # fmt: skip
-    """Fill ``x`` (n, D) in place pixel by pixel in the model's order; yields (step, pixel,
-    probabilities of every pixel given what is drawn so far) after each drawn pixel, for views
-    that show the sampling as it goes."""
-    for step, pixel in enumerate(model.order(ordering).tolist()):
-        if known is not None and bool(known[pixel]):
-            continue
-        with torch.no_grad():
-            probabilities = torch.sigmoid(model.logits(x, ordering))
-        x[:, pixel] = torch.bernoulli(probabilities[:, pixel], generator=generator)
-        yield step, pixel, probabilities
+    @torch.no_grad()
+    def sample_steps(self, x: torch.Tensor, generator: torch.Generator | None = None, ordering: int = 0,
+                     known: torch.Tensor | None = None):  # fmt: skip
+        """Fill ``x`` (n, D) in place pixel by pixel in the model's order; after each drawn pixel
+        yield (step, pixel, p(x_pixel = 1 | the pixels before it) (n,)), for views that show the
+        sampling as it goes. One full forward pass per pixel (the transformer caches instead)."""
+        for step, pixel in enumerate(self.order(ordering).tolist()):
+            if known is not None and bool(known[pixel]):
+                continue
+            probability = torch.sigmoid(self.logits(x, ordering)[:, pixel])
+            x[:, pixel] = torch.bernoulli(probability, generator=generator)
+            yield step, pixel, probability
 
 
 # ----- FVSBN -----
@@ -120,17 +117,21 @@ class NADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-p
         h = torch.sigmoid(self.c[None, :, None] + before)  # (n, hidden, D)
         return self.b + torch.einsum("nhd,dh->nd", h, self.V)
 
+    @torch.no_grad()
+    def sample_steps(self, x: torch.Tensor, generator: torch.Generator | None = None, ordering: int = 0,
+                     known: torch.Tensor | None = None):  # fmt: skip
+        """The O(D d) sampler of the paper: the pre-activation a = c + sum_{j<i} W_{:,j} x_j is
+        carried along and updated by one column per drawn pixel."""
+        a = self.c.expand(len(x), -1).clone()
+        for pixel in range(self.pixels):
+            probability = torch.sigmoid(self.b[pixel] + torch.sigmoid(a) @ self.V[pixel])
+            if known is None or not bool(known[pixel]):
+                x[:, pixel] = torch.bernoulli(probability, generator=generator)
+                yield pixel, pixel, probability
+            a += x[:, pixel : pixel + 1] * self.W[:, pixel]
+
 
 # ----- MADE -----
-
-
-class MaskedLinear(nn.Linear):
-    def __init__(self, n_in: int, n_out: int):
-        super().__init__(n_in, n_out)
-        self.register_buffer("mask", torch.ones(n_out, n_in), persistent=False)  # set by the model, from its seed
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight * self.mask, self.bias)
 
 
 class MADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]):
@@ -143,7 +144,7 @@ class MADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-p
         super().__init__()
         self.side, self.hidden, self.orderings, self.seed = side, tuple(hidden), orderings, seed
         sizes = [self.pixels, *self.hidden, self.pixels]
-        self.layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         generator = torch.Generator().manual_seed(seed)
         orders, masks = [], []
         for k in range(orderings):
@@ -154,7 +155,6 @@ class MADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-p
         self.register_buffer("orders", torch.stack(orders), persistent=False)
         for layer_index in range(len(self.layers)):
             self.register_buffer(f"masks_{layer_index}", torch.stack([m[layer_index] for m in masks]), persistent=False)
-        self._use(0)
 
     def _masks(self, order: torch.Tensor, generator: torch.Generator) -> list[torch.Tensor]:
         place = torch.empty(self.pixels, dtype=torch.long)
@@ -167,28 +167,28 @@ class MADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-p
         masks.append((place[:, None] > degrees[-1][None, :]).float())
         return masks
 
-    def _use(self, ordering: int) -> None:
-        for layer_index, layer in enumerate(self.layers):
-            layer.mask.copy_(getattr(self, f"masks_{layer_index}")[ordering])
+    def masks(self, ordering: int = 0) -> list[torch.Tensor]:
+        """Each layer's mask for ``ordering``, input to output, (units out, units in)."""
+        if not 0 <= ordering < self.orderings:
+            raise ValueError(f"This MADE has {self.orderings} ordering(s); got ordering {ordering}.")
+        return [getattr(self, f"masks_{layer_index}")[ordering] for layer_index in range(len(self.layers))]
 
     def order(self, ordering: int = 0) -> torch.Tensor:
         return self.orders[ordering]
 
     def logits(self, x: torch.Tensor, ordering: int = 0) -> torch.Tensor:
-        if not 0 <= ordering < self.orderings:
-            raise ValueError(f"This MADE has {self.orderings} ordering(s); got ordering {ordering}.")
-        self._use(ordering)
         h = x.reshape(len(x), -1).float()
-        for layer in self.layers[:-1]:
-            h = torch.relu(layer(h))
-        return self.layers[-1](h)
+        for index, (layer, mask) in enumerate(zip(self.layers, self.masks(ordering))):
+            h = F.linear(h, layer.weight * mask, layer.bias)
+            h = torch.relu(h) if index < len(self.layers) - 1 else h
+        return h
 
     def connectivity(self, ordering: int = 0) -> torch.Tensor:
         """(D, D): 1 where output i can depend on input j (the product of the masks, > 0)."""
-        self._use(ordering)
-        path = self.layers[0].mask
-        for layer in self.layers[1:]:
-            path = layer.mask @ path
+        masks = self.masks(ordering)
+        path = masks[0]
+        for mask in masks[1:]:
+            path = mask @ path
         return (path > 0).float()
 
 
@@ -222,35 +222,95 @@ class PixelCNN(AutoregressiveModel, PyTorchModelHubMixin, library_name="generati
         self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, 1, 1))
 
     def logits(self, x: torch.Tensor, ordering: int = 0) -> torch.Tensor:
-        h = self.first(x.reshape(len(x), 1, self.side, self.side).float())
+        return self.band_logits(x.reshape(len(x), self.side, self.side)).reshape(len(x), -1)
+
+    @torch.no_grad()
+    def sample_steps(self, x: torch.Tensor, generator: torch.Generator | None = None, ordering: int = 0,
+                     known: torch.Tensor | None = None):  # fmt: skip
+        """Pixel (r, c) sees only rows r - reach .. r (reach = 3 rows for the 7x7 type-A layer, one
+        more for each 3x3), so each step convolves that band, not the whole image."""
+        reach = self.first.kernel_size[0] // 2 + len(self.body)
+        images = x.view(len(x), self.side, self.side)
+        for pixel in range(self.pixels):
+            if known is not None and bool(known[pixel]):
+                continue
+            row, column = divmod(pixel, self.side)
+            top = max(0, row - reach)
+            band = images[:, top : row + 1]
+            logits = self.band_logits(band)[:, row - top, column]
+            probability = torch.sigmoid(logits)
+            x[:, pixel] = torch.bernoulli(probability, generator=generator)
+            yield pixel, pixel, probability
+
+    def band_logits(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits (n, rows, columns) of a band of whole rows (n, rows, side)."""
+        h = self.first(images[:, None].float())
         for layer in self.body:
             h = h + layer(torch.relu(h))
-        return self.head(h).reshape(len(x), -1)
+        return self.head(h)[:, 0]
 
 
 # ----- the transformer -----
 
 
+class CausalBlock(nn.Module):
+    """Pre-norm transformer block: h + Attention(LN(h)), then h + MLP(LN(h)); causal attention,
+    or, with a ``cache`` (dict of the keys and values so far), attention of the new positions to
+    every cached one (sampling one position at a time)."""
+
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.attention_norm, self.mlp_norm = nn.LayerNorm(width), nn.LayerNorm(width)
+        self.qkv, self.projection = nn.Linear(width, 3 * width), nn.Linear(width, width)
+        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+
+    def forward(self, h: torch.Tensor, cache: dict | None = None) -> torch.Tensor:
+        n, length, width = h.shape
+        q, k, v = (part.reshape(n, length, self.heads, -1).transpose(1, 2) for part in self.qkv(self.attention_norm(h)).chunk(3, dim=-1))
+        if cache is not None:
+            if cache:
+                k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
+            cache["k"], cache["v"] = k, v
+        attended = F.scaled_dot_product_attention(q, k, v, is_causal=cache is None)
+        h = h + self.projection(attended.transpose(1, 2).reshape(n, length, width))
+        return h + self.mlp(self.mlp_norm(h))
+
+
 class PixelTransformer(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]):
     """Decoder-only transformer over the raster sequence: token i is pixel i - 1 (2 = start), with
-    learned position embeddings; causal self-attention (``layers`` blocks, ``heads`` heads)."""
+    learned position embeddings; ``layers`` causal blocks of ``heads`` heads. Sampling keeps each
+    block's keys and values, so drawing pixel i costs one position, not a pass over all D."""
 
     def __init__(self, side: int = 28, width: int = 64, layers: int = 2, heads: int = 4):
         super().__init__()
         self.side, self.width, self.n_layers, self.heads = side, width, layers, heads
         self.tokens = nn.Embedding(3, width)  # 0, 1, and the start token
         self.positions = nn.Parameter(torch.randn(self.pixels, width) * 0.02)
-        block = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=0.0, batch_first=True, norm_first=True)
-        self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+        self.blocks = nn.ModuleList(CausalBlock(width, heads) for _ in range(layers))
         self.out = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, 1))
-        self.register_buffer("causal", torch.triu(torch.full((self.pixels, self.pixels), -math.inf), 1), persistent=False)
+
+    def _logits(self, tokens: torch.Tensor, start: int, caches: list | None = None) -> torch.Tensor:
+        h = self.tokens(tokens) + self.positions[start : start + tokens.shape[1]]
+        for index, block in enumerate(self.blocks):
+            h = block(h, None if caches is None else caches[index])
+        return self.out(h).squeeze(-1)
 
     def logits(self, x: torch.Tensor, ordering: int = 0) -> torch.Tensor:
         x = x.reshape(len(x), -1).long()
-        shifted = torch.cat([torch.full((len(x), 1), 2, dtype=torch.long), x[:, :-1]], dim=1)
-        h = self.tokens(shifted) + self.positions
-        h = self.blocks(h, mask=self.causal, is_causal=True)
-        return self.out(h).squeeze(-1)
+        return self._logits(torch.cat([torch.full((len(x), 1), 2, dtype=torch.long), x[:, :-1]], dim=1), 0)
+
+    @torch.no_grad()
+    def sample_steps(self, x: torch.Tensor, generator: torch.Generator | None = None, ordering: int = 0,
+                     known: torch.Tensor | None = None):  # fmt: skip
+        caches = [{} for _ in self.blocks]
+        previous = torch.full((len(x), 1), 2, dtype=torch.long)
+        for pixel in range(self.pixels):
+            probability = torch.sigmoid(self._logits(previous, pixel, caches)[:, 0])
+            if known is None or not bool(known[pixel]):
+                x[:, pixel] = torch.bernoulli(probability, generator=generator)
+                yield pixel, pixel, probability
+            previous = x[:, pixel : pixel + 1].long()
 
 
 MODELS = {"fvsbn": FVSBN, "nade": NADE, "made": MADE, "pixelcnn": PixelCNN, "transformer": PixelTransformer}

@@ -1,0 +1,66 @@
+"""The Autoregressive page run headless with AppTest: every view, links, bad links."""
+
+import pytest
+
+from tests.app.test_pages import metric, open_page
+
+
+def test_sampling_draws_every_pixel_and_a_link_replays_a_step():
+    app = open_page("autoregressive", {"model": "ar-nade", "samples": "3"})
+    assert not app.exception and not app.error
+    assert metric(app, "Pixels drawn") == "784 of 784" and "ms per digit" in metric(app, "Sampling time")
+    app = open_page("autoregressive", {"model": "ar-made-8-orderings", "ordering": "5", "step": "100"})
+    assert not app.exception and not app.error
+    assert metric(app, "Pixels drawn") == "100 of 784" and app.slider(key="ar_ordering").value == 5
+    app.button(key="ar_sample_again").click().run()
+    assert not app.exception and app.query_params["seed"] == "1"
+    assert metric(app, "Pixels drawn") == "784 of 784", "new digits are shown to the end"
+
+
+def test_completion_and_surprise_work_on_a_held_out_digit_and_wait_for_a_drawing():
+    app = open_page("autoregressive", {"view": "complete", "digit": "7"})
+    assert not app.exception and not app.error
+    assert len(app.get("image")) == 2 * 5, "the given half and the completions, for every model"
+    app = open_page("autoregressive", {"view": "surprise", "digit": "7"})
+    assert not app.exception and not app.error
+    assert float(metric(app, "Lowest exact −log p(x): PixelCNN").split()[0]) > 0
+    assert float(metric(app, "VAE, 16-D latent: −IWAE bound").split()[0]) > 0
+    app = open_page("autoregressive", {"view": "surprise", "source": "drawn"})
+    assert not app.exception and any("Draw a whole digit" in i.value for i in app.info)
+
+
+def test_receptive_fields_show_every_model_and_no_later_pixel():
+    app = open_page("autoregressive", {"view": "receptive", "row": "5", "column": "20"})
+    assert not app.exception and not app.error
+    earlier = 5 * 28 + 20
+    counts = [caption.value for caption in app.caption if "earlier pixels" in caption.value]
+    assert len(counts) == 5 and all(f"of its {earlier} earlier pixels" in c for c in counts)
+    assert f"sees {earlier} of its {earlier}" in next(c for c in counts if "NADE" in c)
+
+
+def test_the_likelihood_table_orders_the_models_as_the_literature_does():
+    app = open_page("autoregressive", {"view": "table"})
+    assert not app.exception and not app.error
+    table = app.dataframe[0].value.set_index("model")
+    nll = table["held-out −log p(x), nats"].str.split().str[0].astype(float)
+    assert nll["PixelCNN"] < nll["NADE"] < nll["MADE, one ordering"] < nll["FVSBN"]
+    assert table.loc["VAE, 16-D latent", "figure"].startswith("−IWAE bound")
+
+
+@pytest.mark.parametrize(("view", "prefix", "query"), [("live", "ar_live", {"live_model": "nade", "live_hidden": "32"}),
+                                                       ("rnade", "ar_rnade", {"rnade_target": "grid25", "rnade_components": "4"})])  # fmt: skip
+def test_a_live_view_steps_and_keeps_its_link(view, prefix, query):
+    app = open_page("autoregressive", {"view": view} | query)
+    assert not app.exception and not app.error
+    app.button(key=f"{prefix}_step").click().run()
+    assert not app.exception and metric(app, "Step") == "1"
+    for key, value in query.items():
+        assert app.query_params[key] == value
+
+
+@pytest.mark.parametrize("query", [{"view": "warp"}, {"model": "ar-nope"}, {"samples": "99"}, {"row": "40"},
+                                   {"view": "live", "live_hidden": "7"}, {"view": "rnade", "rnade_target": "bimodal_1d"}])  # fmt: skip
+def test_a_bad_link_says_so_and_shows_the_defaults(query):
+    app = open_page("autoregressive", query)
+    assert not app.exception
+    assert any("could not be used" in e.value for e in app.error)
