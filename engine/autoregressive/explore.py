@@ -190,10 +190,24 @@ def made_masks(model: MADE, ordering: int = 0) -> list[np.ndarray]:
 
 
 @torch.no_grad()
-def held_out_nll(model: AutoregressiveModel, images: torch.Tensor, batch: int = 250) -> tuple[float, float]:
-    """Mean -log p(x) over ``images`` (n, 784) binary, in nats, and its standard error."""
-    nll = torch.cat([-model.log_prob(images[i : i + batch]) for i in range(0, len(images), batch)])
+def held_out_nll(model: AutoregressiveModel, images: torch.Tensor, batch: int = 250, mixture: bool = False) -> tuple[float, float]:
+    """Mean -log p(x) over ``images`` (n, 784) binary, in nats, and its standard error (``mixture``:
+    of a MADE's ensemble over its orderings, :meth:`MADE.mixture_log_prob`)."""
+    log_prob = model.mixture_log_prob if mixture else model.log_prob
+    nll = torch.cat([-log_prob(images[i : i + batch]) for i in range(0, len(images), batch)])
     return float(nll.mean()), float(nll.std() / math.sqrt(len(nll)))
+
+
+def scored_models() -> list[tuple[str, str, bool]]:
+    """(shipped name, label, mixture) for every likelihood the page reports: each model, and for
+    a MADE trained on several orderings, its first ordering and the mixture over all of them."""
+    rows = []
+    for name, entry in SHIPPED_AUTOREGRESSIVE.items():
+        several = "orderings" in entry.training_arguments
+        rows.append((name, entry.label + (": ordering 0 (raster)" if several else ""), False))
+        if several:
+            rows.append((name, entry.label + ": mixture of its orderings", True))
+    return rows
 
 
 def sampling_ms_per_digit(sample: Callable[[int], object], n: int = 10) -> float:

@@ -27,6 +27,8 @@ Every model has ``logits(x)`` (n, D) in raster positions, ``log_prob(x)`` (n,) a
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
@@ -182,6 +184,12 @@ class MADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-p
             h = F.linear(h, layer.weight * mask, layer.bias)
             h = torch.relu(h) if index < len(self.layers) - 1 else h
         return h
+
+    def mixture_log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log (1/K) sum_k p(x; ordering k): the ensemble of the K orderings (Germain et al., 2015,
+        section 5.2), itself an exact density (a mixture of K autoregressive models), (n,)."""
+        each = torch.stack([self.log_prob(x, ordering) for ordering in range(self.orderings)])
+        return torch.logsumexp(each, dim=0) - math.log(self.orderings)
 
     def connectivity(self, ordering: int = 0) -> torch.Tensor:
         """(D, D): 1 where output i can depend on input j (the product of the masks, > 0)."""

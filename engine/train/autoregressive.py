@@ -25,7 +25,7 @@ DEFAULTS = {  # model -> (constructor options, epochs, learning rate); epoch tim
     "nade": ({"hidden": 128}, 20, 5e-3),  # ~20 s an epoch: D x hidden activations per digit
     "made": ({"hidden": (500,), "orderings": 1}, 60, 1e-3),  # ~0.4 s an epoch
     "pixelcnn": ({"channels": 32, "layers": 5}, 15, 1e-3),  # ~12 s an epoch
-    "transformer": ({"width": 32, "layers": 2, "heads": 2}, 12, 2e-3),  # ~55 s an epoch: 784^2 attention
+    "transformer": ({"width": 32, "layers": 2, "heads": 2}, 40, 5e-3),  # ~55 s an epoch: 784^2 attention
 }
 
 

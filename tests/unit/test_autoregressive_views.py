@@ -137,3 +137,15 @@ def test_live_settings_are_checked(settings):
 def test_rnade_refuses_a_1d_target():
     with pytest.raises(ValueError, match="2-D"):
         RnadeRunConfig(target="bimodal_1d")
+
+
+def test_the_made_mixture_over_orderings_is_a_normalised_density():
+    from tests.unit.test_autoregressive import all_images
+
+    model = tiny("made", side=3)
+    x = all_images(9)
+    with torch.no_grad():
+        mixture = model.mixture_log_prob(x)
+        each = torch.stack([model.log_prob(x, k) for k in range(model.orderings)]).exp().mean(dim=0)
+    assert float(mixture.exp().sum()) == pytest.approx(1.0, abs=1e-5)
+    torch.testing.assert_close(mixture.exp(), each)

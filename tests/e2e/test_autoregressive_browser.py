@@ -1,0 +1,72 @@
+"""The Autoregressive page in Chromium: every view opens cleanly, a digit fills in pixel by pixel,
+a drawn digit gets completed, and live training brings the NLL (digits) and KL (RNADE) down."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.browser import metric_value, no_exception_or_message, open_and_wait, wait_for_metric
+from tests.e2e.canvas_drawing import draw_polyline
+
+VIEW_READY = {
+    "sample": "Pixels drawn",
+    "complete": "row by row",
+    "surprise": "Lowest exact",
+    "receptive": "MADE's masks",
+    "table": "Held-out NLL against sampling time",
+}
+
+
+@pytest.mark.parametrize("view", list(VIEW_READY))
+def test_every_view_opens_cleanly(page, server_url, screenshot, view):
+    open_and_wait(page, f"{server_url}/autoregressive?view={view}", VIEW_READY[view])
+    for chart in page.locator("[data-testid='stPlotlyChart']").all():
+        expect(chart.locator(".main-svg").first).to_be_visible(timeout=30_000)
+    no_exception_or_message(page)
+    screenshot(f"autoregressive_{view}")
+
+
+def test_a_digit_fills_in_pixel_by_pixel(page, server_url, screenshot):
+    open_and_wait(page, f"{server_url}/autoregressive?model=ar-pixelcnn&samples=8", "Pixels drawn")
+    page.get_by_role("button", name="🎲 Sample").click()
+    pictures, deadline = set(), time.monotonic() + 20
+    while time.monotonic() < deadline and not (len(pictures) > 5 and page.get_by_text("784 of 784").count()):
+        images = page.locator("[data-testid='stImage'] img")
+        if images.count():
+            pictures.add(images.first.get_attribute("src"))
+        time.sleep(0.05)
+    assert len(pictures) >= 5, f"only {len(pictures)} different frames seen while sampling"
+    expect(page.get_by_text("784 of 784")).to_be_visible(timeout=30_000)
+    assert "seed=1" in page.url
+    no_exception_or_message(page)
+    screenshot("autoregressive_sampled")
+
+
+def test_a_drawn_digit_is_completed_by_every_model(page, server_url, screenshot):
+    open_and_wait(page, f"{server_url}/autoregressive?view=complete&source=drawn", "Draw a whole digit")
+    draw_polyline(page, [(70, 60), (210, 60), (150, 250)], key="ar_complete_canvas")  # a 7
+    expect(page.get_by_text("row by row", exact=False)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("PixelCNN", exact=True)).to_be_visible(timeout=30_000)
+    assert page.locator("[data-testid='stImage']").count() >= 10
+    no_exception_or_message(page)
+    screenshot("autoregressive_completed")
+
+
+def test_training_live_brings_the_nll_and_the_kl_down(page, server_url, screenshot):
+    open_and_wait(page, f"{server_url}/autoregressive?view=live", "Bits per dimension")
+    page.get_by_role("button", name="▶ Train").click()
+    expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=15_000)
+    wait_for_metric(page, "Step", lambda step: step >= 10, timeout=60)
+    first = float(metric_value(page, "Held-out NLL"))
+    wait_for_metric(page, "Held-out NLL", lambda nll: nll < first - 100, timeout=90)
+    screenshot("autoregressive_live")
+    page.get_by_role("button", name="⏸ Pause").click()
+    expect(page.get_by_role("button", name="▶ Train")).to_be_visible(timeout=15_000)
+
+    open_and_wait(page, f"{server_url}/autoregressive?view=rnade", "KL(p‖q)")
+    page.get_by_role("button", name="▶ Train").click()
+    wait_for_metric(page, "KL(p‖q)", lambda kl: kl < 0.2, timeout=90)
+    screenshot("autoregressive_rnade")
+    page.get_by_role("button", name="⏸ Pause").click()
+    assert page.locator("[data-testid='stException']").count() == 0
