@@ -15,6 +15,7 @@ from engine.autoregressive.task import (
     HELD_OUT_DIGITS,
     HIDDEN_SIZES,
     LIVE_MODELS,
+    NADE_MAX_HIDDEN,
     AutoregressiveRunConfig,
     AutoregressiveTrainingTask,  # fmt: skip
     RnadeRunConfig,
@@ -37,9 +38,11 @@ def digits_section() -> AutoregressiveRunConfig | None:
         st.header("Train live")
         st.session_state.setdefault(f"{DIGITS_PREFIX}_model", link.model)
         model = st.radio("Model", list(LIVE_MODELS), format_func=LIVE_MODELS.get, key=f"{DIGITS_PREFIX}_model")
-        hidden = link.hidden
+        hidden = st.session_state.get(f"{DIGITS_PREFIX}_hidden", link.hidden)
         if model != "fvsbn":
-            hidden = url_state.select("Hidden units", f"{DIGITS_PREFIX}_hidden", list(HIDDEN_SIZES), link.hidden)
+            sizes = [size for size in HIDDEN_SIZES if model != "nade" or size <= NADE_MAX_HIDDEN]
+            st.session_state[f"{DIGITS_PREFIX}_hidden"] = min(hidden, sizes[-1])
+            hidden = url_state.select("Hidden units", f"{DIGITS_PREFIX}_hidden", sizes, link.hidden)
         learning_rate = url_state.select("Learning rate", f"{DIGITS_PREFIX}_learning_rate", LEARNING_RATES, link.learning_rate)
         batch_size = url_state.select("Batch size", f"{DIGITS_PREFIX}_batch_size", BATCH_SIZES, link.batch_size)
         seed = _seed_input(DIGITS_PREFIX, link.seed)

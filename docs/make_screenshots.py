@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots and the home page's card picture from the real app.
 
-    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [divergences] [style_mixing]     (default: all)
+    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [autoregressive] [divergences] [style_mixing]     (default: all)
 
 Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE,
 Divergences and Style Mixing pages, and writes docs/*.png and assets/card_*.png.
@@ -31,12 +31,12 @@ def train(page, url: str, path: str, steps: int) -> None:
 
 
 def main(pages: list[str]) -> None:
-    """Screenshots of the named pages (flows, gans, vae, autoencoders, divergences, style_mixing), or of all of them."""
+    """Screenshots of the named pages (flows, gans, vae, autoencoders, autoregressive, divergences, style_mixing), or of all of them."""
     (ROOT / "artifacts").mkdir(exist_ok=True)
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        for name in pages or ["flows", "gans", "vae", "autoencoders", "divergences", "style_mixing"]:
+        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "divergences", "style_mixing"]:
             globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
@@ -129,6 +129,27 @@ def autoencoders(page, url: str) -> None:
     page.screenshot(path=ROOT / "docs" / "autoencoders_compress.png")
     open_view("view=anomaly&left_out=8", "ROC AUC")
     page.screenshot(path=ROOT / "docs" / "autoencoders_anomaly.png")
+
+
+def autoregressive(page, url: str) -> None:
+    """PixelCNN's samples with the probability each pixel was drawn with (also the home card),
+    the receptive fields, the likelihood table."""
+    def open_view(query: str, ready: str) -> None:
+        page.goto(f"{url}/autoregressive?{query}")
+        wait_for_script(page, timeout=120_000)
+        page.get_by_text(ready).first.wait_for(timeout=120_000)
+        for chart in page.locator("[data-testid='stPlotlyChart'] .main-svg").all():
+            chart.wait_for()
+        time.sleep(1.0)
+
+    open_view("model=ar-pixelcnn&samples=8&seed=2&step=500", "Pixels drawn")
+    page.screenshot(path=ROOT / "docs" / "autoregressive_sample.png")
+    open_view("model=ar-pixelcnn&samples=4&seed=2", "Pixels drawn")
+    page.locator("[data-testid='stImage']").first.screenshot(path=ROOT / "assets" / "card_autoregressive.png")
+    open_view("view=receptive&row=12&column=16", "MADE's masks")
+    page.screenshot(path=ROOT / "docs" / "autoregressive_receptive.png")
+    open_view("view=table", "Held-out NLL against sampling time")
+    page.screenshot(path=ROOT / "docs" / "autoregressive_table.png", full_page=True)
 
 
 def divergences(page, url: str) -> None:

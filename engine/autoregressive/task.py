@@ -36,6 +36,7 @@ from engine.targets import views as target_views
 
 LIVE_MODELS = {"fvsbn": "FVSBN (a logistic regression per pixel)", "nade": "NADE (shared weights)", "made": "MADE (masked MLP)"}
 HIDDEN_SIZES = (16, 32, 64, 128, 256, 500)
+NADE_MAX_HIDDEN = 128  # NADE's logits hold (n, hidden, 784) activations: 157 MB a batch of 100 at 500
 HELD_OUT_DIGITS = 500
 SHOWN_SAMPLES = 8
 RNADE_SAMPLES_SHOWN = 800
@@ -67,6 +68,9 @@ class AutoregressiveRunConfig(RunConfig):
     def __post_init__(self):
         check_choice("model", self.model, LIVE_MODELS)
         check_choice("number of hidden units", self.hidden, HIDDEN_SIZES)
+        if self.model == "nade" and self.hidden > NADE_MAX_HIDDEN:
+            raise ValueError(f"NADE takes at most {NADE_MAX_HIDDEN} hidden units here (its activations grow as hidden x 784 "
+                             f"per digit); got {self.hidden}.")  # fmt: skip
         check_ranges(self, [("learning_rate", 1e-5, 0.1), ("batch_size", 8, 1000), ("seed", 0, 2**31 - 1),
                             ("max_steps", 1, 200_000)])  # fmt: skip
 
@@ -92,6 +96,7 @@ class AutoregressiveTrainingTask:
         self.rng = torch.Generator().manual_seed(config.seed)
         self.batches = EpochBatches(len(self.train_images), self.rng)
         self.sample_generator = torch.Generator()
+        self.samples: np.ndarray | None = None
 
     def train_step(self) -> float:
         """One Adam step on the next minibatch; returns its mean -log p(x) in nats."""
@@ -104,19 +109,21 @@ class AutoregressiveTrainingTask:
     @torch.no_grad()
     def metrics(self) -> dict[str, float]:
         """Held-out NLL (nats per digit, exact) and bits per dimension, and where training stands."""
-        nll = float(-self.model.log_prob(self.held_out).mean())
+        nll = float(torch.cat([-self.model.log_prob(chunk) for chunk in self.held_out.split(100)]).mean())
         return {"held_out_nll": nll, "bits_per_dim": nll / 784 / math.log(2), "epochs": self.batches.epochs,
                 "learning_rate": self.config.learning_rate}  # fmt: skip
 
     @torch.no_grad()
     def visuals(self, which: str = "all") -> DigitsFrame:
-        """Samples from the same seed every frame (so a frame differs only by what was learned) and
-        the conditionals of held-out digit 0."""
-        self.sample_generator.manual_seed(self.config.seed)
-        samples = self.model.sample(SHOWN_SAMPLES, self.sample_generator)
+        """The conditionals of held-out digit 0 (every frame), and samples from the same seed each
+        time (so they differ only by what was learned; 784 passes, so only on "layers" and "all"
+        frames: see :class:`engine.live.task.TrainingTask`)."""
+        if which != "fast" or self.samples is None:
+            self.sample_generator.manual_seed(self.config.seed)
+            self.samples = (self.model.sample(SHOWN_SAMPLES, self.sample_generator) * 255).to(torch.uint8).numpy()
         digit = self.held_out[:1]
         conditionals = torch.sigmoid(self.model.logits(digit))
-        return DigitsFrame(samples=(samples * 255).to(torch.uint8).numpy(), digit=(digit.reshape(28, 28) * 255).to(torch.uint8).numpy(),
+        return DigitsFrame(samples=self.samples, digit=(digit.reshape(28, 28) * 255).to(torch.uint8).numpy(),
                            conditionals=conditionals.reshape(28, 28).numpy(), epochs=self.batches.epochs)  # fmt: skip
 
     def divergence_advice(self) -> str:

@@ -59,8 +59,16 @@ def test_a_live_view_steps_and_keeps_its_link(view, prefix, query):
 
 
 @pytest.mark.parametrize("query", [{"view": "warp"}, {"model": "ar-nope"}, {"samples": "99"}, {"row": "40"},
-                                   {"view": "live", "live_hidden": "7"}, {"view": "rnade", "rnade_target": "bimodal_1d"}])  # fmt: skip
+                                   {"view": "live", "live_hidden": "7"}, {"view": "live", "live_model": "nade", "live_hidden": "500"},
+                                   {"view": "rnade", "rnade_target": "bimodal_1d"}])  # fmt: skip
 def test_a_bad_link_says_so_and_shows_the_defaults(query):
     app = open_page("autoregressive", query)
     assert not app.exception
     assert any("could not be used" in e.value for e in app.error)
+
+
+def test_switching_to_nade_brings_the_hidden_units_within_its_limit():
+    app = open_page("autoregressive", {"view": "live", "live_hidden": "500"})
+    app.radio(key="ar_live_model").set_value("nade").run()
+    assert not app.exception and not app.error
+    assert app.select_slider(key="ar_live_hidden").value == 128 and app.query_params["live_hidden"] == "128"

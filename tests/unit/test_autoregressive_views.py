@@ -18,7 +18,7 @@ from engine.autoregressive.task import (
 )
 from engine.flows.task import FlowRunConfig, FlowTrainingTask
 from engine.targets import make_target
-from tests.unit.test_autoregressive import tiny
+from tests.unit.test_autoregressive import all_images, tiny
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -128,7 +128,7 @@ def test_rnade_is_scored_on_the_flows_held_out_samples_and_learns():
     assert frame.model_density.shape == frame.target_density.shape and frame.samples.shape[1] == 2
 
 
-@pytest.mark.parametrize("settings", [{"model": "pixelcnn"}, {"hidden": 7}, {"learning_rate": 5.0}])
+@pytest.mark.parametrize("settings", [{"model": "pixelcnn"}, {"hidden": 7}, {"learning_rate": 5.0}, {"model": "nade", "hidden": 256}])
 def test_live_settings_are_checked(settings):
     with pytest.raises(ValueError):
         AutoregressiveRunConfig(**settings)
@@ -140,8 +140,6 @@ def test_rnade_refuses_a_1d_target():
 
 
 def test_the_made_mixture_over_orderings_is_a_normalised_density():
-    from tests.unit.test_autoregressive import all_images
-
     model = tiny("made", side=3)
     x = all_images(9)
     with torch.no_grad():
