@@ -6,6 +6,7 @@ Starts the server, trains on the Flows and GANs pages in Chromium, explores the 
 Divergences and Style Mixing pages, and writes docs/*.png and assets/card_*.png.
 """
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,16 @@ def train(page, url: str, path: str, steps: int) -> None:
     page.get_by_role("button", name="⏸ Pause").click()
     page.get_by_role("button", name="▶ Train").wait_for()
     wait_for_script(page)
+    time.sleep(1.0)
+
+
+def open_page_view(page, page_url: str, query: str, ready: str) -> None:
+    """Open ``page_url?query`` and wait for the ``ready`` text and every chart to be drawn."""
+    page.goto(f"{page_url}?{query}")
+    wait_for_script(page, timeout=120_000)
+    page.get_by_text(ready).first.wait_for(timeout=120_000)
+    for chart in page.locator("[data-testid='stPlotlyChart'] .main-svg").all():
+        chart.wait_for()
     time.sleep(1.0)
 
 
@@ -105,14 +116,7 @@ def vae(page, url: str) -> None:
 def autoencoders(page, url: str) -> None:
     """AE vs PCA, the rate-distortion chart with a VQ-VAE's digits, the anomaly scores; the home
     card from the AE vs PCA view's rows of digits."""
-    def open_view(query: str, ready: str) -> None:
-        page.goto(f"{url}/autoencoders?{query}")
-        wait_for_script(page, timeout=120_000)
-        page.get_by_text(ready).first.wait_for(timeout=120_000)
-        for chart in page.locator("[data-testid='stPlotlyChart'] .main-svg").all():
-            chart.wait_for()
-        time.sleep(1.0)
-
+    open_view = functools.partial(open_page_view, page, f"{url}/autoencoders")
     open_view("view=pca", "principal angles")
     page.screenshot(path=ROOT / "docs" / "autoencoders_pca.png")
     digits = page.locator("[data-testid='stHorizontalBlock']").filter(has=page.locator("[data-testid='stImage']"))
@@ -134,14 +138,7 @@ def autoencoders(page, url: str) -> None:
 def autoregressive(page, url: str) -> None:
     """PixelCNN's samples with the probability each pixel was drawn with (also the home card),
     the receptive fields, the likelihood table."""
-    def open_view(query: str, ready: str) -> None:
-        page.goto(f"{url}/autoregressive?{query}")
-        wait_for_script(page, timeout=120_000)
-        page.get_by_text(ready).first.wait_for(timeout=120_000)
-        for chart in page.locator("[data-testid='stPlotlyChart'] .main-svg").all():
-            chart.wait_for()
-        time.sleep(1.0)
-
+    open_view = functools.partial(open_page_view, page, f"{url}/autoregressive")
     open_view("model=ar-pixelcnn&samples=8&seed=2&step=500", "Pixels drawn")
     page.screenshot(path=ROOT / "docs" / "autoregressive_sample.png")
     open_view("model=ar-pixelcnn&samples=4&seed=2", "Pixels drawn")

@@ -40,3 +40,14 @@ def entropy(log_p: torch.Tensor) -> tuple[float, float]:
 def kl_divergence(log_p: torch.Tensor, log_q: torch.Tensor) -> tuple[float, float]:
     """KL(p || q) = E_p[log p - log q], estimated on samples of p, with its standard error."""
     return mean_and_standard_error(log_p - log_q)
+
+
+def held_out_figures(log_q: torch.Tensor, log_p: torch.Tensor | None) -> dict[str, float]:
+    """What a live density page shows: ``nll`` and, where the target's log p is known on the same
+    samples, ``kl`` and the floor ``entropy`` (so NLL - H(p) = KL exactly), each with ``_se``."""
+    nll, nll_se = negative_log_likelihood(log_q)
+    figures = {"nll": nll, "nll_se": nll_se}
+    if log_p is not None:
+        (kl, kl_se), (floor, floor_se) = kl_divergence(log_p, log_q), entropy(log_p)
+        figures |= {"kl": kl, "kl_se": kl_se, "entropy": floor, "entropy_se": floor_se}
+    return figures

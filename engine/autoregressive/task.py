@@ -183,7 +183,6 @@ class RnadeTrainingTask:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.held_out = held_out_samples(target, config.seed)
         self.held_out_log_p = target.log_prob(self.held_out) if target.has_exact_density else None
-        self.entropy = metrics.entropy(self.held_out_log_p) if target.has_exact_density else None
         self.target_density = target_views.density_image(target, DENSITY_IMAGE_SIZE)
 
     def train_step(self) -> float:
@@ -196,13 +195,7 @@ class RnadeTrainingTask:
     @torch.no_grad()
     def metrics(self) -> dict[str, float]:
         """The Flows page's figures, computed the same way: held-out NLL, KL(p||q) and H(p)."""
-        log_q = self.model.log_prob(self.held_out)
-        nll, nll_se = metrics.negative_log_likelihood(log_q)
-        out = {"nll": nll, "nll_se": nll_se, "learning_rate": self.config.learning_rate}
-        if self.held_out_log_p is not None:
-            kl, kl_se = metrics.kl_divergence(self.held_out_log_p, log_q)
-            out.update(kl=kl, kl_se=kl_se, entropy=self.entropy[0], entropy_se=self.entropy[1])
-        return out
+        return metrics.held_out_figures(self.model.log_prob(self.held_out), self.held_out_log_p) | {"learning_rate": self.config.learning_rate}
 
     @torch.no_grad()
     def visuals(self, which: str = "all") -> FlowDensities:

@@ -168,12 +168,8 @@ class FlowTrainingTask:
 
         self.held_out = held_out_samples(target, config.seed)
         self.fixed_noise = torch.randn(SAMPLES_SHOWN, target.dim, generator=torch.Generator().manual_seed(config.seed + HELD_OUT_SEED_OFFSET + 1))
-        self.held_out_log_p = None
-        self.entropy = None
-        if target.has_exact_density:
-            self.held_out_log_p = target.log_prob(self.held_out)
-            # On the same samples as the NLL, so that NLL - H(p) = KL holds exactly on the page.
-            self.entropy = metrics.entropy(self.held_out_log_p)
+        # On the same samples as the NLL, so that NLL - H(p) = KL holds exactly on the page.
+        self.held_out_log_p = target.log_prob(self.held_out) if target.has_exact_density else None
         self._target_view = self._target_density_view()
         self._densities: FlowDensities | None = None
         self._stages: FlowStages | None = None
@@ -199,13 +195,8 @@ class FlowTrainingTask:
 
     @torch.no_grad()
     def metrics(self) -> dict[str, float]:
-        log_q = self.flow.log_prob(self.held_out)
-        nll, nll_se = metrics.negative_log_likelihood(log_q)
-        out = {"nll": nll, "nll_se": nll_se, "learning_rate": self.current_learning_rate()}
-        if self.held_out_log_p is not None:
-            kl, kl_se = metrics.kl_divergence(self.held_out_log_p, log_q)
-            out.update(kl=kl, kl_se=kl_se, entropy=self.entropy[0], entropy_se=self.entropy[1])
-        return out
+        figures = metrics.held_out_figures(self.flow.log_prob(self.held_out), self.held_out_log_p)
+        return figures | {"learning_rate": self.current_learning_rate()}
 
     @torch.no_grad()
     def visuals(self, which: str = "all") -> FlowFrame1D | FlowFrame2D:
