@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -49,21 +50,28 @@ def held_out() -> tuple[np.ndarray, np.ndarray]:
 
 
 class RecordStore:
-    """Finished samplings shared by all sessions (they follow from (model, n, seed, ordering)), at most ``size``."""
+    """Finished samplings shared by all sessions (they follow from (model, n, seed, ordering)), at
+    most ``size``; one session samples a key while the others asking for it wait for its record."""
 
     def __init__(self, size: int = 64):
         self.records: collections.OrderedDict = collections.OrderedDict()
         self.size, self.lock = size, threading.Lock()
+        self.sampling: dict = collections.defaultdict(threading.Lock)
 
-    def get(self, key) -> explore.SamplingRecord | None:
+    def get_or_sample(self, key, sample: Callable[[], explore.SamplingRecord]) -> explore.SamplingRecord:
         with self.lock:
-            return self.records.get(key)
-
-    def put(self, key, record: explore.SamplingRecord) -> None:
-        with self.lock:
-            self.records[key] = record
-            while len(self.records) > self.size:
-                self.records.popitem(last=False)
+            key_lock = self.sampling[key]
+        with key_lock:
+            with self.lock:
+                if key in self.records:
+                    return self.records[key]
+            record = sample()
+            with self.lock:
+                self.records[key] = record
+                while len(self.records) > self.size:
+                    self.records.popitem(last=False)
+                self.sampling.pop(key, None)
+            return record
 
 
 @st.cache_resource(show_spinner=False)
@@ -140,12 +148,9 @@ def sample_view(config: explore.AutoregressiveViewConfig) -> None:
     key = (config.model, config.samples, config.seed, config.ordering)
     scale = 5 if config.samples <= 8 else 3
     picture = st.empty()
-    record = record_store().get(key)
+    record = record_store().get_or_sample(key, lambda: _animate(picture, config, scale))
     step = config.step
-    if record is None:
-        record = _animate(picture, config, scale)
-        record_store().put(key, record)
-    elif replay:
+    if replay:
         for frame_step in range(0, explore.PIXELS, PIXELS_PER_FRAME):
             started = time.perf_counter()
             picture.image(views.sampling_image(explore.sampling_state(record, frame_step), scale))

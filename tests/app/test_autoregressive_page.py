@@ -1,7 +1,11 @@
 """The Autoregressive page run headless with AppTest: every view, links, bad links."""
 
+import threading
+import time
+
 import pytest
 
+from app_ui.autoregressive_panels import RecordStore
 from tests.app.test_pages import metric, open_page
 
 
@@ -72,3 +76,23 @@ def test_switching_to_nade_brings_the_hidden_units_within_its_limit():
     app.radio(key="ar_live_model").set_value("nade").run()
     assert not app.exception and not app.error
     assert app.select_slider(key="ar_live_hidden").value == 128 and app.query_params["live_hidden"] == "128"
+
+
+def test_sessions_asking_for_the_same_sampling_at_once_share_one():
+    store, calls = RecordStore(size=2), []
+
+    def slow_sample():
+        calls.append(1)
+        time.sleep(0.2)
+        return f"record {len(calls)}"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(store.get_or_sample("key", slow_sample))) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [1] and results == ["record 1"] * 5
+    store.get_or_sample("b", lambda: "b")
+    store.get_or_sample("c", lambda: "c")
+    assert store.get_or_sample("key", lambda: "again") == "again", "the oldest record is dropped beyond the size"
