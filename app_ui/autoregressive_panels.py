@@ -43,10 +43,9 @@ def shipped_vae(name: str) -> VAE:
 
 
 @st.cache_resource(show_spinner=False)
-def held_out() -> tuple[np.ndarray, np.ndarray]:
-    """The 1,000 held-out digits binarized as every model here saw them (n, 28, 28), and their labels."""
-    split = load_mnist()
-    return binarize(split.test_images).numpy(), split.test_labels
+def held_out() -> np.ndarray:
+    """The 1,000 held-out digits binarized as every model here saw them (n, 28, 28)."""
+    return binarize(load_mnist().test_images).numpy()
 
 
 class RecordStore:
@@ -93,8 +92,9 @@ def vae_bounds(digit: np.ndarray) -> dict[str, float]:
 
 
 @st.cache_data(show_spinner="Measuring every model on the 1,000 held-out digits and timing its sampler…")
+@torch.no_grad()
 def likelihood_rows() -> list[dict]:
-    images = torch.as_tensor(held_out()[0]).reshape(-1, 784)
+    images = torch.as_tensor(held_out()).reshape(-1, 784)
     rows = []
     sample_ms = {name: explore.sampling_ms_per_digit(lambda n, name=name: shipped(name).sample(n, torch.Generator().manual_seed(0)))
                  for name in SHIPPED_AUTOREGRESSIVE}  # fmt: skip
@@ -182,7 +182,7 @@ def chosen_digit(config: explore.AutoregressiveViewConfig, key: str) -> np.ndarr
     """The digit a view works on (binary (28, 28)): a held-out one, or the user's drawing (None
     until something is drawn, after saying what to do)."""
     if config.source == "held_out":
-        return held_out()[0][config.digit]
+        return held_out()[config.digit]
     left, right = st.columns([1, 2])
     with left:
         image_data = data_input.digit_canvas(key)
