@@ -22,5 +22,6 @@ SHIPPED_AUTOREGRESSIVE = {
         ShippedModel("ar-made", "made", "MADE, one ordering", ("--model", "made")),
         ShippedModel("ar-made-8-orderings", "made", "MADE, 8 orderings (order-agnostic)", ("--model", "made", "--orderings", "8")),
         ShippedModel("ar-pixelcnn", "pixelcnn", "PixelCNN", ("--model", "pixelcnn")),
+        ShippedModel("ar-transformer", "transformer", "Transformer", ("--model", "transformer")),
     ]
 }

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from app_ui.autoregressive_panels import RecordStore
+from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
 from tests.app.test_pages import metric, open_page
 
 
@@ -24,10 +25,11 @@ def test_sampling_draws_every_pixel_and_a_link_replays_a_step():
 def test_completion_and_surprise_work_on_a_held_out_digit_and_wait_for_a_drawing():
     app = open_page("autoregressive", {"view": "complete", "digit": "7"})
     assert not app.exception and not app.error
-    assert len(app.get("image")) == 2 * 5, "the given half and the completions, for every model"
+    assert len(app.get("image")) == 2 * len(SHIPPED_AUTOREGRESSIVE), "the given half and the completions, for every model"
     app = open_page("autoregressive", {"view": "surprise", "digit": "7"})
     assert not app.exception and not app.error
-    assert float(metric(app, "Lowest exact −log p(x): PixelCNN").split()[0]) > 0
+    lowest = next(m for m in app.metric if m.label.startswith("Lowest exact −log p(x)"))
+    assert float(lowest.value.split()[0]) > 0
     assert float(metric(app, "VAE, 16-D latent: −IWAE bound").split()[0]) > 0
     app = open_page("autoregressive", {"view": "surprise", "source": "drawn"})
     assert not app.exception and any("Draw a whole digit" in i.value for i in app.info)
@@ -38,8 +40,9 @@ def test_receptive_fields_show_every_model_and_no_later_pixel():
     assert not app.exception and not app.error
     earlier = 5 * 28 + 20
     counts = [caption.value for caption in app.caption if "earlier pixels" in caption.value]
-    assert len(counts) == 5 and all(f"of its {earlier} earlier pixels" in c for c in counts)
-    assert f"sees {earlier} of its {earlier}" in next(c for c in counts if "NADE" in c)
+    assert len(counts) == len(SHIPPED_AUTOREGRESSIVE) and all(f"of its {earlier} earlier pixels" in c for c in counts)
+    for model in ("NADE", "Transformer"):  # every earlier pixel
+        assert f"sees {earlier} of its {earlier}" in next(c for c in counts if model in c)
 
 
 def test_the_likelihood_table_orders_the_models_as_the_literature_does():
@@ -47,7 +50,7 @@ def test_the_likelihood_table_orders_the_models_as_the_literature_does():
     assert not app.exception and not app.error
     table = app.dataframe[0].value.set_index("model")
     nll = table["held-out −log p(x), nats"].str.split().str[0].astype(float)
-    assert nll["PixelCNN"] < nll["NADE"] < nll["MADE, one ordering"] < nll["FVSBN"]
+    assert nll["Transformer"] < nll["PixelCNN"] < nll["NADE"] < nll["MADE, one ordering"] < nll["FVSBN"]
     assert table.loc["VAE, 16-D latent", "figure"].startswith("−IWAE bound")
 
 
