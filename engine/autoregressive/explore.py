@@ -203,10 +203,10 @@ def scored_models() -> list[tuple[str, str, bool]]:
     a MADE trained on several orderings, its first ordering and the mixture over all of them."""
     rows = []
     for name, entry in SHIPPED_AUTOREGRESSIVE.items():
-        several = "orderings" in entry.training_arguments
-        rows.append((name, entry.label + (": ordering 0 (raster)" if several else ""), False))
+        several = "--orderings" in entry.training_arguments
+        rows.append((name, entry.label + (": ordering 0 alone" if several else ""), False))
         if several:
-            rows.append((name, entry.label + ": mixture of its orderings", True))
+            rows.append((name, entry.label + ": mixture of all", True))
     return rows
 
 

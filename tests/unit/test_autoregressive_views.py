@@ -148,3 +148,9 @@ def test_the_made_mixture_over_orderings_is_a_normalised_density():
         each = torch.stack([model.log_prob(x, k) for k in range(model.orderings)]).exp().mean(dim=0)
     assert float(mixture.exp().sum()) == pytest.approx(1.0, abs=1e-5)
     torch.testing.assert_close(mixture.exp(), each)
+
+
+def test_the_order_agnostic_made_is_scored_by_its_first_ordering_and_by_its_mixture():
+    scored = [(name, mixture) for name, _, mixture in explore.scored_models()]
+    assert ("ar-made-8-orderings", False) in scored and ("ar-made-8-orderings", True) in scored
+    assert ("ar-made", True) not in scored
