@@ -20,7 +20,7 @@ SHIPPED_AUTOREGRESSIVE = {
         ShippedModel("ar-fvsbn", "fvsbn", "FVSBN", ("--model", "fvsbn")),
         ShippedModel("ar-nade", "nade", "NADE", ("--model", "nade")),
         ShippedModel("ar-made", "made", "MADE, one ordering", ("--model", "made")),
-        ShippedModel("ar-made-8-orderings", "made", "MADE, 8 orderings (order-agnostic)", ("--model", "made", "--orderings", "8")),
+        ShippedModel("ar-made-8-orderings", "made", "MADE, 8 orderings", ("--model", "made", "--orderings", "8")),
         ShippedModel("ar-pixelcnn", "pixelcnn", "PixelCNN", ("--model", "pixelcnn")),
         ShippedModel("ar-transformer", "transformer", "Transformer", ("--model", "transformer")),
     ]

@@ -51,7 +51,7 @@ def test_the_likelihood_table_orders_the_models_as_the_literature_does():
     table = app.dataframe[0].value.set_index("model")
     nll = table["held-out −log p(x), nats"].str.split().str[0].astype(float)
     assert nll["Transformer"] < nll["PixelCNN"] < nll["NADE"] < nll["MADE, one ordering"] < nll["FVSBN"]
-    assert table.loc["VAE, 16-D latent", "figure"].startswith("−IWAE bound")
+    assert table.loc["VAE, 16-D latent", "figure"] == "bound" and table.loc["PixelCNN", "figure"] == "exact"
 
 
 @pytest.mark.parametrize(("view", "prefix", "query"), [("live", "ar_live", {"live_model": "nade", "live_hidden": "32"}),
