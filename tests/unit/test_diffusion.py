@@ -1,0 +1,149 @@
+"""Diffusion and flow matching: the forward process against simulation, the losses on hand values,
+the exact divergence against autograd's Jacobian and Hutchinson's estimate, the ODE
+log-likelihood of fields known in closed form (a Gaussian target) against its exact density, and
+every sampler with those fields."""
+
+import math
+
+import pytest
+import torch
+
+from engine.diffusion import samplers
+from engine.diffusion.likelihood import (
+    divergence,
+    flow_matching_log_likelihood,
+    hutchinson_divergence,
+    ode_log_likelihood,
+    probability_flow,  # fmt: skip
+)
+from engine.diffusion.losses import ddpm_loss, flow_matching_loss
+from engine.diffusion.models import DenoisingMLP
+from engine.diffusion.schedules import SCHEDULES, NoiseSchedule
+
+MU, S = torch.tensor([1.0, -0.5]), 0.5  # the Gaussian target N(MU, S^2 I)
+
+
+def gaussian_log_density(x, mean, variance):
+    return -(x - mean).pow(2).sum(dim=1) / (2 * variance) - torch.log(torch.as_tensor(variance)) - math.log(2 * math.pi)
+
+
+def exact_velocity(x, t):
+    """The flow-matching field that carries N(0, I) to N(MU, S^2 I) along x_t = (1 - t) x_0 + t x_1:
+    E[x_1 - x_0 | x_t = x] = MU + (t S^2 - (1 - t)) / sigma_t^2 (x - t MU), sigma_t^2 = (1 - t)^2 + t^2 S^2."""
+    t = t[:, None]
+    return MU + (t * S**2 - (1 - t)) / ((1 - t) ** 2 + t**2 * S**2) * (x - t * MU)
+
+
+def exact_eps(schedule):
+    """eps(x, t) = -sigma(t) grad log p_t(x) for the target's VP marginals p_t = N(sqrt(abar) MU, abar S^2 + 1 - abar)."""
+    def eps(x, t):
+        abar = schedule.alpha_bar(t)[:, None]
+        return schedule.sigma(t)[:, None] * (x - abar.sqrt() * MU) / (abar * S**2 + 1 - abar)
+    return eps
+
+
+def marginal(schedule, t: float):
+    abar = schedule.alpha_bar(torch.tensor(t))
+    return abar.sqrt() * MU, abar * S**2 + 1 - abar
+
+
+@pytest.mark.parametrize("kind", SCHEDULES)
+def test_the_closed_form_marginal_matches_the_simulated_chain(kind):
+    schedule, steps = NoiseSchedule(kind), 1000
+    times = torch.linspace(0, 1, steps + 1)
+    abar = schedule.alpha_bar(times)
+    betas = 1 - abar[1:] / abar[:-1]
+    x0 = torch.tensor([1.5, -2.0])
+    x = x0.expand(20_000, 2).clone()
+    generator = torch.Generator().manual_seed(0)
+    for k in range(steps):
+        x = (1 - betas[k]).sqrt() * x + betas[k].sqrt() * torch.randn(x.shape, generator=generator)
+        if k + 1 in (100, 500, 1000):
+            expected_mean, expected_std = abar[k + 1].sqrt() * x0, (1 - abar[k + 1]).sqrt()
+            torch.testing.assert_close(x.mean(dim=0), expected_mean, atol=0.03, rtol=0)
+            torch.testing.assert_close(x.std(dim=0), expected_std.expand(2), atol=0.02, rtol=0)
+
+
+@pytest.mark.parametrize("kind", SCHEDULES)
+def test_beta_is_minus_the_derivative_of_log_alpha_bar(kind):
+    schedule, t, h = NoiseSchedule(kind), torch.tensor([0.05, 0.3, 0.6, 0.9]), 1e-3
+    numeric = -(schedule.log_alpha_bar(t + h).double() - schedule.log_alpha_bar(t - h).double()) / (2 * h)
+    torch.testing.assert_close(schedule.beta(t).double(), numeric, rtol=2e-3, atol=0)
+    assert schedule.alpha_bar(torch.tensor(1.0)) < 1e-4 and schedule.alpha_bar(torch.tensor(0.0)) == pytest.approx(1.0)
+
+
+def test_the_losses_on_hand_values():
+    schedule = NoiseSchedule("linear")
+    x0, t, noise = torch.tensor([[1.0, 2.0], [0.0, -1.0]]), torch.tensor([0.5, 0.5]), torch.tensor([[0.5, 0.0], [1.0, 1.0]])
+    constant = lambda x, t, label=None: torch.tensor([[0.5, 0.5]]).expand(len(x), 2)  # noqa: E731
+    assert float(ddpm_loss(constant, schedule, x0, t=t, noise=noise)) == pytest.approx((0.25 + 0.5) / 2)
+    x1, start = torch.tensor([[2.0, 0.0]]), torch.tensor([[0.0, 1.0]])
+    zero = lambda x, t, label=None: torch.zeros_like(x)  # noqa: E731
+    assert float(flow_matching_loss(zero, x1, x0=start, t=torch.tensor([0.3]))) == pytest.approx(4.0 + 1.0)
+    straight = lambda x, t, label=None: torch.tensor([[2.0, -1.0]])  # noqa: E731  the exact x_1 - x_0
+    assert float(flow_matching_loss(straight, x1, x0=start)) == 0.0
+
+
+def test_the_exact_divergence_is_the_jacobian_trace_and_hutchinson_agrees_on_average():
+    torch.manual_seed(0)
+    model = DenoisingMLP(hidden=32)
+    x, t = torch.randn(6, 2), torch.full((6,), 0.4)
+    _, trace = divergence(model, x, t)
+    for i in range(6):
+        jacobian = torch.autograd.functional.jacobian(lambda point: model(point[None], t[:1])[0], x[i])
+        assert float(trace[i]) == pytest.approx(float(jacobian.trace()), abs=1e-5)
+    estimate = hutchinson_divergence(model, x, t, probes=4000, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(estimate, trace, atol=0.05 * float(trace.abs().max()) + 0.01, rtol=0)
+
+
+def test_flow_matching_ode_likelihood_of_the_exact_field_is_the_exact_density():
+    x = torch.randn(300, 2, generator=torch.Generator().manual_seed(0)) * S + MU
+    log_q, evaluations = flow_matching_log_likelihood(exact_velocity, x)
+    torch.testing.assert_close(log_q, gaussian_log_density(x, MU, S**2), atol=1e-3, rtol=0)
+    assert evaluations < 200
+
+
+@pytest.mark.parametrize(("kind", "tolerance", "error"), [("linear", 1e-5, 1e-3), ("cosine", 1e-6, 2e-3)])
+def test_the_probability_flow_likelihood_of_the_exact_score_is_the_exact_density(kind, tolerance, error):
+    schedule = NoiseSchedule(kind)
+    x = torch.randn(300, 2, generator=torch.Generator().manual_seed(0)) * S + MU
+    t_min = 1e-3
+    prior_mean, prior_variance = marginal(schedule, 1.0)
+    log_q, _ = ode_log_likelihood(probability_flow(exact_eps(schedule), schedule), x, t_min, 1.0,
+                                  lambda z: gaussian_log_density(z, prior_mean, prior_variance), rtol=tolerance, atol=tolerance)  # fmt: skip
+    torch.testing.assert_close(log_q, gaussian_log_density(x, *marginal(schedule, t_min)), atol=error, rtol=0)
+
+
+@pytest.mark.parametrize(("sampler", "steps"), [("ddpm", 200), ("ddim", 50), ("langevin", 100), ("euler", 100), ("heun", 20)])
+def test_every_sampler_with_the_exact_field_reaches_the_target_and_reproduces(sampler, steps):
+    schedule = NoiseSchedule("linear")
+    field = exact_velocity if sampler in samplers.FLOW_SAMPLERS else exact_eps(schedule)
+    draw = lambda: samplers.sample(sampler, field, schedule, 4000, steps, torch.Generator().manual_seed(3))  # noqa: E731
+    x = draw()
+    torch.testing.assert_close(x.mean(dim=0), MU, atol=0.05, rtol=0)
+    too_wide = 0.1 if sampler == "langevin" else 0.05  # Langevin's chains stop mixing at small noise (see its docstring)
+    torch.testing.assert_close(x.std(dim=0), torch.full((2,), S), atol=too_wide, rtol=0)
+    assert torch.equal(x, draw()), "(config, seed) reproduces the samples"
+
+
+def test_paths_run_from_noise_to_data():
+    path = samplers.sample("heun", exact_velocity, None, 500, 10, torch.Generator().manual_seed(0), keep_path=True)
+    assert path.shape == (11, 500, 2)
+    assert float(path[0].std()) == pytest.approx(1.0, abs=0.1) and float(path[-1].std(dim=0).mean()) == pytest.approx(S, abs=0.05)
+
+
+def test_classifier_free_guidance_combines_the_conditional_and_unconditional_outputs():
+    torch.manual_seed(0)
+    model = DenoisingMLP(hidden=16, classes=3)
+    x, t = torch.randn(4, 2), torch.full((4,), 0.5)
+    conditional, unconditional = model(x, t, torch.full((4,), 1)), model(x, t)
+    torch.testing.assert_close(model.guided(1, 0.0)(x, t), conditional)
+    torch.testing.assert_close(model.guided(1, 2.0)(x, t), 3 * conditional - 2 * unconditional)
+    torch.testing.assert_close(model.guided(None)(x, t), unconditional)
+
+
+def test_an_unknown_schedule_or_sampler_says_so():
+    with pytest.raises(ValueError, match="noise schedule"):
+        NoiseSchedule("quadratic")
+    with pytest.raises(ValueError, match="sampler"):
+        samplers.sample("rk4", exact_velocity, None, 10, 5)
