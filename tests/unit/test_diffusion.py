@@ -3,12 +3,15 @@ the exact divergence against autograd's Jacobian and Hutchinson's estimate, the 
 log-likelihood of fields known in closed form (a Gaussian target) against its exact density, and
 every sampler with those fields."""
 
+import copy
+import io
 import math
 
 import pytest
 import torch
+from PIL import Image
 
-from engine.diffusion import samplers
+from engine.diffusion import samplers, views
 from engine.diffusion.likelihood import (
     divergence,
     flow_matching_log_likelihood,
@@ -19,6 +22,9 @@ from engine.diffusion.likelihood import (
 from engine.diffusion.losses import ddpm_loss, flow_matching_loss
 from engine.diffusion.models import DenoisingMLP
 from engine.diffusion.schedules import SCHEDULES, NoiseSchedule
+from engine.diffusion.task import DiffusionRunConfig, DiffusionTrainingTask
+from engine.flows.task import FlowRunConfig, FlowTrainingTask
+from engine.targets import make_target
 
 MU, S = torch.tensor([1.0, -0.5]), 0.5  # the Gaussian target N(MU, S^2 I)
 
@@ -147,3 +153,46 @@ def test_an_unknown_schedule_or_sampler_says_so():
         NoiseSchedule("quadratic")
     with pytest.raises(ValueError, match="sampler"):
         samplers.sample("rk4", exact_velocity, None, 10, 5)
+
+
+@pytest.mark.parametrize(("kind", "sampler"), [("flow_matching", "heun"), ("ddpm", "ddim")])
+def test_the_live_task_learns_the_ring_and_restores_exactly(kind, sampler):
+    target = make_target("ring8")
+    config = DiffusionRunConfig(kind=kind, sampler=sampler, sample_steps=20, hidden=64)
+    task = DiffusionTrainingTask(config, target)
+    task.visuals("all")
+    before = task.metrics()
+    for _ in range(400):
+        task.train_step()
+    frame = task.visuals("layers")
+    after = task.metrics()
+    assert after["w1"] < before["w1"] / 2 and after["kl"] < before["kl"] / 2 and after["likelihood_step"] == 400
+    assert after["nll"] - after["kl"] == pytest.approx(after["entropy"], abs=1e-6), "NLL - H(p) = KL on the same points"
+    assert frame.samples.shape == (800, 2) and frame.paths.shape == (60, 21, 2)
+    saved = copy.deepcopy(task.state_dict())
+    losses = [task.train_step() for _ in range(3)]
+    restored = DiffusionTrainingTask(config, target)
+    restored.load_state_dict(saved)
+    assert [restored.train_step() for _ in range(3)] == losses
+
+
+def test_the_live_task_scores_on_the_flows_held_out_samples_and_applies_a_new_sampler():
+    target = make_target("ring8")
+    task = DiffusionTrainingTask(DiffusionRunConfig(seed=5), target)
+    assert torch.equal(task.held_out, FlowTrainingTask(FlowRunConfig(seed=5), target).held_out)
+    task.apply_live_settings(DiffusionRunConfig(seed=5, sampler="heun", sample_steps=7))
+    assert task.draw(10, keep_path=True).shape == (8, 10, 2)
+
+
+@pytest.mark.parametrize("settings", [{"kind": "ddpm", "sampler": "euler"}, {"sample_steps": 0}, {"schedule": "sqrt"},
+                                      {"target": "bimodal_1d"}])  # fmt: skip
+def test_live_settings_are_checked(settings):
+    with pytest.raises(ValueError):
+        DiffusionRunConfig(**settings)
+
+
+def test_the_frame_pictures_are_images_of_the_panel_size():
+    task = DiffusionTrainingTask(DiffusionRunConfig(sample_steps=5, hidden=16), make_target("ring8"))
+    frame = task.visuals("fast")
+    for picture in (views.samples_image(frame), views.paths_image(frame)):
+        assert Image.open(io.BytesIO(picture)).size == (views.IMAGE_SIZE, views.IMAGE_SIZE)

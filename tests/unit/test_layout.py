@@ -48,5 +48,5 @@ def test_every_family_has_its_package_and_nothing_family_specific_sits_at_the_to
     for family in FAMILIES:
         assert (ROOT / "engine" / family / "__init__.py").exists()
         assert not {name for name in top_level if name.startswith(family.rstrip("s"))}, f"a {family} module at engine/"
-    for family in ("flows", "gans", "vae", "autoencoders", "autoregressive"):  # the live families: the same module names
+    for family in ("flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion"):  # the live families: the same module names
         assert {"task.py", "views.py"} <= {path.name for path in (ROOT / "engine" / family).glob("*.py")}
