@@ -68,6 +68,14 @@ PAGES: tuple[PageEntry, ...] = (
         "Compare their exact likelihoods with the VAEs' bounds, and train one live, or RNADE on 2-D data.",
     ),
     PageEntry(
+        "app_pages/diffusion.py", "Diffusion and flow matching", "🌫️", "diffusion",
+        card_image="card_diffusion.png",
+        card_caption="Pictured: flow-matching paths from noise to the ring of 8, nearly straight.",
+        card_text="Train a diffusion model (DDPM, linear or cosine schedule) or flow matching on 2-D data and watch "
+        "samples flow back from noise: DDPM's reverse SDE, DDIM, annealed Langevin, or Euler and Heun on the flow, any "
+        "number of steps, with W₁ and the exact likelihood through the ODE beside the flows' figures.",
+    ),
+    PageEntry(
         "app_pages/divergences.py", "Divergences", "📏", "divergences",
         card_image="card_divergences.png",
         card_caption="Pictured: two Gaussians fitted to a three-mode mixture by forward KL (spreading over all three), "

@@ -39,3 +39,12 @@ def paths_image(frame: DiffusionFrame) -> bytes:
             end_x, end_y = pixels[-1]
             draw.ellipse([end_x - 2, end_y - 2, end_x + 2, end_y + 2], fill=render.MODEL_COLOR)
     return render.png_bytes(np.asarray(image))
+
+
+def loss_image(snapshot) -> bytes:
+    """The training loss per step (a PNG chart; the y range skips the first steps' large losses)."""
+    losses = snapshot.loss_values[:, 0]
+    finite = losses[np.isfinite(losses)]
+    low, high = (float(finite.min()), float(np.quantile(finite, 0.98))) if len(finite) else (0.0, 1.0)
+    pad = 0.05 * max(high - low, 1e-3)
+    return render.png_bytes(render.line_chart([(snapshot.loss_steps, losses, (31, 119, 180))], (low - pad, high + pad)))

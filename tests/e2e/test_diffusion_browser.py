@@ -1,0 +1,18 @@
+"""The Diffusion page in Chromium: flow matching trained live brings W1 down and gets an exact KL."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.browser import metric_value, no_exception_or_message, open_and_wait, wait_for_metric
+
+
+def test_flow_matching_trained_live_brings_w1_down(page, server_url, screenshot):
+    open_and_wait(page, f"{server_url}/diffusion?sample_steps=20", "W₁")
+    first = float(metric_value(page, "W₁"))
+    page.get_by_role("button", name="▶ Train").click()
+    expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=15_000)
+    wait_for_metric(page, "W₁", lambda w1: w1 < first / 2, timeout=90)
+    wait_for_metric(page, "KL(p‖q)", lambda kl: kl < 1.0, timeout=60)
+    screenshot("diffusion_live")
+    page.get_by_role("button", name="⏸ Pause").click()
+    expect(page.get_by_role("button", name="▶ Train")).to_be_visible(timeout=15_000)
+    no_exception_or_message(page)
