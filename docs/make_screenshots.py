@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots and the home page's card picture from the real app.
 
-    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [autoregressive] [divergences] [style_mixing]     (default: all)
+    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [autoregressive] [diffusion] [divergences] [style_mixing]     (default: all)
 
 Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE,
 Divergences and Style Mixing pages, and writes docs/*.png and assets/card_*.png.
@@ -42,12 +42,12 @@ def open_page_view(page, page_url: str, query: str, ready: str) -> None:
 
 
 def main(pages: list[str]) -> None:
-    """Screenshots of the named pages (flows, gans, vae, autoencoders, autoregressive, divergences, style_mixing), or of all of them."""
+    """Screenshots of the named pages (flows, gans, vae, autoencoders, autoregressive, diffusion, divergences, style_mixing), or of all of them."""
     (ROOT / "artifacts").mkdir(exist_ok=True)
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "divergences", "style_mixing"]:
+        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion", "divergences", "style_mixing"]:
             globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
@@ -147,6 +147,15 @@ def autoregressive(page, url: str) -> None:
     page.screenshot(path=ROOT / "docs" / "autoregressive_receptive.png")
     open_view("view=table", "Held-out NLL against sampling time")
     page.screenshot(path=ROOT / "docs" / "autoregressive_table.png", full_page=True)
+
+
+def diffusion(page, url: str) -> None:
+    """Flow matching and DDPM trained live on the ring of 8; the home card from flow matching's paths."""
+    train(page, url, "/diffusion?sample_steps=20", 3000)
+    page.screenshot(path=ROOT / "docs" / "diffusion_flow_matching.png")
+    page.locator("[data-testid='stImage']").nth(2).screenshot(path=ROOT / "assets" / "card_diffusion.png")
+    train(page, url, "/diffusion?kind=ddpm&sampler=ddpm&sample_steps=100", 3000)
+    page.screenshot(path=ROOT / "docs" / "diffusion_ddpm.png")
 
 
 def divergences(page, url: str) -> None:

@@ -13,7 +13,7 @@ from noise to data.
   s = -eps / sigma(t): at each level, x <- x + (a / 2) s(x, t) + sqrt(a) z with a = step_scale
   sigma(t)^2; a last denoising step x_hat_0 (Tweedie's formula) at the smallest level. Its
   samples come out a little too wide: with steps ~ sigma^2 the chains stop mixing at small sigma.
-* :func:`flow_euler`, :func:`flow_heun`: the flow-matching ODE dx/dt = v(x, t) from t = 0 (noise)
+* :func:`flow_ode`: the flow-matching ODE dx/dt = v(x, t) from t = 0 (noise)
   to t = 1 (data); Heun (the trapezoidal predictor-corrector) costs two evaluations a step.
 """
 
@@ -97,28 +97,16 @@ def annealed_langevin(field, schedule: NoiseSchedule, n: int, steps: int, genera
 
 
 @torch.no_grad()
-def flow_euler(field, n: int, steps: int, generator: torch.Generator | None = None, dim: int = 2, keep_path: bool = False,
-               x0: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
-    x = _start(n, dim, generator) if x0 is None else x0
-    path = [x]
-    dt = 1.0 / steps
-    for k in range(steps):
-        x = x + dt * field(x, torch.full((len(x),), k * dt))
-        path.append(x)
-    return _finish(path, keep_path)
-
-
-@torch.no_grad()
-def flow_heun(field, n: int, steps: int, generator: torch.Generator | None = None, dim: int = 2, keep_path: bool = False,
-              x0: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+def flow_ode(field, n: int, steps: int, generator: torch.Generator | None = None, dim: int = 2, keep_path: bool = False,
+             heun: bool = False, x0: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+    """Euler: x <- x + dt v(x, t); Heun: the Euler step as a predictor, then x <- x + dt/2 (v(x, t) + v(x_pred, t + dt))."""
     x = _start(n, dim, generator) if x0 is None else x0
     path = [x]
     dt = 1.0 / steps
     for k in range(steps):
         t = torch.full((len(x),), k * dt)
         v = field(x, t)
-        predicted = x + dt * v
-        x = x + dt / 2 * (v + field(predicted, t + dt))
+        x = x + dt / 2 * (v + field(x + dt * v, t + dt)) if heun else x + dt * v
         path.append(x)
     return _finish(path, keep_path)
 
@@ -130,5 +118,5 @@ def sample(sampler: str, field, schedule: NoiseSchedule | None, n: int, steps: i
         function = {"ddpm": ddpm_ancestral, "ddim": ddim, "langevin": annealed_langevin}[sampler]
         return function(field, schedule, n, steps, generator, keep_path=keep_path)
     if sampler in FLOW_SAMPLERS:
-        return (flow_euler if sampler == "euler" else flow_heun)(field, n, steps, generator, keep_path=keep_path)
+        return flow_ode(field, n, steps, generator, keep_path=keep_path, heun=sampler == "heun")
     raise ValueError(f"Unknown sampler {sampler!r}; choose one of: {', '.join(SAMPLERS)}.")
