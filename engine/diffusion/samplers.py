@@ -11,8 +11,9 @@ from noise to data.
   x_{k-1} = sqrt(abar_{k-1}) x_hat_0 + sqrt(1 - abar_{k-1}) eps.
 * :func:`annealed_langevin`: Song & Ermon (NeurIPS 2019), Algorithm 1, with the score
   s = -eps / sigma(t): at each level, x <- x + (a / 2) s(x, t) + sqrt(a) z with a = step_scale
-  sigma(t)^2; a last denoising step x_hat_0 (Tweedie's formula) at the smallest level. Its
-  samples come out a little too wide: with steps ~ sigma^2 the chains stop mixing at small sigma.
+  sigma(t)^2, a DDIM step between levels, and a last denoising step x_hat_0 (Tweedie's formula)
+  at the smallest level. Its samples come out a little too wide: with steps ~ sigma^2 the chains
+  stop mixing at small sigma.
 * :func:`flow_ode`: the flow-matching ODE dx/dt = v(x, t) from t = 0 (noise)
   to t = 1 (data); Heun (the trapezoidal predictor-corrector) costs two evaluations a step.
 """
@@ -75,15 +76,18 @@ def ddim(field, schedule: NoiseSchedule, n: int, steps: int, generator: torch.Ge
 def annealed_langevin(field, schedule: NoiseSchedule, n: int, steps: int, generator: torch.Generator | None = None,
                       dim: int = 2, keep_path: bool = False, steps_per_level: int = 10, step_scale: float = 0.2) -> torch.Tensor:  # fmt: skip
     """``steps`` noise levels from t = 1 down to T_MIN, ``steps_per_level`` Langevin steps each;
-    each level starts from the last one's samples scaled by sqrt(abar(t_next) / abar(t)), the VP
-    process's drift of the data's mean (Langevin with steps ~ sigma^2 cannot move it once sigma is
-    small)."""
+    each level starts from the last one's samples moved by a DDIM step (the predictor of Song et
+    al.'s predictor-corrector sampler): in the VP process the data's mean drifts with t, which
+    Langevin steps ~ sigma^2 cannot follow once sigma is small."""
     x = _start(n, dim, generator)
     path = [x]
     levels = torch.linspace(1.0, T_MIN, steps)
     for level, t in enumerate(levels):
         if level:
-            x = x * (schedule.alpha_bar(t) / schedule.alpha_bar(levels[level - 1])).sqrt()
+            before = levels[level - 1]
+            eps = field(x, before.expand(n))
+            x0 = (x - schedule.sigma(before) * eps) / schedule.alpha_bar(before).sqrt()
+            x = schedule.alpha_bar(t).sqrt() * x0 + schedule.sigma(t) * eps
         sigma = schedule.sigma(t)
         a = step_scale * sigma**2
         for _ in range(steps_per_level):
