@@ -15,7 +15,7 @@ import torch
 
 from app_ui import data_input
 from engine.autoregressive import explore, views
-from engine.autoregressive.models import MODELS, AutoregressiveModel
+from engine.autoregressive.models import MODELS, AutoregressiveModel, bits_per_dim
 from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
 from engine.digit_drawing import canvas_to_digit
 from engine.mnist import binarize, load_mnist
@@ -122,7 +122,8 @@ def dependencies(name: str, pixel: int, ordering: int) -> tuple[np.ndarray, np.n
 
 
 def models_with_orderings() -> dict[str, int]:
-    return {name: getattr(shipped(name), "orderings", 1) for name in SHIPPED_AUTOREGRESSIVE}
+    """Each shipped model's number of orderings, from its training arguments (no model is loaded)."""
+    return {name: entry.orderings for name, entry in SHIPPED_AUTOREGRESSIVE.items()}
 
 
 # ----- sampling, pixel by pixel -----
@@ -274,7 +275,7 @@ def table_view(config: explore.AutoregressiveViewConfig) -> None:
     table = pd.DataFrame([{
         "model": row["label"],
         "held-out −log p(x), nats": f"{row['nll']:.1f}" + (f" ± {row['se']:.1f}" if row["se"] else ""),
-        "bits/dim": f"{explore.bits_per_dim(row['nll']):.4f}",
+        "bits/dim": f"{bits_per_dim(row['nll']):.4f}",
         "figure": "exact" if row["kind"] == "exact" else "bound",
         "sampling, ms per digit": f"{row['sample_ms']:,.3g}",
         "training on this CPU, s": "–" if row["training_s"] is None else f"{row['training_s']:,.0f}",

@@ -26,7 +26,7 @@ import torch
 from benchmarks.common import guarded, print_table, write_results
 from benchmarks.flows import HELD_OUT_SEED, HELD_OUT_SIZE, Contender, kl_on, ours_task, take_turns
 from engine.autoregressive import explore, views
-from engine.autoregressive.models import MODELS
+from engine.autoregressive.models import MODELS, bits_per_dim
 from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
 from engine.autoregressive.task import RnadeRunConfig, RnadeTrainingTask
 from engine.flows.task import FlowRunConfig
@@ -50,11 +50,11 @@ def run_likelihood() -> dict[str, Any]:
     out = {}
     for name, label, mixture in explore.scored_models():
         nll, se = explore.held_out_nll(_model(name), images, mixture=mixture)
-        out[name + ("-mixture" if mixture else "")] = {"label": label, "nll": nll, "se": se, "bits_per_dim": explore.bits_per_dim(nll),
+        out[name + ("-mixture" if mixture else "")] = {"label": label, "nll": nll, "se": se, "bits_per_dim": bits_per_dim(nll),
                                                        "exact": True}  # fmt: skip
     for name in VAES:
         nll = -model_card_figures(name)["log_likelihood"]
-        out[name] = {"label": SHIPPED_VAES[name].label, "nll": nll, "bits_per_dim": explore.bits_per_dim(nll), "exact": False,
+        out[name] = {"label": SHIPPED_VAES[name].label, "nll": nll, "bits_per_dim": bits_per_dim(nll), "exact": False,
                      "note": "-IWAE bound, k = 5,000 (an upper bound on -log p(x)), from the model card"}  # fmt: skip
     return out
 

@@ -203,7 +203,7 @@ def scored_models() -> list[tuple[str, str, bool]]:
     a MADE trained on several orderings, its first ordering and the mixture over all of them."""
     rows = []
     for name, entry in SHIPPED_AUTOREGRESSIVE.items():
-        several = "--orderings" in entry.training_arguments
+        several = entry.orderings > 1
         rows.append((name, entry.label + (": ordering 0 alone" if several else ""), False))
         if several:
             rows.append((name, entry.label + ": mixture of all", True))
@@ -215,7 +215,3 @@ def sampling_ms_per_digit(sample: Callable[[int], object], n: int = 10) -> float
     started = time.perf_counter()
     sample(n)
     return (time.perf_counter() - started) / n * 1000
-
-
-def bits_per_dim(nats: float) -> float:
-    return nats / PIXELS / math.log(2)

@@ -35,6 +35,11 @@ from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 
+def bits_per_dim(nats: float, pixels: int = 784) -> float:
+    """-log p(x) in nats per image as bits per pixel: nats / (D ln 2)."""
+    return nats / pixels / math.log(2)
+
+
 class AutoregressiveModel(nn.Module):
     """What every model shares: log p(x) from the logits, and sampling pixel by pixel in ``order``."""
 

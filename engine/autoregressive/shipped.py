@@ -13,6 +13,12 @@ class ShippedModel:
     label: str
     training_arguments: tuple[str, ...]
 
+    @property
+    def orderings(self) -> int:
+        """How many orderings it was trained on (MADE's ``--orderings``; 1 for every other model)."""
+        arguments = list(self.training_arguments)
+        return int(arguments[arguments.index("--orderings") + 1]) if "--orderings" in arguments else 1
+
 
 SHIPPED_AUTOREGRESSIVE = {
     shipped.name: shipped

@@ -16,7 +16,6 @@ page's run with this seed uses (so the numbers compare); its frames are the Flow
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,7 @@ import numpy as np
 import torch
 
 from engine import metrics, render
-from engine.autoregressive.models import FVSBN, MADE, NADE
+from engine.autoregressive.models import FVSBN, MADE, NADE, bits_per_dim
 from engine.autoregressive.rnade import RNADE2D
 from engine.batches import EpochBatches
 from engine.config import RunConfig, check_choice, check_ranges, seeded
@@ -95,7 +94,6 @@ class AutoregressiveTrainingTask:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.rng = torch.Generator().manual_seed(config.seed)
         self.batches = EpochBatches(len(self.train_images), self.rng)
-        self.sample_generator = torch.Generator()
         self.samples: np.ndarray | None = None
 
     def train_step(self) -> float:
@@ -110,7 +108,7 @@ class AutoregressiveTrainingTask:
     def metrics(self) -> dict[str, float]:
         """Held-out NLL (nats per digit, exact) and bits per dimension, and where training stands."""
         nll = float(torch.cat([-self.model.log_prob(chunk) for chunk in self.held_out.split(100)]).mean())
-        return {"held_out_nll": nll, "bits_per_dim": nll / 784 / math.log(2), "epochs": self.batches.epochs,
+        return {"held_out_nll": nll, "bits_per_dim": bits_per_dim(nll), "epochs": self.batches.epochs,
                 "learning_rate": self.config.learning_rate}  # fmt: skip
 
     @torch.no_grad()
@@ -119,8 +117,8 @@ class AutoregressiveTrainingTask:
         time (so they differ only by what was learned; 784 passes, so only on "layers" and "all"
         frames: see :class:`engine.live.task.TrainingTask`)."""
         if which != "fast" or self.samples is None:
-            self.sample_generator.manual_seed(self.config.seed)
-            self.samples = (self.model.sample(SHOWN_SAMPLES, self.sample_generator) * 255).to(torch.uint8).numpy()
+            generator = torch.Generator().manual_seed(self.config.seed)
+            self.samples = (self.model.sample(SHOWN_SAMPLES, generator) * 255).to(torch.uint8).numpy()
         digit = self.held_out[:1]
         conditionals = torch.sigmoid(self.model.logits(digit))
         return DigitsFrame(samples=self.samples, digit=(digit.reshape(28, 28) * 255).to(torch.uint8).numpy(),

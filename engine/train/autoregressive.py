@@ -10,12 +10,11 @@ and bits per dimension) and the sampling time are measured and the folder is wri
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import torch
 
-from engine.autoregressive.models import MODELS
+from engine.autoregressive.models import MODELS, bits_per_dim
 from engine.device import get_device
 from engine.mnist import binarize, load_mnist
 from engine.pretrained import PRETRAINED_DIR
@@ -86,7 +85,7 @@ def main(argv=None) -> None:
     model.sample(10, torch.Generator().manual_seed(0))
     sample_ms = (time.perf_counter() - sampled) / 10 * 1000
     figures = {"command": command_line(__spec__.name, argv), "training_seconds": round(seconds, 1), "machine": trained_on,
-               "data": data.describe(), "held_out_nll_nats": round(nll, 2), "bits_per_dim": round(nll / 784 / math.log(2), 4),
+               "data": data.describe(), "held_out_nll_nats": round(nll, 2), "bits_per_dim": round(bits_per_dim(nll), 4),
                "sample_ms_per_digit": round(sample_ms, 1)}  # fmt: skip
     rows = [("held-out NLL, -log p(x) (nats per digit, exact)", f"{nll:.2f}"),
             ("bits per dimension", f"{figures['bits_per_dim']:.4f}"),
