@@ -109,8 +109,10 @@ class _Registry:
                 self.release(session_id, now)
                 continue
             elif session_id not in self.paused_while_away:
-                training = [run for run, *_ in runs.values() if run.is_alive and run.snapshot.state in LIVE_STATES]
                 with self.lock:
+                    if self.runs.get(session_id) is not runs:
+                        continue  # taken over by the browser's new session since the list was read
+                    training = [run for run, *_ in runs.values() if run.is_alive and run.snapshot.state in LIVE_STATES]
                     self.paused_while_away[session_id] = training
                 for run in training:
                     command(run.pause)()

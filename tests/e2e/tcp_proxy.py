@@ -27,9 +27,7 @@ class CuttableProxy:
             self._refuse_until = time.monotonic() + seconds
             doomed, self._sockets = self._sockets, set()
         for sock in doomed:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
+            _hang_up(sock)
 
     def close(self) -> None:
         self._closed = True
@@ -68,6 +66,15 @@ class CuttableProxy:
         except OSError:
             pass
         finally:
-            for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.close()
+            _hang_up(source)
+            _hang_up(sink)
+
+
+def _hang_up(sock: socket.socket) -> None:
+    """Shut the connection down, then close the socket. A bare close() while another thread is blocked
+    in recv() on the same socket sends nothing (the kernel keeps it open until that recv returns), so
+    the server would not see the drop until it next writes; shutdown() sends the FIN at once."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()

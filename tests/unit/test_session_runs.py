@@ -107,3 +107,21 @@ def test_a_browser_back_after_the_ttl_is_released_even_before_the_reaper_got_to_
     registry.last_seen["old"] = session_runs.time.monotonic() - session_runs.RUN_TTL_S - 1
     assert registry.take_over("old", "new") is not None
     assert run.calls == ["stop"] and "new" not in registry.runs and "old" not in registry.runs
+
+
+def test_a_session_taken_over_while_the_reaper_looks_at_it_is_not_paused_by_the_reaper():
+    """The reaper reads the session list, then the browser's new session takes the old one's runs
+    over (its script run), then the reaper reaches the old id: it must leave the runs alone."""
+    registry = session_runs._Registry()
+    run = FakeRun()
+    registry.runs["old"] = {"flows": (run, None, None)}
+    registry.last_seen["old"] = now = session_runs.time.monotonic()
+
+    def connected_while_taken_over(session_id):
+        if session_id == "old":
+            assert registry.take_over("old", "new") is None
+        return False
+
+    registry.reap(connected_while_taken_over, now=now + 1)
+    assert run.calls == [] and registry.runs["new"]["flows"][0] is run
+    assert "old" not in registry.paused_while_away and "old" not in registry.runs
