@@ -228,6 +228,7 @@ def test_front_ends_share_one_queue_and_a_dead_front_end_gives_its_slots_back(ra
     import ray
 
     from engine.live.ray_backend import RayBackend
+    from engine.live.governor import Capacity
     from engine.live.shared_queue import NAMESPACE, SharedGovernor
 
     name = f"test-queue-{uuid.uuid4().hex[:8]}"
@@ -288,14 +289,25 @@ def test_a_restarted_queue_learns_from_the_leases_which_runs_hold_slots(ray_clus
 
     import ray
 
+    from engine.live.governor import Capacity
     from engine.live.shared_queue import NAMESPACE, SharedGovernor
 
     name = f"test-queue-{uuid.uuid4().hex[:8]}"
     queue = SharedGovernor(name, max_active=2, lease_s=1.5)
     try:
         assert queue.try_acquire(1) and queue.capacity().active == 1
-        ray.kill(ray.get_actor(name, namespace=NAMESPACE), no_restart=False)  # Ray restarts it, empty
-        assert wait_for(lambda: queue.capacity().active == 1 and queue.capacity().slots == 2, timeout=30)
+        actor = ray.get_actor(name, namespace=NAMESPACE)
+        first_pid = ray.get(actor.__ray_call__.remote(lambda self: os.getpid()))
+        ray.kill(actor, no_restart=False)  # Ray restarts it, empty
+
+        def restarted() -> bool:
+            try:
+                return ray.get(actor.__ray_call__.remote(lambda self: os.getpid()), timeout=5) != first_pid
+            except ray.exceptions.RayError:
+                return False  # still restarting
+
+        assert wait_for(restarted, timeout=30, interval=0.2)  # not the capacity the client cached before the kill
+        assert wait_for(lambda: queue._call("capacity") == Capacity(slots=2, active=1, waiting=0), timeout=30), "a renewal told it run 1 holds a slot"
         assert queue.try_acquire(2) and wait_for(lambda: queue.capacity().active == 2)
     finally:
         queue.close()
