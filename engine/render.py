@@ -6,7 +6,9 @@ than as interactive charts, so that a frame is cheap to produce and to send.
 
 from __future__ import annotations
 
+import colorsys
 import io
+import math
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -116,9 +118,10 @@ def robust_extent(points: np.ndarray, margin: float = 0.1, quantile: float = 0.0
     return tuple((float(c - half), float(c + half)) for c in centre)
 
 
-def _to_pixels(points: np.ndarray, extent, size: int) -> np.ndarray:
+def to_pixels(points: np.ndarray, extent, size: int) -> np.ndarray:
+    """Points (n, 2) in data coordinates -> pixel coordinates of a ``size``-pixel image of ``extent``
+    (y down); non-finite points stay non-finite."""
     (x0, x1), (y0, y1) = extent
-    points = points[np.isfinite(points).all(axis=1)]
     return np.stack([(points[:, 0] - x0) / (x1 - x0) * size, (y1 - points[:, 1]) / (y1 - y0) * size], axis=1)
 
 
@@ -138,10 +141,10 @@ def stage_panel(
     draw = ImageDraw.Draw(image)
     offset = np.array([0.0, STAGE_HEADER])
     for line in grid_lines:
-        pixels = _to_pixels(line, extent, size) + offset
+        pixels = to_pixels(line[np.isfinite(line).all(axis=1)], extent, size) + offset
         if len(pixels) > 1:
             draw.line(pixels.ravel().tolist(), fill=GRID_COLOR, width=1)
-    pixels = _to_pixels(data, extent, size) + offset
+    pixels = to_pixels(data[np.isfinite(data).all(axis=1)], extent, size) + offset
     for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):  # 2x2 dots
         draw.point((pixels + (dx, dy)).ravel().tolist(), fill=data_color)
     draw.rectangle([0, 0, size - 1, STAGE_HEADER - 1], fill=WHITE)  # points past the top edge
@@ -228,3 +231,30 @@ def digit_strip(images: np.ndarray, scale: int = 3, gap: int = 2) -> np.ndarray:
     for i, image in enumerate(images):
         strip[:, i * (size + gap) : i * (size + gap) + size] = to_uint8(np.kron(image, np.ones((scale, scale))))
     return strip
+
+
+def draw_arrows(draw, arrows: np.ndarray, extent, size: int, color=(60, 60, 60), longest_px: float = 22.0) -> None:
+    """Arrows (rows x, y, dx, dy) drawn on a PIL ``draw`` of a ``size``-pixel image of ``extent``,
+    the longest ``longest_px`` pixels long (lengths relative to each other, as in GAN Lab)."""
+    start = to_pixels(arrows[:, :2], extent, size)
+    direction = arrows[:, 2:] * np.array([1.0, -1.0])  # y grows downwards in pixels
+    norms = np.linalg.norm(direction, axis=1)
+    finite = np.isfinite(norms) & np.isfinite(start).all(axis=1)
+    if not finite.any() or norms[finite].max() <= 0:
+        return
+    scale = longest_px / norms[finite].max()
+    for (x, y), (dx, dy), ok in zip(start, direction * scale, finite, strict=True):
+        if not ok or math.hypot(dx, dy) < 1.0:
+            continue
+        end = (x + dx, y + dy)
+        draw.line([x, y, *end], fill=color, width=1)
+        angle = math.atan2(dy, dx)
+        for side in (2.6, -2.6):
+            draw.line([*end, end[0] + 4 * math.cos(angle + side), end[1] + 4 * math.sin(angle + side)], fill=color)
+
+
+def mode_colors(n_modes: int) -> list[tuple[int, int, int]]:
+    """Distinct colours around the hue wheel, one per mode."""
+    return [
+        tuple(int(255 * c) for c in colorsys.hsv_to_rgb(k / n_modes, 0.65, 0.85)) for k in range(n_modes)
+    ]

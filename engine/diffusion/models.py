@@ -49,13 +49,13 @@ class DenoisingMLP(nn.Module):
             h = h + self.class_embedding(torch.full((len(x),), self.classes, dtype=torch.long) if label is None else label)
         return self.body(h)
 
-    def guided(self, label: int | None, scale: float = 0.0):
-        """The field (x, t) -> f: unconditional, conditional on ``label``, or classifier-free
-        guided at ``scale`` w: (1 + w) f(x, t, c) - w f(x, t, none)."""
+    def guided(self, label: int | torch.Tensor | None, scale: float = 0.0):
+        """The field (x, t) -> f: unconditional, conditional on ``label`` (one class, or one per
+        row of x), or classifier-free guided at ``scale`` w: (1 + w) f(x, t, c) - w f(x, t, none)."""
         if label is None:
             return lambda x, t: self(x, t)
         def field(x, t):
-            c = torch.full((len(x),), label, dtype=torch.long)
+            c = torch.full((len(x),), label, dtype=torch.long) if isinstance(label, int) else label
             conditional = self(x, t, c)
             return conditional if scale == 0 else (1 + scale) * conditional - scale * self(x, t)
         return field

@@ -8,23 +8,31 @@ Each step is one minibatch of fresh target samples and one Adam step on the mode
 * ``kl``, ``nll`` and the floor ``entropy``: exact, through the ODE (:mod:`engine.diffusion.likelihood`),
   on the first :data:`KL_POINTS` of the held-out samples the Flows page scores on
   (:func:`engine.flows.task.held_out_samples`), at tolerance :data:`LIVE_TOLERANCE`; costly
-  (~0.5 s), so only on the costly frames (:class:`engine.live.task.TrainingTask`'s "layers").
+  (~0.5 s), so only on the costly frames (:class:`engine.live.task.TrainingTask`'s "layers");
+* with ``conditional`` (targets with modes: the condition of a sample is its nearest mode),
+  ``class_accuracy`` (the share of samples whose nearest mode is the one asked for) and
+  ``spread`` (their mean distance to that mode over the target's own, s sqrt(pi / 2)) at the
+  guidance scale w: classifier-free guidance (Ho & Salimans, 2021) sharpens each class as w grows.
+
+Every frame also holds the noised data and the learned field at each of :data:`NOISE_LEVELS`
+(the forward process, and what the model learned to undo at each level).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
-from engine import metrics, sample_metrics
+from engine import metrics, render, sample_metrics
 from engine.config import RunConfig, check_choice, check_ranges, seeded
 from engine.diffusion import samplers
 from engine.diffusion.likelihood import diffusion_log_likelihood, flow_matching_log_likelihood
-from engine.diffusion.losses import ddpm_loss, flow_matching_loss
+from engine.diffusion.losses import T_MIN, ddpm_loss, flow_matching_loss
 from engine.diffusion.models import DenoisingMLP
 from engine.diffusion.schedules import SCHEDULES, NoiseSchedule
 from engine.flows.task import DENSITY_IMAGE_SIZE, held_out_samples
@@ -41,16 +49,28 @@ LIVE_TOLERANCE = 1e-4
 SAMPLES_SHOWN = 800
 PATHS_SHOWN = 60
 LR_FLOOR = 0.05
+# How noisy x_t is, from data (0) to pure noise (1): DDPM's t; flow matching's 1 - t.
+NOISE_LEVELS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+FIELD_GRID = 17  # arrows per side
+NOISED_POINTS = 2000
+LABEL_DROP = 0.2  # the share of training rows without their class, for classifier-free guidance
+STEP_COUNTS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
+DENSITY_GRID = 40
 
 
 @dataclass(frozen=True, kw_only=True)
 class DiffusionFrame(Frame):
-    """Samples (and some of their paths from noise, (k, steps + 1, 2)) over the target's density."""
+    """Samples (and some of their paths from noise, (k, steps + 1, 2)) over the target's density;
+    at each of :data:`NOISE_LEVELS`, the noised data's density (levels, pixels, pixels) and the
+    learned field on a grid (levels, FIELD_GRID^2, 4: x, y, dx, dy), pointing towards the data."""
 
     extent: tuple
     target_density: np.ndarray
     samples: np.ndarray
     paths: np.ndarray
+    noised_density: np.ndarray
+    field: np.ndarray
+    labels: np.ndarray | None = None  # the class each sample was drawn for (conditional runs)
 
 
 @dataclass(frozen=True)
@@ -67,10 +87,12 @@ class DiffusionRunConfig(RunConfig):
     batch_size: int = 256
     sampler: str = "euler"
     sample_steps: int = 50
+    conditional: bool = False  # on the target's modes, with classifier-free guidance
+    guidance: float = 0.0  # the guidance scale w of conditional sampling
     seed: int = 0
     max_steps: int = 20_000
 
-    LIVE_FIELDS = ("learning_rate", "lr_half_life", "batch_size", "sampler", "sample_steps")
+    LIVE_FIELDS = ("learning_rate", "lr_half_life", "batch_size", "sampler", "sample_steps", "guidance")
 
     def __post_init__(self):
         check_choice("2-D target", self.target, [*target_keys(2), *CUSTOM_TARGET_KEYS])
@@ -78,7 +100,7 @@ class DiffusionRunConfig(RunConfig):
         check_choice("noise schedule", self.schedule, SCHEDULES)
         check_choice(f"sampler for {KINDS[self.kind]}", self.sampler, SAMPLERS_OF[self.kind])
         check_ranges(self, [("hidden", 8, 512), ("layers", 1, 6), ("learning_rate", 1e-5, 0.1), ("lr_half_life", 0, 1_000_000),
-                            ("batch_size", 8, 4096), ("sample_steps", 1, 1000), ("seed", 0, 2**31 - 1),
+                            ("batch_size", 8, 4096), ("sample_steps", 1, 1000), ("guidance", 0, 20), ("seed", 0, 2**31 - 1),
                             ("max_steps", 1, 200_000)])  # fmt: skip
 
 
@@ -90,16 +112,21 @@ class DiffusionTrainingTask:
     def __init__(self, config: DiffusionRunConfig, target: Target):
         if target.dim != 2:
             raise ValueError(f"Diffusion and flow matching here model 2-D data; this target is {target.dim}-D.")
+        if config.conditional and target.modes is None:
+            raise ValueError("A class-conditional model needs a target made of separate modes (the ring of 8, the grid of 25, "
+                             "...): the class of a sample is its mode.")  # fmt: skip
         self.config, self.target = config, target
         self.schedule = NoiseSchedule(config.schedule)
+        self.modes = torch.as_tensor(target.modes, dtype=torch.float32) if config.conditional else None
         with seeded(config.seed):
-            self.model = DenoisingMLP(hidden=config.hidden, layers=config.layers)
+            self.model = DenoisingMLP(hidden=config.hidden, layers=config.layers, classes=0 if self.modes is None else len(self.modes))
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.steps_done = 0
         self.held_out = held_out_samples(target, config.seed)
         self.held_out_log_p = target.log_prob(self.held_out[:KL_POINTS]) if target.has_exact_density else None
         self.target_density = target_views.density_image(target, DENSITY_IMAGE_SIZE)
+        self.noised_density = self._noised_densities()
         self.likelihood: dict[str, float] = {}
 
     def current_learning_rate(self) -> float:
@@ -109,20 +136,35 @@ class DiffusionTrainingTask:
         for group in self.optimizer.param_groups:
             group["lr"] = self.current_learning_rate()
         x = self.target.sample(self.config.batch_size, self.generator)
+        label = None
+        if self.modes is not None:  # its mode, or (a share of the rows) "no class"
+            label = self.nearest_mode(x)
+            label[torch.rand(len(x), generator=self.generator) < LABEL_DROP] = len(self.modes)
         if self.config.kind == "ddpm":
-            loss = ddpm_loss(self.model, self.schedule, x, self.generator)
+            loss = ddpm_loss(self.model, self.schedule, x, self.generator, label=label)
         else:
-            loss = flow_matching_loss(self.model, x, self.generator)
+            loss = flow_matching_loss(self.model, x, self.generator, label=label)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         self.steps_done += 1
         return loss.item()
 
-    def draw(self, n: int, keep_path: bool = False, seed_offset: int = 1) -> torch.Tensor:
-        """n samples with the configured sampler and steps, from the same noise each time."""
+    def nearest_mode(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cdist(x, self.modes).argmin(dim=1)
+
+    def sample_labels(self, n: int) -> torch.Tensor | None:
+        """The classes conditional samples are drawn for: every mode in turn (None: unconditional)."""
+        return None if self.modes is None else torch.arange(n) % len(self.modes)
+
+    def draw(self, n: int, keep_path: bool = False, seed_offset: int = 1, sampler: str | None = None,
+             steps: int | None = None) -> torch.Tensor:  # fmt: skip
+        """n samples with the configured (or the given) sampler and steps, from the same noise each
+        time; a conditional model draws every mode in turn, guided at the configured scale."""
         generator = torch.Generator().manual_seed(self.config.seed + seed_offset)
-        return samplers.sample(self.config.sampler, self.model, self.schedule, n, self.config.sample_steps, generator, keep_path)
+        field = self.model.guided(self.sample_labels(n), self.config.guidance)
+        return samplers.sample(sampler or self.config.sampler, field, self.schedule, n, steps or self.config.sample_steps,
+                               generator, keep_path)  # fmt: skip
 
     @torch.no_grad()
     def log_likelihood(self, x: torch.Tensor, tolerance: float = LIVE_TOLERANCE) -> torch.Tensor:
@@ -138,9 +180,65 @@ class DiffusionTrainingTask:
 
     @torch.no_grad()
     def metrics(self) -> dict[str, float]:
-        samples = self.draw(W1_POINTS).numpy()
-        w1 = sample_metrics.wasserstein1(self.held_out[:W1_POINTS].numpy(), samples)
-        return {"w1": w1, "learning_rate": self.current_learning_rate(), **self.likelihood}
+        samples = self.draw(W1_POINTS)
+        figures = {"w1": self._w1(samples), "learning_rate": self.current_learning_rate(), **self.likelihood}
+        if self.modes is not None:
+            figures |= self.class_figures(samples)
+        return figures
+
+    def _w1(self, samples: torch.Tensor) -> float:
+        return sample_metrics.wasserstein1(self.held_out[:W1_POINTS].numpy(), samples.numpy())
+
+    def class_figures(self, samples: torch.Tensor) -> dict[str, float]:
+        """Class accuracy (nearest mode = the class asked for) and spread (mean distance to that
+        mode / the target's own mean distance, s sqrt(pi / 2) in 2-D: 1 is right, below 1 sharper)."""
+        labels = self.sample_labels(len(samples))
+        finite = torch.isfinite(samples).all(dim=1)
+        accuracy = float((self.nearest_mode(samples[finite]) == labels[finite]).float().sum() / len(samples))
+        distance = (samples[finite] - self.modes[labels[finite]]).norm(dim=1).mean()
+        return {"class_accuracy": accuracy, "spread": float(distance / (self.target.mode_std * math.sqrt(math.pi / 2)))}
+
+    def quality_by_steps(self, step_counts: tuple[int, ...] = STEP_COUNTS) -> dict[str, list[tuple[int, float]]]:
+        """W1 of W1_POINTS samples against the held-out samples, for every sampler of this model
+        at each number of steps (the same noise each time): quality against sampling cost."""
+        with torch.no_grad():
+            return {sampler: [(steps, self._w1(self.draw(W1_POINTS, sampler=sampler, steps=steps))) for steps in step_counts]
+                    for sampler in SAMPLERS_OF[self.config.kind]}  # fmt: skip
+
+    def learned_density(self, size: int = DENSITY_GRID) -> np.ndarray:
+        """q(x) on a size x size grid over the extent, exact through the ODE (tolerance 1e-3; a few
+        seconds), the unconditional model's for a conditional run."""
+        grid = torch.from_numpy(render.grid_points(self.target.extent, size))
+        return self.log_likelihood(grid, tolerance=1e-3).exp().reshape(size, size).numpy()
+
+    def _noised_densities(self) -> np.ndarray:
+        """The density of x_t at each noise level, a histogram of noised held-out samples."""
+        x0 = self.held_out[:NOISED_POINTS]
+        noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(self.config.seed + 2))
+        return np.stack([render.histogram_density(self._noise(x0, level, noise).numpy(), self.target.extent, DENSITY_IMAGE_SIZE,
+                                                  blur_pixels=1.5) for level in NOISE_LEVELS])  # fmt: skip
+
+    def _noise(self, x0: torch.Tensor, level: float, noise: torch.Tensor) -> torch.Tensor:
+        """x_t at noise level ``level``: DDPM's q(x_t | x_0); flow matching's (1 - t) x_0 + t x_1 at t = 1 - level."""
+        if self.config.kind == "ddpm":
+            return self.schedule.add_noise(x0, torch.full((len(x0),), max(level, T_MIN)), noise)
+        return level * noise + (1 - level) * x0
+
+    def _fields(self) -> np.ndarray:
+        """The learned field at each noise level on a grid: DDPM's score -eps / sigma(t), flow
+        matching's velocity v (both point towards the data; unconditional)."""
+        (x0, x1), (y0, y1) = self.target.extent
+        axis_x, axis_y = torch.linspace(x0, x1, FIELD_GRID + 2)[1:-1], torch.linspace(y0, y1, FIELD_GRID + 2)[1:-1]
+        grid = torch.stack(torch.meshgrid(axis_x, axis_y, indexing="xy"), dim=-1).reshape(-1, 2)
+        fields = []
+        for level in NOISE_LEVELS:
+            if self.config.kind == "ddpm":
+                t = torch.full((len(grid),), max(level, T_MIN))
+                f = -self.model(grid, t) / self.schedule.sigma(t)[:, None]
+            else:
+                f = self.model(grid, torch.full((len(grid),), 1 - level))
+            fields.append(torch.cat([grid, f], dim=1))
+        return torch.stack(fields).numpy()
 
     @torch.no_grad()
     def visuals(self, which: str = "all") -> DiffusionFrame:
@@ -148,8 +246,10 @@ class DiffusionTrainingTask:
         if which != "fast":
             self.measure_likelihood()
         paths = self.draw(SAMPLES_SHOWN, keep_path=True)
+        labels = self.sample_labels(SAMPLES_SHOWN)
         return DiffusionFrame(extent=self.target.extent, target_density=self.target_density, samples=paths[-1].numpy(),
-                              paths=paths[:, :PATHS_SHOWN].transpose(0, 1).numpy())  # fmt: skip
+                              paths=paths[:, :PATHS_SHOWN].transpose(0, 1).numpy(), noised_density=self.noised_density,
+                              field=self._fields(), labels=None if labels is None else labels.numpy())  # fmt: skip
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.current_learning_rate():g}) or a larger batch."
@@ -165,6 +265,6 @@ class DiffusionTrainingTask:
         self.steps_done = state["steps_done"]
 
     def apply_live_settings(self, config: DiffusionRunConfig) -> None:
-        """The learning-rate schedule and batch size, and the sampler and its steps (the next frames use them)."""
+        """The learning-rate schedule and batch size, the sampler, its steps and the guidance scale (the next frames use them)."""
         self.config = dataclasses.replace(self.config, **config.live_settings())
 

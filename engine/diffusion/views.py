@@ -20,9 +20,48 @@ def _faded_target(frame: DiffusionFrame) -> np.ndarray:
 
 
 def samples_image(frame: DiffusionFrame) -> bytes:
-    """The samples (orange) over the faded target density."""
-    return render.png_bytes(render.scatter_image(frame.samples, frame.extent, IMAGE_SIZE, color=render.MODEL_COLOR, alpha=0.45,
-                                                 background=_faded_target(frame)))  # fmt: skip
+    """The samples (orange; a conditional run's coloured by the class they were drawn for) over the
+    faded target density."""
+    image = _faded_target(frame)
+    if frame.labels is None:
+        return render.png_bytes(render.scatter_image(frame.samples, frame.extent, IMAGE_SIZE, color=render.MODEL_COLOR,
+                                                     alpha=0.45, background=image))  # fmt: skip
+    colors = render.mode_colors(int(frame.labels.max()) + 1)
+    for label, color in enumerate(colors):
+        image = render.scatter_image(frame.samples[frame.labels == label], frame.extent, IMAGE_SIZE, color=color, alpha=0.6,
+                                     background=image)  # fmt: skip
+    return render.png_bytes(image)
+
+
+def field_image(frame: DiffusionFrame, level: int) -> bytes:
+    """The density of the noised data x_t at ``NOISE_LEVELS[level]`` (its own colour scale) with
+    the learned field's arrows (score or velocity; lengths relative to each other)."""
+    density = frame.noised_density[level]
+    background = render.colorize(density, float(np.nanmax(density)) or None)
+    image = Image.fromarray(background).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR)
+    render.draw_arrows(ImageDraw.Draw(image), frame.field[level], frame.extent, IMAGE_SIZE, color=(255, 255, 255), longest_px=14)
+    return render.png_bytes(np.asarray(image))
+
+
+def learned_density_image(density: np.ndarray, target_density: np.ndarray) -> bytes:
+    """The learned density q(x) on the target's colour scale (as the Flows page shows it)."""
+    image = render.colorize(density, float(np.nanmax(target_density)) or None)
+    return render.png_bytes(np.asarray(Image.fromarray(image).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.NEAREST)))
+
+
+SAMPLER_COLORS = {"ddpm": (31, 119, 180), "ddim": (44, 160, 44), "langevin": (148, 103, 189), "euler": (255, 127, 14),
+                  "heun": (214, 39, 40)}  # fmt: skip
+
+
+def quality_image(curves: dict[str, list[tuple[int, float]]], floor: float | None = None) -> bytes:
+    """W1 against log10(steps), one curve per sampler (y clipped to the interesting range)."""
+    series, finite = [], []
+    for sampler, points in curves.items():
+        steps, w1 = np.array(points, dtype=float).T
+        series.append((np.log10(steps), w1, SAMPLER_COLORS[sampler]))
+        finite += [value for value in w1 if np.isfinite(value)]
+    high = min(max(finite, default=1.0), 4 * min(finite, default=1.0) + 0.5)
+    return render.png_bytes(render.line_chart(series, (0.0, high * 1.05), floor=floor, x_label="log10 steps"))
 
 
 def paths_image(frame: DiffusionFrame) -> bytes:
@@ -30,9 +69,8 @@ def paths_image(frame: DiffusionFrame) -> bytes:
     curved for DDPM, near-straight for flow matching."""
     image = Image.fromarray(_faded_target(frame))
     draw = ImageDraw.Draw(image)
-    (x0, x1), (y0, y1) = frame.extent
     for path in frame.paths:
-        pixels = np.stack([(path[:, 0] - x0) / (x1 - x0) * IMAGE_SIZE, (y1 - path[:, 1]) / (y1 - y0) * IMAGE_SIZE], axis=1)
+        pixels = render.to_pixels(path, frame.extent, IMAGE_SIZE)
         pixels = pixels[np.isfinite(pixels).all(axis=1)]
         if len(pixels) > 1:
             draw.line(pixels.ravel().tolist(), fill=PATH_COLOR, width=1)

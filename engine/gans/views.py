@@ -7,7 +7,6 @@ samples in purple, and arrows showing where the generator's gradient pushes each
 
 from __future__ import annotations
 
-import colorsys
 import math
 
 import numpy as np
@@ -70,11 +69,6 @@ def _upsample(image: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR))
 
 
-def _to_pixels(points: np.ndarray, extent, size: int) -> np.ndarray:
-    (x0, x1), (y0, y1) = extent
-    return np.stack([(points[:, 0] - x0) / (x1 - x0) * size, (y1 - points[:, 1]) / (y1 - y0) * size], axis=1)
-
-
 def _dots(draw: ImageDraw.ImageDraw, pixels: np.ndarray, color, radius: float = 1.5) -> None:
     for x, y in pixels[np.isfinite(pixels).all(axis=1)]:
         draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=color)
@@ -95,15 +89,15 @@ def field_image(
     draw = ImageDraw.Draw(image)
     if show_manifold and visuals.manifold is not None:
         for line in visuals.manifold:
-            pixels = _to_pixels(line, extent, size)
+            pixels = render.to_pixels(line, extent, size)
             if np.isfinite(pixels).all():
                 draw.line(pixels.ravel().tolist(), fill=MANIFOLD_COLOR, width=1)
     if show_real:
-        _dots(draw, _to_pixels(visuals.real, extent, size), REAL_COLOR)
+        _dots(draw, render.to_pixels(visuals.real, extent, size), REAL_COLOR)
     if show_fake:
-        _dots(draw, _to_pixels(visuals.fake, extent, size), FAKE_COLOR)
+        _dots(draw, render.to_pixels(visuals.fake, extent, size), FAKE_COLOR)
     if show_arrows:
-        _arrows(draw, visuals.arrows, extent, size)
+        render.draw_arrows(draw, visuals.arrows, extent, size, color=ARROW_COLOR)
     draw.rectangle([0, 0, size - 1, size - 1], outline=(200, 200, 200))
     return render.png_bytes(np.asarray(image))
 
@@ -116,38 +110,11 @@ def manifold_image(visuals: GanFieldFrame, size: int = 240) -> bytes | None:
     return field_image(visuals, show_heatmap=False, show_fake=False, show_arrows=False, show_manifold=True, size=size)
 
 
-def _arrows(draw: ImageDraw.ImageDraw, arrows: np.ndarray, extent, size: int, longest_px: float = 22.0) -> None:
-    """Arrows from each generated point along -dL_G/dx, the longest ``longest_px`` pixels long
-    (lengths relative to each other, as in GAN Lab)."""
-    start = _to_pixels(arrows[:, :2], extent, size)
-    direction = arrows[:, 2:] * np.array([1.0, -1.0])  # y grows downwards in pixels
-    norms = np.linalg.norm(direction, axis=1)
-    finite = np.isfinite(norms) & np.isfinite(start).all(axis=1)
-    if not finite.any() or norms[finite].max() <= 0:
-        return
-    scale = longest_px / norms[finite].max()
-    for (x, y), (dx, dy), ok in zip(start, direction * scale, finite, strict=True):
-        if not ok or math.hypot(dx, dy) < 1.0:
-            continue
-        end = (x + dx, y + dy)
-        draw.line([x, y, *end], fill=ARROW_COLOR, width=1)
-        angle = math.atan2(dy, dx)
-        for side in (2.6, -2.6):
-            draw.line([*end, end[0] + 4 * math.cos(angle + side), end[1] + 4 * math.sin(angle + side)], fill=ARROW_COLOR)
-
-
-def mode_colors(n_modes: int) -> list[tuple[int, int, int]]:
-    """Distinct colours around the hue wheel, one per mode."""
-    return [
-        tuple(int(255 * c) for c in colorsys.hsv_to_rgb(k / n_modes, 0.65, 0.85)) for k in range(n_modes)
-    ]
-
-
 def mode_key_image(modes: np.ndarray, extent, size: int = 96) -> bytes:
     """The modes' positions in their timeline colours: the key to the per-mode timeline."""
     image = Image.new("RGB", (size, size), render.WHITE)
     draw = ImageDraw.Draw(image)
-    for (x, y), color in zip(_to_pixels(np.asarray(modes), extent, size), mode_colors(len(modes)), strict=True):
+    for (x, y), color in zip(render.to_pixels(np.asarray(modes), extent, size), render.mode_colors(len(modes)), strict=True):
         draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill=color)
     draw.rectangle([0, 0, size - 1, size - 1], outline=(200, 200, 200))
     return render.png_bytes(np.asarray(image))
@@ -185,7 +152,7 @@ def mode_timeline_image(metric_history, size: tuple[int, int] = (400, 120)) -> b
     cumulative = np.cumsum(parts, axis=1)  # (width, 2 * modes)
     level = (np.arange(height)[::-1, None] + 0.5) / height  # 0 at the bottom row
     which = (level[:, :, None] >= cumulative[None, :, :]).sum(axis=2)  # (height, width): part index, or 2K
-    colors = mode_colors(nearest.shape[1])
+    colors = render.mode_colors(nearest.shape[1])
     palette = np.array([c for color in colors for c in (color, _tint(color))] + [OFF_MODE_COLOR], dtype=np.uint8)
     return render.png_bytes(palette[which])
 
