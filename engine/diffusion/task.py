@@ -10,9 +10,9 @@ Each step is one minibatch of fresh target samples and one Adam step on the mode
   (:func:`engine.flows.task.held_out_samples`), at tolerance :data:`LIVE_TOLERANCE`; costly
   (~0.5 s), so only on the costly frames (:class:`engine.live.task.TrainingTask`'s "layers");
 * with ``conditional`` (targets with modes: the condition of a sample is its nearest mode),
-  ``class_accuracy`` (the share of samples whose nearest mode is the one asked for) and
-  ``spread`` (their mean distance to that mode over the target's own, s sqrt(pi / 2)) at the
-  guidance scale w: classifier-free guidance (Ho & Salimans, 2021) sharpens each class as w grows.
+  ``class_accuracy``, ``spread`` and ``drift`` (:meth:`DiffusionTrainingTask.class_figures`) at
+  the guidance scale w: classifier-free guidance (Ho & Salimans, 2021) sharpens each class as w
+  grows, and moves it away from the others.
 
 Every frame also holds the noised data and the learned field at each of :data:`NOISE_LEVELS`
 (the forward process, and what the model learned to undo at each level).
@@ -190,13 +190,24 @@ class DiffusionTrainingTask:
         return sample_metrics.wasserstein1(self.held_out[:W1_POINTS].numpy(), samples.numpy())
 
     def class_figures(self, samples: torch.Tensor) -> dict[str, float]:
-        """Class accuracy (nearest mode = the class asked for) and spread (mean distance to that
-        mode / the target's own mean distance, s sqrt(pi / 2) in 2-D: 1 is right, below 1 sharper)."""
+        """Per class (the samples drawn for mode k), averaged over the classes: ``class_accuracy``,
+        the share whose nearest mode is k; ``spread``, their mean distance to their own centre
+        over the target's, s sqrt(pi / 2) in 2-D (1: as wide as the target; below 1, sharper);
+        ``drift``, their centre's distance from mode k in units of s (guidance pushes the classes
+        apart, where the unconditional model is least sure of them)."""
         labels = self.sample_labels(len(samples))
         finite = torch.isfinite(samples).all(dim=1)
         accuracy = float((self.nearest_mode(samples[finite]) == labels[finite]).float().sum() / len(samples))
-        distance = (samples[finite] - self.modes[labels[finite]]).norm(dim=1).mean()
-        return {"class_accuracy": accuracy, "spread": float(distance / (self.target.mode_std * math.sqrt(math.pi / 2)))}
+        spreads, drifts = [], []
+        for k, mode in enumerate(self.modes):
+            drawn = samples[finite & (labels == k)]
+            if len(drawn):
+                centre = drawn.mean(dim=0)
+                spreads.append((drawn - centre).norm(dim=1).mean())
+                drifts.append((centre - mode).norm())
+        s = self.target.mode_std
+        return {"class_accuracy": accuracy, "spread": float(torch.stack(spreads).mean() / (s * math.sqrt(math.pi / 2))),
+                "drift": float(torch.stack(drifts).mean() / s)}  # fmt: skip
 
     def quality_by_steps(self, step_counts: tuple[int, ...] = STEP_COUNTS) -> dict[str, list[tuple[int, float]]]:
         """W1 of W1_POINTS samples against the held-out samples, for every sampler of this model

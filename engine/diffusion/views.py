@@ -46,11 +46,12 @@ def field_image(frame: DiffusionFrame, level: int) -> bytes:
 def learned_density_image(density: np.ndarray, target_density: np.ndarray) -> bytes:
     """The learned density q(x) on the target's colour scale (as the Flows page shows it)."""
     image = render.colorize(density, float(np.nanmax(target_density)) or None)
-    return render.png_bytes(np.asarray(Image.fromarray(image).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.NEAREST)))
+    return render.png_bytes(np.asarray(Image.fromarray(image).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR)))
 
 
 SAMPLER_COLORS = {"ddpm": (31, 119, 180), "ddim": (44, 160, 44), "langevin": (148, 103, 189), "euler": (255, 127, 14),
                   "heun": (214, 39, 40)}  # fmt: skip
+SAMPLER_COLOR_NAMES = {"ddpm": "blue", "ddim": "green", "langevin": "purple", "euler": "orange", "heun": "red"}
 
 
 def quality_image(curves: dict[str, list[tuple[int, float]]], floor: float | None = None) -> bytes:

@@ -29,3 +29,25 @@ def test_a_bad_link_says_so_and_shows_the_defaults(query):
     app = open_page("diffusion", query)
     assert not app.exception
     assert any("could not be used" in e.value for e in app.error)
+
+
+def test_a_conditional_link_guides_and_the_measurements_come_on_request():
+    app = open_page("diffusion", {"target": "grid25", "conditional": "true", "guidance": "2", "field_noise_level": "0.5"})
+    assert not app.exception and not app.error
+    assert app.toggle(key="diffusion_conditional").value and app.select_slider(key="diffusion_guidance").value == 2.0
+    assert float(metric(app, "Spread")) > 0 and metric(app, "Class accuracy").endswith("%")
+    assert app.select_slider(key="diffusion_field_noise_level").value == 0.5
+    assert any("noise level 0.5" in m.value for m in app.markdown)
+    app.select_slider(key="diffusion_field_noise_level").set_value(0.05).run()
+    assert app.query_params["field_noise_level"] == "0.05" and app.query_params["conditional"].lower() == "true"
+    app.button[[b.label for b in app.button].index("Measure quality against steps")].click().run()
+    assert not app.exception and any("W₁ against log₁₀ steps" in str(i.proto) for i in app.get("image"))
+
+
+def test_the_conditional_toggle_is_off_for_a_target_without_modes_and_a_bad_noise_level_says_so():
+    app = open_page("diffusion", {"target": "checkerboard", "field_noise_level": "0.33"})
+    assert not app.exception
+    assert app.toggle(key="diffusion_conditional").disabled and not app.toggle(key="diffusion_conditional").value
+    assert any("noise level" in e.value for e in app.error)
+    app = open_page("diffusion", {"target": "checkerboard", "conditional": "true"})
+    assert not app.exception and not app.toggle(key="diffusion_conditional").value

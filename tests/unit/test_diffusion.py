@@ -7,6 +7,7 @@ import copy
 import io
 import math
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -22,7 +23,7 @@ from engine.diffusion.likelihood import (
 from engine.diffusion.losses import ddpm_loss, flow_matching_loss
 from engine.diffusion.models import DenoisingMLP
 from engine.diffusion.schedules import SCHEDULES, NoiseSchedule
-from engine.diffusion.task import DiffusionRunConfig, DiffusionTrainingTask
+from engine.diffusion.task import FIELD_GRID, NOISE_LEVELS, DiffusionRunConfig, DiffusionTrainingTask
 from engine.flows.task import FlowRunConfig, FlowTrainingTask
 from engine.targets import make_target
 
@@ -196,3 +197,54 @@ def test_the_frame_pictures_are_images_of_the_panel_size():
     frame = task.visuals("fast")
     for picture in (views.samples_image(frame), views.paths_image(frame)):
         assert Image.open(io.BytesIO(picture)).size == (views.IMAGE_SIZE, views.IMAGE_SIZE)
+
+
+def _trained(steps: int, **settings) -> DiffusionTrainingTask:
+    task = DiffusionTrainingTask(DiffusionRunConfig(**settings), make_target(settings.get("target", "ring8")))
+    for _ in range(steps):
+        task.train_step()
+    return task
+
+
+@pytest.mark.parametrize("kind", ["ddpm", "flow_matching"])
+def test_the_forward_process_view_runs_from_the_data_to_the_noise(kind):
+    task = DiffusionTrainingTask(DiffusionRunConfig(kind=kind, sampler="ddim" if kind == "ddpm" else "euler"), make_target("ring8"))
+    x0, noise = task.held_out[:500], torch.randn(500, 2, generator=torch.Generator().manual_seed(3))
+    assert (task._noise(x0, 0.0, noise) - x0).abs().max() < 0.05, "level 0 is the data (DDPM: up to sigma(T_MIN) = 0.01)"
+    torch.testing.assert_close(task._noise(x0, 1.0, noise), noise, atol=0.02, rtol=0), "level 1 is pure noise"
+    frame = task.visuals("fast")
+    assert frame.field.shape == (len(NOISE_LEVELS), FIELD_GRID**2, 4) and np.isfinite(frame.field).all()
+    (a, b), (c, d) = task.target.extent
+    pixel_area = (b - a) * (d - c) / frame.noised_density.shape[1] ** 2
+    assert frame.noised_density[0].sum() * pixel_area == pytest.approx(1.0, abs=0.02), "the data lies inside the extent"
+    centre = frame.noised_density.shape[1] // 2
+    assert frame.noised_density[0, centre, centre] < 0.01 * frame.noised_density[0].max(), "the ring's hole is empty"
+    assert frame.noised_density[-1, centre - 2 : centre + 3, centre - 2 : centre + 3].max() > 0.8 * frame.noised_density[-1].max(), (
+        "pure noise, N(0, I), peaks at the centre")
+
+
+def test_a_class_conditional_model_draws_its_classes_and_guidance_sharpens_them():
+    task = _trained(600, conditional=True, guidance=0.0)
+    assert task.model.classes == 8 and task.sample_labels(10).tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 0, 1]
+    unguided = task.metrics()
+    task.apply_live_settings(DiffusionRunConfig(conditional=True, guidance=1.0))
+    guided = task.metrics()
+    assert unguided["class_accuracy"] > 0.9 and guided["class_accuracy"] >= unguided["class_accuracy"] - 0.02
+    assert 0.7 < unguided["spread"] < 1.3 and guided["spread"] < 0.8 * unguided["spread"], "w = 1 sharpens each class"
+    assert guided["drift"] > unguided["drift"], "and moves it away from the others"
+    assert task.visuals("fast").labels[:9].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 0]
+
+
+def test_a_class_conditional_model_needs_a_target_made_of_modes():
+    with pytest.raises(ValueError, match="modes"):
+        DiffusionTrainingTask(DiffusionRunConfig(target="checkerboard", conditional=True), make_target("checkerboard"))
+
+
+def test_quality_improves_with_steps_and_the_learned_density_integrates_to_one():
+    task = _trained(400)
+    curves = task.quality_by_steps((1, 20))
+    assert set(curves) == {"euler", "heun"}
+    assert curves["euler"][0][1] > curves["euler"][1][1], "one Euler step is a poor sampler"
+    density = task.learned_density(size=24)
+    (a, b), (c, d) = task.target.extent
+    assert density.sum() * (b - a) * (d - c) / 24**2 == pytest.approx(1.0, abs=0.1)

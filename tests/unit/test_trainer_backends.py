@@ -228,7 +228,6 @@ def test_front_ends_share_one_queue_and_a_dead_front_end_gives_its_slots_back(ra
     import ray
 
     from engine.live.ray_backend import RayBackend
-    from engine.live.governor import Capacity
     from engine.live.shared_queue import NAMESPACE, SharedGovernor
 
     name = f"test-queue-{uuid.uuid4().hex[:8]}"
