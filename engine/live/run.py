@@ -217,6 +217,9 @@ class LiveRun:
             self._state = FINISHED
             self._message = f"Reached the step limit ({self.max_steps:,}); press Reset to start again."
             return False
+        if finished := getattr(self.task, "finished", ""):  # a task that ends by itself (a race's budget)
+            self._state, self._message = FINISHED, finished
+            return False
         try:
             losses = self.task.train_step() if part is None else self.task.train_step(part)
         except Exception as error:  # noqa: BLE001 - a failing step must not leave a dead thread marked "running"

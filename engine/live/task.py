@@ -69,6 +69,9 @@ class TrainingTask(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
 
+    # Optional: ``finished``, a sentence once the task has nothing left to do (a race whose budget
+    # is spent): the run then stops as at its step limit, with that message.
+
 
 # Run states, as shown on the page.
 IDLE = "idle"  # built, never trained
