@@ -76,6 +76,14 @@ PAGES: tuple[PageEntry, ...] = (
         "number of steps, with W₁ and the exact likelihood through the ODE beside the flows' figures.",
     ),
     PageEntry(
+        "app_pages/arena.py", "Arena", "🏟️", "arena",
+        card_image="card_arena.png",
+        card_caption="Pictured: six families after 10 seconds each on the ring of 8.",
+        card_text="Race a flow, a GAN, a VAE, a diffusion model, flow matching and RNADE on the same data for the same "
+        "seconds each, and see who wins which yardstick: exact KL, W₁, MMD, modes covered, sampling speed. Replay the "
+        "race checkpoint by checkpoint.",
+    ),
+    PageEntry(
         "app_pages/divergences.py", "Divergences", "📏", "divergences",
         card_image="card_divergences.png",
         card_caption="Pictured: two Gaussians fitted to a three-mode mixture by forward KL (spreading over all three), "

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-SECTION_URL_PREFIXES = ("live_", "rnade_", "field_")  # URL keys of a page section with its own config (a live view)
+SECTION_URL_PREFIXES = ("live_", "rnade_", "field_", "replay_")  # URL keys of a page section with its own config (a live view)
 
 
 def _owned_keys(query: dict[str, str], url_prefix: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots and the home page's card picture from the real app.
 
-    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [autoregressive] [diffusion] [divergences] [style_mixing]     (default: all)
+    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [autoregressive] [diffusion] [arena] [divergences] [style_mixing]     (default: all)
 
 Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE,
 Divergences and Style Mixing pages, and writes docs/*.png and assets/card_*.png.
@@ -42,12 +42,12 @@ def open_page_view(page, page_url: str, query: str, ready: str) -> None:
 
 
 def main(pages: list[str]) -> None:
-    """Screenshots of the named pages (flows, gans, vae, autoencoders, autoregressive, diffusion, divergences, style_mixing), or of all of them."""
+    """Screenshots of the named pages (flows, gans, vae, autoencoders, autoregressive, diffusion, arena, divergences, style_mixing), or of all of them."""
     (ROOT / "artifacts").mkdir(exist_ok=True)
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion", "divergences", "style_mixing"]:
+        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion", "arena", "divergences", "style_mixing"]:
             globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
@@ -156,6 +156,29 @@ def diffusion(page, url: str) -> None:
     page.locator("[data-testid='stImage']").nth(2).screenshot(path=ROOT / "assets" / "card_diffusion.png")
     train(page, url, "/diffusion?kind=ddpm&sampler=ddpm&sample_steps=100", 3000)
     page.screenshot(path=ROOT / "docs" / "diffusion_ddpm.png")
+    train(page, url, "/diffusion?target=grid25&conditional=true&guidance=2&field_noise_level=0.1", 6000)
+    page.screenshot(path=ROOT / "docs" / "diffusion_guidance.png", full_page=True)
+
+
+def arena(page, url: str) -> None:
+    """A 10-s race of all six on the ring of 8; the home card from the samples row."""
+    page.set_viewport_size({"width": 1400, "height": 1300})
+    page.goto(f"{url}/arena?budget_s=10")
+    wait_for_script(page, timeout=60_000)
+    page.get_by_role("button", name="▶ Train").click()
+    page.get_by_text("The race is over").wait_for(timeout=300_000)
+    time.sleep(2.0)
+    wait_for_script(page)
+    page.screenshot(path=ROOT / "docs" / "arena.png", full_page=True)
+    panels = [ROOT / "artifacts" / f"card_arena_{i}.png" for i in range(6)]
+    for i, path in enumerate(panels):
+        page.locator("[data-testid='stImage'] img").nth(i).screenshot(path=path)
+    images = [Image.open(path).convert("RGB").resize((130, 130)) for path in panels]
+    card = Image.new("RGB", (3 * 130 + 16, 2 * 130 + 8), "white")
+    for i, im in enumerate(images):
+        card.paste(im, ((i % 3) * 138, (i // 3) * 138))
+    card.save(ROOT / "assets" / "card_arena.png")
+    page.set_viewport_size({"width": 1400, "height": 900})
 
 
 def divergences(page, url: str) -> None:
