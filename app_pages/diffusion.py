@@ -69,8 +69,8 @@ state, note = live_page.controls(run, config, "diffusion")
 note.caption("The sampler, its steps and the guidance apply live: change them while it trains.")
 live_page.live_views(run, state, functools.partial(diffusion_panels.draw, config=config, noise_level=view.noise_level))
 st.select_slider("Noise level of the field view (0: data, 1: noise)", options=list(NOISE_LEVELS), key="diffusion_field_noise_level")
-st.subheader("Measure the model")
-diffusion_panels.measurements(run)
+st.subheader("Measure the model, or straighten its paths")
+diffusion_panels.measurements(run, config)
 
 with st.expander("About these numbers"):
     st.markdown(

@@ -12,6 +12,7 @@ from engine.diffusion.schedules import NoiseSchedule
 from engine.diffusion.task import (
     KL_POINTS,
     NOISE_LEVELS,
+    REFLOW_PAIRS,
     STEP_COUNTS,
     W1_POINTS,
     DiffusionRunConfig,
@@ -91,14 +92,28 @@ def field_view(snapshot: live.Snapshot, config: DiffusionRunConfig, noise_level:
                     "Lengths are relative to each other at this level.")  # fmt: skip
 
 
-def measurements(run: OnDemandRun) -> None:
+def measurements(run: OnDemandRun, config: DiffusionRunConfig) -> None:
     """On request (they take seconds): W1 against the number of sampling steps for every sampler,
-    and the learned density on a grid, exact through the ODE; kept with the run's step they measured."""
+    and the learned density on a grid, exact through the ODE; kept with the run's step they
+    measured. For unconditional flow matching, a Reflow button."""
     measured = st.session_state.get("diffusion_measured")
     if measured is not None and measured["run"] != run.run_id:  # another run's (settings changed, reset)
         measured = st.session_state.pop("diffusion_measured")
         measured = None
-    cols = st.columns([1, 1, 2])
+    cols = st.columns([1, 1, 1, 1])
+    if config.kind == "flow_matching" and not config.conditional:
+        if cols[2].button("↪ Reflow", help=f"Rectified flow: couple {REFLOW_PAIRS:,} noise points with where the model "
+                          "takes them now, and train on those couples from here on: the paths straighten, and fewer "
+                          "Euler steps sample as well. Reset undoes it."):  # fmt: skip
+            with st.spinner("Integrating the ODE from every noise point…"):
+                try:
+                    count = run.call(DiffusionTrainingTask.reflow)
+                    st.success(f"Reflow {count}: training now on {REFLOW_PAIRS:,} (noise, sample) couples. Train on, then "
+                               "measure quality against steps: one Euler step gets much better.", icon="↪")  # fmt: skip
+                except TrainerGone:
+                    st.warning(TrainerGone.MESSAGE, icon="⚠️")
+        if reflows := run.snapshot.metrics.get("reflows"):
+            cols[3].caption(f"Reflowed {reflows:.0f} time(s): the model now learns its own couples, not the target.")
     asked = {}
     if cols[0].button("Measure quality against steps", help=f"W₁ at {', '.join(map(str, STEP_COUNTS))} steps for every "
                       f"sampler of this model ({W1_POINTS} samples each; a few seconds)."):  # fmt: skip
@@ -114,7 +129,7 @@ def measurements(run: OnDemandRun) -> None:
                 st.warning(TrainerGone.MESSAGE, icon="⚠️")
     measured = st.session_state.get("diffusion_measured")
     if measured is None:
-        cols[2].caption("Both measure the model as it is now (pause first to hold it still).")
+        cols[3].caption("The measurements take the model as it is now (pause first to hold it still).")
         return
     cols = st.columns([3, 2, 1])
     if "quality" in measured:

@@ -14,6 +14,11 @@ Each step is one minibatch of fresh target samples and one Adam step on the mode
   the guidance scale w: classifier-free guidance (Ho & Salimans, 2021) sharpens each class as w
   grows, and moves it away from the others.
 
+Reflow (Liu et al., "Flow straight and fast", ICLR 2023; flow matching only): :meth:`reflow` draws
+:data:`REFLOW_PAIRS` couples (z, x = ODE(z)) from the current model and trains on them from then
+on, x_0 = z and x_1 = x instead of independent noise and data: the 2-rectified flow, whose paths
+are straighter, so fewer Euler steps sample as well (the target is now the model's own samples).
+
 Every frame also holds the noised data and the learned field at each of :data:`NOISE_LEVELS`
 (the forward process, and what the model learned to undo at each level).
 """
@@ -56,6 +61,8 @@ NOISED_POINTS = 2000
 LABEL_DROP = 0.2  # the share of training rows without their class, for classifier-free guidance
 STEP_COUNTS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
 DENSITY_GRID = 40
+REFLOW_PAIRS = 8192
+REFLOW_STEPS = 100  # Heun steps for the couples' ODE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,6 +135,8 @@ class DiffusionTrainingTask:
         self.target_density = target_views.density_image(target, DENSITY_IMAGE_SIZE)
         self.noised_density = self._noised_densities()
         self.likelihood: dict[str, float] = {}
+        self.reflow_pairs: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.reflows = 0
 
     def current_learning_rate(self) -> float:
         return self.config.learning_rate * halving_factor(self.steps_done, self.config.lr_half_life, LR_FLOOR)
@@ -135,6 +144,10 @@ class DiffusionTrainingTask:
     def train_step(self) -> float:
         for group in self.optimizer.param_groups:
             group["lr"] = self.current_learning_rate()
+        if self.reflow_pairs is not None:
+            rows = torch.randint(0, len(self.reflow_pairs[0]), (self.config.batch_size,), generator=self.generator)
+            loss = flow_matching_loss(self.model, self.reflow_pairs[1][rows], self.generator, x0=self.reflow_pairs[0][rows])
+            return self._optimize(loss)
         x = self.target.sample(self.config.batch_size, self.generator)
         label = None
         if self.modes is not None:  # its mode, or (a share of the rows) "no class"
@@ -144,11 +157,25 @@ class DiffusionTrainingTask:
             loss = ddpm_loss(self.model, self.schedule, x, self.generator, label=label)
         else:
             loss = flow_matching_loss(self.model, x, self.generator, label=label)
+        return self._optimize(loss)
+
+    def _optimize(self, loss: torch.Tensor) -> float:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         self.steps_done += 1
         return loss.item()
+
+    @torch.no_grad()
+    def reflow(self) -> int:
+        """Couple REFLOW_PAIRS noise points with where the model's ODE takes them (Heun, REFLOW_STEPS)
+        and train on those couples from now on (see the module docstring); returns the reflow count."""
+        if self.config.kind != "flow_matching" or self.modes is not None:
+            raise ValueError("Reflow straightens an unconditional flow-matching model's paths; pick flow matching without classes.")
+        z = torch.randn(REFLOW_PAIRS, 2, generator=torch.Generator().manual_seed(self.config.seed + 100 + self.reflows))
+        self.reflow_pairs = (z, samplers.flow_ode(self.model, REFLOW_PAIRS, REFLOW_STEPS, heun=True, x0=z))
+        self.reflows += 1
+        return self.reflows
 
     def nearest_mode(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cdist(x, self.modes).argmin(dim=1)
@@ -181,7 +208,7 @@ class DiffusionTrainingTask:
     @torch.no_grad()
     def metrics(self) -> dict[str, float]:
         samples = self.draw(W1_POINTS)
-        figures = {"w1": self._w1(samples), "learning_rate": self.current_learning_rate(), **self.likelihood}
+        figures = {"w1": self._w1(samples), "learning_rate": self.current_learning_rate(), "reflows": self.reflows, **self.likelihood}
         if self.modes is not None:
             figures |= self.class_figures(samples)
         return figures
@@ -267,13 +294,14 @@ class DiffusionTrainingTask:
 
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "generator": self.generator.get_state(),
-                "steps_done": self.steps_done}  # fmt: skip
+                "steps_done": self.steps_done, "reflow_pairs": self.reflow_pairs, "reflows": self.reflows}  # fmt: skip
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
         self.steps_done = state["steps_done"]
+        self.reflow_pairs, self.reflows = state["reflow_pairs"], state["reflows"]
 
     def apply_live_settings(self, config: DiffusionRunConfig) -> None:
         """The learning-rate schedule and batch size, the sampler, its steps and the guidance scale (the next frames use them)."""

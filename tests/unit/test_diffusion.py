@@ -248,3 +248,18 @@ def test_quality_improves_with_steps_and_the_learned_density_integrates_to_one()
     density = task.learned_density(size=24)
     (a, b), (c, d) = task.target.extent
     assert density.sum() * (b - a) * (d - c) / 24**2 == pytest.approx(1.0, abs=0.1)
+
+
+def test_reflow_straightens_the_paths_so_one_euler_step_samples_better():
+    task = _trained(800)
+    one_step_before = task.quality_by_steps((1,))["euler"][0][1]
+    assert task.reflow() == 1 and task.reflow_pairs[0].shape == (8192, 2)
+    restored = copy.deepcopy(task.state_dict())
+    for _ in range(800):
+        task.train_step()
+    one_step_after = task.quality_by_steps((1,))["euler"][0][1]
+    assert one_step_after < 0.6 * one_step_before, "the 2-rectified flow's straight paths need fewer steps"
+    task.load_state_dict(restored)
+    assert task.reflows == 1 and task.steps_done == 800
+    with pytest.raises(ValueError, match="flow-matching"):
+        _trained(0, kind="ddpm", sampler="ddpm").reflow()
