@@ -96,10 +96,8 @@ def measurements(run: OnDemandRun, config: DiffusionRunConfig) -> None:
     """On request (they take seconds): W1 against the number of sampling steps for every sampler,
     and the learned density on a grid, exact through the ODE; kept with the run's step they
     measured. For unconditional flow matching, a Reflow button."""
-    measured = st.session_state.get("diffusion_measured")
-    if measured is not None and measured["run"] != run.run_id:  # another run's (settings changed, reset)
-        measured = st.session_state.pop("diffusion_measured")
-        measured = None
+    if st.session_state.get("diffusion_measured", {"run": run.run_id})["run"] != run.run_id:
+        del st.session_state["diffusion_measured"]  # another run's (settings changed, reset)
     cols = st.columns([1, 1, 1, 1])
     if config.kind == "flow_matching" and not config.conditional:
         if cols[2].button("↪ Reflow", help=f"Rectified flow: couple {REFLOW_PAIRS:,} noise points with where the model "

@@ -24,7 +24,7 @@ import numpy as np
 
 from engine import metrics, sample_metrics
 from engine.arena.contenders import CONTENDERS, Contender
-from engine.config import RunConfig, check_ranges
+from engine.config import RunConfig, check_choice, check_ranges
 from engine.flows.task import DENSITY_IMAGE_SIZE, held_out_samples
 from engine.live.task import Frame
 from engine.targets import CUSTOM_TARGET_KEYS, Target, target_keys
@@ -53,8 +53,6 @@ class ArenaConfig(RunConfig):
     LIVE_FIELDS = ()
 
     def __post_init__(self):
-        from engine.config import check_choice
-
         check_choice("2-D target", self.target, [*target_keys(2), *CUSTOM_TARGET_KEYS])
         names = self.names
         unknown = [name for name in names if name not in CONTENDERS]
@@ -128,7 +126,7 @@ class ArenaTask:
         scores, samples = {}, {}
         for name, contender in self.contenders.items():
             scores[name], samples[name] = self.score(contender)
-        return Checkpoint(min(self.trained_s.values()) if hasattr(self, "trained_s") else 0.0, scores, samples)
+        return Checkpoint(min(self.trained_s.values()), scores, samples)
 
     def score(self, contender: Contender) -> tuple[dict[str, float], np.ndarray]:
         """Every yardstick for one contender (see the module docstring), and the samples kept."""

@@ -253,14 +253,15 @@ class DiffusionTrainingTask:
         """The density of x_t at each noise level, a histogram of noised held-out samples."""
         x0 = self.held_out[:NOISED_POINTS]
         noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(self.config.seed + 2))
-        return np.stack([render.histogram_density(self._noise(x0, level, noise).numpy(), self.target.extent, DENSITY_IMAGE_SIZE,
+        return np.stack([render.histogram_density(self.noised(x0, level, noise).numpy(), self.target.extent, DENSITY_IMAGE_SIZE,
                                                   blur_pixels=1.5) for level in NOISE_LEVELS])  # fmt: skip
 
-    def _noise(self, x0: torch.Tensor, level: float, noise: torch.Tensor) -> torch.Tensor:
-        """x_t at noise level ``level``: DDPM's q(x_t | x_0); flow matching's (1 - t) x_0 + t x_1 at t = 1 - level."""
+    def noised(self, data: torch.Tensor, level: float, noise: torch.Tensor) -> torch.Tensor:
+        """x_t at noise level ``level`` (0: the data, 1: the noise): DDPM's sqrt(abar(t)) data +
+        sigma(t) noise at t = level; flow matching's (1 - t) noise + t data at t = 1 - level."""
         if self.config.kind == "ddpm":
-            return self.schedule.add_noise(x0, torch.full((len(x0),), max(level, T_MIN)), noise)
-        return level * noise + (1 - level) * x0
+            return self.schedule.add_noise(data, torch.full((len(data),), max(level, T_MIN)), noise)
+        return level * noise + (1 - level) * data
 
     def _fields(self) -> np.ndarray:
         """The learned field at each noise level on a grid: DDPM's score -eps / sigma(t), flow

@@ -210,8 +210,8 @@ def _trained(steps: int, **settings) -> DiffusionTrainingTask:
 def test_the_forward_process_view_runs_from_the_data_to_the_noise(kind):
     task = DiffusionTrainingTask(DiffusionRunConfig(kind=kind, sampler="ddim" if kind == "ddpm" else "euler"), make_target("ring8"))
     x0, noise = task.held_out[:500], torch.randn(500, 2, generator=torch.Generator().manual_seed(3))
-    assert (task._noise(x0, 0.0, noise) - x0).abs().max() < 0.05, "level 0 is the data (DDPM: up to sigma(T_MIN) = 0.01)"
-    torch.testing.assert_close(task._noise(x0, 1.0, noise), noise, atol=0.02, rtol=0), "level 1 is pure noise"
+    assert (task.noised(x0, 0.0, noise) - x0).abs().max() < 0.05, "level 0 is the data (DDPM: up to sigma(T_MIN) = 0.01)"
+    torch.testing.assert_close(task.noised(x0, 1.0, noise), noise, atol=0.02, rtol=0), "level 1 is pure noise"
     frame = task.visuals("fast")
     assert frame.field.shape == (len(NOISE_LEVELS), FIELD_GRID**2, 4) and np.isfinite(frame.field).all()
     (a, b), (c, d) = task.target.extent
