@@ -258,3 +258,9 @@ def mode_colors(n_modes: int) -> list[tuple[int, int, int]]:
     return [
         tuple(int(255 * c) for c in colorsys.hsv_to_rgb(k / n_modes, 0.65, 0.85)) for k in range(n_modes)
     ]
+
+
+def faded_density(density: np.ndarray, size: int) -> np.ndarray:
+    """A density image (viridis) faded to a pale background for samples drawn over it, ``size`` pixels square."""
+    faded = 255 - (255 - colorize(density, float(np.nanmax(density)) or None)) // 6
+    return np.asarray(Image.fromarray(faded).resize((size, size), Image.Resampling.BILINEAR))

@@ -4,7 +4,6 @@ faded target, and a yardstick over training time, one line per contender."""
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 
 from engine import render
 from engine.arena.race import ArenaFrame, Checkpoint
@@ -15,16 +14,10 @@ COLORS = {"flow": (31, 119, 180), "gan": (214, 39, 40), "vae": (148, 103, 189), 
 COLOR_NAMES = {"flow": "blue", "gan": "red", "vae": "purple", "ddpm": "brown", "flow_matching": "orange", "rnade": "green"}
 
 
-def _faded_target(frame: ArenaFrame) -> np.ndarray:
-    target = render.colorize(frame.target_density, float(np.nanmax(frame.target_density)) or None)
-    faded = 255 - (255 - target) // 6
-    return np.asarray(Image.fromarray(faded).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR))
-
-
 def samples_image(frame: ArenaFrame, checkpoint: Checkpoint, name: str) -> bytes:
     """A contender's kept samples at ``checkpoint``, in its colour, over the faded target density."""
     return render.png_bytes(render.scatter_image(checkpoint.samples[name], frame.extent, IMAGE_SIZE, color=COLORS[name],
-                                                 alpha=0.5, background=_faded_target(frame)))  # fmt: skip
+                                                 alpha=0.5, background=render.faded_density(frame.target_density, IMAGE_SIZE)))  # fmt: skip
 
 
 def curve_image(frame: ArenaFrame, key: str, until: int, floor: float | None = None) -> bytes | None:

@@ -13,16 +13,10 @@ IMAGE_SIZE = 256
 PATH_COLOR = (120, 120, 120)
 
 
-def _faded_target(frame: DiffusionFrame) -> np.ndarray:
-    target = render.colorize(frame.target_density, float(np.nanmax(frame.target_density)) or None)
-    faded = 255 - (255 - target) // 6
-    return np.asarray(Image.fromarray(faded).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR))
-
-
 def samples_image(frame: DiffusionFrame) -> bytes:
     """The samples (orange; a conditional run's coloured by the class they were drawn for) over the
     faded target density."""
-    image = _faded_target(frame)
+    image = render.faded_density(frame.target_density, IMAGE_SIZE)
     if frame.labels is None:
         return render.png_bytes(render.scatter_image(frame.samples, frame.extent, IMAGE_SIZE, color=render.MODEL_COLOR,
                                                      alpha=0.45, background=image))  # fmt: skip
@@ -68,7 +62,7 @@ def quality_image(curves: dict[str, list[tuple[int, float]]], floor: float | Non
 def paths_image(frame: DiffusionFrame) -> bytes:
     """Paths from noise (grey lines) to the samples they end at (orange dots), over the faded target:
     curved for DDPM, near-straight for flow matching."""
-    image = Image.fromarray(_faded_target(frame))
+    image = Image.fromarray(render.faded_density(frame.target_density, IMAGE_SIZE))
     draw = ImageDraw.Draw(image)
     for path in frame.paths:
         pixels = render.to_pixels(path, frame.extent, IMAGE_SIZE)
