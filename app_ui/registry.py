@@ -84,6 +84,15 @@ PAGES: tuple[PageEntry, ...] = (
         "race checkpoint by checkpoint.",
     ),
     PageEntry(
+        "app_pages/minimax.py", "Minimax dynamics", "🌀", "minimax",
+        card_image="card_minimax.png",
+        card_caption="Pictured: five update rules from the same start on L = θφ: simultaneous GDA spirals out, "
+        "alternating cycles, optimistic and extragradient spiral in.",
+        card_text="Gradient descent-ascent on games where everything is exact (the bilinear game, a convex-concave one, "
+        "the Dirac-GAN with R1 or a gradient penalty): simultaneous, alternating, n_dis ascent steps, optimistic and "
+        "extragradient updates, their paths, and the eigenvalues that say who converges.",
+    ),
+    PageEntry(
         "app_pages/divergences.py", "Divergences", "📏", "divergences",
         card_image="card_divergences.png",
         card_caption="Pictured: two Gaussians fitted to a three-mode mixture by forward KL (spreading over all three), "

@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots and the home page's card picture from the real app.
 
-    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [autoregressive] [diffusion] [arena] [divergences] [style_mixing]     (default: all)
+    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [autoregressive] [diffusion] [arena] [minimax] [divergences] [style_mixing]     (default: all)
 
 Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE,
 Divergences and Style Mixing pages, and writes docs/*.png and assets/card_*.png.
@@ -42,12 +42,12 @@ def open_page_view(page, page_url: str, query: str, ready: str) -> None:
 
 
 def main(pages: list[str]) -> None:
-    """Screenshots of the named pages (flows, gans, vae, autoencoders, autoregressive, diffusion, arena, divergences, style_mixing), or of all of them."""
+    """Screenshots of the named pages (flows, gans, vae, autoencoders, autoregressive, diffusion, arena, minimax, divergences, style_mixing), or of all of them."""
     (ROOT / "artifacts").mkdir(exist_ok=True)
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion", "arena", "divergences", "style_mixing"]:
+        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion", "arena", "minimax", "divergences", "style_mixing"]:
             globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
@@ -178,6 +178,20 @@ def arena(page, url: str) -> None:
     for i, im in enumerate(images):
         card.paste(im, ((i % 3) * 138, (i // 3) * 138))
     card.save(ROOT / "assets" / "card_arena.png")
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+
+def minimax(page, url: str) -> None:
+    """Every rule on the bilinear game, and the Dirac-GAN with R1; the home card from the first picture."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    for query, name in (("steps=300", "minimax_bilinear"), ("game=dirac&regularizer=r1&rule=alternating&steps=100", "minimax_dirac")):
+        page.goto(f"{url}/minimax?{query}")
+        wait_for_script(page, timeout=60_000)
+        page.locator("[data-testid='stImage'] img").first.wait_for()
+        time.sleep(1.0)
+        page.screenshot(path=ROOT / "docs" / f"{name}.png")
+        if name == "minimax_bilinear":
+            page.locator("[data-testid='stImage'] img").first.screenshot(path=ROOT / "assets" / "card_minimax.png")
     page.set_viewport_size({"width": 1400, "height": 900})
 
 
