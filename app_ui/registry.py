@@ -93,6 +93,14 @@ PAGES: tuple[PageEntry, ...] = (
         "extragradient updates, their paths, and the eigenvalues that say who converges.",
     ),
     PageEntry(
+        "app_pages/evaluation.py", "Evaluation", "📋", "evaluation",
+        card_image="card_evaluation.png",
+        card_caption="Pictured: FID against the number of samples, and the real-vs-real floor.",
+        card_text="Every shipped image model on one table: FID, Inception score, precision and recall in a digit "
+        "classifier's features, the test likelihood where there is one (exact or a bound), and sampling time, with "
+        "the floor that real digits reach and the caveats.",
+    ),
+    PageEntry(
         "app_pages/divergences.py", "Divergences", "📏", "divergences",
         card_image="card_divergences.png",
         card_caption="Pictured: two Gaussians fitted to a three-mode mixture by forward KL (spreading over all three), "

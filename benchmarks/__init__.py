@@ -18,5 +18,6 @@ BENCHMARKS = {
     "diffusion": "Diffusion and flow matching vs the default flow on ring8 and the checkerboard (KL after 30 s through the ODE), W1 against sampling steps for every sampler.",
     "arena": "Arena: every family (flow, GAN, VAE, DDPM, flow matching, RNADE) on ring8, grid25 and two moons, 30 s of training each: KL, W1, MMD, modes, sampling time, winners.",
     "minimax": "Minimax page: every update rule on the bilinear game, 1,000 iterates, computed and drawn (<= 100 ms), vs the notes' PyTorch recipe.",
+    "evaluation": "Every shipped image model: classifier-feature FID, Inception score, precision/recall, test likelihood, sampling time (--ship: the Evaluation page's table).",
     "vae": "VAE page: latent grid and drawn-digit posterior latency (server and browser), first view, shipped models' quality vs a 13-s peer.",
 }

@@ -28,6 +28,7 @@ import torch
 from benchmarks.browser_timing import RUN_DONE, medians, open_page, phases
 from benchmarks.common import guarded, print_table, write_results
 from engine import render
+from engine.evaluation.metrics import frechet_distance
 from engine.pretrained import load_model
 from engine.stylegan import evaluate, explore
 from engine.stylegan.networks import Generator
@@ -98,7 +99,7 @@ def run_quality(generator: Generator) -> dict[str, Any]:
     scores = evaluate.mixing_scores(generator, classifier, list(range(20)), list(range(100, 120)))
     real = evaluate.real_held_out()
     fid = evaluate.classifier_fid(generator, classifier, real)
-    floor = evaluate.frechet_distance(evaluate.classifier_features(classifier, evaluate.real_held_out(seed=2)[:500]),
+    floor = frechet_distance(evaluate.classifier_features(classifier, evaluate.real_held_out(seed=2)[:500]),
                                       evaluate.classifier_features(classifier, real[500:]))  # fmt: skip
     influence = dict(zip(generator.layer_names, evaluate.style_influence(generator).round(4).tolist(), strict=True))
     print(f"mixing: {scores}; FID {fid:.1f} (real vs real {floor:.1f})", flush=True)

@@ -14,13 +14,12 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy import linalg
 
+from engine.evaluation.metrics import frechet_distance
 from engine.stylegan.data import stroke_and_background
 from engine.stylegan.networks import Generator, z_from_seeds
 from engine.vae.models import MnistClassifier
@@ -91,19 +90,6 @@ def style_influence(generator: Generator, seeds: int = 64, seed: int = 0) -> np.
 @torch.no_grad()
 def classifier_features(classifier: MnistClassifier, images: torch.Tensor, batch: int = 500) -> np.ndarray:
     return torch.cat([classifier.features(grey_digits(images[i : i + batch])) for i in range(0, len(images), batch)]).double().numpy()
-
-
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)) between Gaussian fits of two feature sets."""
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    with warnings.catch_warnings():  # dead ReLU features make the product singular: offset it then (as pytorch-fid does)
-        warnings.simplefilter("ignore", linalg.LinAlgWarning)
-        root = linalg.sqrtm(cov_a @ cov_b)
-        if not np.isfinite(root).all():
-            offset = np.eye(len(cov_a)) * 1e-6
-            root = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
-    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2 * np.real(root)))
 
 
 @torch.no_grad()

@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from engine.evaluation.metrics import frechet_distance
 from engine.mnist import load_mnist
 from engine.pretrained import PRETRAINED_DIR, load_model
 from engine.stylegan.data import color_digits, to_uint8
@@ -164,7 +165,7 @@ def write_card(generator: Generator, folder: Path, record: dict) -> None:
     scores = evaluate.mixing_scores(generator, classifier, list(range(20)), list(range(100, 120)))
     influence = evaluate.style_influence(generator)
     fid = evaluate.classifier_fid(generator, classifier, real)
-    floor = evaluate.frechet_distance(evaluate.classifier_features(classifier, evaluate.real_held_out(seed=2)[:500]),
+    floor = frechet_distance(evaluate.classifier_features(classifier, evaluate.real_held_out(seed=2)[:500]),
                                       evaluate.classifier_features(classifier, real[500:]))  # fmt: skip
     figures = {"command": record["command"], "training_seconds": record["training_seconds"], "machine": record["device"],
                "kimg": record["kimg"], "steps": record["steps"], "classifier_fid": fid, "classifier_fid_real_halves": floor,

@@ -119,13 +119,6 @@ def test_a_few_training_steps_run_and_record_themselves():
     assert model.w_avg.abs().sum() > 0  # w_avg tracked
 
 
-def test_frechet_distance_of_shifted_gaussians():
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((20_000, 3))
-    assert evaluate.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-9)
-    assert evaluate.frechet_distance(a, a + [1.0, 2.0, 0.0]) == pytest.approx(5.0, rel=1e-6)
-
-
 def test_the_classifier_reads_coloured_digits(classifier):
     split = load_mnist()
     images, _ = color_digits(torch.as_tensor(split.test_images[:300]), torch.Generator().manual_seed(0))
