@@ -76,6 +76,14 @@ PAGES: tuple[PageEntry, ...] = (
         "number of steps, with W₁ and the exact likelihood through the ODE beside the flows' figures.",
     ),
     PageEntry(
+        "app_pages/image_gans.py", "Image GANs", "🖼️", "image_gans",
+        card_image="card_image_gans.png",
+        card_caption="Pictured: the projection cGAN's digits, one row per class asked for.",
+        card_text="DCGAN, a conditional GAN with a projection discriminator, ACGAN and InfoGAN on MNIST: samples, the "
+        "class × noise grid checked by a classifier, InfoGAN's codes swept one at a time (which one slants, which one "
+        "widens, and is the categorical code a digit?), and interpolation in z.",
+    ),
+    PageEntry(
         "app_pages/arena.py", "Arena", "🏟️", "arena",
         card_image="card_arena.png",
         card_caption="Pictured: six families after 10 seconds each on the ring of 8.",

@@ -43,7 +43,8 @@ from engine.live import process as trainer_process
 
 # Imported once by the fork server, so that a trainer starts warm (torch's first-call costs and
 # the families' imports paid there, not at each Train).
-TRAINER_PRELOAD = ("engine.flows.task", "engine.gans.task", "engine.vae.task", "engine.arena.race", "engine.flows.warmup")
+TRAINER_PRELOAD = ("engine.flows.task", "engine.gans.task", "engine.vae.task", "engine.arena.race", "engine.image_gans.task",
+                   "engine.flows.warmup")
 trainer_process.preload(*TRAINER_PRELOAD)
 RUN_TTL_S = float(os.environ.get("GP_RUN_TTL_S", st.get_option("server.disconnectedSessionTTL")))
 PARK_AFTER_S = float(os.environ.get("GP_PARK_AFTER_S", 60))  # a run paused this long gives its process back

@@ -17,6 +17,7 @@ BENCHMARKS = {
     "autoregressive": "Autoregressive page: shipped models' held-out NLL vs the VAEs' bounds, sampling ms/digit, the pixel-by-pixel view's frames/s, RNADE vs the default flow on ring8 (KL after 20 s).",
     "diffusion": "Diffusion and flow matching vs the default flow on ring8 and the checkerboard (KL after 30 s through the ODE), W1 against sampling steps for every sampler.",
     "arena": "Arena: every family (flow, GAN, VAE, DDPM, flow matching, RNADE) on ring8, grid25 and two moons, 30 s of training each: KL, W1, MMD, modes, sampling time, winners.",
+    "image_gans": "Image GANs (DCGAN, projection cGAN, ACGAN, InfoGAN): classifier-FID and IS on 5,000 samples, class accuracy, InfoGAN's code-digit agreement, training time.",
     "minimax": "Minimax page: every update rule on the bilinear game, 1,000 iterates, computed and drawn (<= 100 ms), vs the notes' PyTorch recipe.",
     "evaluation": "Every shipped image model: classifier-feature FID, Inception score, precision/recall, test likelihood, sampling time (--ship: the Evaluation page's table).",
     "vae": "VAE page: latent grid and drawn-digit posterior latency (server and browser), first view, shipped models' quality vs a 13-s peer.",

@@ -6,7 +6,7 @@ and its sampling time.
 
 What each model's samples are: the VAEs' decoder means p(x | z), z ~ N(0, I) (grey levels; a
 Bernoulli draw per pixel would be salt and pepper); the autoregressive models' binary digits,
-drawn pixel by pixel; the style-based generator's coloured digits made grey (value, stroke to 1,
+drawn pixel by pixel; the image GANs' digits (random classes or codes); the style-based generator's coloured digits made grey (value, stroke to 1,
 background to 0, centre-cropped to 28 x 28; :func:`engine.stylegan.evaluate.grey_digits`). The
 real side is the 1,000 held-out digits in grey; the floor is 1,000 training digits against them.
 """
@@ -24,6 +24,9 @@ import torch
 from engine.autoregressive.models import MODELS
 from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
 from engine.evaluation.metrics import classifier_outputs, frechet_distance, inception_score, precision_recall
+from engine.image_gans.explore import draw_inputs
+from engine.image_gans.models import ImageGenerator
+from engine.image_gans.shipped import SHIPPED_IMAGE_GANS
 from engine.mnist import load_mnist
 from engine.pretrained import PRETRAINED_DIR, load_model
 from engine.vae.models import VAE, MnistClassifier
@@ -43,6 +46,7 @@ class ImageModel:
 IMAGE_MODELS = {
     **{name: ImageModel(name, vae.label, "VAE", "bound") for name, vae in SHIPPED_VAES.items()},
     **{name: ImageModel(name, shipped.label, "autoregressive", "exact") for name, shipped in SHIPPED_AUTOREGRESSIVE.items()},
+    **{name: ImageModel(name, label, "GAN", "none") for name, label in SHIPPED_IMAGE_GANS.items()},
     STYLEGAN: ImageModel(STYLEGAN, "Style-based generator (grey)", "GAN", "none"),
 }
 
@@ -56,6 +60,14 @@ def sampler(name: str) -> Callable[[int, torch.Generator], torch.Tensor]:
     if family == "autoregressive":
         model = load_model(name, MODELS[SHIPPED_AUTOREGRESSIVE[name].model]).eval()
         return lambda n, g: model.sample(n, g).float()
+    if name in SHIPPED_IMAGE_GANS:
+        gan = load_model(name, ImageGenerator).eval()
+
+        def draw(n: int, g: torch.Generator) -> torch.Tensor:
+            z, labels, codes = draw_inputs(gan, n, g)
+            return gan(z, labels if gan.conditional else None, codes)
+
+        return draw
     from engine.stylegan.evaluate import grey_digits
     from engine.stylegan.networks import Generator
 

@@ -34,12 +34,17 @@ def fid_curves(real: RealDigits, seed: int = 0) -> dict[str, list[tuple[int, flo
     return curves
 
 
-def compute_table(samples: int = 1000, seed: int = 0, log=print) -> dict:
+def compute_table(samples: int = 1000, seed: int = 0, models: list[str] | None = None, previous: dict | None = None, log=print) -> dict:
+    """The table; with ``models`` (and the ``previous`` table) only those rows are computed again."""
     started = time.perf_counter()
     torch.set_num_threads(1)
     real = RealDigits.load()
+    kept = {row["model"]: row for row in (previous or {}).get("rows", [])}
     rows = []
     for name in IMAGE_MODELS:
+        if models is not None and name not in models and name in kept:
+            rows.append(kept[name])
+            continue
         rows.append(evaluate(name, real, samples, seed))
         log(f"{name:24s} FID {rows[-1]['fid']:7.1f}  IS {rows[-1]['inception_score']:5.2f}  "
             f"P {rows[-1]['precision']:.2f}  R {rows[-1]['recall']:.2f}  {rows[-1]['sample_ms']:.2f} ms/digit")  # fmt: skip
@@ -52,9 +57,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--models", nargs="+", choices=list(IMAGE_MODELS), help="score only these again, keep the other rows")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    table = compute_table(args.samples, args.seed) | {"command": command_line("engine.train.evaluation", argv)}
+    previous = json.loads(args.output.read_text()) if args.models and args.output.is_file() else None
+    table = compute_table(args.samples, args.seed, args.models, previous) | {"command": command_line("engine.train.evaluation", argv)}
     args.output.write_text(json.dumps(table, indent=1) + "\n")
     print(f"wrote {args.output} ({table['seconds']:.0f} s)")
 

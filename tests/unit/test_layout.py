@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FAMILIES = ("flows", "gans", "vae", "divergences", "stylegan", "autoencoders", "autoregressive", "diffusion", "arena", "minimax", "evaluation")
+FAMILIES = ("flows", "gans", "vae", "divergences", "stylegan", "autoencoders", "autoregressive", "diffusion", "arena", "minimax", "evaluation", "image_gans")
 
 
 def imports(path: Path) -> list[tuple[str, list[str]]]:
