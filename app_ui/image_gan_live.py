@@ -41,9 +41,9 @@ def section() -> None:
 
 def _draw(snapshot: live.Snapshot) -> None:
     metrics = snapshot.metrics
-    cols = st.columns(5)
-    cols[0].metric("Epoch", f"{snapshot.visuals.epochs:.1f}", help=f"Stops at {snapshot.max_steps:,} steps.")
-    cols[1].metric("Steps / s", f"{snapshot.steps_per_second:,.1f}")
+    cols = st.columns(6)
+    live_page.step_counters(snapshot, cols, "One D step and one G step each.")
+    cols[5].metric("Epoch", f"{snapshot.visuals.epochs:.1f}", help="Passes over the 4,000 training digits.")
     cols[2].metric("D(real)", f"{metrics.get('d_real', float('nan')):.2f}", help="D's mean probability that a real digit is real.")
     cols[3].metric("D(fake)", f"{metrics.get('d_fake', float('nan')):.2f}", help="…and that a generated one is: 0.5 at the game's equilibrium.")
     fid = metrics.get("fid")

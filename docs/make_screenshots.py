@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots and the home page's card picture from the real app.
 
-    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [autoregressive] [diffusion] [arena] [minimax] [evaluation] [divergences] [style_mixing]     (default: all)
+    python -m docs.make_screenshots [flows] [gans] [vae] [autoencoders] [autoregressive] [diffusion] [arena] [minimax] [evaluation] [image_gans] [divergences] [style_mixing]     (default: all)
 
 Starts the server, trains on the Flows and GANs pages in Chromium, explores the VAE,
 Divergences and Style Mixing pages, and writes docs/*.png and assets/card_*.png.
@@ -42,12 +42,12 @@ def open_page_view(page, page_url: str, query: str, ready: str) -> None:
 
 
 def main(pages: list[str]) -> None:
-    """Screenshots of the named pages (flows, gans, vae, autoencoders, autoregressive, diffusion, arena, minimax, evaluation, divergences, style_mixing), or of all of them."""
+    """Screenshots of the named pages (flows, gans, vae, autoencoders, autoregressive, diffusion, arena, minimax, evaluation, image_gans, divergences, style_mixing), or of all of them."""
     (ROOT / "artifacts").mkdir(exist_ok=True)
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion", "arena", "minimax", "evaluation", "divergences", "style_mixing"]:
+        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion", "arena", "minimax", "evaluation", "image_gans", "divergences", "style_mixing"]:
             globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
@@ -204,6 +204,22 @@ def evaluation(page, url: str) -> None:
     time.sleep(2.0)
     page.screenshot(path=ROOT / "docs" / "evaluation.png")
     page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "assets" / "card_evaluation.png")
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+
+def image_gans(page, url: str) -> None:
+    """The projection cGAN's class grid (the home card), InfoGAN's codes, and the live DCGAN after a while."""
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    for query, name in (("model=gan-projection&view=classes", "image_gans_classes"), ("model=gan-infogan&view=codes", "image_gans_infogan")):
+        page.goto(f"{url}/image_gans?{query}")
+        wait_for_script(page, timeout=60_000)
+        page.locator("[data-testid='stImage'] img").first.wait_for()
+        time.sleep(1.0)
+        page.screenshot(path=ROOT / "docs" / f"{name}.png", full_page=True)
+        if name == "image_gans_classes":
+            page.locator("[data-testid='stImage'] img").first.screenshot(path=ROOT / "assets" / "card_image_gans.png")
+    train(page, url, "/image_gans?view=train", 300)
+    page.screenshot(path=ROOT / "docs" / "image_gans_live.png")
     page.set_viewport_size({"width": 1400, "height": 900})
 
 
