@@ -30,9 +30,8 @@ def draw(snapshot: live.Snapshot, replay_at: int) -> None:
         frame_image(col, image, width="stretch", caption=f"{CONTENDERS[name]} ({views.COLOR_NAMES[name]})")
     cols = st.columns(3)
     entropy = next((s["entropy"] for s in checkpoint.scores.values() if "entropy" in s), None)
-    for col, (key, caption, floor) in zip(cols, [("kl", "KL(p‖q) (the VAE's: a bound)", None), ("w1", "W₁", None),
-                                                 ("mmd", "MMD²", None)], strict=True):  # fmt: skip
-        image = cached_render(snapshot, f"arena_curve_{key}_{index}", lambda f, k=key, fl=floor: views.curve_image(f, k, index, fl), frame)
+    for col, (key, caption) in zip(cols, [("kl", "KL(p‖q) (the VAE's: a bound)"), ("w1", "W₁"), ("mmd", "MMD²")], strict=True):
+        image = cached_render(snapshot, f"arena_curve_{key}_{index}", lambda f, k=key: views.curve_image(f, k, index), frame)
         if image is not None:
             frame_image(col, image, width="stretch", caption=f"{caption} against seconds of training")
     if entropy is not None:

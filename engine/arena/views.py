@@ -20,7 +20,7 @@ def samples_image(frame: ArenaFrame, checkpoint: Checkpoint, name: str) -> bytes
                                                  alpha=0.5, background=render.faded_density(frame.target_density, IMAGE_SIZE)))  # fmt: skip
 
 
-def curve_image(frame: ArenaFrame, key: str, until: int, floor: float | None = None) -> bytes | None:
+def curve_image(frame: ArenaFrame, key: str, until: int) -> bytes | None:
     """``key`` (e.g. "kl", "w1") against seconds of training, one line per contender that has it,
     over the first ``until + 1`` checkpoints; None when no contender has it."""
     record = frame.record[: until + 1]
@@ -34,4 +34,4 @@ def curve_image(frame: ArenaFrame, key: str, until: int, floor: float | None = N
     finite = np.concatenate([y[np.isfinite(y)] for _, y, _ in series])
     high = min(float(finite.max()), 4 * float(np.quantile(finite, 0.5)) + 1e-3)
     low = min(0.0, float(finite.min()))
-    return render.png_bytes(render.line_chart(series, (low, high * 1.05), floor=floor, x_label="seconds"))
+    return render.png_bytes(render.line_chart(series, (low, high * 1.05), x_label="seconds"))

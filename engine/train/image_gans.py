@@ -24,13 +24,12 @@ import torch
 import torch.nn.functional as F
 
 from engine.evaluation.metrics import classifier_outputs, frechet_distance, inception_score
+from engine.evaluation.table import RealDigits
 from engine.image_gans.explore import code_agreement, code_effects, draw_inputs, sample
 from engine.image_gans.models import CLASSES, KINDS, ImageDiscriminator, ImageGenerator
 from engine.mnist import load_mnist
-from engine.pretrained import PRETRAINED_DIR, load_model
+from engine.pretrained import PRETRAINED_DIR
 from engine.train.cards import command_line, machine, write_model_folder
-from engine.vae.models import MnistClassifier
-from engine.vae.shipped import CLASSIFIER
 
 CONTINUOUS_WEIGHT = 0.1  # lambda_u
 EVALUATION_SAMPLES = 5000
@@ -83,12 +82,10 @@ def train(kind: str, steps: int, seed: int = 0, batch: int = 64, minutes: float 
 
 
 def measure(generator: ImageGenerator, n: int = EVALUATION_SAMPLES) -> dict:
-    classifier = load_model(CLASSIFIER, MnistClassifier).eval()
-    data = load_mnist()
-    real = classifier_outputs(classifier, torch.as_tensor(data.test_images, dtype=torch.float32))[0]
+    real = RealDigits.load()
     images, labels = sample(generator, n)
-    features, probabilities = classifier_outputs(classifier, images)
-    figures = {"fid": round(frechet_distance(real, features), 2), "inception_score": round(inception_score(probabilities), 3), "samples": n}
+    features, probabilities = classifier_outputs(real.classifier, images)
+    figures = {"fid": round(frechet_distance(real.held_out, features), 2), "inception_score": round(inception_score(probabilities), 3), "samples": n}
     digits = probabilities.argmax(axis=1)
     if generator.conditional:
         figures["class_accuracy"] = round(float((digits == labels.numpy()).mean()), 4)

@@ -15,6 +15,7 @@ import math
 import torch
 from torch import nn
 
+from engine.config import seeded
 from engine.vae.bounds import diagonal_normal_log_density, gaussian_kl, reparameterize, standard_normal_log_density
 
 LOG_VAR_MIN = -9.0  # the decoder's variance floor (std ~0.01): a density must not collapse onto a point
@@ -72,8 +73,6 @@ class ToyVaeTask:
     Flows page trains a flow (the Arena's contender; no page of its own yet)."""
 
     def __init__(self, target, seed: int = 0, hidden: int = 128, layers: int = 3, learning_rate: float = 2e-3, batch_size: int = 256):
-        from engine.config import seeded
-
         self.target, self.batch_size = target, batch_size
         with seeded(seed):
             self.model = GaussianVAE(target.dim, 2, hidden, layers)
