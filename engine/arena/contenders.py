@@ -70,7 +70,7 @@ class Contender:
         if self.name == "gan":
             return torch.from_numpy(self.task.samples(n, seed))
         if self.name in ("ddpm", "flow_matching"):
-            return self.task.draw(n, seed_offset=seed - self.task.config.seed)
+            return self.task.draw(n, seed=seed)
         return self.task.model.sample(n, generator)
 
     @torch.no_grad()

@@ -184,11 +184,12 @@ class DiffusionTrainingTask:
         """The classes conditional samples are drawn for: every mode in turn (None: unconditional)."""
         return None if self.modes is None else torch.arange(n) % len(self.modes)
 
-    def draw(self, n: int, keep_path: bool = False, seed_offset: int = 1, sampler: str | None = None,
+    def draw(self, n: int, keep_path: bool = False, seed: int | None = None, sampler: str | None = None,
              steps: int | None = None) -> torch.Tensor:  # fmt: skip
         """n samples with the configured (or the given) sampler and steps, from the same noise each
-        time; a conditional model draws every mode in turn, guided at the configured scale."""
-        generator = torch.Generator().manual_seed(self.config.seed + seed_offset)
+        time (the run's seed + 1 unless given); a conditional model draws every mode in turn, guided
+        at the configured scale."""
+        generator = torch.Generator().manual_seed(self.config.seed + 1 if seed is None else seed)
         field = self.model.guided(self.sample_labels(n), self.config.guidance)
         return samplers.sample(sampler or self.config.sampler, field, self.schedule, n, steps or self.config.sample_steps,
                                generator, keep_path)  # fmt: skip

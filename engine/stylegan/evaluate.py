@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.evaluation.metrics import frechet_distance
+from engine.evaluation.metrics import classifier_outputs, frechet_distance
 from engine.stylegan.data import stroke_and_background
 from engine.stylegan.networks import Generator, z_from_seeds
 from engine.vae.models import MnistClassifier
@@ -88,8 +88,9 @@ def style_influence(generator: Generator, seeds: int = 64, seed: int = 0) -> np.
 
 
 @torch.no_grad()
-def classifier_features(classifier: MnistClassifier, images: torch.Tensor, batch: int = 500) -> np.ndarray:
-    return torch.cat([classifier.features(grey_digits(images[i : i + batch])) for i in range(0, len(images), batch)]).double().numpy()
+def classifier_features(classifier: MnistClassifier, images: torch.Tensor) -> np.ndarray:
+    """The classifier's features of colour images, after :func:`grey_digits`."""
+    return classifier_outputs(classifier, grey_digits(images))[0]
 
 
 @torch.no_grad()

@@ -2,9 +2,9 @@
 
 The four kinds of :mod:`engine.image_gans.models` on the 4,000 training digits of the MNIST subset
 (grey levels in [0, 1]), with the DCGAN paper's recipe: the non-saturating loss (binary
-cross-entropy on D's logit), Adam (lr 2e-4, betas 0.5 and 0.999) for both players, one D step per
-G step, batch 64. ACGAN adds the class cross-entropy of real digits to D's loss and of fake ones
-to G's (Odena et al. also train D to name the fakes' classes: after 5 min that gave 39% class
+cross-entropy on D's logit), Adam (lr 2e-4, betas 0.5 and 0.999) for both players (InfoGAN's G:
+lr 1e-3, as Chen et al.), one D step per G step, batch 64. ACGAN adds the class cross-entropy of
+real digits to D's loss and of fake ones to G's (Odena et al. also train D to name the fakes' classes: after 5 min that gave 39% class
 accuracy, D learning to name early blobs); InfoGAN adds CE(Q_c, c) + lambda_u ||Q_u - u||^2 to
 both (Q shares D's features), c ~ Cat(10), u ~ U(-1, 1)^2, lambda_u = 0.1 (Chen et al. weigh the
 continuous codes less). The generator is shipped with its card: training time,
@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from engine.evaluation.metrics import classifier_outputs, frechet_distance, inception_score
 from engine.evaluation.table import RealDigits
 from engine.image_gans.explore import code_agreement, code_effects, draw_inputs, sample
-from engine.image_gans.models import CLASSES, KINDS, ImageDiscriminator, ImageGenerator
+from engine.image_gans.models import CLASSES, INFOGAN_Z_DIM, KINDS, ImageDiscriminator, ImageGenerator
 from engine.mnist import load_mnist
 from engine.pretrained import PRETRAINED_DIR
 from engine.train.cards import command_line, machine, write_model_folder
@@ -42,8 +42,9 @@ def _info_loss(q: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
 
 def train(kind: str, steps: int, seed: int = 0, batch: int = 64, minutes: float | None = None, log_every: int = 250) -> tuple[ImageGenerator, dict]:
     torch.manual_seed(seed)
-    generator, discriminator = ImageGenerator(kind), ImageDiscriminator(kind)
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    generator = ImageGenerator(kind, z_dim=INFOGAN_Z_DIM) if kind == "infogan" else ImageGenerator(kind)
+    discriminator = ImageDiscriminator(kind)
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=1e-3 if kind == "infogan" else 2e-4, betas=(0.5, 0.999))
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     data = load_mnist()
     images, labels = torch.as_tensor(data.train_images, dtype=torch.float32), torch.as_tensor(data.train_labels, dtype=torch.long)
