@@ -16,15 +16,17 @@ st.markdown(
     "numbers say how far the model still is from perfect."
 )
 
-for page in registry.PAGES:
-    with st.container(border=True):
-        picture, words = st.columns([3, 2])
-        if (ASSETS / page.card_image).exists():
-            picture.image(str(ASSETS / page.card_image), width="stretch")
-        words.subheader(f"{page.icon} {page.title}")
-        words.write(page.card_text)
-        words.caption(page.card_caption)
-        words.page_link(page.script, label=f"Open {page.title}", icon="➡️")
+for section, pages in registry.sections().items():
+    st.header(section, divider="gray")
+    for page in pages:
+        with st.container(border=True):
+            picture, words = st.columns([3, 2])
+            if (ASSETS / page.card_image).exists():
+                picture.image(str(ASSETS / page.card_image), width="stretch")
+            words.subheader(f"{page.icon} {page.title}")
+            words.write(page.card_text)
+            words.caption(page.card_caption)
+            words.page_link(page.script, label=f"Open {page.title}", icon="➡️")
 
 try:
     device = describe_device(get_device())

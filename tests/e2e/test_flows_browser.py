@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from app_ui import registry
 from tests.e2e.browser import metric_value, wait_for_metric, wait_for_script
 
 
@@ -13,13 +14,27 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def test_home_page_shows_cards_and_device(page, server_url, screenshot):
+def test_home_page_shows_cards_device_and_every_page_in_the_top_menus(page, server_url, screenshot):
     page.goto(server_url)
     wait_for_script(page)
     expect(page.get_by_text("Generative Playground").first).to_be_visible()
     expect(page.get_by_text("Device for the engine")).to_be_visible()
     assert page.locator("[data-testid='stException']").count() == 0
+    navigation = page.get_by_test_id("stTopNav")  # the sidebar is left to each page's controls
+    for section, pages in registry.sections().items():
+        navigation.get_by_text(section, exact=True).click()
+        links = page.get_by_test_id("stTopNavDropdownLink")
+        expect(links).to_have_count(len(pages))
+        for entry in pages:
+            expect(links.get_by_text(entry.title, exact=True)).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(links).to_have_count(0)
     screenshot("home")
+    navigation.get_by_text(registry.THEORY, exact=True).click()
+    page.get_by_test_id("stTopNavDropdownLink").get_by_text("Minimax dynamics", exact=True).click()
+    page.wait_for_url("**/minimax*")
+    wait_for_script(page)
+    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_flows_train_step_count_rises_nll_falls_then_pause(page, server_url, screenshot):
