@@ -208,15 +208,16 @@ def evaluation(page, url: str) -> None:
 
 
 def image_gans(page, url: str) -> None:
-    """The projection cGAN's class grid (the home card), InfoGAN's codes, and the live DCGAN after a while."""
+    """The projection cGAN's class grid, InfoGAN's (the home card) and its codes, and the live DCGAN after a while."""
     page.set_viewport_size({"width": 1400, "height": 1100})
-    for query, name in (("model=gan-projection&view=classes", "image_gans_classes"), ("model=gan-infogan&view=codes", "image_gans_infogan")):
+    for query, name in (("model=gan-projection&view=classes", "image_gans_classes"), ("model=gan-infogan&view=classes", "image_gans_infogan_classes"),
+                        ("model=gan-infogan&view=codes", "image_gans_infogan")):  # fmt: skip
         page.goto(f"{url}/image_gans?{query}")
         wait_for_script(page, timeout=60_000)
         page.locator("[data-testid='stImage'] img").first.wait_for()
         time.sleep(1.0)
         page.screenshot(path=ROOT / "docs" / f"{name}.png", full_page=True)
-        if name == "image_gans_classes":
+        if name == "image_gans_infogan_classes":
             page.locator("[data-testid='stImage'] img").first.screenshot(path=ROOT / "assets" / "card_image_gans.png")
     train(page, url, "/image_gans?view=train", 300)
     page.screenshot(path=ROOT / "docs" / "image_gans_live.png")

@@ -90,19 +90,21 @@ class RealDigits:
     classifier: MnistClassifier
     held_out: np.ndarray
     training: np.ndarray
+    training_probabilities: np.ndarray
 
     @classmethod
     def load(cls, count: int = 1000) -> RealDigits:
         classifier = load_model(CLASSIFIER, MnistClassifier).eval()
         split = load_mnist()
         held_out = classifier_outputs(classifier, torch.as_tensor(split.test_images[:count], dtype=torch.float32))[0]
-        training = classifier_outputs(classifier, torch.as_tensor(split.train_images[:count], dtype=torch.float32))[0]
-        return cls(classifier, held_out, training)
+        training = classifier_outputs(classifier, torch.as_tensor(split.train_images[:count], dtype=torch.float32))
+        return cls(classifier, held_out, *training)
 
     def floor(self) -> dict[str, float]:
         """The scores of real digits: what a perfect model would get with this many samples."""
         precision, recall = precision_recall(self.held_out, self.training)
-        return {"fid": frechet_distance(self.held_out, self.training), "precision": precision, "recall": recall}
+        return {"fid": frechet_distance(self.held_out, self.training), "inception_score": inception_score(self.training_probabilities),
+                "precision": precision, "recall": recall}  # fmt: skip
 
 
 @torch.no_grad()
