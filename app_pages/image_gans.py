@@ -87,6 +87,10 @@ elif view == "codes":
     if model.kind != "infogan":
         st.info("Only InfoGAN has codes to sweep: pick it in the sidebar.")
     else:
+        st.caption("Q reads the codes back from the image, but nothing says which factor a code takes: that is settled in "
+                   "the first steps. With z of 64 numbers and the codes entering G as they are, G hid them in details only Q "
+                   "noticed (code = digit 16%); with z of 16 and the codes entering with gains (one-hot × 4, continuous × 2), "
+                   "they shape the first blobs, and become the digit and its slant.")  # fmt: skip
         effects = card.get("code_effects") or explore.code_effects(model)
         for code in range(2):
             slant, width = effects[f"c{code + 1}"]
