@@ -5,14 +5,12 @@ import json
 import streamlit as st
 import torch
 
-from app_ui import image_gan_live, url_state
+from app_ui import image_gan_live, url_state, vae_panels
 from engine.image_gans import explore
 from engine.image_gans.explore import VIEWS, ImageGanViewConfig
 from engine.image_gans.models import ImageGenerator
 from engine.image_gans.shipped import SHIPPED_IMAGE_GANS
 from engine.pretrained import PRETRAINED_DIR, ModelUnavailable, load_model
-from engine.vae.models import MnistClassifier
-from engine.vae.shipped import CLASSIFIER
 
 st.title("🖼️ Image GANs")
 st.caption(
@@ -27,13 +25,8 @@ def generator(name: str) -> ImageGenerator:
     return load_model(name, ImageGenerator).eval()
 
 
-@st.cache_resource(show_spinner=False)
-def classifier() -> MnistClassifier:
-    return load_model(CLASSIFIER, MnistClassifier).eval()
-
-
 def read_digits(images: torch.Tensor) -> torch.Tensor:
-    return classifier().predict(images)[0]
+    return vae_panels.classifier().predict(images)[0]
 
 
 defaults = url_state.init_from_url("image_gans", ImageGanViewConfig)

@@ -69,6 +69,7 @@ play = st.button("▶ Play the iterations", help="Draw the iterates one by one (
 if play:
     st.session_state["minimax_frame"] = 0
 legend = " · ".join(f"{views.COLOR_NAMES[r]}: {dynamics.RULES[r]}" for r in paths)
+eigen_png = render.png_bytes(views.eigen_image(eigen))  # the same in every frame of Play
 
 
 @st.fragment(run_every=0.1 if st.session_state["minimax_frame"] is not None else None)
@@ -81,7 +82,7 @@ def animated() -> None:
                   caption=f"θ across, φ up; grey: the flow (−∂L/∂θ, ∂L/∂φ); hollow: the start. {legend}")  # fmt: skip
     cols[1].image(render.png_bytes(views.distance_image(paths, upto)), width="stretch",
                   caption="log₁₀ of the distance to the equilibrium, per iteration")  # fmt: skip
-    cols[2].image(render.png_bytes(views.eigen_image(eigen)), width="stretch",
+    cols[2].image(eigen_png, width="stretch",
                   caption=f"Eigenvalues of {dynamics.RULES[config.rule]}'s Jacobian at (0, 0) and the unit circle")  # fmt: skip
     if frame is not None:
         if frame >= config.steps:

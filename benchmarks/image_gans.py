@@ -33,7 +33,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     torch.set_num_threads(1)
-    floor = RealDigits.load().floor()
+    real = RealDigits.load()
+    floor = real.floor()
     models, rows = {}, [{"figure": "real vs real (floor): FID", "ours": f"{floor['fid']:.1f}"}]
     for name, label in SHIPPED_IMAGE_GANS.items():
         generator = load_model(name, ImageGenerator).eval()
@@ -41,7 +42,7 @@ def main(argv: list[str]) -> int:
         timer = time.perf_counter()
         sample(generator, 1000)
         per_digit_ms = 1000 * (time.perf_counter() - timer) / 1000
-        figures = measure(generator) | {"sample_ms": per_digit_ms, "training_seconds": card["training_seconds"],
+        figures = measure(generator, real=real) | {"sample_ms": per_digit_ms, "training_seconds": card["training_seconds"],
                                         "steps": card["steps"]}  # fmt: skip
         models[name] = figures
         rows.append({"figure": f"{label}: FID / IS", "ours": f"{figures['fid']:.1f} / {figures['inception_score']:.2f}",

@@ -65,7 +65,7 @@ def sampler(name: str) -> Callable[[int, torch.Generator], torch.Tensor]:
 
         def draw(n: int, g: torch.Generator) -> torch.Tensor:
             z, labels, codes = draw_inputs(gan, n, g)
-            return gan(z, labels if gan.conditional else None, codes)
+            return gan(z, labels, codes)
 
         return draw
     from engine.stylegan.evaluate import grey_digits

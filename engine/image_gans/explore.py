@@ -37,7 +37,7 @@ def draw_inputs(generator: ImageGenerator, n: int, rng: torch.Generator, labels:
     code; its continuous codes uniform on [-1, 1])."""
     z = torch.randn(n, generator.z_dim, generator=rng)
     labels = torch.randint(0, CLASSES, (n,), generator=rng) if labels is None else labels
-    codes = infogan_codes(labels, torch.rand(n, CONTINUOUS_CODES, generator=rng) * 2 - 1) if generator.kind == "infogan" else None
+    codes = infogan_codes(generator, labels, torch.rand(n, CONTINUOUS_CODES, generator=rng) * 2 - 1)
     return z, labels, codes
 
 
@@ -45,7 +45,7 @@ def draw_inputs(generator: ImageGenerator, n: int, rng: torch.Generator, labels:
 def sample(generator: ImageGenerator, n: int, seed: int = 0, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(n digits (n, 28, 28), the class or categorical code each was drawn for: 0, 1, ..., 9, 0, ... unless given)."""
     z, labels, codes = draw_inputs(generator, n, torch.Generator().manual_seed(seed), torch.arange(n) % CLASSES if labels is None else labels)
-    return generator(z, labels if generator.conditional else None, codes), labels
+    return generator(z, labels, codes), labels
 
 
 @torch.no_grad()
@@ -53,8 +53,7 @@ def class_grid(generator: ImageGenerator, columns: int = 8, seed: int = 0) -> to
     """(10, columns, 28, 28): row k is class k (InfoGAN: code k), column j the same noise z_j in every row."""
     z = torch.randn(columns, generator.z_dim, generator=torch.Generator().manual_seed(seed)).repeat(CLASSES, 1)
     labels = torch.arange(CLASSES).repeat_interleave(columns)
-    codes = infogan_codes(labels, torch.zeros(len(z), CONTINUOUS_CODES)) if generator.kind == "infogan" else None
-    return generator(z, labels if generator.conditional else None, codes).reshape(CLASSES, columns, 28, 28)
+    return generator(z, labels, infogan_codes(generator, labels)).reshape(CLASSES, columns, 28, 28)
 
 
 @torch.no_grad()
@@ -65,7 +64,7 @@ def code_sweep(generator: ImageGenerator, code: int, seed: int = 0) -> torch.Ten
     continuous = torch.zeros(len(z), CONTINUOUS_CODES)
     continuous[:, code] = torch.as_tensor(SWEEP, dtype=torch.float32).repeat(CLASSES)
     labels = torch.arange(CLASSES).repeat_interleave(len(SWEEP))
-    return generator(z, None, infogan_codes(labels, continuous)).reshape(CLASSES, len(SWEEP), 28, 28)
+    return generator(z, None, infogan_codes(generator, labels, continuous)).reshape(CLASSES, len(SWEEP), 28, 28)
 
 
 def slant_and_width(images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
@@ -116,8 +115,7 @@ def interpolation(generator: ImageGenerator, seed: int, seed_to: int, steps: int
     t = torch.linspace(0, 1, steps)[:, None]
     z = (1 - t) * a + t * b
     labels = torch.full((steps,), label)
-    codes = infogan_codes(labels, torch.zeros(steps, CONTINUOUS_CODES)) if generator.kind == "infogan" else None
-    return generator(z, labels if generator.conditional else None, codes)
+    return generator(z, labels, infogan_codes(generator, labels))
 
 
 def tile(images: torch.Tensor | np.ndarray, gap: int = 2) -> np.ndarray:

@@ -53,7 +53,8 @@ class ImageGenerator(nn.Module, PyTorchModelHubMixin, library_name="generative-p
         return self.class_embedding is not None
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None, codes: torch.Tensor | None = None) -> torch.Tensor:
-        """``labels`` (n,) for the conditional kinds; ``codes`` (n, 12) = one-hot c and two continuous codes for InfoGAN."""
+        """``labels`` (n,) for the conditional kinds (the others ignore them); ``codes`` (n, 12) = one-hot c
+        and two continuous codes for InfoGAN (:func:`infogan_codes`)."""
         h = z if codes is None else torch.cat([z, codes[:, :CLASSES] * CODE_GAINS[0], codes[:, CLASSES:] * CODE_GAINS[1]], dim=1)
         if self.class_embedding is not None:
             h = h + self.class_embedding(labels)
@@ -86,6 +87,10 @@ class ImageDiscriminator(nn.Module):
         return score, None if head is None else head(phi)
 
 
-def infogan_codes(categories: torch.Tensor, continuous: torch.Tensor) -> torch.Tensor:
-    """The InfoGAN code vector: one-hot(categories) (n, 10) beside the continuous codes (n, 2)."""
+def infogan_codes(generator: ImageGenerator, categories: torch.Tensor, continuous: torch.Tensor | None = None) -> torch.Tensor | None:
+    """InfoGAN's code vector: one-hot(categories) (n, 10) beside the continuous codes (n, 2; 0 unless
+    given); None for the other kinds, which take no codes."""
+    if generator.kind != "infogan":
+        return None
+    continuous = torch.zeros(len(categories), CONTINUOUS_CODES) if continuous is None else continuous
     return torch.cat([nn.functional.one_hot(categories, CLASSES).float(), continuous], dim=1)

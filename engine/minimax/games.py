@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from engine.config import check_choice
+
 GAMES = {"bilinear": "bilinear: L = θφ", "convex_concave": "strongly convex-concave: L = μ/2 θ² + θφ − μ/2 φ²",
          "dirac": "Dirac-GAN: L = f(φθ) + f(0)"}  # fmt: skip
 DIRAC_LOSSES = {"minimax": "minimax, f(t) = −log(1 + e⁻ᵗ)", "non_saturating": "non-saturating generator", "wgan": "WGAN, f(t) = t"}
@@ -40,10 +42,9 @@ class Game:
     gamma: float = 1.0  # the regularizer's weight
 
     def __post_init__(self):
-        for label, value, choices in (("game", self.name, GAMES), ("loss", self.loss, DIRAC_LOSSES),
-                                      ("regularizer", self.regularizer, REGULARIZERS)):  # fmt: skip
-            if value not in choices:
-                raise ValueError(f"Unknown {label} {value!r}; choose one of: {', '.join(choices)}.")
+        check_choice("game", self.name, GAMES)
+        check_choice("loss", self.loss, DIRAC_LOSSES)
+        check_choice("regularizer", self.regularizer, REGULARIZERS)
 
     @property
     def smooth_at_equilibrium(self) -> bool:

@@ -50,12 +50,11 @@ def train(kind: str, steps: int, seed: int = 0, batch: int = 64, minutes: float 
     images, labels = torch.as_tensor(data.train_images, dtype=torch.float32), torch.as_tensor(data.train_labels, dtype=torch.long)
     rng = torch.Generator().manual_seed(seed)
     started, step = time.perf_counter(), 0
-    conditional = kind in ("projection", "acgan")
     while step < steps and (minutes is None or time.perf_counter() - started < 60 * minutes):
         rows = torch.randint(0, len(images), (batch,), generator=rng)
         real, real_labels = images[rows], labels[rows]
         z, fake_labels, codes = draw_inputs(generator, batch, rng)
-        fake = generator(z, fake_labels if conditional else None, codes)
+        fake = generator(z, fake_labels, codes)
         real_score, real_head = discriminator(real, real_labels)
         fake_score, fake_head = discriminator(fake.detach(), fake_labels)
         d_loss = F.binary_cross_entropy_with_logits(real_score, torch.ones(batch)) + F.binary_cross_entropy_with_logits(fake_score, torch.zeros(batch))
@@ -82,8 +81,8 @@ def train(kind: str, steps: int, seed: int = 0, batch: int = 64, minutes: float 
     return generator, {"steps": step, "training_seconds": round(time.perf_counter() - started, 1), "batch": batch}
 
 
-def measure(generator: ImageGenerator, n: int = EVALUATION_SAMPLES) -> dict:
-    real = RealDigits.load()
+def measure(generator: ImageGenerator, n: int = EVALUATION_SAMPLES, real: RealDigits | None = None) -> dict:
+    real = real or RealDigits.load()
     images, labels = sample(generator, n)
     features, probabilities = classifier_outputs(real.classifier, images)
     figures = {"fid": round(frechet_distance(real.held_out, features), 2), "inception_score": round(inception_score(probabilities), 3), "samples": n}
