@@ -15,6 +15,8 @@ st.set_page_config(page_title="Generative Playground", page_icon="🌀", layout=
 session_runs.warm_up_in_background()  # done already under serve.py; else now, before the first Train
 
 home = st.Page(registry.HOME.script, title=registry.HOME.title, icon=registry.HOME.icon, default=True)
-sections = {title: [st.Page(page.script, title=page.title, icon=page.icon, url_path=page.url_path) for page in pages]
-            for title, pages in registry.sections().items()}  # fmt: skip
+sections = {
+    title: [st.Page(page.script, title=page.title, icon=page.icon, url_path=page.url_path) for page in pages]
+    for title, pages in registry.sections().items()
+}
 st.navigation({"": [home], **sections}, position="top").run()

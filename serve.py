@@ -49,7 +49,9 @@ def _warn_of_long_collections(phase: str, info: dict) -> None:
     if phase == "start":
         _COLLECTION_STARTED[:] = [time.perf_counter()]
     elif _COLLECTION_STARTED and (took := time.perf_counter() - _COLLECTION_STARTED[0]) > 0.2:
-        logging.getLogger(__name__).warning("A garbage collection (generation %d) took %.2f s.", info["generation"], took)
+        logging.getLogger(__name__).warning(
+            "A garbage collection (generation %d) took %.2f s.", info["generation"], took
+        )
 
 
 app = st.App("app.py", lifespan=warm_up_at_start, routes=[frame_urls.route()])

@@ -23,8 +23,13 @@ target_key, target = data_input.target_picker("arena", dim=2)
 with st.sidebar:
     st.header("Race")
     budget = url_state.select("Seconds of training each", "arena_budget_s", list(BUDGETS), defaults.budget_s)
-    if "arena_names" not in st.session_state or st.session_state.get("arena_names_from") != st.session_state["arena_contenders"]:
-        st.session_state["arena_names"] = [name for name in st.session_state["arena_contenders"].split(",") if name in CONTENDERS]
+    if (
+        "arena_names" not in st.session_state
+        or st.session_state.get("arena_names_from") != st.session_state["arena_contenders"]
+    ):
+        st.session_state["arena_names"] = [
+            name for name in st.session_state["arena_contenders"].split(",") if name in CONTENDERS
+        ]
     names = st.multiselect("Contenders", list(CONTENDERS), format_func=CONTENDERS.get, key="arena_names")
     st.session_state["arena_names_from"] = st.session_state["arena_contenders"] = ",".join(names)
     seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="arena_seed")
@@ -42,14 +47,23 @@ url_state.write_url("arena", config)
 replay = ArenaReplayConfig(at=int(st.session_state.get("arena_replay_at", replay_defaults.at)))
 url_state.write_url("arena_replay", replay, url_prefix="replay_")
 
-state, note = live_page.controls(run, config, "arena", step_help="One turn: the contender that trained least trains for 25 ms.")
-note.caption(f"▶ Train runs the race: {len(names)} × {config.budget_s} s of training, plus the scoring at every fifth of it.")
+state, note = live_page.controls(
+    run, config, "arena", step_help="One turn: the contender that trained least trains for 25 ms."
+)
+note.caption(
+    f"▶ Train runs the race: {len(names)} × {config.budget_s} s of training, plus the scoring at every fifth of it."
+)
 live_page.live_views(run, state, functools.partial(arena_panels.draw, replay_at=replay.at))
 
 record = run.snapshot.visuals.record
-st.select_slider("Replay: show the race at", options=[*range(len(record)), -1], key="arena_replay_at",
-                 format_func=lambda i: "the latest" if i < 0 else f"{record[i].seconds:.1f} s",
-                 disabled=len(record) < 2, help="Scores and samples at each checkpoint of the race.")  # fmt: skip
+st.select_slider(
+    "Replay: show the race at",
+    options=[*range(len(record)), -1],
+    key="arena_replay_at",
+    format_func=lambda i: "the latest" if i < 0 else f"{record[i].seconds:.1f} s",
+    disabled=len(record) < 2,
+    help="Scores and samples at each checkpoint of the race.",
+)
 
 with st.expander("About these numbers"):
     st.markdown(

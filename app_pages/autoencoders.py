@@ -25,8 +25,14 @@ with st.sidebar:
         st.radio("Corruption", CORRUPTIONS, format_func=CORRUPTION_LABELS.get, key="ae_corruption")
         top = MAX_LEVELS[st.session_state["ae_corruption"]]
         st.session_state["ae_level"] = min(st.session_state["ae_level"], top)
-        st.slider("Level", 0.0, top, step=0.05, key="ae_level",
-                  help="Gaussian: σ; salt and pepper: the share of pixels hit; block: the square's side as a share of 28 px.")  # fmt: skip
+        st.slider(
+            "Level",
+            0.0,
+            top,
+            step=0.05,
+            key="ae_level",
+            help="Gaussian: σ; salt and pepper: the share of pixels hit; block: the square's side as a share of 28 px.",
+        )
         st.selectbox("Digit to scribble over", range(10), key="ae_scribble_digit")
     if view == "compress":
         st.radio("Compressor", list(COMPRESSORS), format_func=COMPRESSORS.get, key="ae_compressor")
@@ -54,9 +60,13 @@ try:
     if view == "live":
         autoencoder_live.live_training_section()
     else:
-        {"pca": autoencoder_panels.pca_view, "denoise": autoencoder_panels.denoise_view,
-         "compress": autoencoder_panels.compress_view, "cluster": autoencoder_panels.cluster_view,
-         "anomaly": autoencoder_panels.anomaly_view}[view](config)  # fmt: skip
+        {
+            "pca": autoencoder_panels.pca_view,
+            "denoise": autoencoder_panels.denoise_view,
+            "compress": autoencoder_panels.compress_view,
+            "cluster": autoencoder_panels.cluster_view,
+            "anomaly": autoencoder_panels.anomaly_view,
+        }[view](config)
 except ModelUnavailable as error:
     st.error(str(error))
 if view != "live":

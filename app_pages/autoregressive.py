@@ -28,22 +28,36 @@ with st.sidebar:
     view = st.radio("View", list(VIEWS), format_func=VIEWS.get, key="ar_view")
     if view == "sample":
         new_sampling = autoregressive_panels.show_finished_sampling
-        st.selectbox("Model", list(SHIPPED_AUTOREGRESSIVE), format_func=lambda name: SHIPPED_AUTOREGRESSIVE[name].label,
-                     key="ar_model", on_change=new_sampling)  # fmt: skip
+        st.selectbox(
+            "Model",
+            list(SHIPPED_AUTOREGRESSIVE),
+            format_func=lambda name: SHIPPED_AUTOREGRESSIVE[name].label,
+            key="ar_model",
+            on_change=new_sampling,
+        )
         st.slider("Digits at once", 1, MAX_SAMPLES, key="ar_samples", on_change=new_sampling)
         st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="ar_seed", on_change=new_sampling)
     if view in ("sample", "receptive"):
         orderings = autoregressive_panels.models_with_orderings()
         if view == "receptive" or orderings[st.session_state["ar_model"]] > 1:
-            st.slider("MADE's ordering (0: raster, 1–7: random)", 0, max(orderings.values()) - 1, key="ar_ordering",
-                      on_change=autoregressive_panels.show_finished_sampling,
-                      help="The order-agnostic MADE was trained on 8 orderings; any of them samples and scores.")  # fmt: skip
+            st.slider(
+                "MADE's ordering (0: raster, 1–7: random)",
+                0,
+                max(orderings.values()) - 1,
+                key="ar_ordering",
+                on_change=autoregressive_panels.show_finished_sampling,
+                help="The order-agnostic MADE was trained on 8 orderings; any of them samples and scores.",
+            )
     if view == "sample":
-        st.slider("Show the sampling after … pixels", 0, PIXELS, key="ar_step", help="Replay any moment of the last sampling.")
+        st.slider(
+            "Show the sampling after … pixels", 0, PIXELS, key="ar_step", help="Replay any moment of the last sampling."
+        )
     if view in ("complete", "surprise"):
         st.radio("Digit", list(DIGIT_SOURCES), format_func=DIGIT_SOURCES.get, key="ar_source", horizontal=True)
         if st.session_state["ar_source"] == "held_out":
-            st.number_input(f"Held-out digit (0–{HELD_OUT - 1})", min_value=0, max_value=HELD_OUT - 1, step=1, key="ar_digit")
+            st.number_input(
+                f"Held-out digit (0–{HELD_OUT - 1})", min_value=0, max_value=HELD_OUT - 1, step=1, key="ar_digit"
+            )
     if view == "complete":
         st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="ar_seed")
     if view == "receptive":
@@ -64,9 +78,15 @@ try:
     elif view == "rnade":
         autoregressive_live.rnade_section()
     else:
-        {"sample": autoregressive_panels.sample_view, "complete": autoregressive_panels.complete_view,
-         "surprise": autoregressive_panels.surprise_view, "receptive": autoregressive_panels.receptive_view,
-         "table": autoregressive_panels.table_view}[view](config)  # fmt: skip
+        {
+            "sample": autoregressive_panels.sample_view,
+            "complete": autoregressive_panels.complete_view,
+            "surprise": autoregressive_panels.surprise_view,
+            "receptive": autoregressive_panels.receptive_view,
+            "table": autoregressive_panels.table_view,
+        }[view](config)
 except ModelUnavailable as error:
     st.error(str(error))
-autoregressive_live.hide_live_training({"live": autoregressive_live.DIGITS_RUN, "rnade": autoregressive_live.RNADE_RUN}.get(view))
+autoregressive_live.hide_live_training(
+    {"live": autoregressive_live.DIGITS_RUN, "rnade": autoregressive_live.RNADE_RUN}.get(view)
+)

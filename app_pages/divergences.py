@@ -22,22 +22,42 @@ with st.sidebar:
         # the URL's comma-separated field is the source of truth; the multiselect edits it
         st.session_state["div_fitted_by_list"] = [k for k in st.session_state["div_fitted_by"].split(",") if k]
         st.multiselect(
-            "Fit q by", list(panels.FIT_LABELS), format_func=panels.FIT_LABELS.get, key="div_fitted_by_list",
+            "Fit q by",
+            list(panels.FIT_LABELS),
+            format_func=panels.FIT_LABELS.get,
+            key="div_fitted_by_list",
             on_change=lambda: st.session_state.update(div_fitted_by=",".join(st.session_state["div_fitted_by_list"])),
-        )  # fmt: skip
+        )
     if view == "disjoint":
         st.slider("Offset θ", -2.0, 2.0, step=0.01, key="div_theta")
     if view == "fgan":
         st.selectbox("f", list(F_DIVERGENCES), format_func=lambda k: F_DIVERGENCES[k].label, key="div_f_key")
     if view == "samples":
-        labels = {key: data_input.builtin_target(key).label for key in lab.SAMPLE_SOURCES if key not in lab.GENERATOR_SOURCES}
-        st.selectbox("p: samples of", [k for k in lab.SAMPLE_SOURCES if k in labels], format_func=labels.get, key="div_p_samples")
-        st.selectbox("q: samples of", lab.SAMPLE_SOURCES, format_func=lambda k: labels.get(k) or lab.GENERATOR_SOURCES[k], key="div_q_samples")
+        labels = {
+            key: data_input.builtin_target(key).label for key in lab.SAMPLE_SOURCES if key not in lab.GENERATOR_SOURCES
+        }
+        st.selectbox(
+            "p: samples of", [k for k in lab.SAMPLE_SOURCES if k in labels], format_func=labels.get, key="div_p_samples"
+        )
+        st.selectbox(
+            "q: samples of",
+            lab.SAMPLE_SOURCES,
+            format_func=lambda k: labels.get(k) or lab.GENERATOR_SOURCES[k],
+            key="div_q_samples",
+        )
         st.slider("Shift q along x", -6.0, 6.0, step=0.1, key="div_q_shift")
         st.slider("Samples of each", 20, 1000, step=10, key="div_samples")
-        st.radio("Transport plan drawn", [2, 1], format_func=lambda k: f"W{'₁' if k == 1 else '₂'}", key="div_plan_order", horizontal=True)
+        st.radio(
+            "Transport plan drawn",
+            [2, 1],
+            format_func=lambda k: f"W{'₁' if k == 1 else '₂'}",
+            key="div_plan_order",
+            horizontal=True,
+        )
     if view in ("fit", "fgan", "samples"):
-        st.number_input("Seed", 0, 2**31 - 1, step=1, key="div_seed", help="q's starting point, the critic's, and the samples drawn")
+        st.number_input(
+            "Seed", 0, 2**31 - 1, step=1, key="div_seed", help="q's starting point, the critic's, and the samples drawn"
+        )
 if view in lab.TARGET_VIEWS:
     panels.target_editor()
 

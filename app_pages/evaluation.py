@@ -17,7 +17,6 @@ st.caption(
 )
 
 
-
 @st.cache_resource(show_spinner="Sampling…", max_entries=32)
 def shared_strip(name: str):
     """A model's strip of samples, made once for every visitor."""
@@ -27,7 +26,11 @@ def shared_strip(name: str):
 defaults = url_state.init_from_url("evaluation", EvaluationViewConfig)
 with st.sidebar:
     st.selectbox("Sort by", list(SORT_KEYS), format_func=SORT_KEYS.get, key="evaluation_sort")
-    st.toggle("Show samples from every model", key="evaluation_samples", help="12 digits from each model (a few seconds the first time).")
+    st.toggle(
+        "Show samples from every model",
+        key="evaluation_samples",
+        help="12 digits from each model (a few seconds the first time).",
+    )
 config = EvaluationViewConfig(sort=st.session_state["evaluation_sort"], samples=st.session_state["evaluation_samples"])
 url_state.write_url("evaluation", config)
 
@@ -45,15 +48,36 @@ def likelihood(row: dict) -> str:
 
 
 floor = table["floor"]
-rows = [{"Model": row["label"], "Family": row["family"], "FID": round(row["fid"], 1), "Inception score": round(row["inception_score"], 2),
-         "Precision": round(row["precision"], 2), "Recall": round(row["recall"], 2), "−log p(x), nats": likelihood(row),
-         "ms / digit": round(row["sample_ms"], 3)} for row in sorted_rows(table, config.sort)]  # fmt: skip
-rows.append({"Model": "Real digits (1,000 training vs the held-out)", "Family": "floor", "FID": round(floor["fid"], 1),
-             "Inception score": round(floor["inception_score"], 2),
-             "Precision": round(floor["precision"], 2), "Recall": round(floor["recall"], 2), "−log p(x), nats": "", "ms / digit": None})  # fmt: skip
+rows = [
+    {
+        "Model": row["label"],
+        "Family": row["family"],
+        "FID": round(row["fid"], 1),
+        "Inception score": round(row["inception_score"], 2),
+        "Precision": round(row["precision"], 2),
+        "Recall": round(row["recall"], 2),
+        "−log p(x), nats": likelihood(row),
+        "ms / digit": round(row["sample_ms"], 3),
+    }
+    for row in sorted_rows(table, config.sort)
+]
+rows.append(
+    {
+        "Model": "Real digits (1,000 training vs the held-out)",
+        "Family": "floor",
+        "FID": round(floor["fid"], 1),
+        "Inception score": round(floor["inception_score"], 2),
+        "Precision": round(floor["precision"], 2),
+        "Recall": round(floor["recall"], 2),
+        "−log p(x), nats": "",
+        "ms / digit": None,
+    }
+)
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
-st.caption(f"{table['samples']:,} samples per model against {table['real']}; made by `{table['command']}` on {table['date']} "
-           f"({table['machine']}, {table['seconds'] / 60:.0f} min).")  # fmt: skip
+st.caption(
+    f"{table['samples']:,} samples per model against {table['real']}; made by `{table['command']}` on {table['date']} "
+    f"({table['machine']}, {table['seconds'] / 60:.0f} min)."
+)
 
 left, right = st.columns(2)
 with left:
@@ -62,8 +86,14 @@ with left:
         counts, fids = zip(*curve, strict=True)
         figure.add_scatter(x=counts, y=fids, mode="lines+markers", name=IMAGE_MODELS[name].label)
     figure.add_hline(y=floor["fid"], line_dash="dash", line_color="green", annotation_text="real vs real, 1,000")
-    figure.update_layout(xaxis_type="log", xaxis_title="generated samples", yaxis_title="FID against the held-out digits",
-                         height=320, margin=dict(l=10, r=10, t=30, b=10), title="FID needs enough samples")  # fmt: skip
+    figure.update_layout(
+        xaxis_type="log",
+        xaxis_title="generated samples",
+        yaxis_title="FID against the held-out digits",
+        height=320,
+        margin=dict(l=10, r=10, t=30, b=10),
+        title="FID needs enough samples",
+    )
     st.plotly_chart(figure, width="stretch")
 with right:
     st.markdown(

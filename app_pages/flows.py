@@ -41,17 +41,29 @@ with st.sidebar:
         "Learning rate", "flows_learning_rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2], defaults.learning_rate
     )
     lr_half_life = url_state.select(
-        "Learning rate halves every … steps (0: constant)", "flows_lr_half_life",
-        [0, 250, 500, 700, 1000, 2000, 5000], defaults.lr_half_life,
+        "Learning rate halves every … steps (0: constant)",
+        "flows_lr_half_life",
+        [0, 250, 500, 700, 1000, 2000, 5000],
+        defaults.lr_half_life,
     )
-    batch_size = url_state.select("Batch size", "flows_batch_size", [32, 64, 128, 256, 512, 1024, 2048], defaults.batch_size)
+    batch_size = url_state.select(
+        "Batch size", "flows_batch_size", [32, 64, 128, 256, 512, 1024, 2048], defaults.batch_size
+    )
     seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="flows_seed")
 
 try:
     config = FlowRunConfig(
-        target=target_key, flow_type=flow_type, n_layers=n_layers, hidden=hidden,
-        hidden_layers=defaults.hidden_layers, n_bins=n_bins, learning_rate=learning_rate, lr_half_life=lr_half_life,
-        batch_size=batch_size, seed=int(seed), max_steps=defaults.max_steps,
+        target=target_key,
+        flow_type=flow_type,
+        n_layers=n_layers,
+        hidden=hidden,
+        hidden_layers=defaults.hidden_layers,
+        n_bins=n_bins,
+        learning_rate=learning_rate,
+        lr_half_life=lr_half_life,
+        batch_size=batch_size,
+        seed=int(seed),
+        max_steps=defaults.max_steps,
     )
     run = session_runs.session_run("flows", config, target, functools.partial(FlowTrainingTask, config, target))
 except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
@@ -65,10 +77,21 @@ if target_key in data_input.CUSTOM_TARGETS:
     note.caption("The link reproduces every setting but your own points.")
 live_page.live_views(run, state, flow_panels.draw)
 name = f"flow-{config.flow_type}-{config.target}-seed{config.seed}-step{run.snapshot.step}"
-live_page.downloads(run, state, "Download the model and samples", [
-    Download("Model (.zip: model.safetensors + config.json)", f"{name}.zip", FlowTrainingTask.model_zip, mime="application/zip"),
-    Download("5,000 samples (.csv)", f"{name}-samples.csv", FlowTrainingTask.sample_csv, mime="text/csv"),
-], caption="Reload the model in Python: `engine.flows.task.load_flow_zip(open(path, 'rb').read())`.")
+live_page.downloads(
+    run,
+    state,
+    "Download the model and samples",
+    [
+        Download(
+            "Model (.zip: model.safetensors + config.json)",
+            f"{name}.zip",
+            FlowTrainingTask.model_zip,
+            mime="application/zip",
+        ),
+        Download("5,000 samples (.csv)", f"{name}-samples.csv", FlowTrainingTask.sample_csv, mime="text/csv"),
+    ],
+    caption="Reload the model in Python: `engine.flows.task.load_flow_zip(open(path, 'rb').read())`.",
+)
 
 with st.expander("About these numbers"):
     st.markdown(

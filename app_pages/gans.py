@@ -23,13 +23,17 @@ defaults = link.widget_values()
 target_key, target = data_input.target_picker("gans")
 with st.sidebar:
     seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="gans_seed")
-    compare = st.toggle("Compare two runs (A/B)", key="gans_ab", help="Train two configurations side by side on the same data and seed.")
+    compare = st.toggle(
+        "Compare two runs (A/B)", key="gans_ab", help="Train two configurations side by side on the same data and seed."
+    )
     tabs = st.tabs(["Run A", "Run B"]) if compare else [st.container()]
     with tabs[0]:
         values_a = gan_panels.network_widgets("gans_", defaults)
     if compare:
         with tabs[1]:
-            values_b = gan_panels.network_widgets("gans_b_", {k[2:]: v for k, v in defaults.items() if k.startswith("b_")})
+            values_b = gan_panels.network_widgets(
+                "gans_b_", {k[2:]: v for k, v in defaults.items() if k.startswith("b_")}
+            )
 
 try:
     shared = dict(target=target_key, seed=int(seed), max_steps=link.a.max_steps)
@@ -48,10 +52,16 @@ url_state.write_url("gans", GanLink(config_a, config.b if compare else None))
 
 # ----- presets, controls, live views, downloads -----
 gan_panels.presets()
-state, spare = live_page.controls(run, config, "gans", parts=(
-    StepPart("d", "discriminator", "Step D", "One discriminator update only."),
-    StepPart("g", "generator", "Step G", "One generator update only."),
-), step_help="One training step: the discriminator steps, then the generator.")
+state, spare = live_page.controls(
+    run,
+    config,
+    "gans",
+    parts=(
+        StepPart("d", "discriminator", "Step D", "One discriminator update only."),
+        StepPart("g", "generator", "Step G", "One generator update only."),
+    ),
+    step_help="One training step: the discriminator steps, then the generator.",
+)
 layers = gan_panels.layer_toggles(spare)
 
 
@@ -70,7 +80,9 @@ def draw(snapshot: live.Snapshot) -> None:
 live_page.live_views(run, state, draw)
 files = []
 for side, side_config in (("a", config.a), ("b", config.b)) if compare else ((None, config_a),):
-    name = f"gan-{side_config.loss}-{side_config.target}-seed{side_config.seed}-step{run.snapshot.step}" + (f"-{side}" if side else "")
+    name = f"gan-{side_config.loss}-{side_config.target}-seed{side_config.seed}-step{run.snapshot.step}" + (
+        f"-{side}" if side else ""
+    )
     label = f" {side.upper()}" if side else ""
     for what, suffix, method, mime in [
         (f"Generator{label} (.safetensors)", ".safetensors", GanTrainingTask.generator_safetensors, None),
@@ -78,6 +90,11 @@ for side, side_config in (("a", config.a), ("b", config.b)) if compare else ((No
     ]:
         call = (live.SideBySideTask.call_side, (side, method)) if side else (method, ())
         files.append(Download(what, name + suffix, *call, mime=mime))
-live_page.downloads(run, state, "Download the generator and samples", files,
-                    caption="Reload a generator in Python: `engine.gans.task.load_generator(open(path, 'rb').read())`.")
+live_page.downloads(
+    run,
+    state,
+    "Download the generator and samples",
+    files,
+    caption="Reload a generator in Python: `engine.gans.task.load_generator(open(path, 'rb').read())`.",
+)
 gan_panels.about(target)

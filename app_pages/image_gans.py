@@ -42,7 +42,9 @@ with st.sidebar:
     if view == "interpolate":
         st.number_input("To seed", 0, 2**31 - 1, step=1, key="image_gans_seed_to")
 try:
-    config = ImageGanViewConfig(**{name: st.session_state.get(f"image_gans_{name}", value) for name, value in defaults.widget_values().items()})
+    config = ImageGanViewConfig(
+        **{name: st.session_state.get(f"image_gans_{name}", value) for name, value in defaults.widget_values().items()}
+    )
     model = generator(config.model)
     card = json.loads((PRETRAINED_DIR / config.model / "figures.json").read_text())
 except (ValueError, TypeError, ModelUnavailable, OSError) as error:
@@ -51,45 +53,83 @@ except (ValueError, TypeError, ModelUnavailable, OSError) as error:
 url_state.write_url("image_gans", config)
 
 cols = st.columns(5)
-cols[0].metric("FID (classifier)", f"{card['fid']:.1f}", help="5,000 samples against the 1,000 held-out digits, in the MNIST classifier's features (not Inception's).")
-cols[1].metric("Inception score", f"{card['inception_score']:.2f}", help="The classifier's: 10 is confident and balanced.")
+cols[0].metric(
+    "FID (classifier)",
+    f"{card['fid']:.1f}",
+    help="5,000 samples against the 1,000 held-out digits, in the MNIST classifier's features (not Inception's).",
+)
+cols[1].metric(
+    "Inception score", f"{card['inception_score']:.2f}", help="The classifier's: 10 is confident and balanced."
+)
 if "class_accuracy" in card:
-    cols[2].metric("Class accuracy", f"{card['class_accuracy']:.1%}", help="The classifier reads the digit that was asked for.")
+    cols[2].metric(
+        "Class accuracy", f"{card['class_accuracy']:.1%}", help="The classifier reads the digit that was asked for."
+    )
 if "code_agreement" in card:
-    cols[2].metric("Code = digit", f"{card['code_agreement']:.1%}", help="Categorical code against the classifier's digit, best permutation.")
-cols[3].metric("Training", f"{card['training_seconds'] / 60:.1f} min", help=f"{card['steps']:,} steps on {card['machine']}: `{card['command']}`")
+    cols[2].metric(
+        "Code = digit",
+        f"{card['code_agreement']:.1%}",
+        help="Categorical code against the classifier's digit, best permutation.",
+    )
+cols[3].metric(
+    "Training",
+    f"{card['training_seconds'] / 60:.1f} min",
+    help=f"{card['steps']:,} steps on {card['machine']}: `{card['command']}`",
+)
 
 if view == "samples":
     images, _ = explore.sample(model, 64, config.seed)
-    st.image(explore.tile(images.reshape(8, 8, 28, 28)), width=560, caption=f"64 samples, noise from seed {config.seed}")
+    st.image(
+        explore.tile(images.reshape(8, 8, 28, 28)), width=560, caption=f"64 samples, noise from seed {config.seed}"
+    )
 elif view == "classes":
     if model.kind == "dcgan":
         st.info("DCGAN is not told which digit to draw: pick the conditional GAN, ACGAN or InfoGAN.")
     else:
         grid = explore.class_grid(model, 8, config.seed)
         read = read_digits(grid.reshape(-1, 28, 28)).reshape(10, 8)
-        st.image(explore.tile(grid), width=560, caption="Rows: the class asked for (InfoGAN: its categorical code, continuous codes 0); columns: the same z")
+        st.image(
+            explore.tile(grid),
+            width=560,
+            caption="Rows: the class asked for (InfoGAN: its categorical code, continuous codes 0); columns: the same z",
+        )
         if model.kind == "infogan":
-            agreement, digit_of = explore.code_agreement(torch.arange(10).repeat_interleave(8).numpy(), read.flatten().numpy())
-            st.caption(f"InfoGAN was never told the digits: its codes 0–9 read as digits {', '.join(map(str, digit_of))} "
-                       f"({agreement:.0%} of this grid agrees with that matching).")  # fmt: skip
+            agreement, digit_of = explore.code_agreement(
+                torch.arange(10).repeat_interleave(8).numpy(), read.flatten().numpy()
+            )
+            st.caption(
+                f"InfoGAN was never told the digits: its codes 0–9 read as digits {', '.join(map(str, digit_of))} "
+                f"({agreement:.0%} of this grid agrees with that matching)."
+            )
         else:
             per_class = (read == torch.arange(10)[:, None]).float().mean(dim=1)
-            st.caption("The classifier reads each row as asked: " + " · ".join(f"{k}: {a:.0%}" for k, a in enumerate(per_class.tolist())))
+            st.caption(
+                "The classifier reads each row as asked: "
+                + " · ".join(f"{k}: {a:.0%}" for k, a in enumerate(per_class.tolist()))
+            )
 elif view == "codes":
     if model.kind != "infogan":
         st.info("Only InfoGAN has codes to sweep: pick it in the sidebar.")
     else:
-        st.caption("Q reads the codes back from the image, but nothing says which factor a code takes: that is settled in "
-                   "the first steps. With z of 64 numbers and the codes entering G as they are, G hid them in details only Q "
-                   "noticed (code = digit 16%); with z of 16 and the codes entering with gains (one-hot × 4, continuous × 2), "
-                   "they shape the first blobs, and become the digit and its slant.")  # fmt: skip
+        st.caption(
+            "Q reads the codes back from the image, but nothing says which factor a code takes: that is settled in "
+            "the first steps. With z of 64 numbers and the codes entering G as they are, G hid them in details only Q "
+            "noticed (code = digit 16%); with z of 16 and the codes entering with gains (one-hot × 4, continuous × 2), "
+            "they shape the first blobs, and become the digit and its slant."
+        )
         effects = card.get("code_effects") or explore.code_effects(model)
         for code in range(2):
             slant, width = effects[f"c{code + 1}"]
-            st.image(explore.tile(explore.code_sweep(model, code, config.seed)), width=420,
-                     caption=f"Continuous code c{code + 1} from −1 (left) to 1 (right), each row a categorical code. Correlation "
-                             f"with slant {slant:+.2f}, with width {width:+.2f}")  # fmt: skip
+            st.image(
+                explore.tile(explore.code_sweep(model, code, config.seed)),
+                width=420,
+                caption=f"Continuous code c{code + 1} from −1 (left) to 1 (right), each row a categorical code. Correlation "
+                f"with slant {slant:+.2f}, with width {width:+.2f}",
+            )
 else:
     strip = explore.interpolation(model, config.seed, config.seed_to)
-    st.image(explore.tile(strip[None]), width="stretch", caption=f"G((1 − t) z({config.seed}) + t z({config.seed_to})), t from 0 to 1 (class or code 3)")
+    st.image(
+        explore.tile(strip[None]),
+        width="stretch",
+        caption=f"G((1 − t) z({config.seed}) + t z({config.seed_to})), t from 0 to 1 (class or code 3)",
+    )

@@ -27,7 +27,9 @@ with st.sidebar:
         url_state.select("μ", "minimax_mu", [0.0, 0.05, 0.1, 0.3, 0.5, 1.0], defaults.mu)
     if game == "dirac":
         st.selectbox("Loss", list(DIRAC_LOSSES), format_func=DIRAC_LOSSES.get, key="minimax_loss")
-        st.selectbox("Discriminator regularizer", list(REGULARIZERS), format_func=REGULARIZERS.get, key="minimax_regularizer")
+        st.selectbox(
+            "Discriminator regularizer", list(REGULARIZERS), format_func=REGULARIZERS.get, key="minimax_regularizer"
+        )
         url_state.select("γ", "minimax_gamma", [0.1, 0.3, 1.0, 3.0], defaults.gamma)
     st.header("Updates")
     st.selectbox("Update rule", list(dynamics.RULES), format_func=dynamics.RULES.get, key="minimax_rule")
@@ -39,10 +41,16 @@ with st.sidebar:
     st.header("Start")
     url_state.select("θ₀", "minimax_theta0", [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0], defaults.theta0)
     url_state.select("φ₀", "minimax_phi0", [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0], defaults.phi0)
-    st.toggle("Show every rule", key="minimax_compare", help="Every update rule's iterates from the same start, in its colour.")
+    st.toggle(
+        "Show every rule",
+        key="minimax_compare",
+        help="Every update rule's iterates from the same start, in its colour.",
+    )
 
 try:
-    config = MinimaxConfig(**{name: st.session_state.get(f"minimax_{name}", value) for name, value in defaults.widget_values().items()})
+    config = MinimaxConfig(
+        **{name: st.session_state.get(f"minimax_{name}", value) for name, value in defaults.widget_values().items()}
+    )
     game_model = config.build_game()
 except (ValueError, TypeError) as error:
     st.error(str(error))
@@ -54,10 +62,16 @@ eigen = dynamics.eigenvalues(game_model, config.rule, config.alpha, config.beta,
 rho, sentence = dynamics.verdict(eigen)
 final = dynamics.distances(paths[config.rule])[-1]
 cols = st.columns(3)
-cols[0].metric("Spectral radius ρ", "–" if rho is None else f"{rho:.4f}",
-               help="The largest |λ| of the update's Jacobian at the equilibrium.")  # fmt: skip
-cols[1].metric(f"Distance after {config.steps:,} iterations", "diverged" if not np.isfinite(final) else f"{final:.3g}",
-               help=f"From {np.hypot(config.theta0, config.phi0):.3g} at the start.")  # fmt: skip
+cols[0].metric(
+    "Spectral radius ρ",
+    "–" if rho is None else f"{rho:.4f}",
+    help="The largest |λ| of the update's Jacobian at the equilibrium.",
+)
+cols[1].metric(
+    f"Distance after {config.steps:,} iterations",
+    "diverged" if not np.isfinite(final) else f"{final:.3g}",
+    help=f"From {np.hypot(config.theta0, config.phi0):.3g} at the start.",
+)
 cols[2].metric("Rule", dynamics.RULES[config.rule])
 (st.success if sentence.startswith("converges") else st.info if sentence.startswith("cycles") else st.warning)(
     f"{dynamics.RULES[config.rule]} {sentence}."
@@ -78,12 +92,21 @@ def animated() -> None:
     frame = st.session_state["minimax_frame"]
     upto = None if frame is None else min(frame, config.steps)
     cols = st.columns([3, 3, 2])
-    cols[0].image(render.png_bytes(views.paths_image(game_model, paths, extent, upto)), width="stretch",
-                  caption=f"θ across, φ up; grey: the flow (−∂L/∂θ, ∂L/∂φ); hollow: the start. {legend}")  # fmt: skip
-    cols[1].image(render.png_bytes(views.distance_image(paths, upto)), width="stretch",
-                  caption="log₁₀ of the distance to the equilibrium, per iteration")  # fmt: skip
-    cols[2].image(eigen_png, width="stretch",
-                  caption=f"Eigenvalues of {dynamics.RULES[config.rule]}'s Jacobian at (0, 0) and the unit circle")  # fmt: skip
+    cols[0].image(
+        render.png_bytes(views.paths_image(game_model, paths, extent, upto)),
+        width="stretch",
+        caption=f"θ across, φ up; grey: the flow (−∂L/∂θ, ∂L/∂φ); hollow: the start. {legend}",
+    )
+    cols[1].image(
+        render.png_bytes(views.distance_image(paths, upto)),
+        width="stretch",
+        caption="log₁₀ of the distance to the equilibrium, per iteration",
+    )
+    cols[2].image(
+        eigen_png,
+        width="stretch",
+        caption=f"Eigenvalues of {dynamics.RULES[config.rule]}'s Jacobian at (0, 0) and the unit circle",
+    )
     if frame is not None:
         if frame >= config.steps:
             st.session_state["minimax_frame"] = None

@@ -54,7 +54,9 @@ def set_layers_from_boxes() -> None:
 
 
 def set_noise_layers_from_boxes() -> None:
-    st.session_state["sm_noise_layers"] = ",".join(str(i) for i in range(model.num_ws) if st.session_state[f"sm_noise_layer_{i}"])
+    st.session_state["sm_noise_layers"] = ",".join(
+        str(i) for i in range(model.num_ws) if st.session_state[f"sm_noise_layer_{i}"]
+    )
 
 
 # ----- settings: URL -> widgets -> validated config -----
@@ -70,13 +72,21 @@ with st.sidebar:
         except ValueError:
             chosen = []
         st.session_state["sm_preset"] = explore.preset_of(chosen) or "custom"
-        st.radio("Copy B's styles at", [*PRESETS, "custom"], key="sm_preset", on_change=set_preset, horizontal=True,
-                 help="coarse: layers 0-2 (4 and 8 pixels); middle: 3-4 (16); fine: 5-6 (32)")  # fmt: skip
+        st.radio(
+            "Copy B's styles at",
+            [*PRESETS, "custom"],
+            key="sm_preset",
+            on_change=set_preset,
+            horizontal=True,
+            help="coarse: layers 0-2 (4 and 8 pixels); middle: 3-4 (16); fine: 5-6 (32)",
+        )
         for i, name in enumerate(names):
             st.session_state[f"sm_layer_{i}"] = i in chosen
             st.checkbox(f"{i}: {name}", key=f"sm_layer_{i}", on_change=set_layers_from_boxes)
     if view in ("mixing", "truncation"):
-        st.slider("Truncation ψ", -1.0, 1.5, step=0.05, key="sm_psi", help="w' = w_avg + ψ (w − w_avg); 0: the average image")
+        st.slider(
+            "Truncation ψ", -1.0, 1.5, step=0.05, key="sm_psi", help="w' = w_avg + ψ (w − w_avg); 0: the average image"
+        )
         st.slider("Truncate the first layers", 0, model.num_ws, key="sm_cutoff", help="the truncation cutoff")
     if view == "noise":
         try:
@@ -88,7 +98,9 @@ with st.sidebar:
             st.session_state[f"sm_noise_layer_{i}"] = i in noisy
             st.checkbox(f"{i}: {name}", key=f"sm_noise_layer_{i}", on_change=set_noise_layers_from_boxes)
     if view in ("mixing", "interpolate"):
-        st.selectbox("Noise", NOISE_MODES, key="sm_noise", help="const: fixed per-pixel noise; random: fresh draws; none: off")
+        st.selectbox(
+            "Noise", NOISE_MODES, key="sm_noise", help="const: fixed per-pixel noise; random: fresh draws; none: off"
+        )
     if view in ("noise", "interpolate"):
         st.number_input("Seed", 0, explore.MAX_SEED, step=1, key="sm_seed")
     if view == "interpolate":
@@ -103,7 +115,9 @@ except (ValueError, TypeError) as error:
         st.error(str(error))
         st.stop()
     try:  # a bad seed list of the mixing view must not lock views that do not use it
-        config = explore.StyleMixingConfig(**(values | {name: getattr(explore.StyleMixingConfig(), name) for name in explore.SOURCE_FIELDS}))
+        config = explore.StyleMixingConfig(
+            **(values | {name: getattr(explore.StyleMixingConfig(), name) for name in explore.SOURCE_FIELDS})
+        )
     except (ValueError, TypeError):
         st.error(str(error))
         st.stop()
@@ -112,15 +126,26 @@ except (ValueError, TypeError) as error:
 if view == "mixing":
     layers = explore.parse_layers(config.layers)
     copied = ", ".join(names[i] for i in layers) or "none: every row repeats source A"
-    st.image(grid_png(config), caption=f"Top row: source A. Left column: source B. Each cell: A's styles with B's at layers {copied}.")
-    st.caption("Coarse layers (4 and 8 pixels) carry the digit, its size and slant; the 16-pixel layers the background; the "
-               "32-pixel layers the stroke's colour. Try each preset, or tick single layers.")  # fmt: skip
+    st.image(
+        grid_png(config),
+        caption=f"Top row: source A. Left column: source B. Each cell: A's styles with B's at layers {copied}.",
+    )
+    st.caption(
+        "Coarse layers (4 and 8 pixels) carry the digit, its size and slant; the 16-pixel layers the background; the "
+        "32-pixel layers the stroke's colour. Try each preset, or tick single layers."
+    )
 elif view == "truncation":
     seeds = explore.parse_seeds(config.seeds_a, "Source A seeds")
-    st.image(render.png_bytes(explore.truncation_rows(model, seeds, list(TRUNCATION_PSIS), config.cutoff)),
-             caption="Columns: ψ = " + ", ".join(f"{p:g}" for p in TRUNCATION_PSIS) + f", in the first {config.cutoff} layers.")  # fmt: skip
-    st.caption("ψ = 0 maps every seed to w_avg, the average image; 0 < ψ < 1 trades variety for typical, cleaner images; "
-               "ψ < 0 gives a kind of opposite of each image.")  # fmt: skip
+    st.image(
+        render.png_bytes(explore.truncation_rows(model, seeds, list(TRUNCATION_PSIS), config.cutoff)),
+        caption="Columns: ψ = "
+        + ", ".join(f"{p:g}" for p in TRUNCATION_PSIS)
+        + f", in the first {config.cutoff} layers.",
+    )
+    st.caption(
+        "ψ = 0 maps every seed to w_avg, the average image; 0 < ψ < 1 trades variety for typical, cleaner images; "
+        "ψ < 0 gives a kind of opposite of each image."
+    )
     with st.spinner("Drawing your ψ…"):
         st.image(grid_png(config), caption=f"The mixing grid at your ψ = {config.psi:g}.")
 elif view == "noise":
@@ -128,22 +153,49 @@ elif view == "noise":
     draws, spread = explore.noise_spread(model, config.seed, noise_layers)
     st.image(render.png_bytes(draws), caption=f"Seed {config.seed}: four draws of the per-pixel noise (same w).")
     figure = go.Figure(go.Heatmap(z=spread[::-1], colorscale="Viridis", colorbar={"title": "std"}))
-    figure.update_layout(height=360, width=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="per-pixel std over 64 noise draws",
-                         xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"})  # fmt: skip
+    figure.update_layout(
+        height=360,
+        width=420,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title="per-pixel std over 64 noise draws",
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+    )
     st.plotly_chart(figure, width="content")
-    st.caption(f"Where the noise acts: at most {spread.max():.3f} (in [0, 1] pixel units). This small model learned to use "
-               "little noise: its images are nearly deterministic given w.")  # fmt: skip
+    st.caption(
+        f"Where the noise acts: at most {spread.max():.3f} (in [0, 1] pixel units). This small model learned to use "
+        "little noise: its images are nearly deterministic given w."
+    )
 elif view == "interpolate":
     rows, steps = explore.interpolations(model, config.seed, config.seed_to, noise=config.noise)
-    st.image(render.png_bytes(rows), caption=f"Seed {config.seed} to seed {config.seed_to}. Top: in z (slerp). Bottom: in w (lerp).")
-    figure = go.Figure([go.Scatter(y=steps[0], name="in z", mode="lines+markers"), go.Scatter(y=steps[1], name="in w", mode="lines+markers")])
-    figure.update_layout(height=300, margin={"l": 40, "r": 10, "t": 10, "b": 40}, xaxis={"title": "step"}, yaxis={"title": "mean |Δ pixel|"})
+    st.image(
+        render.png_bytes(rows),
+        caption=f"Seed {config.seed} to seed {config.seed_to}. Top: in z (slerp). Bottom: in w (lerp).",
+    )
+    figure = go.Figure(
+        [
+            go.Scatter(y=steps[0], name="in z", mode="lines+markers"),
+            go.Scatter(y=steps[1], name="in w", mode="lines+markers"),
+        ]
+    )
+    figure.update_layout(
+        height=300,
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        xaxis={"title": "step"},
+        yaxis={"title": "mean |Δ pixel|"},
+    )
     st.plotly_chart(figure)
-    st.caption("The mapping network unwarps z: equal steps in w change the image by more even amounts than equal steps in z.")
+    st.caption(
+        "The mapping network unwarps z: equal steps in w change the image by more even amounts than equal steps in z."
+    )
 else:
     values = influence()
     figure = go.Figure(go.Bar(x=[f"{i}: {n}" for i, n in enumerate(names)], y=values))
-    figure.update_layout(height=360, margin={"l": 40, "r": 10, "t": 10, "b": 60}, yaxis={"title": "mean |Δ pixel| when swapped"})
+    figure.update_layout(
+        height=360, margin={"l": 40, "r": 10, "t": 10, "b": 60}, yaxis={"title": "mean |Δ pixel| when swapped"}
+    )
     st.plotly_chart(figure)
-    st.caption("For each layer alone, how much 64 images change when that layer's style comes from another seed. Colour "
-               "swaps move every pixel, so the colour layers score high; the shape layers move only the stroke's pixels.")  # fmt: skip
+    st.caption(
+        "For each layer alone, how much 64 images change when that layer's style comes from another seed. Colour "
+        "swaps move every pixel, so the colour layers score high; the shape layers move only the stroke's pixels."
+    )

@@ -26,7 +26,13 @@ with st.sidebar:
     if view in ("map", "interpolate", "posterior", "beta"):
         st.header("Latent grid")
         url_state.slider("Cells a side", "vae_grid", 5, 30, defaults.grid)
-        st.radio("Spacing", SPACINGS, key="vae_spacing", horizontal=True, help="quantile: z = Φ⁻¹(u) at even u, so each cell holds the same prior mass; linear: even z on [−3, 3].")
+        st.radio(
+            "Spacing",
+            SPACINGS,
+            key="vae_spacing",
+            horizontal=True,
+            help="quantile: z = Φ⁻¹(u) at even u, so each cell holds the same prior mass; linear: even z on [−3, 3].",
+        )
         st.checkbox("Show the test digits' encodings", key="vae_encodings")
     if view == "map":
         st.number_input("z₁", -4.0, 4.0, step=0.1, key="vae_z1")
@@ -42,7 +48,13 @@ with st.sidebar:
         st.selectbox("Away from the mean of digit", range(10), key="vae_from_digit")
         st.selectbox("Towards the mean of digit", range(10), key="vae_to_digit")
     if view == "posterior":
-        st.radio("Input", ["drawn", "test"], key="vae_source", format_func={"drawn": "✏️ draw a digit", "test": "a held-out digit"}.get, horizontal=True)
+        st.radio(
+            "Input",
+            ["drawn", "test"],
+            key="vae_source",
+            format_func={"drawn": "✏️ draw a digit", "test": "a held-out digit"}.get,
+            horizontal=True,
+        )
         if st.session_state["vae_source"] == "test":
             vae_panels.test_digit_picker("vae_start", "Test digit")
 

@@ -39,8 +39,14 @@ def live_training_section() -> AutoencoderRunConfig | None:
         st.session_state.setdefault(f"{PREFIX}_seed", link.seed)
         seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=f"{PREFIX}_seed")
     try:
-        config = AutoencoderRunConfig(kind=kind, latent_dim=int(latent_dim), learning_rate=learning_rate,
-                                      batch_size=int(batch_size), seed=int(seed), max_steps=link.max_steps)  # fmt: skip
+        config = AutoencoderRunConfig(
+            kind=kind,
+            latent_dim=int(latent_dim),
+            learning_rate=learning_rate,
+            batch_size=int(batch_size),
+            seed=int(seed),
+            max_steps=link.max_steps,
+        )
         run = session_runs.session_run(RUN_KEY, config, None, functools.partial(AutoencoderTrainingTask, config))
     except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
         st.error(str(error))
@@ -49,8 +55,10 @@ def live_training_section() -> AutoencoderRunConfig | None:
     url_state.write_url(PREFIX, config, url_prefix=URL_PREFIX)
 
     state, note = live_page.controls(run, config, PREFIX, step_help="One minibatch.")
-    note.caption(f"A {KIND_LABELS[config.kind]} autoencoder with r = {config.latent_dim}; Adam on minibatches of the "
-                 "4,000 training digits, loss ‖x − D(E(x))‖² per digit.")  # fmt: skip
+    note.caption(
+        f"A {KIND_LABELS[config.kind]} autoencoder with r = {config.latent_dim}; Adam on minibatches of the "
+        "4,000 training digits, loss ‖x − D(E(x))‖² per digit."
+    )
     live_page.live_views(run, state, _draw_views)
     return config
 
@@ -58,23 +66,45 @@ def live_training_section() -> AutoencoderRunConfig | None:
 def _draw_views(snapshot: live.Snapshot) -> None:
     metrics = snapshot.metrics
     cols = st.columns(4)
-    cols[0].metric("Epoch", f"{snapshot.visuals.epochs:.1f}", help=f"Passes over the training digits; stops at {snapshot.max_steps:,} steps.")
+    cols[0].metric(
+        "Epoch",
+        f"{snapshot.visuals.epochs:.1f}",
+        help=f"Passes over the training digits; stops at {snapshot.max_steps:,} steps.",
+    )
     cols[1].metric("Step", f"{snapshot.step:,}", help=f"{snapshot.steps_per_second:,.0f} steps per second.")
     error, pca = metrics.get("held_out_error"), metrics.get("pca_error")
-    cols[2].metric("Held-out error", "–" if error is None else f"{error:.2f}",
-                   help=f"‖x − D(E(x))‖² per digit, mean over {HELD_OUT_DIGITS} held-out digits.")  # fmt: skip
-    cols[3].metric("PCA, same r", "–" if pca is None else f"{pca:.2f}",
-                   delta=None if error is None or pca is None else f"{error - pca:+.2f} for this AE", delta_color="inverse",
-                   help="The best any linear map of rank r can do (Eckart–Young), on the same held-out digits.")  # fmt: skip
+    cols[2].metric(
+        "Held-out error",
+        "–" if error is None else f"{error:.2f}",
+        help=f"‖x − D(E(x))‖² per digit, mean over {HELD_OUT_DIGITS} held-out digits.",
+    )
+    cols[3].metric(
+        "PCA, same r",
+        "–" if pca is None else f"{pca:.2f}",
+        delta=None if error is None or pca is None else f"{error - pca:+.2f} for this AE",
+        delta_color="inverse",
+        help="The best any linear map of rank r can do (Eckart–Young), on the same held-out digits.",
+    )
     left, right = st.columns([6, 5])
-    chart = live_page.cached_render(snapshot, "ae_error", lambda _: live_error_image(snapshot), version=live_page.history_version(snapshot))
+    chart = live_page.cached_render(
+        snapshot, "ae_error", lambda _: live_error_image(snapshot), version=live_page.history_version(snapshot)
+    )
     if chart is None:
         left.caption("The error curve appears here once training starts.")
     else:
-        live_page.frame_image(left, chart, width="stretch", caption="‖x − x̂‖² per digit: blue the training minibatches, "
-                              "orange the held-out digits, dashed green PCA's held-out error with the same r.")  # fmt: skip
-    live_page.frame_image(right, live_page.cached_render(snapshot, "ae_digits", live_reconstructions_image), width="stretch",
-                          caption="Held-out digits, this AE's reconstructions and PCA's.")  # fmt: skip
+        live_page.frame_image(
+            left,
+            chart,
+            width="stretch",
+            caption="‖x − x̂‖² per digit: blue the training minibatches, "
+            "orange the held-out digits, dashed green PCA's held-out error with the same r.",
+        )
+    live_page.frame_image(
+        right,
+        live_page.cached_render(snapshot, "ae_digits", live_reconstructions_image),
+        width="stretch",
+        caption="Held-out digits, this AE's reconstructions and PCA's.",
+    )
 
 
 def hide_live_training() -> None:

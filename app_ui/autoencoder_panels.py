@@ -45,8 +45,13 @@ def pca() -> PcaFit:
 def error_curves() -> tuple[dict[int, float], dict[str, dict[int, float]]]:
     test = digits()[1]
     pca_errors = pca().squared_errors(test, list(range(1, 65)))
-    ae_errors = {kind: {r: explore.mean_error(test, explore.reconstruct(shipped(autoencoder_name(kind, r)), test))
-                        for r in SHIPPED_LATENT_DIMS} for kind in KINDS}  # fmt: skip
+    ae_errors = {
+        kind: {
+            r: explore.mean_error(test, explore.reconstruct(shipped(autoencoder_name(kind, r)), test))
+            for r in SHIPPED_LATENT_DIMS
+        }
+        for kind in KINDS
+    }
     return pca_errors, ae_errors
 
 
@@ -66,7 +71,9 @@ def rate_distortion() -> list[dict]:
 @st.cache_data(show_spinner="Running k-means…", max_entries=32)
 def clusters(space: str, r: int) -> tuple[np.ndarray, np.ndarray, explore.clustering.ClusterScores]:
     test, labels = digits()[1], digits()[2]
-    features = explore.cluster_features(space, test, pca(), {kind: shipped(autoencoder_name(kind, r)) for kind in KINDS}, r)
+    features = explore.cluster_features(
+        space, test, pca(), {kind: shipped(autoencoder_name(kind, r)) for kind in KINDS}, r
+    )
     found, scores = explore.clustering_scores(features, labels)
     return explore.plane(features), found, scores
 
@@ -91,7 +98,9 @@ def error_chart(r: int):
 @st.cache_resource(show_spinner=False, max_entries=4)
 def anomaly_charts(left_out: int):
     found = anomalies(left_out)
-    return views.score_histogram_figure(found["scores"], found["detection"].threshold), views.roc_figure(found["detection"])
+    return views.score_histogram_figure(found["scores"], found["detection"].threshold), views.roc_figure(
+        found["detection"]
+    )
 
 
 def shown() -> np.ndarray:
@@ -114,8 +123,12 @@ def pca_view(config: explore.AutoencoderViewConfig) -> None:
     cols = st.columns(4)
     cols[0].metric("PCA", f"{pca_errors[r]:.2f}", help="‖x − x̂‖² per digit, mean over the 1,000 held-out digits.")
     for column, kind in zip(cols[1:], KINDS):
-        column.metric(f"{kind} AE", f"{ae_errors[kind][r]:.2f}", delta=f"{ae_errors[kind][r] - pca_errors[r]:+.2f} vs PCA",
-                      delta_color="inverse")  # fmt: skip
+        column.metric(
+            f"{kind} AE",
+            f"{ae_errors[kind][r]:.2f}",
+            delta=f"{ae_errors[kind][r] - pca_errors[r]:+.2f} vs PCA",
+            delta_color="inverse",
+        )
     linear = shipped(autoencoder_name("linear", r))
     angles = principal_angles_deg(linear.decoder.weight.detach().numpy(), pca().components[:r].T)
     st.caption(
@@ -124,8 +137,10 @@ def pca_view(config: explore.AutoencoderViewConfig) -> None:
         "(Eckart–Young); the non-linear ones go below it."
     )
     images = shown()
-    digit_table({"held-out digits": images, f"PCA, r = {r}": pca().reconstruct(images, r)}
-                | {f"{kind} AE, r = {r}": explore.reconstruct(shipped(autoencoder_name(kind, r)), images) for kind in KINDS})  # fmt: skip
+    digit_table(
+        {"held-out digits": images, f"PCA, r = {r}": pca().reconstruct(images, r)}
+        | {f"{kind} AE, r = {r}": explore.reconstruct(shipped(autoencoder_name(kind, r)), images) for kind in KINDS}
+    )
 
 
 @st.cache_data(show_spinner="Denoising the held-out digits…", max_entries=64)
@@ -134,19 +149,27 @@ def denoising(kind: str, level: float) -> tuple[dict[str, float], dict[str, np.n
     test = digits()[1]
     outputs = explore.denoised(explore.corrupted(test, kind, level), shipped("dae-conv-32"), shipped("ae-conv-32"))
     return {method: psnr(test, output) for method, output in outputs.items()}, {
-        method: output[digits()[3]] for method, output in outputs.items()}  # fmt: skip
+        method: output[digits()[3]] for method, output in outputs.items()
+    }
 
 
 def denoise_view(config: explore.AutoencoderViewConfig) -> None:
     psnrs, outputs = denoising(config.corruption, config.level)
     for column, (method, value) in zip(st.columns(len(psnrs)), psnrs.items()):
-        column.metric(f"PSNR, {method}", f"{min(value, 99):.1f} dB",
-                      help="10 log₁₀(1 / MSE) against the clean digits, over all 1,000 held-out digits; higher is better.")  # fmt: skip
+        column.metric(
+            f"PSNR, {method}",
+            f"{min(value, 99):.1f} dB",
+            help="10 log₁₀(1 / MSE) against the clean digits, over all 1,000 held-out digits; higher is better.",
+        )
     digit_table({"clean": shown()} | outputs)
-    st.plotly_chart(views.psnr_curve_figure(psnr_curve(config.corruption), config.level, CORRUPTION_LABELS[config.corruption]),
-                    key="ae_psnr_curve")  # fmt: skip
-    st.caption("The denoising AE (conv, r = 32) saw random corruptions of all three kinds with the clean digit as "
-               "its target; the plain AE (the same network) saw only clean digits. Filters: 3×3 median, Gaussian σ = 1 px.")  # fmt: skip
+    st.plotly_chart(
+        views.psnr_curve_figure(psnr_curve(config.corruption), config.level, CORRUPTION_LABELS[config.corruption]),
+        key="ae_psnr_curve",
+    )
+    st.caption(
+        "The denoising AE (conv, r = 32) saw random corruptions of all three kinds with the clean digit as "
+        "its target; the plain AE (the same network) saw only clean digits. Filters: 3×3 median, Gaussian σ = 1 px."
+    )
     scribble_section(config)
 
 
@@ -158,8 +181,11 @@ def scribble_section(config: explore.AutoencoderViewConfig) -> None:
     with drawing:
         scribble = canvas_to_field(data_input.digit_canvas("ae_scribble", background=clean, stroke_width=14))
     if scribble is None:
-        result.info("Scribble on the digit with the mouse (white strokes), then see the denoisers clean it. "
-                    "The digit to scribble over is in the sidebar.", icon="✏️")  # fmt: skip
+        result.info(
+            "Scribble on the digit with the mouse (white strokes), then see the denoisers clean it. "
+            "The digit to scribble over is in the sidebar.",
+            icon="✏️",
+        )
         return
     noisy = np.clip(clean + scribble, 0.0, 1.0)[None]
     outputs = explore.denoised(noisy, shipped("dae-conv-32"), shipped("ae-conv-32"))
@@ -188,8 +214,13 @@ def compressed(compressor: str, r: int, bits: int, quality: int, codebook: int) 
         setting, size = f"K = {codebook}", model.bits_per_image / 8
         decoded = explore.reconstruct(model, test)
         found["codes"], found["used"], found["perplexity"] = explore.codes_by_digit(model, test, digits()[2])
-    return found | {"setting": setting, "bytes": size, "error": explore.mean_error(test, decoded), "psnr": psnr(test, decoded),
-                    "shown": decoded[digits()[3]]}  # fmt: skip
+    return found | {
+        "setting": setting,
+        "bytes": size,
+        "error": explore.mean_error(test, decoded),
+        "psnr": psnr(test, decoded),
+        "shown": decoded[digits()[3]],
+    }
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -203,18 +234,34 @@ def rate_distortion_chart(compressor: str, setting: str, size: float, error: flo
 
 def compress_view(config: explore.AutoencoderViewConfig) -> None:
     found = compressed(config.compressor, config.r, config.bits, config.quality, config.codebook)
-    st.plotly_chart(rate_distortion_chart(config.compressor, found["setting"], found["bytes"], found["error"]), key="ae_rate_distortion")
+    st.plotly_chart(
+        rate_distortion_chart(config.compressor, found["setting"], found["bytes"], found["error"]),
+        key="ae_rate_distortion",
+    )
     cols = st.columns(3)
-    cols[0].metric("Bytes per image", f"{found['bytes']:.1f}", help="The AE's and PCA's: r × bits / 8; JPEG's: its scan; VQ-VAE's: 49 log₂ K / 8.")
+    cols[0].metric(
+        "Bytes per image",
+        f"{found['bytes']:.1f}",
+        help="The AE's and PCA's: r × bits / 8; JPEG's: its scan; VQ-VAE's: 49 log₂ K / 8.",
+    )
     cols[1].metric("‖x − x̂‖² per digit", f"{found['error']:.2f}")
     cols[2].metric("PSNR", f"{found['psnr']:.1f} dB")
-    digit_table({"held-out digits": shown(), f"{explore.COMPRESSORS[config.compressor]}, {found['setting']}": found["shown"]})
+    digit_table(
+        {"held-out digits": shown(), f"{explore.COMPRESSORS[config.compressor]}, {found['setting']}": found["shown"]}
+    )
     if config.compressor == "vqvae":
-        st.markdown(f"**Codebook use:** {found['used']} of {config.codebook} codes occur in the held-out digits' codes; "
-                    f"perplexity {found['perplexity']:.1f} (= K if all were used equally).")  # fmt: skip
-        st.image(views.code_grid_image(found["codes"], config.codebook), caption="Each shown digit's 7×7 code, one colour per code index.")
-    st.caption("Shared by all images and not counted: the decoder, the quantiser's ranges (fitted on the training "
-               "digits' latents) and JPEG's headers and tables (~300 bytes a file).")  # fmt: skip
+        st.markdown(
+            f"**Codebook use:** {found['used']} of {config.codebook} codes occur in the held-out digits' codes; "
+            f"perplexity {found['perplexity']:.1f} (= K if all were used equally)."
+        )
+        st.image(
+            views.code_grid_image(found["codes"], config.codebook),
+            caption="Each shown digit's 7×7 code, one colour per code index.",
+        )
+    st.caption(
+        "Shared by all images and not counted: the decoder, the quantiser's ranges (fitted on the training "
+        "digits' latents) and JPEG's headers and tables (~300 bytes a file)."
+    )
 
 
 def cluster_view(config: explore.AutoencoderViewConfig) -> None:
@@ -222,14 +269,23 @@ def cluster_view(config: explore.AutoencoderViewConfig) -> None:
     for space in explore.SPACES:
         _, _, scores = clusters(space, config.r)
         name = explore.SPACES[space] + ("" if space == "pixels" else f", r = {config.r}")
-        table.append({"features": name, "NMI": scores.nmi, "ARI": scores.ari, "best-match accuracy": scores.best_match_accuracy})
-    best = pd.DataFrame(table).style.format(precision=3).highlight_max(
-        axis=0, subset=["NMI", "ARI", "best-match accuracy"], props="background-color: #d9f2e3; font-weight: 600")
+        table.append(
+            {"features": name, "NMI": scores.nmi, "ARI": scores.ari, "best-match accuracy": scores.best_match_accuracy}
+        )
+    best = (
+        pd.DataFrame(table)
+        .style.format(precision=3)
+        .highlight_max(
+            axis=0, subset=["NMI", "ARI", "best-match accuracy"], props="background-color: #d9f2e3; font-weight: 600"
+        )
+    )
     st.dataframe(best, hide_index=True)
     st.plotly_chart(cluster_chart(config.space, config.r), key="ae_clusters")
-    st.caption("k-means with k = 10 on the 1,000 held-out digits; the labels only score the clusters (NMI, adjusted "
-               "Rand index, accuracy after matching clusters to digits one-to-one). Points: the features' top two "
-               "principal components when they have more than two dimensions.")  # fmt: skip
+    st.caption(
+        "k-means with k = 10 on the 1,000 held-out digits; the labels only score the clusters (NMI, adjusted "
+        "Rand index, accuracy after matching clusters to digits one-to-one). Points: the features' top two "
+        "principal components when they have more than two dimensions."
+    )
 
 
 def anomaly_view(config: explore.AutoencoderViewConfig) -> None:
@@ -244,12 +300,17 @@ def anomaly_view(config: explore.AutoencoderViewConfig) -> None:
     left.plotly_chart(histogram, key="ae_scores")
     right.plotly_chart(roc, key="ae_roc")
     if detection.auc < 0.5:
-        st.info(f"Worse than chance: the {config.left_out}s the model never saw are reconstructed *better* than the "
-                f"average digit it was trained on. A {config.left_out} has few ink pixels on a simple stroke, so a decoder "
-                "that draws the other digits draws it well: a small reconstruction error says an input is simple, not "
-                "that it is familiar.", icon="💡")  # fmt: skip
-    st.caption(f"A conv AE (r = 8) trained on every digit but {config.left_out}; score s(x) = ‖x − D(E(x))‖². "
-               "Noise and masked digits are far from anything it has seen.")  # fmt: skip
+        st.info(
+            f"Worse than chance: the {config.left_out}s the model never saw are reconstructed *better* than the "
+            f"average digit it was trained on. A {config.left_out} has few ink pixels on a simple stroke, so a decoder "
+            "that draws the other digits draws it well: a small reconstruction error says an input is simple, not "
+            "that it is familiar.",
+            icon="💡",
+        )
+    st.caption(
+        f"A conv AE (r = 8) trained on every digit but {config.left_out}; score s(x) = ‖x − D(E(x))‖². "
+        "Noise and masked digits are far from anything it has seen."
+    )
     drawn_section(config, detection.threshold)
 
 
@@ -265,13 +326,23 @@ def drawn_section(config: explore.AutoencoderViewConfig, threshold: float) -> No
         result.warning(str(error))
         return
     if digit is None:
-        result.info("Draw a digit, a letter or anything else: it is scaled and centred as MNIST's digits are, "
-                    f"then scored by the model that never saw a {config.left_out}.", icon="✏️")  # fmt: skip
+        result.info(
+            "Draw a digit, a letter or anything else: it is scaled and centred as MNIST's digits are, "
+            f"then scored by the model that never saw a {config.left_out}.",
+            icon="✏️",
+        )
         return
     model = shipped(f"ae-conv-8-without-{config.left_out}")
     score = float(anomaly_scores(model, digit[None])[0])
     with result:
-        st.metric("Your drawing's score s(x)", f"{score:.1f}", delta=f"{score - threshold:+.1f} vs the threshold", delta_color="inverse")
+        st.metric(
+            "Your drawing's score s(x)",
+            f"{score:.1f}",
+            delta=f"{score - threshold:+.1f} vs the threshold",
+            delta_color="inverse",
+        )
         st.markdown("**Flagged as an anomaly.**" if score > threshold else "**Looks normal** to this model.")
-        st.image(render.digit_strip(np.stack([digit, explore.reconstruct(model, digit[None])[0]]), scale=4),
-                 caption="as the model sees it, and its reconstruction D(E(x))")  # fmt: skip
+        st.image(
+            render.digit_strip(np.stack([digit, explore.reconstruct(model, digit[None])[0]]), scale=4),
+            caption="as the model sees it, and its reconstruction D(E(x))",
+        )

@@ -88,7 +88,10 @@ def vae_bounds(digit: np.ndarray) -> dict[str, float]:
     """IWAE bound L_k (k = 1,000) of each compared VAE on one binary digit, in nats."""
     x = torch.as_tensor(digit, dtype=torch.float32).reshape(1, -1)
     with torch.no_grad():
-        return {name: float(iwae_bound(shipped_vae(name), x, IWAE_SAMPLES, torch.Generator().manual_seed(0))) for name in VAES_COMPARED}
+        return {
+            name: float(iwae_bound(shipped_vae(name), x, IWAE_SAMPLES, torch.Generator().manual_seed(0)))
+            for name in VAES_COMPARED
+        }
 
 
 @st.cache_data(show_spinner="Measuring every model on the 1,000 held-out digits and timing its sampler…")
@@ -96,17 +99,37 @@ def vae_bounds(digit: np.ndarray) -> dict[str, float]:
 def likelihood_rows() -> list[dict]:
     images = torch.as_tensor(held_out()).reshape(-1, 784)
     rows = []
-    sample_ms = {name: explore.sampling_ms_per_digit(lambda n, name=name: shipped(name).sample(n, torch.Generator().manual_seed(0)))
-                 for name in SHIPPED_AUTOREGRESSIVE}  # fmt: skip
+    sample_ms = {
+        name: explore.sampling_ms_per_digit(
+            lambda n, name=name: shipped(name).sample(n, torch.Generator().manual_seed(0))
+        )
+        for name in SHIPPED_AUTOREGRESSIVE
+    }
     for name, label, mixture in explore.scored_models():
         nll, se = explore.held_out_nll(shipped(name), images, mixture=mixture)
-        rows.append({"label": label, "kind": "exact", "nll": nll, "se": se, "sample_ms": sample_ms[name],
-                     "training_s": model_card_figures(name).get("training_seconds")})  # fmt: skip
+        rows.append(
+            {
+                "label": label,
+                "kind": "exact",
+                "nll": nll,
+                "se": se,
+                "sample_ms": sample_ms[name],
+                "training_s": model_card_figures(name).get("training_seconds"),
+            }
+        )
     for name in VAES_COMPARED:
         vae, figures = shipped_vae(name), model_card_figures(name)
         ms = explore.sampling_ms_per_digit(lambda n, vae=vae: vae.decode(torch.randn(n, vae.latent_dim)), n=1000)
-        rows.append({"label": SHIPPED_VAES[name].label, "kind": "bound", "nll": -figures["log_likelihood"], "se": None,
-                     "sample_ms": ms, "training_s": figures.get("training_seconds")})  # fmt: skip
+        rows.append(
+            {
+                "label": SHIPPED_VAES[name].label,
+                "kind": "bound",
+                "nll": -figures["log_likelihood"],
+                "se": None,
+                "sample_ms": ms,
+                "training_s": figures.get("training_seconds"),
+            }
+        )
     return rows
 
 
@@ -140,12 +163,22 @@ def _sample_again() -> None:
 def sample_view(config: explore.AutoregressiveViewConfig) -> None:
     label = SHIPPED_AUTOREGRESSIVE[config.model].label
     buttons = st.columns([1, 1, 4])
-    buttons[0].button("🎲 Sample", type="primary", on_click=_sample_again, width="stretch", key="ar_sample_again",
-                      help="New digits (the next seed).")  # fmt: skip
-    replay = buttons[1].button("▶ Replay", width="stretch", key="ar_replay", help="Watch this sampling again, pixel by pixel.")
-    buttons[2].caption(f"{label} draws each pixel in turn from p(xᵢ = 1 | x<ᵢ) and feeds it back in: top row, the digits "
-                       "so far (pale: not drawn yet, red: the pixel just drawn); bottom row, the probability each pixel was "
-                       "drawn with (dark 0, yellow 1).")  # fmt: skip
+    buttons[0].button(
+        "🎲 Sample",
+        type="primary",
+        on_click=_sample_again,
+        width="stretch",
+        key="ar_sample_again",
+        help="New digits (the next seed).",
+    )
+    replay = buttons[1].button(
+        "▶ Replay", width="stretch", key="ar_replay", help="Watch this sampling again, pixel by pixel."
+    )
+    buttons[2].caption(
+        f"{label} draws each pixel in turn from p(xᵢ = 1 | x<ᵢ) and feeds it back in: top row, the digits "
+        "so far (pale: not drawn yet, red: the pixel just drawn); bottom row, the probability each pixel was "
+        "drawn with (dark 0, yellow 1)."
+    )
     key = (config.model, config.samples, config.seed, config.ordering)
     scale = 5 if config.samples <= 8 else 3
     picture = st.empty()
@@ -161,8 +194,11 @@ def sample_view(config: explore.AutoregressiveViewConfig) -> None:
     picture.image(views.sampling_image(shown, scale))
     cols = st.columns(3)
     cols[0].metric("Pixels drawn", f"{shown.steps} of {explore.PIXELS}")
-    cols[1].metric("Sampling time", f"{record.seconds * 1000 / config.samples:,.0f} ms per digit",
-                   help=f"{config.samples} digit(s) drawn at once on this server's CPU, the drawing of the frames excluded.")  # fmt: skip
+    cols[1].metric(
+        "Sampling time",
+        f"{record.seconds * 1000 / config.samples:,.0f} ms per digit",
+        help=f"{config.samples} digit(s) drawn at once on this server's CPU, the drawing of the frames excluded.",
+    )
     cols[2].metric("Speed", f"{explore.PIXELS * config.samples / max(record.seconds, 1e-9):,.0f} pixels/s")
 
 
@@ -175,7 +211,9 @@ def _animate(picture, config: explore.AutoregressiveViewConfig, scale: int) -> e
         picture.image(views.sampling_image(record, scale))
         last[0] = time.perf_counter()
 
-    return explore.record_sampling(shipped(config.model), config.samples, config.seed, config.ordering, PIXELS_PER_FRAME, on_frame)
+    return explore.record_sampling(
+        shipped(config.model), config.samples, config.seed, config.ordering, PIXELS_PER_FRAME, on_frame
+    )
 
 
 # ----- completion and surprise: a held-out digit or a drawing -----
@@ -206,9 +244,11 @@ def complete_view(config: explore.AutoregressiveViewConfig) -> None:
     if not given.any():
         st.info("The top half of this digit is empty: draw higher up, so the models have something to go on.")
         return
-    st.caption(f"Every model gets the top {explore.KNOWN_ROWS} rows (left) and samples the other "
-               f"{explore.PIXELS - explore.KNOWN_ROWS * explore.SIDE} pixels from p(bottom | top), row by row: "
-               f"{COMPLETIONS} samples each (seed {config.seed}).")  # fmt: skip
+    st.caption(
+        f"Every model gets the top {explore.KNOWN_ROWS} rows (left) and samples the other "
+        f"{explore.PIXELS - explore.KNOWN_ROWS * explore.SIDE} pixels from p(bottom | top), row by row: "
+        f"{COMPLETIONS} samples each (seed {config.seed})."
+    )
     shown_given = np.where(np.arange(explore.SIDE)[:, None] < explore.KNOWN_ROWS, given, 0.15)
     for name, samples in completions(given, config.seed).items():
         label, original, strip = st.columns([1.4, 0.8, 4], vertical_alignment="center")
@@ -223,28 +263,38 @@ def surprise_view(config: explore.AutoregressiveViewConfig) -> None:
         return
     maps = {name: explore.surprise_map(shipped(name), digit) for name in SHIPPED_AUTOREGRESSIVE}
     vmax = max(float(np.quantile(m, 0.995)) for m in maps.values()) or 1.0
-    st.caption("−log p(xᵢ | x<ᵢ) per pixel in nats (dark: expected, yellow: surprising, on one scale up to "
-               f"{vmax:.1f} nats); each map sums to −log p(x), the digit's exact negative log-likelihood.")  # fmt: skip
+    st.caption(
+        "−log p(xᵢ | x<ᵢ) per pixel in nats (dark: expected, yellow: surprising, on one scale up to "
+        f"{vmax:.1f} nats); each map sums to −log p(x), the digit's exact negative log-likelihood."
+    )
     cols = st.columns(len(maps) + 1)
     cols[0].image(views.digits_image(digit[None], scale=5), caption="the digit (binarized)")
     for column, (name, surprise) in zip(cols[1:], maps.items()):
-        column.image(views.surprise_image(surprise, vmax), caption=f"{SHIPPED_AUTOREGRESSIVE[name].label}: {surprise.sum():.1f} nats")
+        column.image(
+            views.surprise_image(surprise, vmax),
+            caption=f"{SHIPPED_AUTOREGRESSIVE[name].label}: {surprise.sum():.1f} nats",
+        )
     bounds = vae_bounds(digit)
     cols = st.columns(len(bounds) + 1)
     best = min(maps, key=lambda name: maps[name].sum())
     cols[0].metric(f"Lowest exact −log p(x): {SHIPPED_AUTOREGRESSIVE[best].label}", f"{maps[best].sum():.1f} nats")
     for column, (name, bound) in zip(cols[1:], bounds.items()):
-        column.metric(f"{SHIPPED_VAES[name].label}: −IWAE bound", f"{-bound:.1f} nats",
-                      help=f"−L_k with k = {IWAE_SAMPLES:,} importance samples: an upper bound on −log p(x) "
-                           "(the VAE's true value is lower), not an exact figure.")  # fmt: skip
+        column.metric(
+            f"{SHIPPED_VAES[name].label}: −IWAE bound",
+            f"{-bound:.1f} nats",
+            help=f"−L_k with k = {IWAE_SAMPLES:,} importance samples: an upper bound on −log p(x) "
+            "(the VAE's true value is lower), not an exact figure.",
+        )
 
 
 # ----- receptive fields -----
 def receptive_view(config: explore.AutoregressiveViewConfig) -> None:
-    st.caption(f"Output pixel ({config.row}, {config.column}) in red; blue: the inputs its probability depends on, found by "
-               "autograd (∂ logit / ∂ xⱼ ≠ 0 at random images); orange: pixels earlier in the model's order that it does "
-               "not see (for FVSBN, pixels never inked in the training digits: their weights stayed 0). No model may see "
-               "a pixel after its own.")  # fmt: skip
+    st.caption(
+        f"Output pixel ({config.row}, {config.column}) in red; blue: the inputs its probability depends on, found by "
+        "autograd (∂ logit / ∂ xⱼ ≠ 0 at random images); orange: pixels earlier in the model's order that it does "
+        "not see (for FVSBN, pixels never inked in the training digits: their weights stayed 0). No model may see "
+        "a pixel after its own."
+    )
     names = list(SHIPPED_AUTOREGRESSIVE)
     orderings = models_with_orderings()
     cols = st.columns(len(names))
@@ -253,39 +303,62 @@ def receptive_view(config: explore.AutoregressiveViewConfig) -> None:
         seen, earlier = dependencies(name, config.pixel, ordering)
         column.image(views.receptive_image(seen, earlier, config.pixel, scale=4), width="stretch")
         extra = f", ordering {ordering}" if orderings[name] > 1 else ""
-        column.caption(f"**{SHIPPED_AUTOREGRESSIVE[name].label}**{extra}: sees {int(seen.sum())} of its "
-                       f"{int(earlier.sum())} earlier pixels")  # fmt: skip
+        column.caption(
+            f"**{SHIPPED_AUTOREGRESSIVE[name].label}**{extra}: sees {int(seen.sum())} of its "
+            f"{int(earlier.sum())} earlier pixels"
+        )
         if (seen & ~earlier).any():
             column.error("It depends on later pixels: this model is not autoregressive.")
     with st.expander("MADE's masks", expanded=True):
         name = "ar-made"
         masks = explore.made_masks(shipped(name))
         cols = st.columns(len(masks))
-        titles = ["input → hidden (500 × 784)", "hidden → output (784 × 500)", "their product: output i sees input j (784 × 784)"]
+        titles = [
+            "input → hidden (500 × 784)",
+            "hidden → output (784 × 500)",
+            "their product: output i sees input j (784 × 784)",
+        ]
         for column, mask, title in zip(cols, masks, titles):
             column.image(views.mask_image(mask), caption=title)
-        st.caption("Dark: a connection kept. Units sorted as in the model: inputs and outputs in raster order, so the "
-                   "product is strictly lower-triangular (output i sees only inputs j < i); a hidden unit with degree m "
-                   "sees inputs 1..m.")  # fmt: skip
+        st.caption(
+            "Dark: a connection kept. Units sorted as in the model: inputs and outputs in raster order, so the "
+            "product is strictly lower-triangular (output i sees only inputs j < i); a hidden unit with degree m "
+            "sees inputs 1..m."
+        )
 
 
 # ----- the likelihood table -----
 def table_view(config: explore.AutoregressiveViewConfig) -> None:
     rows = likelihood_rows()
-    table = pd.DataFrame([{
-        "model": row["label"],
-        "held-out −log p(x), nats": f"{row['nll']:.1f}" + (f" ± {row['se']:.1f}" if row["se"] else ""),
-        "bits/dim": f"{bits_per_dim(row['nll']):.4f}",
-        "figure": "exact" if row["kind"] == "exact" else "bound",
-        "sampling, ms per digit": f"{row['sample_ms']:,.3g}",
-        "training on this CPU, s": "–" if row["training_s"] is None else f"{row['training_s']:,.0f}",
-    } for row in rows])  # fmt: skip
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "model": st.column_config.TextColumn(width="medium"),
-        "figure": st.column_config.TextColumn(help="exact: −log p(x) by the chain rule; bound: the VAE's −IWAE bound with "
-                                              "k = 5,000 importance samples, above the true −log p(x)")})  # fmt: skip
+    table = pd.DataFrame(
+        [
+            {
+                "model": row["label"],
+                "held-out −log p(x), nats": f"{row['nll']:.1f}" + (f" ± {row['se']:.1f}" if row["se"] else ""),
+                "bits/dim": f"{bits_per_dim(row['nll']):.4f}",
+                "figure": "exact" if row["kind"] == "exact" else "bound",
+                "sampling, ms per digit": f"{row['sample_ms']:,.3g}",
+                "training on this CPU, s": "–" if row["training_s"] is None else f"{row['training_s']:,.0f}",
+            }
+            for row in rows
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "model": st.column_config.TextColumn(width="medium"),
+            "figure": st.column_config.TextColumn(
+                help="exact: −log p(x) by the chain rule; bound: the VAE's −IWAE bound with "
+                "k = 5,000 importance samples, above the true −log p(x)"
+            ),
+        },
+    )
     st.plotly_chart(likelihood_chart(), key="ar_likelihood_chart")
-    st.caption("On the same 1,000 held-out digits, binarized at 0.5. Autoregressive models give log p(x) exactly, by the "
-               "chain rule, but draw a digit in 784 sequential steps; a VAE draws one in a single decoder pass but gives "
-               "only a bound on log p(x). Sampling times are for 10 digits at once on this server's CPU (the VAEs: "
-               "1,000), measured when this view first opened.")  # fmt: skip
+    st.caption(
+        "On the same 1,000 held-out digits, binarized at 0.5. Autoregressive models give log p(x) exactly, by the "
+        "chain rule, but draw a digit in 784 sequential steps; a VAE draws one in a single decoder pass but gives "
+        "only a bound on log p(x). Sampling times are for 10 digits at once on this server's CPU (the VAEs: "
+        "1,000), measured when this view first opened."
+    )

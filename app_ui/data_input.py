@@ -92,8 +92,13 @@ def _canvas_strokes(prefix: str) -> list[list[tuple[float, float]]] | None:
         st.info("The drawing canvas is not available here; upload a CSV instead.")
         return None
     result = st_canvas(
-        stroke_width=3, stroke_color="#1f77b4", background_color="#ffffff",
-        width=CANVAS_SIZE[0], height=CANVAS_SIZE[1], drawing_mode="freedraw", key=f"{prefix}_canvas",
+        stroke_width=3,
+        stroke_color="#1f77b4",
+        background_color="#ffffff",
+        width=CANVAS_SIZE[0],
+        height=CANVAS_SIZE[1],
+        drawing_mode="freedraw",
+        key=f"{prefix}_canvas",
     )
     objects = (result.json_data or {}).get("objects", []) if result is not None else []
     strokes = []
@@ -110,7 +115,20 @@ def digit_canvas(key: str, background: np.ndarray | None = None, stroke_width: i
     the canvas's size); returns its RGBA image data, None before anything is drawn."""
     from streamlit_drawable_canvas import st_canvas
 
-    behind = None if background is None else Image.fromarray(render.to_uint8(background)).resize((280, 280), Image.Resampling.NEAREST)
-    result = st_canvas(stroke_width=stroke_width, stroke_color="#FFFFFF", background_color="" if behind else "#000000",
-                       background_image=behind, width=280, height=280, drawing_mode="freedraw", return_image_data=True, key=key)  # fmt: skip
+    behind = (
+        None
+        if background is None
+        else Image.fromarray(render.to_uint8(background)).resize((280, 280), Image.Resampling.NEAREST)
+    )
+    result = st_canvas(
+        stroke_width=stroke_width,
+        stroke_color="#FFFFFF",
+        background_color="" if behind else "#000000",
+        background_image=behind,
+        width=280,
+        height=280,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=key,
+    )
     return None if result is None else result.image_data

@@ -20,14 +20,16 @@ def metrics_row(snapshot: live.Snapshot) -> None:
         cols[3].metric("KL(p‖q)", "n/a", help="This target has no closed-form density, so only NLL is shown.")
         return
     cols[3].metric(
-        "KL(p‖q)", nats(metrics.get("kl")),
+        "KL(p‖q)",
+        nats(metrics.get("kl")),
         help=f"E_p[log p − log q], Monte Carlo on held-out samples (± {metrics['kl_se']:.3f}).",
-    )  # fmt: skip
+    )
     cols[4].metric(
-        "Floor H(p)", nats(metrics["entropy"]),
+        "Floor H(p)",
+        nats(metrics["entropy"]),
         help=f"The lowest NLL any model can reach: −mean log p(x) on the same held-out samples "
         f"(± {metrics['entropy_se']:.3f}), so NLL − H(p) = KL exactly.",
-    )  # fmt: skip
+    )
 
 
 def draw(snapshot: live.Snapshot) -> None:
@@ -50,7 +52,11 @@ def draw(snapshot: live.Snapshot) -> None:
         loss_chart(snapshot)
     st.subheader("How the flow moves space")
     forward, inverse = cached_render(snapshot, "stages", flow_views.stage_strips, frame.stages)
-    frame_image(st, forward, caption="Data and a grid pushed through each layer, x → z: the last panel should look like N(0, I).")
+    frame_image(
+        st,
+        forward,
+        caption="Data and a grid pushed through each layer, x → z: the last panel should look like N(0, I).",
+    )
     frame_image(st, inverse, caption="Noise and a grid pulled back through the inverse layers, z → x: sampling.")
 
 
@@ -64,7 +70,9 @@ def loss_chart(snapshot: live.Snapshot) -> None:
     if snapshot.step == 0:
         st.caption("The loss curve appears here once training starts.")
         return
-    image = cached_render(snapshot, "flow_losses", lambda _: flow_views.loss_image(snapshot, entropy), version=history_version(snapshot))
+    image = cached_render(
+        snapshot, "flow_losses", lambda _: flow_views.loss_image(snapshot, entropy), version=history_version(snapshot)
+    )
     frame_image(st, image, caption=caption, width="stretch")
     if snapshot.state not in live.LIVE_STATES:
         with st.popover("Zoom", icon="🔍"):

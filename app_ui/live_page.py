@@ -73,29 +73,46 @@ class StepPart:
 
 
 def controls(
-    run: OnDemandRun, config, prefix: str, *, parts: tuple[StepPart, ...] = (), step_help: str = "One optimisation step."
+    run: OnDemandRun,
+    config,
+    prefix: str,
+    *,
+    parts: tuple[StepPart, ...] = (),
+    step_help: str = "One optimisation step.",
 ) -> tuple[str, Any]:
     """The control row: Train/Pause, a Step button per part, Step, Reset. Returns the run's state
     as drawn (the live fragment reruns the page when it changes) and the row's last, empty column."""
     state = run.snapshot.state
     columns = st.columns([1.2 if parts else 1] + [1] * (len(parts) + 2) + [2.5 if parts else 4])
     if state in live.LIVE_STATES:
-        columns[0].button("⏸ Pause", on_click=command(run.pause), type="primary", key=f"{prefix}_pause", width="stretch")
+        columns[0].button(
+            "⏸ Pause", on_click=command(run.pause), type="primary", key=f"{prefix}_pause", width="stretch"
+        )
     else:
         columns[0].button(
-            "▶ Train", on_click=command(run.train), type="primary", key=f"{prefix}_train", width="stretch",
+            "▶ Train",
+            on_click=command(run.train),
+            type="primary",
+            key=f"{prefix}_train",
+            width="stretch",
             disabled=state == live.FINISHED,
-        )  # fmt: skip
+        )
     for column, part in zip(columns[1:], parts, strict=False):
         column.button(
-            part.label, on_click=command(functools.partial(run.step, 1, part.part)), key=f"{prefix}_step_{part.key}",
-            width="stretch", help=part.help,
-        )  # fmt: skip
+            part.label,
+            on_click=command(functools.partial(run.step, 1, part.part)),
+            key=f"{prefix}_step_{part.key}",
+            width="stretch",
+            help=part.help,
+        )
     columns[-3].button("Step", on_click=command(run.step), key=f"{prefix}_step", width="stretch", help=step_help)
     columns[-2].button(
-        "↺ Reset", on_click=command(functools.partial(_reset, run, config)), key=f"{prefix}_reset", width="stretch",
+        "↺ Reset",
+        on_click=command(functools.partial(_reset, run, config)),
+        key=f"{prefix}_reset",
+        width="stretch",
         help="Back to step 0, same seed.",
-    )  # fmt: skip
+    )
     return state, columns[-1]
 
 
@@ -194,9 +211,12 @@ def downloads(run: OnDemandRun, state: str, title: str, files: list[Download], c
     with st.expander(title):
         for column, file in zip(st.columns(2) * math.ceil(len(files) / 2), files, strict=False):
             column.download_button(
-                file.label, data=functools.partial(run.call, file.method, *file.args), file_name=file.file_name,
-                mime=file.mime, on_click="ignore",
-            )  # fmt: skip
+                file.label,
+                data=functools.partial(run.call, file.method, *file.args),
+                file_name=file.file_name,
+                mime=file.mime,
+                on_click="ignore",
+            )
         st.caption(caption)
 
 

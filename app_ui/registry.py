@@ -30,7 +30,11 @@ HOME = PageEntry("app_pages/home.py", "Home", "🏠", "")
 
 PAGES: tuple[PageEntry, ...] = (
     PageEntry(
-        "app_pages/flows.py", "Normalizing flows", "🌊", "flows", section=LIVE_2D,
+        "app_pages/flows.py",
+        "Normalizing flows",
+        "🌊",
+        "flows",
+        section=LIVE_2D,
         card_image="card_flows.png",
         card_caption="Pictured: the ring of 8 Gaussians, the density a spline flow learned in 20 seconds, and its samples.",
         card_text="Train NICE, Real NVP, Glow and spline flows on 2-D targets (or your own drawing) and a "
@@ -38,7 +42,11 @@ PAGES: tuple[PageEntry, ...] = (
         "true one, the KL that is left, and how each coupling layer moves space.",
     ),
     PageEntry(
-        "app_pages/gans.py", "GANs", "⚔️", "gans", section=LIVE_2D,
+        "app_pages/gans.py",
+        "GANs",
+        "⚔️",
+        "gans",
+        section=LIVE_2D,
         card_image="card_gans.png",
         card_caption="Pictured: a generator collapsing onto a few of the 8 modes (left) and one that covers them all "
         "(right), with the discriminator's verdict as the background.",
@@ -47,7 +55,11 @@ PAGES: tuple[PageEntry, ...] = (
         "timeline, measure it (modes captured, high-quality samples, W₁), and compare two setups side by side.",
     ),
     PageEntry(
-        "app_pages/diffusion.py", "Diffusion and flow matching", "🌫️", "diffusion", section=LIVE_2D,
+        "app_pages/diffusion.py",
+        "Diffusion and flow matching",
+        "🌫️",
+        "diffusion",
+        section=LIVE_2D,
         card_image="card_diffusion.png",
         card_caption="Pictured: flow-matching paths from noise to the ring of 8, nearly straight.",
         card_text="Train a diffusion model (DDPM, linear or cosine schedule) or flow matching on 2-D data and watch "
@@ -55,7 +67,11 @@ PAGES: tuple[PageEntry, ...] = (
         "number of steps, with W₁ and the exact likelihood through the ODE beside the flows' figures.",
     ),
     PageEntry(
-        "app_pages/arena.py", "Arena", "🏟️", "arena", section=LIVE_2D,
+        "app_pages/arena.py",
+        "Arena",
+        "🏟️",
+        "arena",
+        section=LIVE_2D,
         card_image="card_arena.png",
         card_caption="Pictured: six families after 10 seconds each on the ring of 8.",
         card_text="Race a flow, a GAN, a VAE, a diffusion model, flow matching and RNADE on the same data for the same "
@@ -63,7 +79,11 @@ PAGES: tuple[PageEntry, ...] = (
         "race checkpoint by checkpoint.",
     ),
     PageEntry(
-        "app_pages/vae.py", "VAEs", "🧬", "vae", section=DIGITS,
+        "app_pages/vae.py",
+        "VAEs",
+        "🧬",
+        "vae",
+        section=DIGITS,
         card_image="card_vae.png",
         card_caption="Pictured: the latent space of a 2-D VAE, a grid of decoded digits with the held-out digits' "
         "encodings over it.",
@@ -72,7 +92,11 @@ PAGES: tuple[PageEntry, ...] = (
         "towards log p(x), compare β = 0.5, 1 and 4, and train a small VAE live.",
     ),
     PageEntry(
-        "app_pages/autoencoders.py", "Autoencoders", "🗜️", "autoencoders", section=DIGITS,
+        "app_pages/autoencoders.py",
+        "Autoencoders",
+        "🗜️",
+        "autoencoders",
+        section=DIGITS,
         card_image="card_autoencoders.png",
         card_caption="Pictured: held-out digits and their reconstructions by PCA and by linear, MLP and convolutional "
         "autoencoders with the same 8-number latent.",
@@ -81,7 +105,11 @@ PAGES: tuple[PageEntry, ...] = (
         "their latents with k-means, flag digits the model never saw, and train one live.",
     ),
     PageEntry(
-        "app_pages/autoregressive.py", "Autoregressive models", "🧵", "autoregressive", section=DIGITS,
+        "app_pages/autoregressive.py",
+        "Autoregressive models",
+        "🧵",
+        "autoregressive",
+        section=DIGITS,
         card_image="card_autoregressive.png",
         card_caption="Pictured: PixelCNN drawing four digits pixel by pixel (top), with the probability each pixel was "
         "drawn with (bottom).",
@@ -90,7 +118,11 @@ PAGES: tuple[PageEntry, ...] = (
         "Compare their exact likelihoods with the VAEs' bounds, and train one live, or RNADE on 2-D data.",
     ),
     PageEntry(
-        "app_pages/image_gans.py", "Image GANs", "🖼️", "image_gans", section=DIGITS,
+        "app_pages/image_gans.py",
+        "Image GANs",
+        "🖼️",
+        "image_gans",
+        section=DIGITS,
         card_image="card_image_gans.png",
         card_caption="Pictured: InfoGAN's digits, one row per value of its 10-way code: it found the digits without "
         "being shown a label.",
@@ -99,7 +131,11 @@ PAGES: tuple[PageEntry, ...] = (
         "widens, and is the categorical code a digit?), and interpolation in z.",
     ),
     PageEntry(
-        "app_pages/style_mixing.py", "Style mixing", "🎨", "style_mixing", section=DIGITS,
+        "app_pages/style_mixing.py",
+        "Style mixing",
+        "🎨",
+        "style_mixing",
+        section=DIGITS,
         card_image="card_style_mixing.png",
         card_caption="Pictured: source A across the top, source B down the left; each cell takes A's styles with B's "
         "coarse ones, so it shows B's digit in A's colours.",
@@ -108,7 +144,11 @@ PAGES: tuple[PageEntry, ...] = (
         "interpolate in z and in w, and measure how much each layer changes the image.",
     ),
     PageEntry(
-        "app_pages/divergences.py", "Divergences", "📏", "divergences", section=THEORY,
+        "app_pages/divergences.py",
+        "Divergences",
+        "📏",
+        "divergences",
+        section=THEORY,
         card_image="card_divergences.png",
         card_caption="Pictured: two Gaussians fitted to a three-mode mixture by forward KL (spreading over all three), "
         "reverse KL (dropping one), JS and Wasserstein-1.",
@@ -118,7 +158,11 @@ PAGES: tuple[PageEntry, ...] = (
         "draw the optimal transport plan between two 2-D sample sets, your GAN's included.",
     ),
     PageEntry(
-        "app_pages/minimax.py", "Minimax dynamics", "🌀", "minimax", section=THEORY,
+        "app_pages/minimax.py",
+        "Minimax dynamics",
+        "🌀",
+        "minimax",
+        section=THEORY,
         card_image="card_minimax.png",
         card_caption="Pictured: five update rules from the same start on L = θφ: simultaneous GDA spirals out, "
         "alternating cycles, optimistic and extragradient spiral in.",
@@ -127,7 +171,11 @@ PAGES: tuple[PageEntry, ...] = (
         "extragradient updates, their paths, and the eigenvalues that say who converges.",
     ),
     PageEntry(
-        "app_pages/evaluation.py", "Evaluation", "📋", "evaluation", section=THEORY,
+        "app_pages/evaluation.py",
+        "Evaluation",
+        "📋",
+        "evaluation",
+        section=THEORY,
         card_image="card_evaluation.png",
         card_caption="Pictured: FID against the number of samples, and the real-vs-real floor.",
         card_text="Every shipped image model on one table: FID, Inception score, precision and recall in a digit "

@@ -43,8 +43,14 @@ from engine.live import process as trainer_process
 
 # Imported once by the fork server, so that a trainer starts warm (torch's first-call costs and
 # the families' imports paid there, not at each Train).
-TRAINER_PRELOAD = ("engine.flows.task", "engine.gans.task", "engine.vae.task", "engine.arena.race", "engine.image_gans.task",
-                   "engine.flows.warmup")
+TRAINER_PRELOAD = (
+    "engine.flows.task",
+    "engine.gans.task",
+    "engine.vae.task",
+    "engine.arena.race",
+    "engine.image_gans.task",
+    "engine.flows.warmup",
+)
 trainer_process.preload(*TRAINER_PRELOAD)
 RUN_TTL_S = float(os.environ.get("GP_RUN_TTL_S", st.get_option("server.disconnectedSessionTTL")))
 PARK_AFTER_S = float(os.environ.get("GP_PARK_AFTER_S", 60))  # a run paused this long gives its process back
@@ -187,8 +193,9 @@ def _session_runs() -> dict[str, tuple]:
         if time.monotonic() < shown_until:
             st.info(
                 f"Your runs were released after you had been away for more than {RUN_TTL_S:.0f} s; this is a fresh "
-                f"start with the same settings ({time.monotonic() - released_at:.0f} s ago).", icon="💤",
-            )  # fmt: skip
+                f"start with the same settings ({time.monotonic() - released_at:.0f} s ago).",
+                icon="💤",
+            )
         else:
             del st.session_state["_gp_released_notice"]
     return REGISTRY.of_session(session_id)

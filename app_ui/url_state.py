@@ -12,7 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-SECTION_URL_PREFIXES = ("live_", "rnade_", "field_", "replay_")  # URL keys of a page section with its own config (a live view)
+SECTION_URL_PREFIXES = (
+    "live_",
+    "rnade_",
+    "field_",
+    "replay_",
+)  # URL keys of a page section with its own config (a live view)
 
 
 def _owned_keys(query: dict[str, str], url_prefix: str) -> list[str]:
@@ -46,7 +51,9 @@ def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
         try:
             config = config_class.from_query(query)
         except (ValueError, TypeError) as error:
-            st.session_state[f"{prefix}_url_error"] = f"The link's settings could not be used: {error} Showing the defaults."
+            st.session_state[f"{prefix}_url_error"] = (
+                f"The link's settings could not be used: {error} Showing the defaults."
+            )
             config = config_class()
         st.session_state[stored_key] = config
         _remember_written(prefix, query)

@@ -45,16 +45,22 @@ def live_training_section() -> VaeRunConfig | None:
             hidden=url_state.select("Hidden width", "live_hidden", HIDDEN_WIDTHS, link.hidden),
             hidden_layers=url_state.slider("Hidden layers", "live_hidden_layers", 1, 3, link.hidden_layers),
             beta=url_state.select(
-                "β (weight of the KL term)", "live_beta", BETAS, link.beta,
+                "β (weight of the KL term)",
+                "live_beta",
+                BETAS,
+                link.beta,
                 help="1 trains on the ELBO; other values give a β-VAE. Applies while training.",
             ),
             learning_rate=url_state.select("Learning rate", "live_learning_rate", LEARNING_RATES, link.learning_rate),
             batch_size=url_state.select("Batch size", "live_batch_size", BATCH_SIZES, link.batch_size),
             kl_warmup_epochs=url_state.select(
-                "KL warm-up (epochs)", "live_kl_warmup_epochs", WARMUPS, link.kl_warmup_epochs,
+                "KL warm-up (epochs)",
+                "live_kl_warmup_epochs",
+                WARMUPS,
+                link.kl_warmup_epochs,
                 help="The KL weight rises linearly from 0 to β over this many epochs (0: none).",
             ),
-        )  # fmt: skip
+        )
         st.session_state["live_seed"] = st.session_state.get("live_seed", link.seed)
         seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="live_seed")
     try:
@@ -85,28 +91,33 @@ def _draw_views(snapshot: live.Snapshot) -> None:
     )
     cols[1].metric("Step", f"{snapshot.step:,}", help=f"{snapshot.steps_per_second:,.0f} steps per second.")
     cols[2].metric(
-        "Held-out ELBO", live_page.nats(metrics.get("elbo")),
+        "Held-out ELBO",
+        live_page.nats(metrics.get("elbo")),
         help=f"E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)) in nats per digit, on {HELD_OUT_DIGITS} test digits "
         "(one posterior sample each): a lower bound on log p(x), higher is better.",
-    )  # fmt: skip
+    )
     cols[3].metric(
         "Held-out KL",
         live_page.nats(metrics.get("kl")),
         help=f"KL(q(z|x) ‖ p(z)) in nats; the KL weight is now {metrics.get('kl_weight', 0.0):.2f}.",
     )
     cols[4].metric(
-        "5-NN accuracy", f"{100 * metrics.get('knn_accuracy', 0.0):.0f}%",
+        "5-NN accuracy",
+        f"{100 * metrics.get('knn_accuracy', 0.0):.0f}%",
         help=f"Share of {HELD_OUT_DIGITS} test encodings whose 5 nearest of {KNN_TRAIN_DIGITS:,} training "
         "encodings vote their digit: how well the 2-D latent separates the digits.",
-    )  # fmt: skip
+    )
     scatter, grid = st.columns([7, 5])
     live_page.frame_image(
-        scatter, live_page.cached_render(snapshot, "vae_latent", latent_image), width="stretch",
+        scatter,
+        live_page.cached_render(snapshot, "vae_latent", latent_image),
+        width="stretch",
         caption="Encoder means μ(x) of the 1,000 test digits, coloured by digit. Circles: the prior N(0, I) at 1 and "
         "2 σ; grey +: the latent points decoded on the right.",
-    )  # fmt: skip
+    )
     live_page.frame_image(
-        grid, live_page.cached_render(snapshot, "vae_grid", grid_image),
+        grid,
+        live_page.cached_render(snapshot, "vae_grid", grid_image),
         width="stretch",
         caption=f"The decoder's mean image at a {GRID_SIZE}×{GRID_SIZE} grid of z at Gaussian quantiles "
         "(each cell holds the same prior mass).",
@@ -114,9 +125,13 @@ def _draw_views(snapshot: live.Snapshot) -> None:
     if snapshot.state not in live.LIVE_STATES and snapshot.step > 0:
         with grid.popover("Explore the encodings", icon="🔍"):
             st.plotly_chart(
-                live_page.cached_render(snapshot, "vae_latent_figure", latent_figure), key="live_latent", width="content"
+                live_page.cached_render(snapshot, "vae_latent_figure", latent_figure),
+                key="live_latent",
+                width="content",
             )
-    losses = live_page.cached_render(snapshot, "vae_losses", lambda _: loss_image(snapshot), version=live_page.history_version(snapshot))
+    losses = live_page.cached_render(
+        snapshot, "vae_losses", lambda _: loss_image(snapshot), version=live_page.history_version(snapshot)
+    )
     if losses is None:
         st.caption("The loss curves appear here once training starts.")
     else:

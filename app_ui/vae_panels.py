@@ -103,10 +103,20 @@ def latent_map(config: explore.VaeViewConfig, chart_key: str = "vae_map_chart", 
     mu, _ = encodings(config.model)
     labels = test_digits()[1]
     figure = views.latent_map_figure(
-        grid_image(config.model, config.grid, config.spacing), config.grid, config.spacing,
-        mu if config.encodings else None, labels, **overlays,
-    )  # fmt: skip
-    st.plotly_chart(figure, key=chart_key, on_select=lambda: on_map_click(chart_key), selection_mode="points", config={"displayModeBar": False})
+        grid_image(config.model, config.grid, config.spacing),
+        config.grid,
+        config.spacing,
+        mu if config.encodings else None,
+        labels,
+        **overlays,
+    )
+    st.plotly_chart(
+        figure,
+        key=chart_key,
+        on_select=lambda: on_map_click(chart_key),
+        selection_mode="points",
+        config={"displayModeBar": False},
+    )
 
 
 # ----- the views -----
@@ -120,17 +130,32 @@ def map_view(config: explore.VaeViewConfig) -> None:
     with left:
         mu = encodings(config.model)[0] if config.encodings else None
         drawn = views.latent_map_image(
-            grid_image(config.model, config.grid, config.spacing), config.grid, config.spacing, mu, test_digits()[1],
+            grid_image(config.model, config.grid, config.spacing),
+            config.grid,
+            config.spacing,
+            mu,
+            test_digits()[1],
             selected=np.array([config.z1, config.z2]),
-        )  # fmt: skip
+        )
         st.session_state["vae_map_drawn"] = drawn
         streamlit_image_coordinates(
-            drawn.image, key="vae_map_image", on_click=on_map_image_click, cursor="crosshair", image_format="JPEG", jpeg_quality=85,
-        )  # fmt: skip
+            drawn.image,
+            key="vae_map_image",
+            on_click=on_map_image_click,
+            cursor="crosshair",
+            image_format="JPEG",
+            jpeg_quality=85,
+        )
         spacing_note = "Φ(z) (each cell holds the same prior mass)" if config.spacing == "quantile" else "z, evenly"
-        dots = f"; dots: the posterior means μ(x) of the {len(test_digits()[1]):,} held-out digits" if config.encodings else ""
-        st.caption(f"A {config.grid} × {config.grid} grid of decoder means, spaced in {spacing_note}{dots}. "
-                   "Click anywhere to decode that z; click a dot to pick that digit.")  # fmt: skip
+        dots = (
+            f"; dots: the posterior means μ(x) of the {len(test_digits()[1]):,} held-out digits"
+            if config.encodings
+            else ""
+        )
+        st.caption(
+            f"A {config.grid} × {config.grid} grid of decoder means, spaced in {spacing_note}{dots}. "
+            "Click anywhere to decode that z; click a dot to pick that digit."
+        )
     with right:
         z = np.array([config.z1, config.z2])
         decoded = explore.decode(shipped_vae(config.model), z)[0]
@@ -149,14 +174,23 @@ def interpolate_view(config: explore.VaeViewConfig) -> None:
     model = shipped_vae(config.model)
     images, labels = test_digits()
     a, b = images[config.start], images[config.end]
-    st.subheader(f"From test digit #{config.start} (a {labels[config.start]}) to #{config.end} (a {labels[config.end]})")
+    st.subheader(
+        f"From test digit #{config.start} (a {labels[config.start]}) to #{config.end} (a {labels[config.end]})"
+    )
     paths = {kind: explore.interpolation_path(model, a, b, config.steps, kind) for kind in explore.INTERPOLATIONS}
     for kind, path in paths.items():
         st.image(render.digit_strip(explore.decode(model, path)))
-        st.caption(f"{kind}: " + ("(1 − t) z_A + t z_B" if kind == "linear" else "slerp: keeps ‖z‖ near the prior's typical radius"))
-    st.subheader(f"Latent arithmetic: #{config.start} + α (mean of the {config.to_digit}s − mean of the {config.from_digit}s)")
+        st.caption(
+            f"{kind}: "
+            + ("(1 − t) z_A + t z_B" if kind == "linear" else "slerp: keeps ‖z‖ near the prior's typical radius")
+        )
+    st.subheader(
+        f"Latent arithmetic: #{config.start} + α (mean of the {config.to_digit}s − mean of the {config.from_digit}s)"
+    )
     means = explore.class_means(encodings(config.model)[0], labels)
-    arithmetic = explore.arithmetic_path(encodings(config.model)[0][config.start], means, config.from_digit, config.to_digit, config.steps)
+    arithmetic = explore.arithmetic_path(
+        encodings(config.model)[0][config.start], means, config.from_digit, config.to_digit, config.steps
+    )
     st.image(render.digit_strip(explore.decode(model, arithmetic)))
     st.caption("α from 0 to 1, using the class means of the test encodings")
     if model.latent_dim == 2:
@@ -174,9 +208,15 @@ def drawn_or_test_digit(config: explore.VaeViewConfig) -> np.ndarray | None:
 
     st.caption("Draw one digit, large, in the middle of the square:")
     result = st_canvas(
-        stroke_width=26, stroke_color="#FFFFFF", background_color="#000000", width=280, height=280,
-        drawing_mode="freedraw", return_image_data=True, key="vae_canvas",
-    )  # fmt: skip
+        stroke_width=26,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        width=280,
+        height=280,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key="vae_canvas",
+    )
     if result is None or result.image_data is None:
         st.info("Draw a digit on the canvas to see its posterior, or pick a held-out digit in the sidebar.")
         return None
@@ -201,10 +241,22 @@ def posterior_view(config: explore.VaeViewConfig, digit: np.ndarray | None) -> N
     columns[1].image(big(inference.reconstruction_image), caption="reconstruction decode(μ(x))")
     columns[1].markdown(label(inference.reconstruction_image))
     columns[2].metric("ELBO (nats)", f"{inference.elbo:.1f}", help="E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)) ≤ log p(x)")
-    columns[2].metric("reconstruction E_q log p(x|z)", f"{inference.reconstruction:.1f}", help=f"Monte Carlo, {explore.RECONSTRUCTION_SAMPLES} samples of z ~ q(z|x)")
+    columns[2].metric(
+        "reconstruction E_q log p(x|z)",
+        f"{inference.reconstruction:.1f}",
+        help=f"Monte Carlo, {explore.RECONSTRUCTION_SAMPLES} samples of z ~ q(z|x)",
+    )
     columns[2].metric("KL(q(z|x) ‖ p(z))", f"{inference.kl:.2f}", help="closed form: ½ Σ (σ² + μ² − 1 − log σ²)")
-    columns[3].metric(f"L_{IWAE_CURVE_KS[-1]} ≤ log p(x)", f"{inference.iwae[-1]:.1f}", help="IWAE bound with 1,000 importance samples: a lower bound on log p(x), close to it when q(z|x) covers p(z|x)")
-    columns[3].metric("L_1000 − ELBO ≤ KL(q ‖ p(z|x))", f"{inference.iwae[-1] - inference.elbo:.2f}", help="log p(x) − ELBO = KL(q(z|x) ‖ p(z|x)) exactly; L_1000 − ELBO is a lower bound on it")
+    columns[3].metric(
+        f"L_{IWAE_CURVE_KS[-1]} ≤ log p(x)",
+        f"{inference.iwae[-1]:.1f}",
+        help="IWAE bound with 1,000 importance samples: a lower bound on log p(x), close to it when q(z|x) covers p(z|x)",
+    )
+    columns[3].metric(
+        "L_1000 − ELBO ≤ KL(q ‖ p(z|x))",
+        f"{inference.iwae[-1] - inference.elbo:.2f}",
+        help="log p(x) − ELBO = KL(q(z|x) ‖ p(z|x)) exactly; L_1000 − ELBO is a lower bound on it",
+    )
     if average := model_card_figures(config.model):
         st.caption(
             f"On average over the held-out digits: ELBO {average['elbo']:.1f} = reconstruction {average['reconstruction']:.1f} "
@@ -217,16 +269,26 @@ def posterior_view(config: explore.VaeViewConfig, digit: np.ndarray | None) -> N
             latent_map(config, chart_key="vae_posterior_map", ellipse=(inference.mu, inference.sigma), height=420)
         with right:
             st.caption("the true posterior p(z|x) ∝ p(x|z) p(z) on a grid, with q(z|x) over it")
-            st.plotly_chart(views.posterior_figure(inference.posterior, inference.posterior_axes, inference.mu, inference.sigma, height=420), config={"displayModeBar": False})
+            st.plotly_chart(
+                views.posterior_figure(
+                    inference.posterior, inference.posterior_axes, inference.mu, inference.sigma, height=420
+                ),
+                config={"displayModeBar": False},
+            )
     left, right = st.columns(2)
     curve = (average or {}).get("iwae_curve")
     with left:
         st.caption("The IWAE bound L_k for k = 1 (the ELBO) … 1,000 approaches log p(x) from below.")
-        st.plotly_chart(views.iwae_figure(IWAE_CURVE_KS, np.array(inference.iwae), np.array(curve) if curve else None), config={"displayModeBar": False})
+        st.plotly_chart(
+            views.iwae_figure(IWAE_CURVE_KS, np.array(inference.iwae), np.array(curve) if curve else None),
+            config={"displayModeBar": False},
+        )
     if model.latent_dim != 2:
         with right:
             st.caption("q(z|x) per latent dimension: μ ± σ (the prior is 0 ± 1)")
-            st.plotly_chart(views.posterior_dimensions_figure(inference.mu, inference.sigma), config={"displayModeBar": False})
+            st.plotly_chart(
+                views.posterior_dimensions_figure(inference.mu, inference.sigma), config={"displayModeBar": False}
+            )
 
 
 def beta_view(config: explore.VaeViewConfig) -> None:
@@ -237,32 +299,60 @@ def beta_view(config: explore.VaeViewConfig) -> None:
         with column:
             st.caption(SHIPPED_VAES[name].label)
             figure = views.latent_map_figure(
-                grid_image(name, config.grid, config.spacing), config.grid, config.spacing,
-                encodings(name)[0] if config.encodings else None, labels, height=380, dot_size=3,
-            )  # fmt: skip
+                grid_image(name, config.grid, config.spacing),
+                config.grid,
+                config.spacing,
+                encodings(name)[0] if config.encodings else None,
+                labels,
+                height=380,
+                dot_size=3,
+            )
             figure.update_layout(showlegend=False)
             st.plotly_chart(figure, key=f"vae_beta_{name}", config={"displayModeBar": False})
     rows = []
     for name, shipped in SHIPPED_VAES.items():
         figures = model_card_figures(name)
         if figures:
-            rows.append({"label": shipped.label, **{k: figures.get(k) for k in ("elbo", "reconstruction", "kl", "log_likelihood", "active_units", "knn5_accuracy")}})
+            rows.append(
+                {
+                    "label": shipped.label,
+                    **{
+                        k: figures.get(k)
+                        for k in ("elbo", "reconstruction", "kl", "log_likelihood", "active_units", "knn5_accuracy")
+                    },
+                }
+            )
     left, right = st.columns(2)
     with left:
-        st.caption("Rate against distortion (held-out means): along β = 0.5, 1, 4 a larger β buys a smaller KL with a worse "
-                   "reconstruction; 16 latent dimensions buy a far better reconstruction for more KL.")  # fmt: skip
+        st.caption(
+            "Rate against distortion (held-out means): along β = 0.5, 1, 4 a larger β buys a smaller KL with a worse "
+            "reconstruction; 16 latent dimensions buy a far better reconstruction for more KL."
+        )
         st.plotly_chart(views.rate_distortion_figure(rows), config={"displayModeBar": False})
     with right:
-        table = pd.DataFrame(rows).rename(columns={
-            "label": "model", "elbo": "ELBO", "reconstruction": "E_q log p(x|z)", "kl": "KL", "log_likelihood": "log p(x) (k=5000)",
-            "active_units": "active units", "knn5_accuracy": "5-NN accuracy",
-        })  # fmt: skip
+        table = pd.DataFrame(rows).rename(
+            columns={
+                "label": "model",
+                "elbo": "ELBO",
+                "reconstruction": "E_q log p(x|z)",
+                "kl": "KL",
+                "log_likelihood": "log p(x) (k=5000)",
+                "active_units": "active units",
+                "knn5_accuracy": "5-NN accuracy",
+            }
+        )
         st.caption("Measured on the held-out digits when each model was trained (its model card):")
-        st.dataframe(table, hide_index=True, column_config={"5-NN accuracy": st.column_config.NumberColumn(format="percent")})
+        st.dataframe(
+            table, hide_index=True, column_config={"5-NN accuracy": st.column_config.NumberColumn(format="percent")}
+        )
     st.subheader("Posterior collapse in the 16-D model")
     mu, sigma = encodings("vae-16d")
     kl = 0.5 * (sigma**2 + mu**2 - 1 - np.log(sigma**2)).mean(axis=0)
     variance, active = latent.active_units(mu)
-    st.plotly_chart(views.kl_per_dimension_figure(kl, variance, ACTIVE_UNIT_THRESHOLD), config={"displayModeBar": False})
-    st.caption(f"{active} of {len(kl)} units are active (Cov_x E_q[z_j] > {ACTIVE_UNIT_THRESHOLD}, Burda et al., 2016); "
-               "the others have q(z_j|x) ≈ p(z_j) for every x: they carry no information and cost no KL.")  # fmt: skip
+    st.plotly_chart(
+        views.kl_per_dimension_figure(kl, variance, ACTIVE_UNIT_THRESHOLD), config={"displayModeBar": False}
+    )
+    st.caption(
+        f"{active} of {len(kl)} units are active (Cov_x E_q[z_j] > {ACTIVE_UNIT_THRESHOLD}, Burda et al., 2016); "
+        "the others have q(z_j|x) ≈ p(z_j) for every x: they carry no information and cost no KL."
+    )

@@ -30,12 +30,26 @@ def race(key: str, seconds: int, seed: int) -> dict:
     started = time.perf_counter()
     task = score_race(ArenaConfig(target=key, budget_s=seconds, seed=seed), make_target(key))
     final = task.record[-1]
-    return {"target": key, "seconds_each": seconds, "wall_seconds": time.perf_counter() - started,
-            "steps": task.steps, "trained_s": task.trained_s,
-            "scores": {name: {k: v for k, v in s.items() if k in (*YARDSTICKS, "n_modes", "entropy")} for name, s in final.scores.items()},
-            "curves": [{"seconds": c.seconds, "kl": {n: s.get("kl") for n, s in c.scores.items()},
-                        "w1": {n: s["w1"] for n, s in c.scores.items()}} for c in task.record],
-            "winners": winners(final.scores)}  # fmt: skip
+    return {
+        "target": key,
+        "seconds_each": seconds,
+        "wall_seconds": time.perf_counter() - started,
+        "steps": task.steps,
+        "trained_s": task.trained_s,
+        "scores": {
+            name: {k: v for k, v in s.items() if k in (*YARDSTICKS, "n_modes", "entropy")}
+            for name, s in final.scores.items()
+        },
+        "curves": [
+            {
+                "seconds": c.seconds,
+                "kl": {n: s.get("kl") for n, s in c.scores.items()},
+                "w1": {n: s["w1"] for n, s in c.scores.items()},
+            }
+            for c in task.record
+        ],
+        "winners": winners(final.scores),
+    }
 
 
 def print_race(result: dict) -> None:
@@ -48,8 +62,10 @@ def print_race(result: dict) -> None:
         nll = f"{bound}{s['nll']:.3f}" if "nll" in s else "-"
         modes = f"{s['modes']:.0f}/{s['n_modes']:.0f}" if "modes" in s else "-"
         hq = f"{s['high_quality']:.0%}" if "high_quality" in s else "-"
-        print(f"{CONTENDERS[name]:16s} {kl:>8s} {nll:>8s} {s['w1']:7.3f} {s['mmd']:8.4f} {modes:>7s} {hq:>6s} {s['sample_ms']:7.1f} "
-              f"{result['steps'][name]:7,d}")  # fmt: skip
+        print(
+            f"{CONTENDERS[name]:16s} {kl:>8s} {nll:>8s} {s['w1']:7.3f} {s['mmd']:8.4f} {modes:>7s} {hq:>6s} {s['sample_ms']:7.1f} "
+            f"{result['steps'][name]:7,d}"
+        )
     print("winners: " + "; ".join(f"{k}: {', '.join(CONTENDERS[n] for n in v)}" for k, v in result["winners"].items()))
 
 
@@ -69,8 +85,15 @@ def main(argv: list[str]) -> int:
         if result:
             print_race(result)
             races.append(result)
-    write_results(args.output, "arena", args.quick, started, races=races, errors=errors,
-                  notes="One torch thread; the contenders take 25-ms turns (whoever trained least); KL on the first 512 "
-                  "held-out samples (the VAE's is its IWAE bound, k = 256, an upper bound); W1 on 400, MMD^2 on 500 of "
-                  "each; modes on 1,000 samples; one seed.")  # fmt: skip
+    write_results(
+        args.output,
+        "arena",
+        args.quick,
+        started,
+        races=races,
+        errors=errors,
+        notes="One torch thread; the contenders take 25-ms turns (whoever trained least); KL on the first 512 "
+        "held-out samples (the VAE's is its IWAE bound, k = 256, an upper bound); W1 on 400, MMD^2 on 500 of "
+        "each; modes on 1,000 samples; one seed.",
+    )
     return 0

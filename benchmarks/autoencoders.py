@@ -77,7 +77,10 @@ def run_quality() -> dict[str, Any]:
     result: dict[str, Any] = {"errors": {}}
     for r in SHIPPED_LATENT_DIMS:
         row = {"pca": pca.squared_errors(test, [r])[r]}
-        row |= {kind: explore.mean_error(test, explore.reconstruct(_model(autoencoder_name(kind, r)), test)) for kind in KINDS}
+        row |= {
+            kind: explore.mean_error(test, explore.reconstruct(_model(autoencoder_name(kind, r)), test))
+            for kind in KINDS
+        }
         result["errors"][r] = row
     conv = {r: _model(autoencoder_name("conv", r)) for r in SHIPPED_LATENT_DIMS}
     vqvaes = {k: _model(f"vqvae-{k}") for k in explore.CODEBOOK_SIZES}
@@ -89,23 +92,37 @@ def run_quality() -> dict[str, Any]:
         codes, used, perplexity = explore.codes_by_digit(model, test, labels)
         ae, pca_point = _best_within(points, "ae", size), _best_within(points, "pca", size)
         result["vqvae"][k] = {
-            "bytes": size, "error": explore.mean_error(test, explore.reconstruct(model, test)), "codes_used": used,
-            "perplexity": perplexity, "jpeg_error_same_bytes": _jpeg_error_at(points, size),
-            "ae_best_within": ae, "pca_best_within": pca_point,
-        }  # fmt: skip
+            "bytes": size,
+            "error": explore.mean_error(test, explore.reconstruct(model, test)),
+            "codes_used": used,
+            "perplexity": perplexity,
+            "jpeg_error_same_bytes": _jpeg_error_at(points, size),
+            "ae_best_within": ae,
+            "pca_best_within": pca_point,
+        }
     noisy = explore.corrupted(test, "gaussian", 0.5)
     outputs = explore.denoised(noisy, _model("dae-conv-32"), _model("ae-conv-32"))
     filters = {f"{kind} {size:g}": psnr(test, classical_filter(noisy, kind, size)) for kind, size in FILTERS}
-    result["denoising"] = {"noisy": psnr(test, noisy), "denoising_ae": psnr(test, outputs["denoising AE"]),
-                           "plain_ae": psnr(test, outputs["plain AE"]), "filters": filters}  # fmt: skip
+    result["denoising"] = {
+        "noisy": psnr(test, noisy),
+        "denoising_ae": psnr(test, outputs["denoising AE"]),
+        "plain_ae": psnr(test, outputs["plain AE"]),
+        "filters": filters,
+    }
 
     classifier = load_model(CLASSIFIER, MnistClassifier)
     reference = _accuracy(classifier, test, labels)
     ladder = []
     for quality in JPEG_LADDER:
         decoded, size = jpeg_round_trip(test, quality)
-        ladder.append({"quality": quality, "bytes": size, "accuracy": _accuracy(classifier, decoded, labels),
-                       "error": explore.mean_error(test, decoded)})  # fmt: skip
+        ladder.append(
+            {
+                "quality": quality,
+                "bytes": size,
+                "accuracy": _accuracy(classifier, decoded, labels),
+                "error": explore.mean_error(test, decoded),
+            }
+        )
     usable = next(step for step in ladder if step["accuracy"] >= reference - 0.01)
     budget = usable["bytes"]
     same_bytes = {}
@@ -113,17 +130,25 @@ def run_quality() -> dict[str, Any]:
         point = _best_within(points, compressor, budget)
         decoded = explore.quantised_reconstruction(model or conv[point["r"]], train, test, point["r"], point["bits"])
         same_bytes[compressor] = point | {"accuracy": _accuracy(classifier, decoded, labels)}
-    result["compression"] = {"classifier_accuracy_on_originals": reference, "jpeg_ladder": ladder, "jpeg_lowest_usable": usable,
-                             "within_its_bytes": same_bytes}  # fmt: skip
+    result["compression"] = {
+        "classifier_accuracy_on_originals": reference,
+        "jpeg_ladder": ladder,
+        "jpeg_lowest_usable": usable,
+        "within_its_bytes": same_bytes,
+    }
 
     aes = {kind: _model(autoencoder_name(kind, 8)) for kind in KINDS}
-    result["clustering_nmi_r8"] = {space: explore.clustering_scores(explore.cluster_features(space, test, pca, aes, 8), labels)[1].nmi
-                                   for space in explore.SPACES}  # fmt: skip
+    result["clustering_nmi_r8"] = {
+        space: explore.clustering_scores(explore.cluster_features(space, test, pca, aes, 8), labels)[1].nmi
+        for space in explore.SPACES
+    }
     result["anomaly_auc"] = {}
     for digit in ANOMALY_LEFT_OUT_DIGITS:
         model = _model(f"ae-conv-8-without-{digit}")
         normal = labels != digit
-        result["anomaly_auc"][digit] = detection(anomaly_scores(model, test[normal]), anomaly_scores(model, test[~normal])).auc
+        result["anomaly_auc"][digit] = detection(
+            anomaly_scores(model, test[normal]), anomaly_scores(model, test[~normal])
+        ).auc
     return result
 
 
@@ -179,7 +204,10 @@ def run_browser(repeats: int) -> dict[str, Any]:
                 done = page.wait_for_function(LINK_CHANGED_AND_IDLE, arg=before, timeout=180_000).json_value()
                 samples.append(phases(page, wire, page.evaluate("window.__gpInputAt"), done, done))
             result[view] = {"first_ms": samples[0]["total"], "median": medians(samples[2:]), "samples": samples}
-            print(f"browser: {view}: first change {samples[0]['total']:.0f} ms, then {result[view]['median']['total']:.0f} ms", flush=True)
+            print(
+                f"browser: {view}: first change {samples[0]['total']:.0f} ms, then {result[view]['median']['total']:.0f} ms",
+                flush=True,
+            )
             page.close()
         browser.close()
     return result
@@ -190,43 +218,96 @@ def summarize(quality, speed, browser) -> list[dict[str, Any]]:
     if quality:
         for r, row in quality["errors"].items():
             best = min(row["mlp"], row["conv"])
-            rows.append({"figure": f"squared error per digit, r = {r}: conv / mlp / linear", "ours": f"{row['conv']:.2f} / {row['mlp']:.2f} / {row['linear']:.2f}",
-                         "peer": f"PCA {row['pca']:.2f}", "ratio": f"{best / row['pca']:.2f} / {row['linear'] / row['pca']:.3f}",
-                         "target": "non-linear < PCA, linear within 2%",
-                         "pass": row["mlp"] < row["pca"] and row["conv"] < row["pca"] and row["linear"] <= 1.02 * row["pca"]})  # fmt: skip
+            rows.append(
+                {
+                    "figure": f"squared error per digit, r = {r}: conv / mlp / linear",
+                    "ours": f"{row['conv']:.2f} / {row['mlp']:.2f} / {row['linear']:.2f}",
+                    "peer": f"PCA {row['pca']:.2f}",
+                    "ratio": f"{best / row['pca']:.2f} / {row['linear'] / row['pca']:.3f}",
+                    "target": "non-linear < PCA, linear within 2%",
+                    "pass": row["mlp"] < row["pca"] and row["conv"] < row["pca"] and row["linear"] <= 1.02 * row["pca"],
+                }
+            )
         for k, vq in quality["vqvae"].items():
             ae, pca_point = vq["ae_best_within"], vq["pca_best_within"]
-            rows.append({"figure": f"VQ-VAE K = {k}: error at {vq['bytes']:.1f} bytes (codes used)", "ours": f"{vq['error']:.2f} ({vq['codes_used']} of {k})",
-                         "peer": f"JPEG {vq['jpeg_error_same_bytes']:.2f}, conv AE {ae['error']:.2f} ({ae['setting']}), PCA {pca_point['error']:.2f} ({pca_point['setting']})",
-                         "ratio": f"{vq['error'] / vq['jpeg_error_same_bytes']:.2f}", "target": "-", "pass": None})  # fmt: skip
+            rows.append(
+                {
+                    "figure": f"VQ-VAE K = {k}: error at {vq['bytes']:.1f} bytes (codes used)",
+                    "ours": f"{vq['error']:.2f} ({vq['codes_used']} of {k})",
+                    "peer": f"JPEG {vq['jpeg_error_same_bytes']:.2f}, conv AE {ae['error']:.2f} ({ae['setting']}), PCA {pca_point['error']:.2f} ({pca_point['setting']})",
+                    "ratio": f"{vq['error'] / vq['jpeg_error_same_bytes']:.2f}",
+                    "target": "-",
+                    "pass": None,
+                }
+            )
         d = quality["denoising"]
         best_filter = max(d["filters"], key=d["filters"].get)
-        rows.append({"figure": "denoising, Gaussian sigma 0.5: PSNR of the denoising AE (dB)", "ours": f"{d['denoising_ae']:.2f}",
-                     "peer": f"noisy {d['noisy']:.2f}, plain AE {d['plain_ae']:.2f}, best filter ({best_filter}) {d['filters'][best_filter]:.2f}",
-                     "ratio": f"+{d['denoising_ae'] - d['filters'][best_filter]:.2f} dB over the best filter", "target": "above all three",
-                     "pass": d["denoising_ae"] > max(d["noisy"], d["plain_ae"], d["filters"][best_filter])})  # fmt: skip
+        rows.append(
+            {
+                "figure": "denoising, Gaussian sigma 0.5: PSNR of the denoising AE (dB)",
+                "ours": f"{d['denoising_ae']:.2f}",
+                "peer": f"noisy {d['noisy']:.2f}, plain AE {d['plain_ae']:.2f}, best filter ({best_filter}) {d['filters'][best_filter]:.2f}",
+                "ratio": f"+{d['denoising_ae'] - d['filters'][best_filter]:.2f} dB over the best filter",
+                "target": "above all three",
+                "pass": d["denoising_ae"] > max(d["noisy"], d["plain_ae"], d["filters"][best_filter]),
+            }
+        )
         c = quality["compression"]
         usable, within = c["jpeg_lowest_usable"], c["within_its_bytes"]
-        rows.append({"figure": f"compression at JPEG's lowest usable quality ({usable['quality']}: {usable['bytes']:.1f} bytes, classifier {usable['accuracy']:.1%})",
-                     "ours": f"conv AE {within['ae']['error']:.2f} ({within['ae']['setting']}, classifier {within['ae']['accuracy']:.1%})",
-                     "peer": f"JPEG {usable['error']:.2f}, PCA {within['pca']['error']:.2f} ({within['pca']['setting']}, {within['pca']['accuracy']:.1%})",
-                     "ratio": f"{within['ae']['error'] / usable['error']:.2f}", "target": "-", "pass": None})  # fmt: skip
+        rows.append(
+            {
+                "figure": f"compression at JPEG's lowest usable quality ({usable['quality']}: {usable['bytes']:.1f} bytes, classifier {usable['accuracy']:.1%})",
+                "ours": f"conv AE {within['ae']['error']:.2f} ({within['ae']['setting']}, classifier {within['ae']['accuracy']:.1%})",
+                "peer": f"JPEG {usable['error']:.2f}, PCA {within['pca']['error']:.2f} ({within['pca']['setting']}, {within['pca']['accuracy']:.1%})",
+                "ratio": f"{within['ae']['error'] / usable['error']:.2f}",
+                "target": "-",
+                "pass": None,
+            }
+        )
         nmi = quality["clustering_nmi_r8"]
         best_space = max(("linear", "mlp", "conv"), key=nmi.get)
-        rows.append({"figure": "k-means NMI, r = 8: best AE latent", "ours": f"{nmi[best_space]:.3f} ({best_space})",
-                     "peer": f"pixels {nmi['pixels']:.3f}, PCA {nmi['pca']:.3f}", "ratio": f"{nmi[best_space] / nmi['pixels']:.2f}",
-                     "target": "-", "pass": None})  # fmt: skip
+        rows.append(
+            {
+                "figure": "k-means NMI, r = 8: best AE latent",
+                "ours": f"{nmi[best_space]:.3f} ({best_space})",
+                "peer": f"pixels {nmi['pixels']:.3f}, PCA {nmi['pca']:.3f}",
+                "ratio": f"{nmi[best_space] / nmi['pixels']:.2f}",
+                "target": "-",
+                "pass": None,
+            }
+        )
         for digit, auc in quality["anomaly_auc"].items():
-            rows.append({"figure": f"anomaly ROC AUC, {digit}s left out", "ours": f"{auc:.3f}", "peer": "chance 0.5", "target": "-", "pass": None})
+            rows.append(
+                {
+                    "figure": f"anomaly ROC AUC, {digit}s left out",
+                    "ours": f"{auc:.3f}",
+                    "peer": "chance 0.5",
+                    "target": "-",
+                    "pass": None,
+                }
+            )
     if speed:
-        rows.append({"figure": "live AE (mlp, r = 8, batch 64): steps/s in a LiveRun (epochs/s)",
-                     "ours": f"{speed['live_run_steps_per_s']:.0f} ({speed['epochs_per_s']:.2f})", "peer": f"bare task {speed['task_steps_per_s']:.0f}",
-                     "ratio": f"{speed['live_run_steps_per_s'] / speed['task_steps_per_s']:.2f}", "target": "-", "pass": None})  # fmt: skip
+        rows.append(
+            {
+                "figure": "live AE (mlp, r = 8, batch 64): steps/s in a LiveRun (epochs/s)",
+                "ours": f"{speed['live_run_steps_per_s']:.0f} ({speed['epochs_per_s']:.2f})",
+                "peer": f"bare task {speed['task_steps_per_s']:.0f}",
+                "ratio": f"{speed['live_run_steps_per_s'] / speed['task_steps_per_s']:.2f}",
+                "target": "-",
+                "pass": None,
+            }
+        )
     if browser:
         for view, figures in browser.items():
             total = figures["median"]["total"]
-            rows.append({"figure": f"redraw after an input, {view} (ms, median; first change)", "ours": f"{total:.0f} ({figures['first_ms']:.0f})",
-                         "target": f"<= {REDRAW_TARGET_MS}", "pass": total <= REDRAW_TARGET_MS})  # fmt: skip
+            rows.append(
+                {
+                    "figure": f"redraw after an input, {view} (ms, median; first change)",
+                    "ours": f"{total:.0f} ({figures['first_ms']:.0f})",
+                    "target": f"<= {REDRAW_TARGET_MS}",
+                    "pass": total <= REDRAW_TARGET_MS,
+                }
+            )
     return rows
 
 
@@ -243,8 +324,17 @@ def main(argv: list[str]) -> int:
     browser = None if args.skip_browser else guarded("browser", errors, run_browser, 3 if args.quick else 7)
     rows = summarize(quality, speed, browser)
     print_table(rows)
-    write_results(args.output, "autoencoders", args.quick, started, quality=quality, speed=speed, browser=browser,
-                  errors=errors, summary=rows,
-                  notes="Held-out figures on the shipped subset's 1,000 test digits; browser times from the input to the "
-                  "finished script run on this 2-core machine (server, Chromium and the benchmark share it).")  # fmt: skip
+    write_results(
+        args.output,
+        "autoencoders",
+        args.quick,
+        started,
+        quality=quality,
+        speed=speed,
+        browser=browser,
+        errors=errors,
+        summary=rows,
+        notes="Held-out figures on the shipped subset's 1,000 test digits; browser times from the input to the "
+        "finished script run on this 2-core machine (server, Chromium and the benchmark share it).",
+    )
     return 0

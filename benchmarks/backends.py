@@ -62,11 +62,17 @@ def measure(backend, repeats: int, train_s: float) -> dict[str, Any]:
         run.pause()
     finally:
         run.stop()
-    return {"start_s": statistics.median(starts), "start_samples_s": starts,
-            "step1_round_trip_ms": 1000 * statistics.median(round_trips),
-            "snapshot_age_ms": {"median": 1000 * statistics.median(ages), "p95": 1000 * sorted(ages)[int(0.95 * (len(ages) - 1))],
-                                "count": len(ages)},
-            "steps_per_s_alone": rate}  # fmt: skip
+    return {
+        "start_s": statistics.median(starts),
+        "start_samples_s": starts,
+        "step1_round_trip_ms": 1000 * statistics.median(round_trips),
+        "snapshot_age_ms": {
+            "median": 1000 * statistics.median(ages),
+            "p95": 1000 * sorted(ages)[int(0.95 * (len(ages) - 1))],
+            "count": len(ages),
+        },
+        "steps_per_s_alone": rate,
+    }
 
 
 def bare_step_s(seconds: float) -> float:
@@ -95,19 +101,39 @@ def main(argv: list[str]) -> int:
         results["ray"] = measure(backend, repeats, train_s)
     ours, peer = results["ray"], results["process"]
     rows = [
-        {"figure": "start a run: to its first snapshot (s)", "ours": f"{ours['start_s']:.2f}", "peer": f"{peer['start_s']:.2f}"},
-        {"figure": "command round trip: step(1) (ms)", "ours": f"{ours['step1_round_trip_ms']:.1f}",
-         "peer": f"{peer['step1_round_trip_ms']:.1f} (bare step {1000 * bare_s:.1f})"},
-        {"figure": "snapshot age when the server sees it, median / p95 (ms)",
-         "ours": f"{ours['snapshot_age_ms']['median']:.0f} / {ours['snapshot_age_ms']['p95']:.0f}",
-         "peer": f"{peer['snapshot_age_ms']['median']:.0f} / {peer['snapshot_age_ms']['p95']:.0f}"},
-        {"figure": "steps/s, one run training alone", "ours": f"{ours['steps_per_s_alone']:.0f}",
-         "peer": f"{peer['steps_per_s_alone']:.0f} (bare loop {1 / bare_s:.0f})"},
+        {
+            "figure": "start a run: to its first snapshot (s)",
+            "ours": f"{ours['start_s']:.2f}",
+            "peer": f"{peer['start_s']:.2f}",
+        },
+        {
+            "figure": "command round trip: step(1) (ms)",
+            "ours": f"{ours['step1_round_trip_ms']:.1f}",
+            "peer": f"{peer['step1_round_trip_ms']:.1f} (bare step {1000 * bare_s:.1f})",
+        },
+        {
+            "figure": "snapshot age when the server sees it, median / p95 (ms)",
+            "ours": f"{ours['snapshot_age_ms']['median']:.0f} / {ours['snapshot_age_ms']['p95']:.0f}",
+            "peer": f"{peer['snapshot_age_ms']['median']:.0f} / {peer['snapshot_age_ms']['p95']:.0f}",
+        },
+        {
+            "figure": "steps/s, one run training alone",
+            "ours": f"{ours['steps_per_s_alone']:.0f}",
+            "peer": f"{peer['steps_per_s_alone']:.0f} (bare loop {1 / bare_s:.0f})",
+        },
         {"figure": "local Ray cluster start: head + 2 worker nodes (s)", "ours": f"{cluster_start_s:.1f}", "peer": "-"},
-    ]  # fmt: skip
+    ]
     print_table(rows)
-    write_results(args.output, "backends", args.quick, started, results=results, bare_step_ms=1000 * bare_s,
-                  ray_cluster_start_s=cluster_start_s, rows=rows,
-                  notes="ours = the ray backend (an actor per run on a local cluster: 0-CPU head, two 1-CPU workers); "
-                  "peer = the process backend (a fork-server child per run). One machine, 2 cores: overhead, not speed-up.")  # fmt: skip
+    write_results(
+        args.output,
+        "backends",
+        args.quick,
+        started,
+        results=results,
+        bare_step_ms=1000 * bare_s,
+        ray_cluster_start_s=cluster_start_s,
+        rows=rows,
+        notes="ours = the ray backend (an actor per run on a local cluster: 0-CPU head, two 1-CPU workers); "
+        "peer = the process backend (a fork-server child per run). One machine, 2 cores: overhead, not speed-up.",
+    )
     return 0

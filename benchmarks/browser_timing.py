@@ -53,7 +53,9 @@ class Wire:
         self.frames: list[tuple[str, float]] = []
         session = context.new_cdp_session(page)
         session.on("Network.webSocketFrameSent", lambda event: self.frames.append(("sent", event["timestamp"] * 1000)))
-        session.on("Network.webSocketFrameReceived", lambda event: self.frames.append(("received", event["timestamp"] * 1000)))  # fmt: skip
+        session.on(
+            "Network.webSocketFrameReceived", lambda event: self.frames.append(("received", event["timestamp"] * 1000))
+        )
         session.send("Network.enable")
 
     def on_page_clock(self, page, since_ms: float) -> tuple[float, list[float]]:
@@ -75,8 +77,14 @@ def phases(page, wire: Wire, input_ms: float, shown_ms: float, done_ms: float) -
     result is on screen (for the map, when the run is over), ``total`` when the run is over."""
     sent, received = wire.on_page_clock(page, input_ms)
     last = max(received, default=math.nan)
-    return {"shown": shown_ms - input_ms, "total": done_ms - input_ms, "to_send": sent - input_ms,
-            "sent_to_shown": shown_ms - sent, "wire": last - sent, "render": done_ms - last}  # fmt: skip
+    return {
+        "shown": shown_ms - input_ms,
+        "total": done_ms - input_ms,
+        "to_send": sent - input_ms,
+        "sent_to_shown": shown_ms - sent,
+        "wire": last - sent,
+        "render": done_ms - last,
+    }
 
 
 def open_page(context, path: str):

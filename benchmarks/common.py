@@ -18,8 +18,15 @@ import torch
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     keys = ["figure", "ours", "peer", "ratio", "target", "pass"]
-    cells = [[{True: "PASS", False: "FAIL", None: "-"}.get(r.get(k), str(r.get(k, ""))) if k == "pass"
-              else str(r.get(k, "")) for k in keys] for r in rows]
+    cells = [
+        [
+            {True: "PASS", False: "FAIL", None: "-"}.get(r.get(k), str(r.get(k, "")))
+            if k == "pass"
+            else str(r.get(k, ""))
+            for k in keys
+        ]
+        for r in rows
+    ]
     widths = [max([len(k), *(len(c[i]) for c in cells)]) for i, k in enumerate(keys)]
     line = "  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True))
     print(line)
@@ -29,9 +36,14 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def machine_info() -> dict[str, Any]:
-    return {"cpu_count": os.cpu_count(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-            "python": platform.python_version(), "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+    }
 
 
 def steps_per_second(step: Callable[[], object], seconds: float, warmup: int = 20) -> float:
@@ -48,8 +60,12 @@ def steps_per_second(step: Callable[[], object], seconds: float, warmup: int = 2
 def write_results(path: Path, name: str, quick: bool, started: float, **fields: Any) -> None:
     """Write a benchmark's result as JSON (with date, machine and wall time) and say where."""
     result = {
-        "benchmark": name, "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "quick": quick, "machine": machine_info(), "wall_seconds": time.perf_counter() - started, **fields,
+        "benchmark": name,
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "quick": quick,
+        "machine": machine_info(),
+        "wall_seconds": time.perf_counter() - started,
+        **fields,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")

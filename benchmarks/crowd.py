@@ -80,9 +80,15 @@ CYCLE_STAY_S = 3.0
 SAMPLE_EVERY_S = 1.0
 MAX_SESSIONS = 200
 TARGETS = {
-    "load_p95_s": 2.0, "first_step_s": 20.0, "fairness": 0.30, "steps_vs_bare": 0.80, "min_frames_per_s": 1.0,
-    "median_frames_per_s": 1.5, "pss_bytes": 4e9, "cycles_pss_change": 0.10,
-}  # fmt: skip
+    "load_p95_s": 2.0,
+    "first_step_s": 20.0,
+    "fairness": 0.30,
+    "steps_vs_bare": 0.80,
+    "min_frames_per_s": 1.0,
+    "median_frames_per_s": 1.5,
+    "pss_bytes": 4e9,
+    "cycles_pss_change": 0.10,
+}
 
 
 # ----- the bare loop -----
@@ -105,7 +111,9 @@ def page_task(page: str, query: str):
     target = make_target(link.a.target)
     if link.b is None:
         return GanTrainingTask(link.a, target), link.to_query()
-    task = SideBySideTask(functools.partial(GanTrainingTask, link.a, target), functools.partial(GanTrainingTask, link.b, target))
+    task = SideBySideTask(
+        functools.partial(GanTrainingTask, link.a, target), functools.partial(GanTrainingTask, link.b, target)
+    )
     return task, link.to_query()
 
 
@@ -166,8 +174,14 @@ class TreeSampler(threading.Thread):
     processes and their workers), and "trainers" counts the trainer actors beyond the
     ``warm_actors`` the backend keeps idle on purpose."""
 
-    def __init__(self, root: int, every_s: float = SAMPLE_EVERY_S, started: float | None = None,
-                 ray_cluster: bool = False, warm_actors: int = 0):  # fmt: skip
+    def __init__(
+        self,
+        root: int,
+        every_s: float = SAMPLE_EVERY_S,
+        started: float | None = None,
+        ray_cluster: bool = False,
+        warm_actors: int = 0,
+    ):
         super().__init__(name="tree-sampler", daemon=True)
         self.root, self.every_s = root, every_s
         self.ray_cluster, self.warm_actors = ray_cluster, warm_actors
@@ -196,7 +210,11 @@ class TreeSampler(threading.Thread):
             children.setdefault(parent, []).append(pid)
         tree, todo = [], [self.root] if self.root in parents else []
         if self.ray_cluster:  # the cluster's node processes: this process's children other than the server
-            todo += [pid for pid in children.get(os.getpid(), []) if pid != self.root and "ray" in (_read(f"/proc/{pid}/cmdline") or "")]
+            todo += [
+                pid
+                for pid in children.get(os.getpid(), [])
+                if pid != self.root and "ray" in (_read(f"/proc/{pid}/cmdline") or "")
+            ]
         while todo:
             pid = todo.pop()
             tree.append(pid)
@@ -204,10 +222,12 @@ class TreeSampler(threading.Thread):
         cmdlines = {pid: (_read(f"/proc/{pid}/cmdline") or "").replace("\0", " ") for pid in tree}
         fork_servers = {pid for pid in tree if "forkserver" in cmdlines[pid] and parents[pid] == self.root}
         trainers = [
-            pid for pid in tree
-            if parents[pid] in fork_servers or (parents[pid] == self.root and "spawn_main" in cmdlines[pid])
+            pid
+            for pid in tree
+            if parents[pid] in fork_servers
+            or (parents[pid] == self.root and "spawn_main" in cmdlines[pid])
             or cmdlines[pid].startswith("ray::TrainerActor")  # the ray backend's actors (a local Ray under the server)
-        ]  # fmt: skip
+        ]
         sample = {
             "t": time.monotonic() - self.started,
             "pss_bytes": float(sum(_pss_bytes(pid) for pid in tree)),
@@ -307,30 +327,39 @@ class Session:
         self.frame_intervals_s = sorted(stats.auto_rerun_intervals)
         self.problems = [asdict(p) for p in client.problems.values()]
         self.wire = {
-            "ws_messages": stats.ws_messages, "ws_kb": stats.ws_bytes / 1024, "full_runs": stats.full_runs,
-            "fragment_runs": stats.fragment_runs, "interrupted_runs": stats.interrupted_runs,
-            "reruns_sent": stats.reruns_sent, "auto_reruns_sent": stats.auto_reruns_sent,
-            "cache_refs": stats.cache_refs, "media_requests": stats.media_requests,
-            "media_kb": stats.media_bytes / 1024, "media_missing": stats.media_missing,
+            "ws_messages": stats.ws_messages,
+            "ws_kb": stats.ws_bytes / 1024,
+            "full_runs": stats.full_runs,
+            "fragment_runs": stats.fragment_runs,
+            "interrupted_runs": stats.interrupted_runs,
+            "reruns_sent": stats.reruns_sent,
+            "auto_reruns_sent": stats.auto_reruns_sent,
+            "cache_refs": stats.cache_refs,
+            "media_requests": stats.media_requests,
+            "media_kb": stats.media_bytes / 1024,
+            "media_missing": stats.media_missing,
             "media_errors": stats.media_errors,
-        }  # fmt: skip
+        }
 
     def public(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
 
 
-async def visit(url: str, page: str, query: str, session: Session, stay_s: float, fetch_media: bool,
-                press_train: bool = True) -> Session:  # fmt: skip
+async def visit(
+    url: str, page: str, query: str, session: Session, stay_s: float, fetch_media: bool, press_train: bool = True
+) -> Session:
     """Open the page, press Train once it has loaded, stay ``stay_s``, close."""
-    client = StreamlitClient(url, page, query, fetch_media=fetch_media, on_run_finished=session.observe,
-                             name=f"session-{session.index}")  # fmt: skip
+    client = StreamlitClient(
+        url, page, query, fetch_media=fetch_media, on_run_finished=session.observe, name=f"session-{session.index}"
+    )
     try:
         session.opened_at = time.monotonic() - session._t0
         started = time.monotonic()
         await client.connect()
         await client.open_page()
-        loaded = await client.wait_for(lambda: client.stats.full_runs > 0 and client.page.metric(STEP) is not None,
-                                       LOAD_TIMEOUT_S)  # fmt: skip
+        loaded = await client.wait_for(
+            lambda: client.stats.full_runs > 0 and client.page.metric(STEP) is not None, LOAD_TIMEOUT_S
+        )
         if not loaded:
             session.error = f"the page did not show {STEP!r} within {LOAD_TIMEOUT_S:.0f} s"
             return session
@@ -352,8 +381,9 @@ async def visit(url: str, page: str, query: str, session: Session, stay_s: float
     return session
 
 
-async def run_crowd(url: str, page: str, query: str, count: int, seconds: float, spread: float,
-                    fetch_media: bool, t0: float) -> list[Session]:  # fmt: skip
+async def run_crowd(
+    url: str, page: str, query: str, count: int, seconds: float, spread: float, fetch_media: bool, t0: float
+) -> list[Session]:
     sessions = [Session(i, _t0=t0) for i in range(count)]
 
     async def one(session: Session) -> Session:
@@ -373,8 +403,9 @@ async def run_crowd(url: str, page: str, query: str, count: int, seconds: float,
     return sessions
 
 
-async def run_cycles(url: str, page: str, query: str, count: int, fetch_media: bool, t0: float,
-                     sampler: TreeSampler) -> dict[str, Any]:  # fmt: skip
+async def run_cycles(
+    url: str, page: str, query: str, count: int, fetch_media: bool, t0: float, sampler: TreeSampler
+) -> dict[str, Any]:
     """One warm-up cycle, the trainers gone, the start PSS; N cycles; 15 s; the end PSS."""
     cold = sampler.sample_now()
     warm_up = await visit(url, page, query, Session(-1, _t0=t0), CYCLE_STAY_S, fetch_media)
@@ -392,11 +423,20 @@ async def run_cycles(url: str, page: str, query: str, count: int, fetch_media: b
     start_pss = statistics.mean(s["pss_bytes"] for s in start)
     end_pss = statistics.mean(s["pss_bytes"] for s in end)
     return {
-        "cold": cold, "warm_up": warm_up.public(), "start": start, "end": end, "last_close_s": last_close,
-        "sessions": [s.public() for s in cycles], "start_pss_bytes": start_pss, "end_pss_bytes": end_pss,
-        "pss_change": end_pss / start_pss - 1 if start_pss else None, "trainers_after": int(end[-1]["trainers"]),
-        "trainers_peak": int(max((s["trainers"] for s in sampler.between(first_cycle, last_close + AFTER_CLOSE_S)), default=0)),
-    }  # fmt: skip
+        "cold": cold,
+        "warm_up": warm_up.public(),
+        "start": start,
+        "end": end,
+        "last_close_s": last_close,
+        "sessions": [s.public() for s in cycles],
+        "start_pss_bytes": start_pss,
+        "end_pss_bytes": end_pss,
+        "pss_change": end_pss / start_pss - 1 if start_pss else None,
+        "trainers_after": int(end[-1]["trainers"]),
+        "trainers_peak": int(
+            max((s["trainers"] for s in sampler.between(first_cycle, last_close + AFTER_CLOSE_S)), default=0)
+        ),
+    }
 
 
 # ----- figures -----
@@ -449,12 +489,17 @@ def _relative(values: list[int]) -> dict[str, float]:
     mean = statistics.mean(values) if values else 0.0
     if not mean:
         return {"mean": mean, "min_rel": float("nan"), "max_rel": float("nan"), "std_rel": float("nan")}
-    return {"mean": mean, "min_rel": min(values) / mean - 1, "max_rel": max(values) / mean - 1,
-            "std_rel": statistics.pstdev(values) / mean}
+    return {
+        "mean": mean,
+        "min_rel": min(values) / mean - 1,
+        "max_rel": max(values) / mean - 1,
+        "std_rel": statistics.pstdev(values) / mean,
+    }
 
 
-def crowd_figures(sessions: list[Session], bare: float, slots: int, sampler: TreeSampler,
-                  last_close: float, after: dict) -> dict[str, Any]:  # fmt: skip
+def crowd_figures(
+    sessions: list[Session], bare: float, slots: int, sampler: TreeSampler, last_close: float, after: dict
+) -> dict[str, Any]:
     loaded = [s for s in sessions if s.load_s is not None]
     trained = [s for s in sessions if s.train_at is not None]
     steps = [s.steps for s in trained]
@@ -483,39 +528,67 @@ def crowd_figures(sessions: list[Session], bare: float, slots: int, sampler: Tre
         if s.error:
             problems[("session", s.error)] = problems.get(("session", s.error), 0) + 1
     return {
-        "sessions_opened": len(sessions), "sessions_loaded": len(loaded), "sessions_trained": len(trained),
+        "sessions_opened": len(sessions),
+        "sessions_loaded": len(loaded),
+        "sessions_trained": len(trained),
         "sessions_with_a_step": sum(1 for s in trained if s.first_step_s is not None),
-        "load_s": {"p50": percentile([s.load_s for s in loaded], 0.5), "p95": percentile([s.load_s for s in loaded], 0.95),
-                   "max": max((s.load_s for s in loaded), default=float("nan"))},
-        "first_step_s": {"median": percentile([s.first_step_s for s in trained if s.first_step_s is not None], 0.5),
-                         "max": max((s.first_step_s for s in trained if s.first_step_s is not None), default=float("nan")),
-                         "never": sum(1 for s in trained if s.first_step_s is None)},
-        "steps": {"sum": sum(steps), "min": min(steps, default=0), "max": max(steps, default=0),
-                  "std": statistics.pstdev(steps) if steps else 0.0, **_relative(steps)},
+        "load_s": {
+            "p50": percentile([s.load_s for s in loaded], 0.5),
+            "p95": percentile([s.load_s for s in loaded], 0.95),
+            "max": max((s.load_s for s in loaded), default=float("nan")),
+        },
+        "first_step_s": {
+            "median": percentile([s.first_step_s for s in trained if s.first_step_s is not None], 0.5),
+            "max": max((s.first_step_s for s in trained if s.first_step_s is not None), default=float("nan")),
+            "never": sum(1 for s in trained if s.first_step_s is None),
+        },
+        "steps": {
+            "sum": sum(steps),
+            "min": min(steps, default=0),
+            "max": max(steps, default=0),
+            "std": statistics.pstdev(steps) if steps else 0.0,
+            **_relative(steps),
+        },
         "shared_window_steps": _relative(shared_window_steps(sessions)),
-        "bare_steps_per_s": bare, "slots": slots, "slot_seconds": slot_seconds(sessions, slots),
-        "capacity_steps": capacity_steps, "steps_vs_capacity": sum(steps) / capacity_steps if capacity_steps else float("nan"),
-        "frames_per_s": {"min": min((s.frames_per_s for s in live), default=0.0),
-                         "median": percentile([s.frames_per_s for s in live], 0.5),
-                         "max": max((s.frames_per_s for s in live), default=0.0),
-                         "longest_gap_s": max((s.longest_frame_gap_s for s in live), default=0.0),
-                         "intervals_s": sorted({i for s in live for i in s.frame_intervals_s})},
-        "no_progress_s": {"median": percentile([s.no_progress_s for s in trained], 0.5),
-                          "max": max((s.no_progress_s for s in trained), default=0.0),
-                          "longest_median": percentile([s.longest_no_progress_s for s in trained], 0.5),
-                          "longest_max": max((s.longest_no_progress_s for s in trained), default=0.0)},
-        "waiting_s": {"median": percentile([s.waiting_s for s in trained], 0.5),
-                      "max": max((s.waiting_s for s in trained), default=0.0)},
+        "bare_steps_per_s": bare,
+        "slots": slots,
+        "slot_seconds": slot_seconds(sessions, slots),
+        "capacity_steps": capacity_steps,
+        "steps_vs_capacity": sum(steps) / capacity_steps if capacity_steps else float("nan"),
+        "frames_per_s": {
+            "min": min((s.frames_per_s for s in live), default=0.0),
+            "median": percentile([s.frames_per_s for s in live], 0.5),
+            "max": max((s.frames_per_s for s in live), default=0.0),
+            "longest_gap_s": max((s.longest_frame_gap_s for s in live), default=0.0),
+            "intervals_s": sorted({i for s in live for i in s.frame_intervals_s}),
+        },
+        "no_progress_s": {
+            "median": percentile([s.no_progress_s for s in trained], 0.5),
+            "max": max((s.no_progress_s for s in trained), default=0.0),
+            "longest_median": percentile([s.longest_no_progress_s for s in trained], 0.5),
+            "longest_max": max((s.longest_no_progress_s for s in trained), default=0.0),
+        },
+        "waiting_s": {
+            "median": percentile([s.waiting_s for s in trained], 0.5),
+            "max": max((s.waiting_s for s in trained), default=0.0),
+        },
         "problems": [{"kind": k, "text": t, "count": c} for (k, t), c in problems.items()],
         "pss_peak_bytes": max((s["pss_bytes"] for s in window), default=0.0),
         "processes_peak": max((s["processes"] for s in window), default=0.0),
         "trainers_peak": max((s["trainers"] for s in window), default=0.0),
-        "cpu": cpu, "after_close": after,
-        "wire": {"ws_kb_per_frame": statistics.mean([s.wire["ws_kb"] / s.frames for s in live if s.frames]) if any(s.frames for s in live) else None,
-                 "media_kb_per_frame": statistics.mean([s.wire["media_kb"] / s.frames for s in live if s.frames]) if any(s.frames for s in live) else None,
-                 "media_missing": sum(s.wire.get("media_missing", 0) for s in sessions),
-                 "media_errors": sum(s.wire.get("media_errors", 0) for s in sessions)},
-    }  # fmt: skip
+        "cpu": cpu,
+        "after_close": after,
+        "wire": {
+            "ws_kb_per_frame": statistics.mean([s.wire["ws_kb"] / s.frames for s in live if s.frames])
+            if any(s.frames for s in live)
+            else None,
+            "media_kb_per_frame": statistics.mean([s.wire["media_kb"] / s.frames for s in live if s.frames])
+            if any(s.frames for s in live)
+            else None,
+            "media_missing": sum(s.wire.get("media_missing", 0) for s in sessions),
+            "media_errors": sum(s.wire.get("media_errors", 0) for s in sessions),
+        },
+    }
 
 
 def _span(values: list[float]) -> str:
@@ -533,64 +606,129 @@ def crowd_rows(f: dict[str, Any]) -> list[dict[str, Any]]:
     problems = sum(p["count"] for p in f["problems"])
     kinds = sorted({p["kind"] for p in f["problems"]})
     rows = [
-        {"figure": f"page load (s), {f['sessions_loaded']}/{f['sessions_opened']} sessions loaded",
-         "ours": f"p50 {load['p50']:.2f} / p95 {load['p95']:.2f} / max {load['max']:.2f}",
-         "target": f"p95 <= {TARGETS['load_p95_s']:g}", "pass": all_loaded and load["p95"] <= TARGETS["load_p95_s"]},
-        {"figure": f"Train -> first step > 0 (s), {f['sessions_with_a_step']}/{f['sessions_opened']} sessions",
-         "ours": f"median {first['median']:.2f} / max {first['max']:.2f}",
-         "target": f"every session <= {TARGETS['first_step_s']:g}",
-         "pass": all_stepped and first["max"] <= TARGETS["first_step_s"]},
-        {"figure": "steps per session vs the mean, while all train (min / max / std)",
-         "ours": f"{shared['min_rel']:+.0%} / {shared['max_rel']:+.0%} / {shared['std_rel']:.0%} (mean {shared['mean']:,.0f})",
-         "target": f"within +-{TARGETS['fairness']:.0%}",
-         "pass": max(abs(shared["min_rel"]), abs(shared["max_rel"])) <= TARGETS["fairness"]},
-        {"figure": "  over each session's whole stay (min / max / std)",
-         "ours": f"{steps['min_rel']:+.0%} / {steps['max_rel']:+.0%} / {steps['std_rel']:.0%} (mean {steps['mean']:,.0f})",
-         "target": "-", "pass": None},
-        {"figure": f"sum of steps vs {f['slots']} bare loops in the same time",
-         "ours": f"{steps['sum']:,}", "peer": f"{f['capacity_steps']:,.0f} ({f['bare_steps_per_s']:.0f}/s x {f['slot_seconds']:.0f} slot-s)",
-         "ratio": f"{f['steps_vs_capacity']:.2f}", "target": f">= {TARGETS['steps_vs_bare']:.0%}",
-         "pass": f["steps_vs_capacity"] >= TARGETS["steps_vs_bare"]},
-        {"figure": f"frames/s per session (min / median / max; run_every {_span(frames['intervals_s'])} s)",
-         "ours": f"{frames['min']:.2f} / {frames['median']:.2f} / {frames['max']:.2f}",
-         "target": f"min >= {TARGETS['min_frames_per_s']:g}, median >= {TARGETS['median_frames_per_s']:g}",
-         "pass": frames["min"] >= TARGETS["min_frames_per_s"] and frames["median"] >= TARGETS["median_frames_per_s"]},
-        {"figure": "longest gap between two frames (s)", "ours": f"{frames['longest_gap_s']:.1f}", "target": "", "pass": None},
-        {"figure": "s without a step (median / max per session; longest stretch)",
-         "ours": f"{f['no_progress_s']['median']:.1f} / {f['no_progress_s']['max']:.1f}; {f['no_progress_s']['longest_max']:.1f}",
-         "target": "", "pass": None},
-        {"figure": "  of which the page said 'waiting for your turn' (median / max)",
-         "ours": f"{f['waiting_s']['median']:.1f} / {f['waiting_s']['max']:.1f}", "target": "", "pass": None},
-        {"figure": "exceptions, error and warning elements, failed sessions",
-         "ours": f"{problems}" + (f" ({', '.join(kinds)})" if kinds else ""), "target": "0", "pass": problems == 0},
-        {"figure": "server tree PSS, peak (GB); processes / trainers, peak",
-         "ours": f"{f['pss_peak_bytes'] / gb:.2f}; {f['processes_peak']:.0f} / {f['trainers_peak']:.0f}",
-         "target": f"<= {TARGETS['pss_bytes'] / gb:g} GB", "pass": 0 < f["pss_peak_bytes"] <= TARGETS["pss_bytes"]},
+        {
+            "figure": f"page load (s), {f['sessions_loaded']}/{f['sessions_opened']} sessions loaded",
+            "ours": f"p50 {load['p50']:.2f} / p95 {load['p95']:.2f} / max {load['max']:.2f}",
+            "target": f"p95 <= {TARGETS['load_p95_s']:g}",
+            "pass": all_loaded and load["p95"] <= TARGETS["load_p95_s"],
+        },
+        {
+            "figure": f"Train -> first step > 0 (s), {f['sessions_with_a_step']}/{f['sessions_opened']} sessions",
+            "ours": f"median {first['median']:.2f} / max {first['max']:.2f}",
+            "target": f"every session <= {TARGETS['first_step_s']:g}",
+            "pass": all_stepped and first["max"] <= TARGETS["first_step_s"],
+        },
+        {
+            "figure": "steps per session vs the mean, while all train (min / max / std)",
+            "ours": f"{shared['min_rel']:+.0%} / {shared['max_rel']:+.0%} / {shared['std_rel']:.0%} (mean {shared['mean']:,.0f})",
+            "target": f"within +-{TARGETS['fairness']:.0%}",
+            "pass": max(abs(shared["min_rel"]), abs(shared["max_rel"])) <= TARGETS["fairness"],
+        },
+        {
+            "figure": "  over each session's whole stay (min / max / std)",
+            "ours": f"{steps['min_rel']:+.0%} / {steps['max_rel']:+.0%} / {steps['std_rel']:.0%} (mean {steps['mean']:,.0f})",
+            "target": "-",
+            "pass": None,
+        },
+        {
+            "figure": f"sum of steps vs {f['slots']} bare loops in the same time",
+            "ours": f"{steps['sum']:,}",
+            "peer": f"{f['capacity_steps']:,.0f} ({f['bare_steps_per_s']:.0f}/s x {f['slot_seconds']:.0f} slot-s)",
+            "ratio": f"{f['steps_vs_capacity']:.2f}",
+            "target": f">= {TARGETS['steps_vs_bare']:.0%}",
+            "pass": f["steps_vs_capacity"] >= TARGETS["steps_vs_bare"],
+        },
+        {
+            "figure": f"frames/s per session (min / median / max; run_every {_span(frames['intervals_s'])} s)",
+            "ours": f"{frames['min']:.2f} / {frames['median']:.2f} / {frames['max']:.2f}",
+            "target": f"min >= {TARGETS['min_frames_per_s']:g}, median >= {TARGETS['median_frames_per_s']:g}",
+            "pass": frames["min"] >= TARGETS["min_frames_per_s"] and frames["median"] >= TARGETS["median_frames_per_s"],
+        },
+        {
+            "figure": "longest gap between two frames (s)",
+            "ours": f"{frames['longest_gap_s']:.1f}",
+            "target": "",
+            "pass": None,
+        },
+        {
+            "figure": "s without a step (median / max per session; longest stretch)",
+            "ours": f"{f['no_progress_s']['median']:.1f} / {f['no_progress_s']['max']:.1f}; {f['no_progress_s']['longest_max']:.1f}",
+            "target": "",
+            "pass": None,
+        },
+        {
+            "figure": "  of which the page said 'waiting for your turn' (median / max)",
+            "ours": f"{f['waiting_s']['median']:.1f} / {f['waiting_s']['max']:.1f}",
+            "target": "",
+            "pass": None,
+        },
+        {
+            "figure": "exceptions, error and warning elements, failed sessions",
+            "ours": f"{problems}" + (f" ({', '.join(kinds)})" if kinds else ""),
+            "target": "0",
+            "pass": problems == 0,
+        },
+        {
+            "figure": "server tree PSS, peak (GB); processes / trainers, peak",
+            "ours": f"{f['pss_peak_bytes'] / gb:.2f}; {f['processes_peak']:.0f} / {f['trainers_peak']:.0f}",
+            "target": f"<= {TARGETS['pss_bytes'] / gb:g} GB",
+            "pass": 0 < f["pss_peak_bytes"] <= TARGETS["pss_bytes"],
+        },
     ]
     if f["cpu"]:
         c = f["cpu"]
-        rows.append({"figure": "CPU cores, mean: server process / trainers / simulated browsers / other work on the machine",
-                     "ours": f"{c['server_cores']:.2f} / {c['trainers_cores']:.2f} / {c['clients_cores']:.2f} / "
-                     f"{c['other_cores']:.2f} (busy {c['machine_busy_cores']:.2f} of {os.cpu_count()})", "target": "", "pass": None})
+        rows.append(
+            {
+                "figure": "CPU cores, mean: server process / trainers / simulated browsers / other work on the machine",
+                "ours": f"{c['server_cores']:.2f} / {c['trainers_cores']:.2f} / {c['clients_cores']:.2f} / "
+                f"{c['other_cores']:.2f} (busy {c['machine_busy_cores']:.2f} of {os.cpu_count()})",
+                "target": "",
+                "pass": None,
+            }
+        )
     if f["cpu"] and f["cpu"]["trainers_cpu_s"] > 0:
         per_cpu = steps["sum"] / f["cpu"]["trainers_cpu_s"]
-        rows.append({"figure": "steps per trainer CPU-second vs the bare loop's steps/s", "ours": f"{per_cpu:.0f}",
-                     "peer": f"{f['bare_steps_per_s']:.0f}", "ratio": f"{per_cpu / f['bare_steps_per_s']:.2f}",
-                     "target": "", "pass": None})
+        rows.append(
+            {
+                "figure": "steps per trainer CPU-second vs the bare loop's steps/s",
+                "ours": f"{per_cpu:.0f}",
+                "peer": f"{f['bare_steps_per_s']:.0f}",
+                "ratio": f"{per_cpu / f['bare_steps_per_s']:.2f}",
+                "target": "",
+                "pass": None,
+            }
+        )
     wire = f["wire"]
     if wire["ws_kb_per_frame"] is not None:
-        rows.append({"figure": "KB per frame: websocket / images (missing images)",
-                     "ours": f"{wire['ws_kb_per_frame']:.1f} / {wire['media_kb_per_frame']:.1f} ({wire['media_missing']})",
-                     "target": "", "pass": None})
+        rows.append(
+            {
+                "figure": "KB per frame: websocket / images (missing images)",
+                "ours": f"{wire['ws_kb_per_frame']:.1f} / {wire['media_kb_per_frame']:.1f} ({wire['media_missing']})",
+                "target": "",
+                "pass": None,
+            }
+        )
     if (first := f.get("first_view")) is not None:
-        rows.append({"figure": "before the crowd: first view after the server started (s)",
-                     "ours": f"{first['load_s']:.2f}" if first["load_s"] is not None else str(first["error"]),
-                     "target": "", "pass": None})
+        rows.append(
+            {
+                "figure": "before the crowd: first view after the server started (s)",
+                "ours": f"{first['load_s']:.2f}" if first["load_s"] is not None else str(first["error"]),
+                "target": "",
+                "pass": None,
+            }
+        )
     after = f["after_close"]
-    rows.append({"figure": f"trainer processes {AFTER_CLOSE_S:.0f} s after the last close (all gone after)",
-                 "ours": f"{after['trainers']} ({after['all_gone_after_s']:.0f} s)" if after["all_gone_after_s"] is not None
-                 else f"{after['trainers']}", "target": "0", "pass": after["trainers"] == 0})
-    return rows  # fmt: skip
+    rows.append(
+        {
+            "figure": f"trainer processes {AFTER_CLOSE_S:.0f} s after the last close (all gone after)",
+            "ours": f"{after['trainers']} ({after['all_gone_after_s']:.0f} s)"
+            if after["all_gone_after_s"] is not None
+            else f"{after['trainers']}",
+            "target": "0",
+            "pass": after["trainers"] == 0,
+        }
+    )
+    return rows
 
 
 def cycle_rows(c: dict[str, Any]) -> list[dict[str, Any]]:
@@ -600,20 +738,38 @@ def cycle_rows(c: dict[str, Any]) -> list[dict[str, Any]]:
     firsts = [s["first_step_s"] for s in sessions if s["first_step_s"] is not None]
     change = c["pss_change"]
     return [
-        {"figure": f"cycles: page load (s), {len(loads)}/{len(sessions)} loaded",
-         "ours": f"p50 {percentile(loads, 0.5):.2f} / max {max(loads, default=float('nan')):.2f}", "target": "", "pass": None},
-        {"figure": f"cycles: Train -> first step > 0 (s), {len(firsts)}/{len(sessions)} stepped within {CYCLE_STAY_S:g} s",
-         "ours": f"median {percentile(firsts, 0.5):.2f} / max {max(firsts, default=float('nan')):.2f}", "target": "", "pass": None},
-        {"figure": "cycles: exceptions, error and warning elements, failed sessions", "ours": str(problems),
-         "target": "0", "pass": problems == 0},
-        {"figure": f"cycles: trainer processes {AFTER_CLOSE_S:.0f} s after the last close (peak during the cycles)",
-         "ours": f"{c['trainers_after']} ({c['trainers_peak']})",
-         "target": "0", "pass": c["trainers_after"] == 0},
-        {"figure": "cycles: tree PSS, after warm-up -> end (GB)",
-         "ours": f"{c['start_pss_bytes'] / 1e9:.2f} -> {c['end_pss_bytes'] / 1e9:.2f} ({change:+.1%})",
-         "peer": f"cold {c['cold']['pss_bytes'] / 1e9:.2f}", "target": f"within +-{TARGETS['cycles_pss_change']:.0%}",
-         "pass": change is not None and abs(change) <= TARGETS["cycles_pss_change"]},
-    ]  # fmt: skip
+        {
+            "figure": f"cycles: page load (s), {len(loads)}/{len(sessions)} loaded",
+            "ours": f"p50 {percentile(loads, 0.5):.2f} / max {max(loads, default=float('nan')):.2f}",
+            "target": "",
+            "pass": None,
+        },
+        {
+            "figure": f"cycles: Train -> first step > 0 (s), {len(firsts)}/{len(sessions)} stepped within {CYCLE_STAY_S:g} s",
+            "ours": f"median {percentile(firsts, 0.5):.2f} / max {max(firsts, default=float('nan')):.2f}",
+            "target": "",
+            "pass": None,
+        },
+        {
+            "figure": "cycles: exceptions, error and warning elements, failed sessions",
+            "ours": str(problems),
+            "target": "0",
+            "pass": problems == 0,
+        },
+        {
+            "figure": f"cycles: trainer processes {AFTER_CLOSE_S:.0f} s after the last close (peak during the cycles)",
+            "ours": f"{c['trainers_after']} ({c['trainers_peak']})",
+            "target": "0",
+            "pass": c["trainers_after"] == 0,
+        },
+        {
+            "figure": "cycles: tree PSS, after warm-up -> end (GB)",
+            "ours": f"{c['start_pss_bytes'] / 1e9:.2f} -> {c['end_pss_bytes'] / 1e9:.2f} ({change:+.1%})",
+            "peer": f"cold {c['cold']['pss_bytes'] / 1e9:.2f}",
+            "target": f"within +-{TARGETS['cycles_pss_change']:.0%}",
+            "pass": change is not None and abs(change) <= TARGETS["cycles_pss_change"],
+        },
+    ]
 
 
 # ----- the run -----
@@ -632,8 +788,13 @@ async def warm_up(url: str, page: str, query: str, t0: float, sampler: TreeSampl
         previous = sample
         if sample["fork_servers"] > 0 and busy < 0.3:
             break
-    return {"load_s": session.load_s, "error": session.error, "ready_after_s": time.monotonic() - t0,
-            "problems": session.problems, "link": session.link}  # fmt: skip
+    return {
+        "load_s": session.load_s,
+        "error": session.error,
+        "ready_after_s": time.monotonic() - t0,
+        "problems": session.problems,
+        "link": session.link,
+    }
 
 
 async def crowd_and_after(url, args, t0, sampler, bare_seconds: float) -> dict[str, Any]:
@@ -642,7 +803,9 @@ async def crowd_and_after(url, args, t0, sampler, bare_seconds: float) -> dict[s
     first_view = None if args.cold else await warm_up(url, args.page, args.query, t0, sampler, not args.no_media)
     link = first_view["link"] if first_view and first_view["link"] is not None else args.query
     bare_before = bare_rate(args.page, link, bare_seconds)  # blocks the loop: no visitor is connected yet
-    sessions = await run_crowd(url, args.page, args.query, args.sessions, args.seconds, args.spread, not args.no_media, t0)
+    sessions = await run_crowd(
+        url, args.page, args.query, args.sessions, args.seconds, args.spread, not args.no_media, t0
+    )
     last_close = max((s.closed_at for s in sessions if s.closed_at is not None), default=time.monotonic() - t0)
     all_gone = None
     deadline = time.monotonic() + AFTER_CLOSE_S
@@ -652,10 +815,20 @@ async def crowd_and_after(url, args, t0, sampler, bare_seconds: float) -> dict[s
         if all_gone is None and sample["trainers"] == 0:
             all_gone = time.monotonic() - t0 - last_close
     final = sampler.sample_now()
-    after = {"trainers": int(final["trainers"]), "processes": int(final["processes"]), "pss_bytes": final["pss_bytes"],
-             "all_gone_after_s": all_gone}  # fmt: skip
-    return {"sessions": sessions, "last_close": last_close, "after": after, "first_view": first_view,
-            "bare_link": link, "bare_before": bare_before}  # fmt: skip
+    after = {
+        "trainers": int(final["trainers"]),
+        "processes": int(final["processes"]),
+        "pss_bytes": final["pss_bytes"],
+        "all_gone_after_s": all_gone,
+    }
+    return {
+        "sessions": sessions,
+        "last_close": last_close,
+        "after": after,
+        "first_view": first_view,
+        "bare_link": link,
+        "bare_before": bare_before,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -663,15 +836,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=None, help="simulated visitors (30; 5 with --quick)")
     parser.add_argument("--page", choices=("flows", "gans"), default="flows")
     parser.add_argument("--query", default="", help='the link\'s query string, e.g. "seed=3"; GANs A/B: "ab=1"')
-    parser.add_argument("--seconds", type=float, default=None, help="how long each stays after Train (180; 30 with --quick)")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="how long each stays after Train (180; 30 with --quick)"
+    )
     parser.add_argument("--spread", type=float, default=15.0, help="the sessions open within this many seconds")
     parser.add_argument("--cycles", type=int, default=0, help="the cycles mode: N open/Train/3 s/close in sequence")
     parser.add_argument("--quick", action="store_true", help="5 sessions for 30 s; bare loop 3 s")
     parser.add_argument("--run-ttl", type=float, default=10.0, help="GP_RUN_TTL_S for the server (s)")
     parser.add_argument("--cold", action="store_true", help="no first view of the page before the crowd arrives")
     parser.add_argument("--no-media", action="store_true", help="do not fetch the images each frame names")
-    parser.add_argument("--backend", choices=("process", "ray"), default="process",
-                        help="GP_TRAINER_BACKEND for the server (ray: on a local cluster of 2 worker nodes of 1 CPU)")  # fmt: skip
+    parser.add_argument(
+        "--backend",
+        choices=("process", "ray"),
+        default="process",
+        help="GP_TRAINER_BACKEND for the server (ray: on a local cluster of 2 worker nodes of 1 CPU)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_PATH)
     args = parser.parse_args(argv)
     args.sessions = args.sessions or (5 if args.quick else 30)
@@ -702,19 +881,34 @@ def main(argv: list[str] | None = None) -> int:
         if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
             raise RuntimeError(f"the server must be on 127.0.0.1, not {url}")
         t0 = time.monotonic()
-        sampler = TreeSampler(find_server_pid(urllib.parse.urlsplit(url).port), started=t0,
-                              ray_cluster=args.backend == "ray", warm_actors=RAY_WARM_ACTORS if args.backend == "ray" else 0)
+        sampler = TreeSampler(
+            find_server_pid(urllib.parse.urlsplit(url).port),
+            started=t0,
+            ray_cluster=args.backend == "ray",
+            warm_actors=RAY_WARM_ACTORS if args.backend == "ray" else 0,
+        )
         sampler.start()
         try:
             if args.cycles:
-                cycles = asyncio.run(run_cycles(url, args.page, args.query, args.cycles, not args.no_media, t0, sampler))
+                cycles = asyncio.run(
+                    run_cycles(url, args.page, args.query, args.cycles, not args.no_media, t0, sampler)
+                )
             else:
                 crowd = asyncio.run(crowd_and_after(url, args, t0, sampler, bare_seconds))
         finally:
             sampler.stop()
     log = server_log_problems(SERVER_LOG)
-    common = {"backend": args.backend, "ray_cluster_start_s": cluster_start_s, "page": args.page, "query": args.query, "run_ttl_s": args.run_ttl, "fetch_media": not args.no_media,
-              "targets": TARGETS, "server_log": {"path": str(SERVER_LOG), **log}, "samples": sampler.samples}  # fmt: skip
+    common = {
+        "backend": args.backend,
+        "ray_cluster_start_s": cluster_start_s,
+        "page": args.page,
+        "query": args.query,
+        "run_ttl_s": args.run_ttl,
+        "fetch_media": not args.no_media,
+        "targets": TARGETS,
+        "server_log": {"path": str(SERVER_LOG), **log},
+        "samples": sampler.samples,
+    }
     if args.cycles:
         rows = cycle_rows(cycles)
         fields = {"mode": "cycles", "cycles": cycles}
@@ -727,13 +921,31 @@ def main(argv: list[str] | None = None) -> int:
         bare = (crowd["bare_before"] + bare_after) / 2 if link == crowd["bare_link"] else bare_after
         figures = crowd_figures(sessions, bare, slots, sampler, crowd["last_close"], crowd["after"])
         figures["first_view"] = crowd["first_view"]
-        figures["bare"] = {"link": link, "config_query": page_task(args.page, link)[1], "before": crowd["bare_before"],
-                           "before_link": crowd["bare_link"], "after": bare_after, "used": bare}
+        figures["bare"] = {
+            "link": link,
+            "config_query": page_task(args.page, link)[1],
+            "before": crowd["bare_before"],
+            "before_link": crowd["bare_link"],
+            "after": bare_after,
+            "used": bare,
+        }
         rows = crowd_rows(figures)
-        fields = {"mode": "crowd", "sessions_count": args.sessions, "seconds": args.seconds, "spread_s": args.spread,
-                  "figures": figures, "sessions": [s.public() for s in sessions]}  # fmt: skip
-    rows.append({"figure": "server log: tracebacks / flagged lines", "ours": f"{log['tracebacks']} / {log['flagged_lines']}",
-                 "target": "", "pass": None})  # fmt: skip
+        fields = {
+            "mode": "crowd",
+            "sessions_count": args.sessions,
+            "seconds": args.seconds,
+            "spread_s": args.spread,
+            "figures": figures,
+            "sessions": [s.public() for s in sessions],
+        }
+    rows.append(
+        {
+            "figure": "server log: tracebacks / flagged lines",
+            "ours": f"{log['tracebacks']} / {log['flagged_lines']}",
+            "target": "",
+            "pass": None,
+        }
+    )
     print()
     print_table(rows)
     if not args.cycles and figures["problems"]:
@@ -744,8 +956,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nserver log ({SERVER_LOG}):")
         for line in log["first_distinct"][:8]:
             print(f"  {line[:160]}")
-    write_results(args.output, "crowd", args.quick, started, **common, **fields, summary=rows,
-                  notes="Simulated browsers (benchmarks/streamlit_client.py) against a real server on this machine; the "
-                  "clients, the server and the trainers share its cores. Sessions stay --seconds from their Train press; "
-                  "the bare loops' capacity counts min(slots, sessions live) over time.")  # fmt: skip
+    write_results(
+        args.output,
+        "crowd",
+        args.quick,
+        started,
+        **common,
+        **fields,
+        summary=rows,
+        notes="Simulated browsers (benchmarks/streamlit_client.py) against a real server on this machine; the "
+        "clients, the server and the trainers share its cores. Sessions stay --seconds from their Train press; "
+        "the bare loops' capacity counts min(slots, sessions live) over time.",
+    )
     return 0

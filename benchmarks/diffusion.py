@@ -44,14 +44,23 @@ STEP_COUNTS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
 
 def _contenders(target, seed: int) -> tuple[list[Contender], dict[str, DiffusionTrainingTask]]:
-    tasks = {"DDPM (linear)": DiffusionTrainingTask(DiffusionRunConfig(target=target.key, kind="ddpm", sampler="ddpm", seed=seed), target),
-             "flow matching": DiffusionTrainingTask(DiffusionRunConfig(target=target.key, seed=seed), target)}  # fmt: skip
-    contenders = [Contender(name, {"DiffusionRunConfig": dataclasses.asdict(task.config)}, task.train_step, None) for name, task in tasks.items()]
+    tasks = {
+        "DDPM (linear)": DiffusionTrainingTask(
+            DiffusionRunConfig(target=target.key, kind="ddpm", sampler="ddpm", seed=seed), target
+        ),
+        "flow matching": DiffusionTrainingTask(DiffusionRunConfig(target=target.key, seed=seed), target),
+    }
+    contenders = [
+        Contender(name, {"DiffusionRunConfig": dataclasses.asdict(task.config)}, task.train_step, None)
+        for name, task in tasks.items()
+    ]
     contenders.append(ours_task(FlowRunConfig(target=target.key, seed=seed), target, name="Flows page default flow"))
     return contenders, tasks
 
 
-def run_kl(seconds: float, seeds: list[int], tolerance: float) -> tuple[dict[str, Any], dict[str, dict[str, DiffusionTrainingTask]]]:
+def run_kl(
+    seconds: float, seeds: list[int], tolerance: float
+) -> tuple[dict[str, Any], dict[str, dict[str, DiffusionTrainingTask]]]:
     runs, trained = [], {}
     for key in TARGETS:
         target = make_target(key)
@@ -63,14 +72,34 @@ def run_kl(seconds: float, seeds: list[int], tolerance: float) -> tuple[dict[str
             for contender in contenders:
                 started = time.perf_counter()
                 with torch.no_grad():
-                    log_q = tasks[contender.name].log_likelihood(held_out, tolerance) if contender.name in tasks else contender.log_prob(held_out)
+                    log_q = (
+                        tasks[contender.name].log_likelihood(held_out, tolerance)
+                        if contender.name in tasks
+                        else contender.log_prob(held_out)
+                    )
                 kl, se = metrics.kl_divergence(log_p, log_q)
-                runs.append({"target": key, "seed": seed, "name": contender.name, "kl": kl, "kl_se": se, "steps": contender.steps,
-                             "steps_per_second": contender.steps_per_second, "likelihood_seconds": time.perf_counter() - started})  # fmt: skip
+                runs.append(
+                    {
+                        "target": key,
+                        "seed": seed,
+                        "name": contender.name,
+                        "kl": kl,
+                        "kl_se": se,
+                        "steps": contender.steps,
+                        "steps_per_second": contender.steps_per_second,
+                        "likelihood_seconds": time.perf_counter() - started,
+                    }
+                )
             if seed == seeds[0]:
                 trained[key] = tasks
-    return {"targets": list(TARGETS), "train_seconds": seconds, "kl_points": KL_POINTS, "tolerance": tolerance, "seeds": seeds,
-            "runs": runs}, trained  # fmt: skip
+    return {
+        "targets": list(TARGETS),
+        "train_seconds": seconds,
+        "kl_points": KL_POINTS,
+        "tolerance": tolerance,
+        "seeds": seeds,
+        "runs": runs,
+    }, trained
 
 
 def run_steps(trained: dict[str, dict[str, DiffusionTrainingTask]], step_counts: tuple[int, ...]) -> dict[str, Any]:
@@ -81,7 +110,9 @@ def run_steps(trained: dict[str, dict[str, DiffusionTrainingTask]], step_counts:
             task = tasks["flow matching" if sampler in samplers.FLOW_SAMPLERS else "DDPM (linear)"]
             curve = []
             for steps in step_counts:
-                x = samplers.sample(sampler, task.model, task.schedule, W1_POINTS, steps, torch.Generator().manual_seed(7))
+                x = samplers.sample(
+                    sampler, task.model, task.schedule, W1_POINTS, steps, torch.Generator().manual_seed(7)
+                )
                 curve.append(sample_metrics.wasserstein1(held_out, x.numpy(), max_points=W1_POINTS))
             curves[f"{key}/{sampler}"] = curve
     return {"step_counts": list(step_counts), "w1_points": W1_POINTS, "curves": curves}
@@ -103,21 +134,37 @@ def summarize(kl, steps) -> list[dict[str, Any]]:
             flow = by_name.get("Flows page default flow")
             for name, values in by_name.items():
                 if name != "Flows page default flow":
-                    rows.append({"figure": f"KL, {key}, {kl['train_seconds']:g} s ({len(values)} seeds)", "ours": f"{name}: "
-                                 + " / ".join(f"{v:.3f}" for v in values), "peer": "flow: " + " / ".join(f"{v:.3f}" for v in flow or []),
-                                 "ratio": f"{np.mean(values) / np.mean(flow):.2f}" if flow else ""})  # fmt: skip
+                    rows.append(
+                        {
+                            "figure": f"KL, {key}, {kl['train_seconds']:g} s ({len(values)} seeds)",
+                            "ours": f"{name}: " + " / ".join(f"{v:.3f}" for v in values),
+                            "peer": "flow: " + " / ".join(f"{v:.3f}" for v in flow or []),
+                            "ratio": f"{np.mean(values) / np.mean(flow):.2f}" if flow else "",
+                        }
+                    )
     if steps:
         counts = steps["step_counts"]
         for key in TARGETS:
             fm10 = steps["curves"][f"{key}/euler"][counts.index(10)] if 10 in counts else None
             for sampler in samplers.SAMPLERS:
                 curve = steps["curves"][f"{key}/{sampler}"]
-                rows.append({"figure": f"W1 vs steps, {key}, {sampler}", "ours": " ".join(f"{n}:{w:.3f}" for n, w in zip(counts, curve))})
+                rows.append(
+                    {
+                        "figure": f"W1 vs steps, {key}, {sampler}",
+                        "ours": " ".join(f"{n}:{w:.3f}" for n, w in zip(counts, curve)),
+                    }
+                )
             if fm10 is not None:
                 needed = steps_needed(steps["curves"][f"{key}/ddpm"], counts, fm10)
-                rows.append({"figure": f"{key}: DDPM ancestral steps to reach flow matching's 10-step W1 ({fm10:.3f})",
-                             "ours": str(needed) if needed else f"not within {counts[-1]:,}", "ratio": f"{needed / 10:.0f}x" if needed else "",
-                             "target": ">= 100", "pass": needed is None or needed >= 100})  # fmt: skip
+                rows.append(
+                    {
+                        "figure": f"{key}: DDPM ancestral steps to reach flow matching's 10-step W1 ({fm10:.3f})",
+                        "ours": str(needed) if needed else f"not within {counts[-1]:,}",
+                        "ratio": f"{needed / 10:.0f}x" if needed else "",
+                        "target": ">= 100",
+                        "pass": needed is None or needed >= 100,
+                    }
+                )
     return rows
 
 
@@ -129,12 +176,30 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     torch.set_num_threads(1)
     errors: dict[str, str] = {}
-    result = guarded("kl", errors, run_kl, 5.0 if args.quick else SECONDS, [0] if args.quick else [0, 1, 2], 1e-4 if args.quick else 1e-5)
+    result = guarded(
+        "kl",
+        errors,
+        run_kl,
+        5.0 if args.quick else SECONDS,
+        [0] if args.quick else [0, 1, 2],
+        1e-4 if args.quick else 1e-5,
+    )
     kl, trained = result if result else (None, {})
-    steps = guarded("steps", errors, run_steps, trained, (1, 10, 100) if args.quick else STEP_COUNTS) if trained else None
+    steps = (
+        guarded("steps", errors, run_steps, trained, (1, 10, 100) if args.quick else STEP_COUNTS) if trained else None
+    )
     rows = summarize(kl, steps)
     print_table(rows)
-    write_results(args.output, "diffusion", args.quick, started, kl=kl, steps=steps, errors=errors, summary=rows,
-                  notes="One torch thread; the three contenders take 1-s turns; KL on the first 2,048 of the benchmark's "
-                  "held-out samples; the diffusion KL is of x at t = 0.001.")  # fmt: skip
+    write_results(
+        args.output,
+        "diffusion",
+        args.quick,
+        started,
+        kl=kl,
+        steps=steps,
+        errors=errors,
+        summary=rows,
+        notes="One torch thread; the three contenders take 1-s turns; KL on the first 2,048 of the benchmark's "
+        "held-out samples; the diffusion KL is of x at t = 0.001.",
+    )
     return 0

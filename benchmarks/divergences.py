@@ -76,7 +76,10 @@ def run_server_side(repeats: int) -> dict[str, Any]:
         _samples_run(0.1 * (i + 1))
         samples.append(time.perf_counter() - start)
     result = {"p_versus_q_ms": _median_ms(p_versus_q), "samples_2d_ms": _median_ms(samples)}
-    print(f"server: p vs q slider {result['p_versus_q_ms']:.0f} ms, 2-D shift slider {result['samples_2d_ms']:.0f} ms", flush=True)
+    print(
+        f"server: p vs q slider {result['p_versus_q_ms']:.0f} ms, 2-D shift slider {result['samples_2d_ms']:.0f} ms",
+        flush=True,
+    )
     return result
 
 
@@ -96,9 +99,16 @@ def run_matrix(repeats: int) -> dict[str, Any]:
             for fitted in fits.values():
                 lab.measure_mixtures(target, fitted)
             peer.append(time.perf_counter() - start)
-        result[f"components_{components}"] = {"ours_s": statistics.median(ours), "one_at_a_time_s": statistics.median(peer),
-                                              "ours_samples_s": ours, "one_at_a_time_samples_s": peer}  # fmt: skip
-        print(f"matrix, {components} component(s): {statistics.median(ours):.2f} s (one at a time {statistics.median(peer):.2f} s)", flush=True)  # fmt: skip
+        result[f"components_{components}"] = {
+            "ours_s": statistics.median(ours),
+            "one_at_a_time_s": statistics.median(peer),
+            "ours_samples_s": ours,
+            "one_at_a_time_samples_s": peer,
+        }
+        print(
+            f"matrix, {components} component(s): {statistics.median(ours):.2f} s (one at a time {statistics.median(peer):.2f} s)",
+            flush=True,
+        )
     return result
 
 
@@ -114,7 +124,13 @@ def run_variational(seconds: float) -> dict[str, Any]:
                 break
             last = (step, estimate, time.perf_counter() - start)
         step, estimate, elapsed = last
-        result[key] = {"exact": exact, "estimate": estimate, "steps": step, "seconds": elapsed, "relative_error": abs(estimate - exact) / exact}
+        result[key] = {
+            "exact": exact,
+            "estimate": estimate,
+            "steps": step,
+            "seconds": elapsed,
+            "relative_error": abs(estimate - exact) / exact,
+        }
         print(f"variational {key}: {estimate:.4f} vs exact {exact:.4f} after {step} steps, {elapsed:.1f} s", flush=True)
     return result
 
@@ -128,8 +144,9 @@ def _metric_changed(page, wire: Wire, slider_label: str, metric: str) -> dict[st
     done = page.wait_for_function(
         "([runs, label, before]) => window.__gpRunsFinished > runs && window.__gpIdle() && "
         "window.__gpMetric(label) !== null && window.__gpMetric(label) !== before ? performance.now() : false",
-        arg=[runs, metric, before], timeout=60_000,
-    ).json_value()  # fmt: skip
+        arg=[runs, metric, before],
+        timeout=60_000,
+    ).json_value()
     return phases(page, wire, page.evaluate("window.__gpInputAt"), done, done)
 
 
@@ -142,12 +159,18 @@ def run_browser(repeats: int) -> dict[str, Any]:
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1500, "height": 1000})
-        for name, path, slider, metric in (("p_versus_q", "view=gan", "Mean of q", "2 JS(p, q) − log 4"),
-                                           ("samples_2d", "view=samples", "Shift q along x", "W₁ (samples)")):  # fmt: skip
+        for name, path, slider, metric in (
+            ("p_versus_q", "view=gan", "Mean of q", "2 JS(p, q) − log 4"),
+            ("samples_2d", "view=samples", "Shift q along x", "W₁ (samples)"),
+        ):
             page, wire = open_page(context, f"{url}/divergences?{path}")
-            page.wait_for_function(f"() => window.__gpIdle() && window.__gpMetric({metric!r}) !== null", timeout=120_000)
+            page.wait_for_function(
+                f"() => window.__gpIdle() && window.__gpMetric({metric!r}) !== null", timeout=120_000
+            )
             page.wait_for_function(RUN_DONE, arg=0, timeout=60_000)
-            samples = [_metric_changed(page, wire, slider, metric) for _ in range(repeats + 1)][1:]  # the first warms up
+            samples = [_metric_changed(page, wire, slider, metric) for _ in range(repeats + 1)][
+                1:
+            ]  # the first warms up
             result[name] = {"median_ms": medians(samples), "samples_ms": samples}
             print(f"browser: {name} slider {result[name]['median_ms']['total']:.0f} ms", flush=True)
             page.close()
@@ -157,25 +180,47 @@ def run_browser(repeats: int) -> dict[str, Any]:
 
 def summarize(server, browser, matrix, variational) -> list[dict[str, Any]]:
     rows = []
-    for name, label in (("p_versus_q", "p vs q: 'Mean of q' moved -> 12 divergences + GAN value redrawn"),
-                        ("samples_2d", "2-D: 'Shift q' moved -> W1, W2 (plan), MMD², grid f-divs redrawn")):  # fmt: skip
+    for name, label in (
+        ("p_versus_q", "p vs q: 'Mean of q' moved -> 12 divergences + GAN value redrawn"),
+        ("samples_2d", "2-D: 'Shift q' moved -> W1, W2 (plan), MMD², grid f-divs redrawn"),
+    ):
         if browser and server:
             total = browser[name]["median_ms"]["total"]
             wire = browser[name]["median_ms"]["wire"]
-            rows.append({"figure": label, "ours": f"{total:.0f} ms in Chromium (run on the wire {wire:.0f}; engine {server[f'{name}_ms']:.0f})",
-                         "target": "<= 150 ms", "pass": total <= TARGETS["slider_ms"]})  # fmt: skip
+            rows.append(
+                {
+                    "figure": label,
+                    "ours": f"{total:.0f} ms in Chromium (run on the wire {wire:.0f}; engine {server[f'{name}_ms']:.0f})",
+                    "target": "<= 150 ms",
+                    "pass": total <= TARGETS["slider_ms"],
+                }
+            )
     if matrix:
         for components in (1, 2):
             figures = matrix[f"components_{components}"]
-            rows.append({"figure": f"fit matrix, 9 divergences, {components} component(s)", "ours": f"{figures['ours_s']:.2f} s",
-                         "peer": f"{figures['one_at_a_time_s']:.2f} s one at a time", "ratio": f"{figures['one_at_a_time_s'] / figures['ours_s']:.1f}x",
-                         "target": "<= 2 s", "pass": figures["ours_s"] <= TARGETS["matrix_s"]})  # fmt: skip
+            rows.append(
+                {
+                    "figure": f"fit matrix, 9 divergences, {components} component(s)",
+                    "ours": f"{figures['ours_s']:.2f} s",
+                    "peer": f"{figures['one_at_a_time_s']:.2f} s one at a time",
+                    "ratio": f"{figures['one_at_a_time_s'] / figures['ours_s']:.1f}x",
+                    "target": "<= 2 s",
+                    "pass": figures["ours_s"] <= TARGETS["matrix_s"],
+                }
+            )
     if variational:
         for key, label in (("kl", "KL"), ("js", "2 JS")):
             v = variational[key]
-            rows.append({"figure": f"variational {label}: the page's critic, {v['steps']} steps in {v['seconds']:.1f} s (cut at {TRAIN_SECONDS:g} s)", "ours": f"{v['estimate']:.4f}",
-                         "peer": f"exact {v['exact']:.4f}", "ratio": f"{100 * v['relative_error']:.1f}% off",
-                         "target": "within 5%", "pass": v["relative_error"] <= TARGETS["variational_relative_error"]})  # fmt: skip
+            rows.append(
+                {
+                    "figure": f"variational {label}: the page's critic, {v['steps']} steps in {v['seconds']:.1f} s (cut at {TRAIN_SECONDS:g} s)",
+                    "ours": f"{v['estimate']:.4f}",
+                    "peer": f"exact {v['exact']:.4f}",
+                    "ratio": f"{100 * v['relative_error']:.1f}% off",
+                    "target": "within 5%",
+                    "pass": v["relative_error"] <= TARGETS["variational_relative_error"],
+                }
+            )
     return rows
 
 
@@ -202,10 +247,19 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print_table(rows)
     write_results(
-        args.output, "divergences", args.quick, started, targets=TARGETS, server=server, browser=browser, matrix=matrix,
-        variational=variational, errors=errors or None, summary=rows,
+        args.output,
+        "divergences",
+        args.quick,
+        started,
+        targets=TARGETS,
+        server=server,
+        browser=browser,
+        matrix=matrix,
+        variational=variational,
+        errors=errors or None,
+        summary=rows,
         notes="Browser figures are compared with the slider target (what a person sees); server figures are the engine's "
         "part. The matrix and the variational estimate run with one torch thread, as the page's server does. Browser, "
         "server and benchmark share this 2-core machine: noisy.",
-    )  # fmt: skip
+    )
     return 0

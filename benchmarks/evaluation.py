@@ -30,7 +30,9 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     table = compute_table(args.samples)
     floor = table["floor"]
-    print(f"{'real vs real (floor)':24s} FID {floor['fid']:7.1f}  IS {floor['inception_score']:.2f}  P {floor['precision']:.2f}  R {floor['recall']:.2f}")
+    print(
+        f"{'real vs real (floor)':24s} FID {floor['fid']:7.1f}  IS {floor['inception_score']:.2f}  P {floor['precision']:.2f}  R {floor['recall']:.2f}"
+    )
     if args.ship:
         OUTPUT.write_text(json.dumps(table | {"command": command_line("benchmarks evaluation", argv)}, indent=1) + "\n")
     write_results(args.output, "evaluation", False, started, **table)

@@ -73,7 +73,11 @@ def measure_entry(browser, script: str, repeats: int) -> dict[str, Any]:
                 page, cold[title] = first_view(fresh, url + PAGES[title])
                 if PAGES[title] == "/flows":
                     train_s = first_train(page)
-            print(f"{script}: cold {title} {cold[title]:.2f} s" + (f", Train -> first step {train_s:.2f} s" if PAGES[title] == "/flows" else ""), flush=True)  # fmt: skip
+            print(
+                f"{script}: cold {title} {cold[title]:.2f} s"
+                + (f", Train -> first step {train_s:.2f} s" if PAGES[title] == "/flows" else ""),
+                flush=True,
+            )
             if i < len(titles) - 1:
                 continue
             with context() as visitor:  # the server's own caches warm: one visit to every page
@@ -108,14 +112,37 @@ def main(argv: list[str]) -> int:
     for title in PAGES:
         for kind, get in (("cold", lambda r, t: r["cold_s"][t]), ("warm", lambda r, t: r["warm"][t]["median_s"])):
             value, peer_value = get(ours, title), get(peer, title)
-            rows.append({"figure": f"{title}: first view, {kind} (s)", "ours": f"{value:.2f}", "peer": f"{peer_value:.2f}",
-                         "ratio": f"{value / peer_value:.2f}", "target": f"<= {TARGETS[kind + '_s']}",
-                         "pass": value <= TARGETS[kind + "_s"]})  # fmt: skip
+            rows.append(
+                {
+                    "figure": f"{title}: first view, {kind} (s)",
+                    "ours": f"{value:.2f}",
+                    "peer": f"{peer_value:.2f}",
+                    "ratio": f"{value / peer_value:.2f}",
+                    "target": f"<= {TARGETS[kind + '_s']}",
+                    "pass": value <= TARGETS[kind + "_s"],
+                }
+            )
     train, peer_train = ours["cold_train_to_first_step_s"], peer["cold_train_to_first_step_s"]
-    rows.append({"figure": "Flows, right after start: Train -> first step (s)", "ours": f"{train:.2f}",
-                 "peer": f"{peer_train:.2f}", "ratio": f"{train / peer_train:.2f}", "target": "-", "pass": None})  # fmt: skip
+    rows.append(
+        {
+            "figure": "Flows, right after start: Train -> first step (s)",
+            "ours": f"{train:.2f}",
+            "peer": f"{peer_train:.2f}",
+            "ratio": f"{train / peer_train:.2f}",
+            "target": "-",
+            "pass": None,
+        }
+    )
     print_table(rows)
-    write_results(args.output, "first_view", False, started, targets=TARGETS, rows=rows, results=results,
-                  notes="ours = streamlit run serve.py (warm-up at server start); peer = streamlit run app.py "
-                  "(warm-up on the first visit). Chromium headless on this machine, the server on the same 2 cores.")  # fmt: skip
+    write_results(
+        args.output,
+        "first_view",
+        False,
+        started,
+        targets=TARGETS,
+        rows=rows,
+        results=results,
+        notes="ours = streamlit run serve.py (warm-up at server start); peer = streamlit run app.py "
+        "(warm-up on the first visit). Chromium headless on this machine, the server on the same 2 cores.",
+    )
     return 0

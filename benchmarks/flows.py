@@ -66,21 +66,32 @@ RESULTS_PATH = Path(__file__).parent / "results" / "flows.json"
 
 # Peer settings, with where they come from (written to the JSON).
 NORMFLOWS_QUALITY = {
-    "n_couplings": 32, "hidden": [64, 64], "actnorm": True, "learning_rate": 5e-4, "weight_decay": 1e-5,
+    "n_couplings": 32,
+    "hidden": [64, 64],
+    "actnorm": True,
+    "learning_rate": 5e-4,
+    "weight_decay": 1e-5,
     "source": "normflows' 2-D Real NVP example (README / examples/real_nvp_colab.ipynb): 32 couplings, "
-              "64-64 hidden MLPs, Adam lr 5e-4, weight_decay 1e-5; built, as in examples/real_nvp.ipynb, "
-              "from MaskedAffineFlow with separate s and t nf.nets.MLP(init_zeros=True), alternating masks "
-              "and ActNorm after each coupling. Batch 256 here (their example: 512).",
+    "64-64 hidden MLPs, Adam lr 5e-4, weight_decay 1e-5; built, as in examples/real_nvp.ipynb, "
+    "from MaskedAffineFlow with separate s and t nf.nets.MLP(init_zeros=True), alternating masks "
+    "and ActNorm after each coupling. Batch 256 here (their example: 512).",
 }
 NORMFLOWS_SPEED = {
-    "n_couplings": 8, "hidden": [64, 64], "actnorm": False, "learning_rate": 1e-3, "weight_decay": 0.0,
+    "n_couplings": 8,
+    "hidden": [64, 64],
+    "actnorm": False,
+    "learning_rate": 1e-3,
+    "weight_decay": 0.0,
     "source": "same-size peer of our Real NVP: 8 MaskedAffineFlow couplings with 64-64 s and t MLPs, "
-              "no ActNorm (our realnvp has none)",
+    "no ActNorm (our realnvp has none)",
 }
 ZUKO_QUALITY = {
-    "transforms": 3, "hidden_features": [64, 64], "bins": 8, "learning_rate": 1e-3,
+    "transforms": 3,
+    "hidden_features": [64, 64],
+    "bins": 8,
+    "learning_rate": 1e-3,
     "source": "zuko.flows.NSF(features=2) with its defaults (transforms=3, hidden_features=(64, 64), "
-              "bins=8); Adam lr 1e-3 as in zuko's README/tutorial",
+    "bins=8); Adam lr 1e-3 as in zuko's README/tutorial",
 }
 SPEED_FLOW = FlowConfig(dim=2, flow_type="realnvp", n_layers=8, hidden=64, hidden_layers=2)
 SPEED_LEARNING_RATE = 1e-3
@@ -118,9 +129,18 @@ class Contender:
         return self.steps / self.seconds if self.seconds else 0.0
 
 
-def _adam_loop(name: str, config: dict, model: torch.nn.Module, log_prob, target: Target, lr: float,
-               seed: int, weight_decay: float = 0.0, batch_size: int = BATCH_SIZE,
-               lr_half_life: int = 0) -> Contender:
+def _adam_loop(
+    name: str,
+    config: dict,
+    model: torch.nn.Module,
+    log_prob,
+    target: Target,
+    lr: float,
+    seed: int,
+    weight_decay: float = 0.0,
+    batch_size: int = BATCH_SIZE,
+    lr_half_life: int = 0,
+) -> Contender:
     """A bare maximum-likelihood loop: sample a batch, loss = -mean log q, Adam step; with
     ``lr_half_life``, the learning rate follows our page's schedule (halving, floor LR_FLOOR)."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -171,21 +191,45 @@ def normflows_realnvp(settings: dict, target: Target, seed: int, batch_size: int
             flows.append(nf.flows.ActNorm(2))
     model = nf.NormalizingFlow(nf.distributions.DiagGaussian(2), flows)
     config = {"library": f"normflows {nf.__version__}", **settings}
-    return _adam_loop("normflows Real NVP", config, model, model.log_prob, target,
-                      settings["learning_rate"], seed, settings["weight_decay"], batch_size)
+    return _adam_loop(
+        "normflows Real NVP",
+        config,
+        model,
+        model.log_prob,
+        target,
+        settings["learning_rate"],
+        seed,
+        settings["weight_decay"],
+        batch_size,
+    )
 
 
-def zuko_nsf(settings: dict, target: Target, seed: int, batch_size: int = BATCH_SIZE, lr_half_life: int = 0) -> Contender:
+def zuko_nsf(
+    settings: dict, target: Target, seed: int, batch_size: int = BATCH_SIZE, lr_half_life: int = 0
+) -> Contender:
     """zuko neural spline flow (autoregressive rational-quadratic splines)."""
     import zuko
 
     torch.manual_seed(seed)
-    flow = zuko.flows.NSF(features=2, transforms=settings["transforms"],
-                          hidden_features=tuple(settings["hidden_features"]), bins=settings["bins"])
+    flow = zuko.flows.NSF(
+        features=2,
+        transforms=settings["transforms"],
+        hidden_features=tuple(settings["hidden_features"]),
+        bins=settings["bins"],
+    )
     config = {"library": f"zuko {zuko.__version__}", **settings}
     name = f"zuko NSF + our lr schedule {REFERENCE}" if lr_half_life else "zuko NSF"
-    return _adam_loop(name, {**config, "lr_half_life": lr_half_life}, flow, lambda x: flow().log_prob(x), target,
-                      settings["learning_rate"], seed, batch_size=batch_size, lr_half_life=lr_half_life)
+    return _adam_loop(
+        name,
+        {**config, "lr_half_life": lr_half_life},
+        flow,
+        lambda x: flow().log_prob(x),
+        target,
+        settings["learning_rate"],
+        seed,
+        batch_size=batch_size,
+        lr_half_life=lr_half_life,
+    )
 
 
 def take_turns(contenders: list[Contender], seconds: float) -> None:
@@ -221,11 +265,25 @@ def run_quality(seconds: float, seeds: list[int], ours_config: FlowRunConfig) ->
         take_turns(contenders, seconds)
         for c in contenders:
             kl, se, nonfinite = kl_on(c, held_out, log_p)
-            runs.append({"seed": seed, "name": c.name, "kl": kl, "kl_se": se, "nonfinite_log_q": nonfinite, "steps": c.steps,
-                         "seconds": c.seconds, "steps_per_second": c.steps_per_second})
+            runs.append(
+                {
+                    "seed": seed,
+                    "name": c.name,
+                    "kl": kl,
+                    "kl_se": se,
+                    "nonfinite_log_q": nonfinite,
+                    "steps": c.steps,
+                    "seconds": c.seconds,
+                    "steps_per_second": c.steps_per_second,
+                }
+            )
     return {
-        "target": TARGET, "train_seconds": seconds, "batch_size": ours_config.batch_size,
-        "held_out_size": HELD_OUT_SIZE, "seeds": seeds, "runs": runs,
+        "target": TARGET,
+        "train_seconds": seconds,
+        "batch_size": ours_config.batch_size,
+        "held_out_size": HELD_OUT_SIZE,
+        "seeds": seeds,
+        "runs": runs,
         "configs": {c.name: c.config for c in contenders},
     }
 
@@ -233,9 +291,15 @@ def run_quality(seconds: float, seeds: list[int], ours_config: FlowRunConfig) ->
 def run_speed(seconds: float, seed: int = 0) -> dict[str, Any]:
     """Steps/s of the same-size Real NVP: our bare loop, our FlowTrainingTask, normflows."""
     target = make_target(TARGET)
-    run_config = FlowRunConfig(flow_type=SPEED_FLOW.flow_type, n_layers=SPEED_FLOW.n_layers,
-                               hidden=SPEED_FLOW.hidden, hidden_layers=SPEED_FLOW.hidden_layers,
-                               learning_rate=SPEED_LEARNING_RATE, batch_size=BATCH_SIZE, seed=seed)
+    run_config = FlowRunConfig(
+        flow_type=SPEED_FLOW.flow_type,
+        n_layers=SPEED_FLOW.n_layers,
+        hidden=SPEED_FLOW.hidden,
+        hidden_layers=SPEED_FLOW.hidden_layers,
+        learning_rate=SPEED_LEARNING_RATE,
+        batch_size=BATCH_SIZE,
+        seed=seed,
+    )
     contenders = [
         ours_bare(SPEED_FLOW, target, SPEED_LEARNING_RATE, seed),
         ours_task(run_config, target),
@@ -247,8 +311,15 @@ def run_speed(seconds: float, seed: int = 0) -> dict[str, Any]:
     take_turns(contenders, seconds)
     return {
         "seconds_each": seconds,
-        "results": {c.name: {"steps_per_second": c.steps_per_second, "steps": c.steps, "seconds": c.seconds,
-                             "slice_steps_per_second": c.slice_rates} for c in contenders},
+        "results": {
+            c.name: {
+                "steps_per_second": c.steps_per_second,
+                "steps": c.steps,
+                "seconds": c.seconds,
+                "slice_steps_per_second": c.slice_rates,
+            }
+            for c in contenders
+        },
         "configs": {c.name: c.config for c in contenders},
     }
 
@@ -273,6 +344,7 @@ def run_live(bare_steps_per_second: float) -> dict[str, Any] | None:
 
 # ----- report -----
 
+
 def _kl_text(run: dict) -> str:
     if math.isfinite(run["kl"]):
         return f"{run['kl']:.4f}±{run['kl_se']:.4f} ({run['steps']} st)"
@@ -292,40 +364,59 @@ def summarize(quality: dict, speed: dict | None) -> list[dict[str, Any]]:
         best_name, best = min(named.items(), key=lambda item: item[1]["kl"])
         ratio = ours["kl"] / best["kl"] if best["kl"] > 0 else math.inf
         peers = ", ".join(f"{n} {_kl_text(r)}" for n, r in named.items())
-        rows.append({
-            "figure": f"KL nats, {quality['train_seconds']:g} s, seed {seed}",
-            "ours": _kl_text(ours),
-            "peer": peers, "ratio": f"{ratio:.2f} vs {best_name.split()[0]}",
-            "target": f"<= {KL_TARGET_RATIO:.2f}x and <= {KL_TARGET_NATS}",
-            "pass": ratio <= KL_TARGET_RATIO and ours["kl"] <= KL_TARGET_NATS,
-        })
+        rows.append(
+            {
+                "figure": f"KL nats, {quality['train_seconds']:g} s, seed {seed}",
+                "ours": _kl_text(ours),
+                "peer": peers,
+                "ratio": f"{ratio:.2f} vs {best_name.split()[0]}",
+                "target": f"<= {KL_TARGET_RATIO:.2f}x and <= {KL_TARGET_NATS}",
+                "pass": ratio <= KL_TARGET_RATIO and ours["kl"] <= KL_TARGET_NATS,
+            }
+        )
         for name, run in references.items():
-            rows.append({"figure": f"  seed {seed}: {name}", "ours": "", "peer": _kl_text(run),
-                         "ratio": f"{ours['kl'] / run['kl']:.2f}" if run["kl"] > 0 else "", "target": "", "pass": None})
+            rows.append(
+                {
+                    "figure": f"  seed {seed}: {name}",
+                    "ours": "",
+                    "peer": _kl_text(run),
+                    "ratio": f"{ours['kl'] / run['kl']:.2f}" if run["kl"] > 0 else "",
+                    "target": "",
+                    "pass": None,
+                }
+            )
     if len(by_seed) > 1:
-        mean = {name: sum(named[name]["kl"] for named in by_seed.values()) / len(by_seed)
-                for name in next(iter(by_seed.values()))}
+        mean = {
+            name: sum(named[name]["kl"] for named in by_seed.values()) / len(by_seed)
+            for name in next(iter(by_seed.values()))
+        }
         best_name = min((n for n in mean if not n.startswith("ours") and REFERENCE not in n), key=mean.get)
         ratio = mean["ours (FlowTrainingTask)"] / mean[best_name]
-        rows.append({
-            "figure": f"KL nats, mean of {len(by_seed)} seeds",
-            "ours": f"{mean['ours (FlowTrainingTask)']:.4f}",
-            "peer": ", ".join(f"{n} {v:.4f}" for n, v in mean.items() if not n.startswith("ours")),
-            "ratio": f"{ratio:.2f} vs {best_name.split()[0]}",
-            "target": f"<= {KL_TARGET_RATIO:.2f}x and <= {KL_TARGET_NATS}",
-            "pass": ratio <= KL_TARGET_RATIO and mean["ours (FlowTrainingTask)"] <= KL_TARGET_NATS,
-        })
+        rows.append(
+            {
+                "figure": f"KL nats, mean of {len(by_seed)} seeds",
+                "ours": f"{mean['ours (FlowTrainingTask)']:.4f}",
+                "peer": ", ".join(f"{n} {v:.4f}" for n, v in mean.items() if not n.startswith("ours")),
+                "ratio": f"{ratio:.2f} vs {best_name.split()[0]}",
+                "target": f"<= {KL_TARGET_RATIO:.2f}x and <= {KL_TARGET_NATS}",
+                "pass": ratio <= KL_TARGET_RATIO and mean["ours (FlowTrainingTask)"] <= KL_TARGET_NATS,
+            }
+        )
     if speed:
         res = speed["results"]
         peer = res["normflows Real NVP"]["steps_per_second"]
         for name in ("ours (bare loop)", "ours (FlowTrainingTask)"):
             ours = res[name]["steps_per_second"]
-            rows.append({
-                "figure": f"steps/s Real NVP 8x64x64, {name.split('(')[1][:-1]}",
-                "ours": f"{ours:.1f}", "peer": f"normflows {peer:.1f}", "ratio": f"{ours / peer:.2f}",
-                "target": f">= {SPEED_TARGET_RATIO}x" if name == "ours (bare loop)" else "(task overhead)",
-                "pass": ours / peer >= SPEED_TARGET_RATIO if name == "ours (bare loop)" else None,
-            })
+            rows.append(
+                {
+                    "figure": f"steps/s Real NVP 8x64x64, {name.split('(')[1][:-1]}",
+                    "ours": f"{ours:.1f}",
+                    "peer": f"normflows {peer:.1f}",
+                    "ratio": f"{ours / peer:.2f}",
+                    "target": f">= {SPEED_TARGET_RATIO}x" if name == "ours (bare loop)" else "(task overhead)",
+                    "pass": ours / peer >= SPEED_TARGET_RATIO if name == "ours (bare loop)" else None,
+                }
+            )
     return rows
 
 
@@ -342,12 +433,19 @@ def parse_config(text: str | None) -> FlowRunConfig:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks flows", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_QUALITY_SECONDS:g} s of training, not "
-                        f"{QUALITY_SECONDS:g} s, and shorter speed runs (smoke test)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_QUALITY_SECONDS:g} s of training, not {QUALITY_SECONDS:g} s, and shorter speed runs (smoke test)",
+    )
     parser.add_argument("--seeds", default="0", help="comma-separated seeds for the quality runs (default 0)")
-    parser.add_argument("--ours-config", default=None, metavar="KEY=VALUE,...",
-                        help="try another FlowRunConfig for ours in the quality section, e.g. "
-                             "flow_type=spline,n_layers=4,learning_rate=0.005")
+    parser.add_argument(
+        "--ours-config",
+        default=None,
+        metavar="KEY=VALUE,...",
+        help="try another FlowRunConfig for ours in the quality section, e.g. "
+        "flow_type=spline,n_layers=4,learning_rate=0.005",
+    )
     parser.add_argument("--skip-speed", action="store_true", help="quality section only")
     parser.add_argument("--skip-live", action="store_true", help="do not run benchmarks/live_page.py")
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help=f"JSON path (default {RESULTS_PATH})")
@@ -358,11 +456,16 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     quality_seconds = QUICK_QUALITY_SECONDS if args.quick else QUALITY_SECONDS
     speed_seconds = QUICK_SPEED_SECONDS if args.quick else SPEED_SECONDS
-    print(f"flows benchmark: torch {torch.__version__}, torch.set_num_threads({THREADS}) for every contender, "
-          f"{os.cpu_count()} CPUs; contenders take turns in {SLICE_SECONDS:g} s slices (shared machine: "
-          "figures are noisy).")
-    print(f"ours = FlowRunConfig({', '.join(f'{k}={v}' for k, v in ours_config.to_query().items())})"
-          f"{'  [shipped default]' if ours_config == FlowRunConfig() else ''}", flush=True)
+    print(
+        f"flows benchmark: torch {torch.__version__}, torch.set_num_threads({THREADS}) for every contender, "
+        f"{os.cpu_count()} CPUs; contenders take turns in {SLICE_SECONDS:g} s slices (shared machine: "
+        "figures are noisy)."
+    )
+    print(
+        f"ours = FlowRunConfig({', '.join(f'{k}={v}' for k, v in ours_config.to_query().items())})"
+        f"{'  [shipped default]' if ours_config == FlowRunConfig() else ''}",
+        flush=True,
+    )
 
     started = time.perf_counter()
     quality = run_quality(quality_seconds, seeds, ours_config)
@@ -379,9 +482,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nlive section failed: {live['error']}")
 
     write_results(
-        args.output, "flows", args.quick, started,
-        ours_config=dataclasses.asdict(ours_config), ours_is_shipped_default=ours_config == FlowRunConfig(),
-        quality=quality, speed=speed, live=live,
+        args.output,
+        "flows",
+        args.quick,
+        started,
+        ours_config=dataclasses.asdict(ours_config),
+        ours_is_shipped_default=ours_config == FlowRunConfig(),
+        quality=quality,
+        speed=speed,
+        live=live,
         summary=[{**r, "pass": r.get("pass")} for r in rows],
         notes="Same process, torch.set_num_threads(1) for all contenders, interleaved slices; the machine "
         "is shared with other work, so step counts and rates are noisy.",

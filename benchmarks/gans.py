@@ -88,8 +88,15 @@ def run_speed(seconds: float) -> dict[str, Any]:
         for _ in range(3):  # alternate, so that drift in the machine's speed hits both alike
             ours.append(task_rate(config, seconds / 3))
             peer.append(textbook_rate(config, seconds / 3))
-        results[name] = {"ours": statistics.median(ours), "textbook_loop": statistics.median(peer), "runs": [ours, peer]}
-        print(f"speed {name}: ours {results[name]['ours']:.0f} it/s, textbook loop {results[name]['textbook_loop']:.0f} it/s", flush=True)
+        results[name] = {
+            "ours": statistics.median(ours),
+            "textbook_loop": statistics.median(peer),
+            "runs": [ours, peer],
+        }
+        print(
+            f"speed {name}: ours {results[name]['ours']:.0f} it/s, textbook loop {results[name]['textbook_loop']:.0f} it/s",
+            flush=True,
+        )
     return results
 
 
@@ -105,7 +112,8 @@ def frame_cost(frames: int = 10) -> dict[str, float]:
         history.append((i * 20, task.metrics()))
         start = time.perf_counter()
         images = [
-            gan_views.field_image(task.visuals()), gan_views.mode_timeline_image(history) or b"",
+            gan_views.field_image(task.visuals()),
+            gan_views.mode_timeline_image(history) or b"",
             gan_views.metrics_image(history) or b"",
         ]
         times.append((time.perf_counter() - start) * 1000)
@@ -125,8 +133,13 @@ def run_live(seconds: float) -> dict[str, Any]:
     page = browser_run(seconds, path=f"/gans?{query}")
     after = task_rate(config, seconds)
     bare = (before + after) / 2
-    return {"config": config.to_query(), "bare_before_and_after": [before, after], "bare": bare, "browser": page,
-            "ratio": page["live_steps_per_second"] / bare}
+    return {
+        "config": config.to_query(),
+        "bare_before_and_after": [before, after],
+        "bare": bare,
+        "browser": page,
+        "ratio": page["live_steps_per_second"] / bare,
+    }
 
 
 def quality_run(preset: str, seed: int, seconds: float) -> dict[str, Any]:
@@ -141,13 +154,26 @@ def quality_run(preset: str, seed: int, seconds: float) -> dict[str, Any]:
             steps += 1
         trained += time.perf_counter() - start
         metrics = task.metrics()
-        marks.append({"seconds": round(trained, 1), "steps": steps,
-                      "modes_captured": metrics["modes_captured"], "n_modes": metrics["n_modes"],
-                      "high_quality": metrics["high_quality"], "reverse_kl": metrics["reverse_kl"], "w1": metrics["w1"],
-                      "mode_shares": [metrics[f"mode_share_{k}"] for k in range(int(metrics["n_modes"]))]})
-    print(f"quality {preset} seed {seed}: " + ", ".join(
-        f"{m['seconds']:.0f}s {m['steps']} steps {m['modes_captured']}/{m['n_modes']} modes {m['high_quality']:.1%}" for m in marks
-    ), flush=True)
+        marks.append(
+            {
+                "seconds": round(trained, 1),
+                "steps": steps,
+                "modes_captured": metrics["modes_captured"],
+                "n_modes": metrics["n_modes"],
+                "high_quality": metrics["high_quality"],
+                "reverse_kl": metrics["reverse_kl"],
+                "w1": metrics["w1"],
+                "mode_shares": [metrics[f"mode_share_{k}"] for k in range(int(metrics["n_modes"]))],
+            }
+        )
+    print(
+        f"quality {preset} seed {seed}: "
+        + ", ".join(
+            f"{m['seconds']:.0f}s {m['steps']} steps {m['modes_captured']}/{m['n_modes']} modes {m['high_quality']:.1%}"
+            for m in marks
+        ),
+        flush=True,
+    )
     return {"preset": preset, "seed": seed, "config": config.to_query(), "marks": marks}
 
 
@@ -156,37 +182,87 @@ def summarize(speed, live, frame, quality) -> list[dict[str, Any]]:
     if speed:
         for name, result in speed.items():
             small = name.startswith("GAN Lab")
-            rows.append({"figure": f"iterations/s, {name}", "ours": f"{result['ours']:.0f}",
-                         "peer": f"textbook loop {result['textbook_loop']:.0f}; GAN Lab ~60",
-                         "ratio": f"{result['ours'] / result['textbook_loop']:.2f}",
-                         "target": f">= {SPEED_TARGET:.0f}" if small else "",
-                         "pass": result["ours"] >= SPEED_TARGET if small else None})
+            rows.append(
+                {
+                    "figure": f"iterations/s, {name}",
+                    "ours": f"{result['ours']:.0f}",
+                    "peer": f"textbook loop {result['textbook_loop']:.0f}; GAN Lab ~60",
+                    "ratio": f"{result['ours'] / result['textbook_loop']:.2f}",
+                    "target": f">= {SPEED_TARGET:.0f}" if small else "",
+                    "pass": result["ours"] >= SPEED_TARGET if small else None,
+                }
+            )
     if frame:
-        rows.append({"figure": "frame: ms / KB (field, timeline, metrics)", "ours": f"{frame['frame_ms']:.0f} / {frame['frame_kb']:.0f}",
-                     "peer": f"metrics {frame['metrics_ms']:.0f} ms (1/s)", "ratio": "", "target": "<= 60 ms, <= 150 KB",
-                     "pass": frame["frame_ms"] <= 60 and frame["frame_kb"] <= 150})
+        rows.append(
+            {
+                "figure": "frame: ms / KB (field, timeline, metrics)",
+                "ours": f"{frame['frame_ms']:.0f} / {frame['frame_kb']:.0f}",
+                "peer": f"metrics {frame['metrics_ms']:.0f} ms (1/s)",
+                "ratio": "",
+                "target": "<= 60 ms, <= 150 KB",
+                "pass": frame["frame_ms"] <= 60 and frame["frame_kb"] <= 150,
+            }
+        )
     if live:
-        rows.append({"figure": "live steps/s (page open, GAN Lab size)", "ours": f"{live['browser']['live_steps_per_second']:.0f}",
-                     "peer": f"bare {live['bare']:.0f}", "ratio": f"{live['ratio']:.2f}", "target": f">= {LIVE_TARGET_RATIO}x",
-                     "pass": live["ratio"] >= LIVE_TARGET_RATIO})
-        rows.append({"figure": "first frame after Train (s)", "ours": f"{live['browser']['first_frame_s']:.2f}", "peer": "",
-                     "ratio": "", "target": "<= 0.5 s", "pass": live["browser"]["first_frame_s"] <= 0.5})
+        rows.append(
+            {
+                "figure": "live steps/s (page open, GAN Lab size)",
+                "ours": f"{live['browser']['live_steps_per_second']:.0f}",
+                "peer": f"bare {live['bare']:.0f}",
+                "ratio": f"{live['ratio']:.2f}",
+                "target": f">= {LIVE_TARGET_RATIO}x",
+                "pass": live["ratio"] >= LIVE_TARGET_RATIO,
+            }
+        )
+        rows.append(
+            {
+                "figure": "first frame after Train (s)",
+                "ours": f"{live['browser']['first_frame_s']:.2f}",
+                "peer": "",
+                "ratio": "",
+                "target": "<= 0.5 s",
+                "pass": live["browser"]["first_frame_s"] <= 0.5,
+            }
+        )
     for preset, runs in quality.items():
         finals = [run["marks"][-1] for run in runs]
         text = "; ".join(f"{f['modes_captured']}/{f['n_modes']} {f['high_quality']:.1%}" for f in finals)
         if preset == "collapse_r1":
-            rows.append({"figure": f"collapse preset + R1, ring, {QUALITY[preset]:.0f} s", "ours": text, "peer": "",
-                         "ratio": "", "target": "(reference: modes kept)", "pass": None})
+            rows.append(
+                {
+                    "figure": f"collapse preset + R1, ring, {QUALITY[preset]:.0f} s",
+                    "ours": text,
+                    "peer": "",
+                    "ratio": "",
+                    "target": "(reference: modes kept)",
+                    "pass": None,
+                }
+            )
         elif preset == "collapse":
             collapsed = sum(f["modes_captured"] <= 4 for f in finals)
-            rows.append({"figure": f"collapse preset, ring, {QUALITY[preset]:.0f} s", "ours": text, "peer": "",
-                         "ratio": "", "target": "<= 4 modes in >= 2 of 3", "pass": collapsed >= min(2, len(finals))})
+            rows.append(
+                {
+                    "figure": f"collapse preset, ring, {QUALITY[preset]:.0f} s",
+                    "ours": text,
+                    "peer": "",
+                    "ratio": "",
+                    "target": "<= 4 modes in >= 2 of 3",
+                    "pass": collapsed >= min(2, len(finals)),
+                }
+            )
         else:
             needed = 0.90 if preset == "stable" else 0.85
             ok = all(f["modes_captured"] == f["n_modes"] and f["high_quality"] >= needed for f in finals)
-            rows.append({"figure": f"{preset} preset, {PRESETS[preset].settings['target']}, {QUALITY[preset]:.0f} s",
-                         "ours": text, "peer": "PacGAN 7.9/95.6% ring, 24.8/93.6% grid", "ratio": "",
-                         "target": f"all modes, >= {needed:.0%}", "pass": ok})
+            rows.append(
+                {
+                    "figure": f"{preset} preset, {PRESETS[preset].settings['target']}, {QUALITY[preset]:.0f} s",
+                    "ours": text,
+                    "peer": "PacGAN 7.9/95.6% ring, 24.8/93.6% grid",
+                    "ratio": "",
+                    "target": f"all modes, >= {needed:.0%}",
+                    "pass": ok,
+                }
+            )
     return rows
 
 
@@ -207,15 +283,23 @@ def main(argv: list[str] | None = None) -> int:
     live = None if args.skip_live else run_live(max(12.0 * scale, 3.0))
     quality = {
         preset: [quality_run(preset, int(seed), QUALITY[preset] * scale) for seed in args.seeds.split(",")]
-        for preset in args.presets.split(",") if preset
+        for preset in args.presets.split(",")
+        if preset
     }
     rows = summarize(speed, live, frame, quality)
     print()
     print_table(rows)
     write_results(
-        args.output, "gans", args.quick, started,
+        args.output,
+        "gans",
+        args.quick,
+        started,
         presets={key: preset.settings for key, preset in PRESETS.items()},
-        speed=speed, frame=frame, live=live, quality=quality, summary=rows,
+        speed=speed,
+        frame=frame,
+        live=live,
+        quality=quality,
+        summary=rows,
         notes="One torch thread per run; quality runs timed alone by the wall clock, metrics excluded; the "
         "machine is shared with other work, so rates are noisy.",
     )

@@ -42,19 +42,40 @@ def main(argv: list[str]) -> int:
         timer = time.perf_counter()
         sample(generator, 1000)
         per_digit_ms = 1000 * (time.perf_counter() - timer) / 1000
-        figures = measure(generator, real=real) | {"sample_ms": per_digit_ms, "training_seconds": card["training_seconds"],
-                                        "steps": card["steps"]}  # fmt: skip
+        figures = measure(generator, real=real) | {
+            "sample_ms": per_digit_ms,
+            "training_seconds": card["training_seconds"],
+            "steps": card["steps"],
+        }
         models[name] = figures
-        rows.append({"figure": f"{label}: FID / IS", "ours": f"{figures['fid']:.1f} / {figures['inception_score']:.2f}",
-                     "peer": f"trained {card['training_seconds'] / 60:.1f} min, {card['steps']:,} steps"})  # fmt: skip
+        rows.append(
+            {
+                "figure": f"{label}: FID / IS",
+                "ours": f"{figures['fid']:.1f} / {figures['inception_score']:.2f}",
+                "peer": f"trained {card['training_seconds'] / 60:.1f} min, {card['steps']:,} steps",
+            }
+        )
         if "class_accuracy" in figures:
             target = name == "gan-projection"
-            rows.append({"figure": f"{label}: class accuracy", "ours": f"{figures['class_accuracy']:.1%}",
-                         "target": ">= 90%" if target else "", "pass": figures["class_accuracy"] >= 0.9 if target else None})  # fmt: skip
+            rows.append(
+                {
+                    "figure": f"{label}: class accuracy",
+                    "ours": f"{figures['class_accuracy']:.1%}",
+                    "target": ">= 90%" if target else "",
+                    "pass": figures["class_accuracy"] >= 0.9 if target else None,
+                }
+            )
         if "code_agreement" in figures:
             rows.append({"figure": f"{label}: categorical code = digit", "ours": f"{figures['code_agreement']:.1%}"})
-            rows.append({"figure": f"{label}: corr(code, slant / width)", "ours": "; ".join(
-                f"{code}: {slant:+.2f} / {width:+.2f}" for code, (slant, width) in figures["code_effects"].items())})
+            rows.append(
+                {
+                    "figure": f"{label}: corr(code, slant / width)",
+                    "ours": "; ".join(
+                        f"{code}: {slant:+.2f} / {width:+.2f}"
+                        for code, (slant, width) in figures["code_effects"].items()
+                    ),
+                }
+            )
     print_table(rows)
     write_results(args.output, "image_gans", False, started, floor=floor, models=models, summary=rows)
     return 0

@@ -31,7 +31,6 @@ from engine.targets import make_target
 WINDOW_SECONDS = 12.0
 
 
-
 def bare_rate(config: FlowRunConfig, seconds: float) -> float:
     return steps_per_second(FlowTrainingTask(config, make_target(config.target)).train_step, seconds)
 
@@ -42,7 +41,9 @@ class _FakeSnapshot:
     def __init__(self, losses):
         steps = torch.arange(1, len(losses) + 1).numpy()
         self.loss_steps, self.loss_values = downsample_history(steps, losses[:, None])
-        self.metric_history = tuple((int(s), {"nll": float(v)}) for s, v in zip(self.loss_steps, self.loss_values[:, 0]))
+        self.metric_history = tuple(
+            (int(s), {"nll": float(v)}) for s, v in zip(self.loss_steps, self.loss_values[:, 0])
+        )
 
 
 def frame_cost(config: FlowRunConfig, frames: int = 12) -> dict[str, Any]:
@@ -56,7 +57,9 @@ def frame_cost(config: FlowRunConfig, frames: int = 12) -> dict[str, Any]:
         start = time.perf_counter()
         frame = task.visuals("layers" if with_layers else "fast")
         chart = flow_views.loss_image(snapshot, 1.7)
-        views = flow_views.stage_strips(frame.stages) if with_layers else flow_views.model_images(frame.densities).values()
+        views = (
+            flow_views.stage_strips(frame.stages) if with_layers else flow_views.model_images(frame.densities).values()
+        )
         size = len(chart) + sum(map(len, views))
         elapsed = (time.perf_counter() - start) * 1000
         (detailed if with_layers else typical).append(elapsed)
@@ -131,21 +134,47 @@ def measure_live(bare_steps_per_second: float | None = None, seconds: float = WI
     bare = (bare_before + bare_after) / 2  # the machine's speed drifts; bracket the live window
     ratio = live["live_steps_per_second"] / bare
     rows = [
-        {"figure": "live steps/s (page open, drawing)", "ours": f"{live['live_steps_per_second']:.1f}",
-         "peer": f"bare loop {bare:.1f}", "ratio": f"{ratio:.2f}", "target": ">= 0.85x", "pass": ratio >= 0.85},
-        {"figure": "frame: ms to produce (typical / with layers)",
-         "ours": f"{frame['typical_ms']:.0f} / {frame['with_layers_ms']:.0f}", "peer": "", "ratio": "",
-         "target": "<= 60 ms", "pass": max(frame["typical_ms"], frame["with_layers_ms"]) <= 60},
-        {"figure": "frame: KB (typical / with layers / on the wire)",
-         "ours": f"{frame['typical_kb']:.0f} / {frame['with_layers_kb']:.0f} / {live['wire_kb_per_refresh']:.0f}",
-         "peer": "", "ratio": "", "target": "<= 150 KB",
-         "pass": max(frame["with_layers_kb"], live["wire_kb_per_refresh"]) <= 150},
-        {"figure": "first frame after Train (s)", "ours": f"{live['first_frame_s']:.2f}", "peer": "", "ratio": "",
-         "target": "<= 0.5 s", "pass": live["first_frame_s"] <= 0.5},
+        {
+            "figure": "live steps/s (page open, drawing)",
+            "ours": f"{live['live_steps_per_second']:.1f}",
+            "peer": f"bare loop {bare:.1f}",
+            "ratio": f"{ratio:.2f}",
+            "target": ">= 0.85x",
+            "pass": ratio >= 0.85,
+        },
+        {
+            "figure": "frame: ms to produce (typical / with layers)",
+            "ours": f"{frame['typical_ms']:.0f} / {frame['with_layers_ms']:.0f}",
+            "peer": "",
+            "ratio": "",
+            "target": "<= 60 ms",
+            "pass": max(frame["typical_ms"], frame["with_layers_ms"]) <= 60,
+        },
+        {
+            "figure": "frame: KB (typical / with layers / on the wire)",
+            "ours": f"{frame['typical_kb']:.0f} / {frame['with_layers_kb']:.0f} / {live['wire_kb_per_refresh']:.0f}",
+            "peer": "",
+            "ratio": "",
+            "target": "<= 150 KB",
+            "pass": max(frame["with_layers_kb"], live["wire_kb_per_refresh"]) <= 150,
+        },
+        {
+            "figure": "first frame after Train (s)",
+            "ours": f"{live['first_frame_s']:.2f}",
+            "peer": "",
+            "ratio": "",
+            "target": "<= 0.5 s",
+            "pass": live["first_frame_s"] <= 0.5,
+        },
     ]
-    return {"config": config.to_query() or "FlowRunConfig() defaults", "bare_steps_per_second": bare,
-            "bare_before_and_after": [bare_before, bare_after],
-            "frame": frame, "browser": live, "rows": rows}
+    return {
+        "config": config.to_query() or "FlowRunConfig() defaults",
+        "bare_steps_per_second": bare,
+        "bare_before_and_after": [bare_before, bare_after],
+        "frame": frame,
+        "browser": live,
+        "rows": rows,
+    }
 
 
 if __name__ == "__main__":

@@ -71,10 +71,24 @@ def main(argv: list[str]) -> int:
         {"figure": "5 rules x 1,000 iterates, computed", "ours": f"{compute_ms:.1f} ms"},
         {"figure": "field + 5 paths + distance chart, drawn (PNG)", "ours": f"{draw_ms:.1f} ms"},
         {"figure": "computed and drawn", "ours": f"{both_ms:.1f} ms", "target": "<= 100 ms", "pass": both_ms <= 100},
-        {"figure": "simultaneous GDA, 1,000 iterates", "ours": f"{one_rule_ms:.2f} ms", "peer": f"{peer_ms:.1f} ms (PyTorch, two SGD optimizers)",
-         "ratio": f"{peer_ms / one_rule_ms:.0f}x"},
-    ]  # fmt: skip
+        {
+            "figure": "simultaneous GDA, 1,000 iterates",
+            "ours": f"{one_rule_ms:.2f} ms",
+            "peer": f"{peer_ms:.1f} ms (PyTorch, two SGD optimizers)",
+            "ratio": f"{peer_ms / one_rule_ms:.0f}x",
+        },
+    ]
     print_table(rows)
-    write_results(args.output, "minimax", False, started, compute_ms=compute_ms, draw_ms=draw_ms, both_ms=both_ms,
-                  one_rule_ms=one_rule_ms, torch_peer_ms=peer_ms, summary=rows)  # fmt: skip
+    write_results(
+        args.output,
+        "minimax",
+        False,
+        started,
+        compute_ms=compute_ms,
+        draw_ms=draw_ms,
+        both_ms=both_ms,
+        one_rule_ms=one_rule_ms,
+        torch_peer_ms=peer_ms,
+        summary=rows,
+    )
     return 0

@@ -126,9 +126,10 @@ class Page:
         rerun fragments' content for a fragment run."""
         scope = set(fragment_ids)
         for path in [
-            path for path, node in self.nodes.items()
+            path
+            for path, node in self.nodes.items()
             if node.run_id != run_id and (not scope or node.fragment_id in scope)
-        ]:  # fmt: skip
+        ]:
             del self.nodes[path]  # one by one: what this run wrote stays, even in a container it did not re-send
 
     def elements(self, kind: str | None = None):
@@ -185,9 +186,15 @@ class StreamlitClient:
     """
 
     def __init__(
-        self, base_url: str, page: str = "", query: str = "", *, fetch_media: bool = True,
-        on_run_finished: Callable[[StreamlitClient, int, list[str]], None] | None = None, name: str = "",
-    ):  # fmt: skip
+        self,
+        base_url: str,
+        page: str = "",
+        query: str = "",
+        *,
+        fetch_media: bool = True,
+        on_run_finished: Callable[[StreamlitClient, int, list[str]], None] | None = None,
+        name: str = "",
+    ):
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme != "http" or parts.hostname is None:
             raise ValueError(f"expected http://host:port, got {base_url!r}")
@@ -231,10 +238,16 @@ class StreamlitClient:
     async def connect(self, timeout: float = 15.0) -> None:
         self.started_at = time.monotonic()
         self._ws = await asyncio.wait_for(
-            connect(self.ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout, close_timeout=5,
-                    ping_interval=None),
+            connect(
+                self.ws_url,
+                subprotocols=["streamlit"],
+                max_size=None,
+                open_timeout=timeout,
+                close_timeout=5,
+                ping_interval=None,
+            ),
             timeout,
-        )  # fmt: skip
+        )
         self._reader = asyncio.create_task(self._read_loop(), name=f"{self.name}-reader")
         if self.fetch_media:
             self._media_task = asyncio.create_task(self._media_loop(), name=f"{self.name}-media")
@@ -260,9 +273,13 @@ class StreamlitClient:
         await self.rerun(page_name=self.page_name)
 
     async def rerun(
-        self, *, widget_states: list | None = None, fragment_id: str = "", is_auto_rerun: bool = False,
+        self,
+        *,
+        widget_states: list | None = None,
+        fragment_id: str = "",
+        is_auto_rerun: bool = False,
         page_name: str = "",
-    ) -> None:  # fmt: skip
+    ) -> None:
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query_string
@@ -272,7 +289,9 @@ class StreamlitClient:
             state.fragment_id = fragment_id
         state.is_auto_rerun = is_auto_rerun
         # the page's URL, as a browser reports it (st.context.url; serve.py's image URLs start with it)
-        state.context_info.url = f"{self.origin}{self.base_path}/{self.page_name}" + (f"?{self.query_string}" if self.query_string else "")
+        state.context_info.url = f"{self.origin}{self.base_path}/{self.page_name}" + (
+            f"?{self.query_string}" if self.query_string else ""
+        )
         state.cached_message_hashes.extend(self._cache.keys())
         for widget in widget_states or ():
             state.widget_states.widgets.add().CopyFrom(widget)
@@ -464,7 +483,7 @@ class StreamlitClient:
 
     def _queue_media(self, url: str) -> None:
         if url.startswith(self.origin + "/"):  # an image the app serves itself (serve.py's /gp-frames/)
-            url = url[len(self.origin):]
+            url = url[len(self.origin) :]
         if not url or url in self._media_seen or url.startswith(("data:", "http:", "https:")):
             return
         if len(self._media_seen) > 10_000:

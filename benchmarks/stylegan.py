@@ -38,8 +38,25 @@ from engine.vae.shipped import CLASSIFIER
 RESULTS_PATH = Path(__file__).parent / "results" / "stylegan.json"
 MODEL = "stylegan-color-digits"
 TARGETS = {"grid_ms": 300.0, "coarse_takes_b_digit": 0.8, "fine_keeps_a_digit": 0.9}
-SEED_SETS = ["1-6", "11-16", "21-26", "31-36", "41-46", "51-56", "61-66", "71-76", "81-86", "91-96",
-             "201-206", "211-216", "221-226", "231-236", "241-246", "251-256", "261-266"]  # fmt: skip
+SEED_SETS = [
+    "1-6",
+    "11-16",
+    "21-26",
+    "31-36",
+    "41-46",
+    "51-56",
+    "61-66",
+    "71-76",
+    "81-86",
+    "91-96",
+    "201-206",
+    "211-216",
+    "221-226",
+    "231-236",
+    "241-246",
+    "251-256",
+    "261-266",
+]
 
 
 def run_server_side(generator: Generator, repeats: int) -> dict[str, Any]:
@@ -54,8 +71,15 @@ def run_server_side(generator: Generator, repeats: int) -> dict[str, Any]:
         png = render.png_bytes(image)
         grid.append(middle - start)
         encode.append(time.perf_counter() - middle)
-    result = {"grid_ms": statistics.median(grid) * 1000, "png_ms": statistics.median(encode) * 1000, "png_kb": len(png) / 1024}
-    print(f"server: 6 x 6 grid {result['grid_ms']:.0f} ms + PNG {result['png_ms']:.0f} ms ({result['png_kb']:.0f} KB)", flush=True)
+    result = {
+        "grid_ms": statistics.median(grid) * 1000,
+        "png_ms": statistics.median(encode) * 1000,
+        "png_kb": len(png) / 1024,
+    }
+    print(
+        f"server: 6 x 6 grid {result['grid_ms']:.0f} ms + PNG {result['png_ms']:.0f} ms ({result['png_kb']:.0f} KB)",
+        flush=True,
+    )
     return result
 
 
@@ -99,35 +123,65 @@ def run_quality(generator: Generator) -> dict[str, Any]:
     scores = evaluate.mixing_scores(generator, classifier, list(range(20)), list(range(100, 120)))
     real = evaluate.real_held_out()
     fid = evaluate.classifier_fid(generator, classifier, real)
-    floor = frechet_distance(evaluate.classifier_features(classifier, evaluate.real_held_out(seed=2)[:500]),
-                                      evaluate.classifier_features(classifier, real[500:]))  # fmt: skip
+    floor = frechet_distance(
+        evaluate.classifier_features(classifier, evaluate.real_held_out(seed=2)[:500]),
+        evaluate.classifier_features(classifier, real[500:]),
+    )
     influence = dict(zip(generator.layer_names, evaluate.style_influence(generator).round(4).tolist(), strict=True))
     print(f"mixing: {scores}; FID {fid:.1f} (real vs real {floor:.1f})", flush=True)
-    return {"mixing": vars(scores), "classifier_fid": fid, "classifier_fid_real_vs_real": floor, "style_influence": influence}
+    return {
+        "mixing": vars(scores),
+        "classifier_fid": fid,
+        "classifier_fid_real_vs_real": floor,
+        "style_influence": influence,
+    }
 
 
 def summarize(server, browser, quality) -> list[dict[str, Any]]:
     rows = []
     if server:
-        rows.append({"figure": "6 x 6 mixing grid, server: generate + tile", "ours": f"{server['grid_ms']:.0f} ms",
-                     "peer": f"+ PNG {server['png_ms']:.0f} ms ({server['png_kb']:.0f} KB)", "target": "<= 300 ms",
-                     "pass": server["grid_ms"] + server["png_ms"] <= TARGETS["grid_ms"]})  # fmt: skip
+        rows.append(
+            {
+                "figure": "6 x 6 mixing grid, server: generate + tile",
+                "ours": f"{server['grid_ms']:.0f} ms",
+                "peer": f"+ PNG {server['png_ms']:.0f} ms ({server['png_kb']:.0f} KB)",
+                "target": "<= 300 ms",
+                "pass": server["grid_ms"] + server["png_ms"] <= TARGETS["grid_ms"],
+            }
+        )
     if browser:
         m = browser["median_ms"]
-        rows.append({"figure": "new seeds typed -> 6 x 6 grid on screen (Chromium)", "ours": f"{m['total']:.0f} ms",
-                     "peer": f"send {m['to_send']:.0f} + run on the wire {m['wire']:.0f} + render {m['render']:.0f}",
-                     "target": "<= 300 ms", "pass": m["total"] <= TARGETS["grid_ms"]})  # fmt: skip
+        rows.append(
+            {
+                "figure": "new seeds typed -> 6 x 6 grid on screen (Chromium)",
+                "ours": f"{m['total']:.0f} ms",
+                "peer": f"send {m['to_send']:.0f} + run on the wire {m['wire']:.0f} + render {m['render']:.0f}",
+                "target": "<= 300 ms",
+                "pass": m["total"] <= TARGETS["grid_ms"],
+            }
+        )
     if quality:
         mixing = quality["mixing"]
         rows += [
-            {"figure": "B's coarse styles (layers 0-2): cells with B's digit, 20 x 20", "ours": f"{100 * mixing['coarse_takes_b_digit']:.1f}%",
-             "target": ">= 80%", "pass": mixing["coarse_takes_b_digit"] >= TARGETS["coarse_takes_b_digit"]},
-            {"figure": "B's fine styles (layers 5-6): cells keeping A's digit", "ours": f"{100 * mixing['fine_keeps_a_digit']:.1f}%",
-             "peer": f"stroke colour nearer B's in {100 * mixing['fine_colour_to_b']:.1f}%", "target": ">= 90%",
-             "pass": mixing["fine_keeps_a_digit"] >= TARGETS["fine_keeps_a_digit"]},
-            {"figure": "classifier-feature FID, 5,000 generated vs 1,000 held-out", "ours": f"{quality['classifier_fid']:.1f}",
-             "peer": f"real vs real (500 / 500): {quality['classifier_fid_real_vs_real']:.1f}"},
-        ]  # fmt: skip
+            {
+                "figure": "B's coarse styles (layers 0-2): cells with B's digit, 20 x 20",
+                "ours": f"{100 * mixing['coarse_takes_b_digit']:.1f}%",
+                "target": ">= 80%",
+                "pass": mixing["coarse_takes_b_digit"] >= TARGETS["coarse_takes_b_digit"],
+            },
+            {
+                "figure": "B's fine styles (layers 5-6): cells keeping A's digit",
+                "ours": f"{100 * mixing['fine_keeps_a_digit']:.1f}%",
+                "peer": f"stroke colour nearer B's in {100 * mixing['fine_colour_to_b']:.1f}%",
+                "target": ">= 90%",
+                "pass": mixing["fine_keeps_a_digit"] >= TARGETS["fine_keeps_a_digit"],
+            },
+            {
+                "figure": "classifier-feature FID, 5,000 generated vs 1,000 held-out",
+                "ours": f"{quality['classifier_fid']:.1f}",
+                "peer": f"real vs real (500 / 500): {quality['classifier_fid_real_vs_real']:.1f}",
+            },
+        ]
     return rows
 
 
@@ -155,8 +209,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = summarize(server, browser, quality)
     print()
     print_table(rows)
-    write_results(args.output, "stylegan", args.quick, started, targets=TARGETS, server=server, browser=browser, quality=quality,
-                  errors=errors or None, summary=rows,
-                  notes="Browser figures are compared with the grid target (what a person sees). Browser, server and "
-                  "benchmark share this 2-core machine: noisy.")  # fmt: skip
+    write_results(
+        args.output,
+        "stylegan",
+        args.quick,
+        started,
+        targets=TARGETS,
+        server=server,
+        browser=browser,
+        quality=quality,
+        errors=errors or None,
+        summary=rows,
+        notes="Browser figures are compared with the grid target (what a person sees). Browser, server and "
+        "benchmark share this 2-core machine: noisy.",
+    )
     return 0

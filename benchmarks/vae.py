@@ -163,9 +163,12 @@ def run_server_side(repeats: int) -> dict[str, Any]:
             torch.set_num_threads(threads)
             result[label] = figures = _server_figures(model, classifier, data, mu, repeats)
             grid, drawing = figures["grid"], figures["drawing"]
-            print(f"server, {threads} torch thread(s): grid {grid['total_ms']:.0f} ms (decode {grid['decode_ms']:.0f}, "
-                  f"draw {grid['draw_ms']:.0f}, JPEG {grid['encode_ms']:.0f}, {grid['image_kb']:.0f} KB); drawing "
-                  f"{drawing['total_ms']:.0f} ms (infer_digit {drawing['infer_digit_ms']:.0f})", flush=True)  # fmt: skip
+            print(
+                f"server, {threads} torch thread(s): grid {grid['total_ms']:.0f} ms (decode {grid['decode_ms']:.0f}, "
+                f"draw {grid['draw_ms']:.0f}, JPEG {grid['encode_ms']:.0f}, {grid['image_kb']:.0f} KB); drawing "
+                f"{drawing['total_ms']:.0f} ms (infer_digit {drawing['infer_digit_ms']:.0f})",
+                flush=True,
+            )
     finally:
         torch.set_num_threads(default_threads)
     return result
@@ -189,14 +192,22 @@ def _first_view(context, url: str) -> dict[str, float]:
     """Seconds from navigation start until the script is idle with the map drawn (``total_s``),
     and when the page had loaded, sent its first rerun request and received the run's last message."""
     page, wire = open_page(context, f"{url}/vae")
-    map_ms = page.wait_for_function("() => window.__gpMap() !== null ? performance.now() : false", timeout=120_000).json_value()  # fmt: skip
+    map_ms = page.wait_for_function(
+        "() => window.__gpMap() !== null ? performance.now() : false", timeout=120_000
+    ).json_value()
     done_ms = page.wait_for_function(_FIRST_VIEW_DONE, timeout=60_000).json_value()
     sent, received = wire.on_page_clock(page, 0.0)
     loaded = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
     page.close()
     last = max(received, default=math.nan)
-    return {"total_s": done_ms / 1000, "page_loaded_s": loaded / 1000, "rerun_sent_s": sent / 1000,
-            "last_message_s": last / 1000, "map_drawn_s": map_ms / 1000, "render_s": (done_ms - last) / 1000}  # fmt: skip
+    return {
+        "total_s": done_ms / 1000,
+        "page_loaded_s": loaded / 1000,
+        "rerun_sent_s": sent / 1000,
+        "last_message_s": last / 1000,
+        "map_drawn_s": map_ms / 1000,
+        "render_s": (done_ms - last) / 1000,
+    }
 
 
 def _map_change(page, wire: Wire, action) -> dict[str, float]:
@@ -228,16 +239,24 @@ def _changes(context, url: str, repeats: int) -> tuple[list, list, list]:
     """Latencies of spacing changes and z1 inputs on the map, then of drawn digits on the posterior view."""
     page, wire = open_page(context, f"{url}/vae")
     page.wait_for_function(_FIRST_VIEW_DONE, timeout=60_000)
-    radios = {label: page.locator("[data-testid='stSidebar']").get_by_text(label, exact=True) for label in ("linear", "quantile")}  # fmt: skip
+    radios = {
+        label: page.locator("[data-testid='stSidebar']").get_by_text(label, exact=True)
+        for label in ("linear", "quantile")
+    }
     # linear, quantile, linear, ...: the page caches decoded grids, so only the first switch decodes
-    spacing = [_map_change(page, wire, radios["linear" if i % 2 == 0 else "quantile"].click) for i in range(repeats + 1)]  # fmt: skip
+    spacing = [
+        _map_change(page, wire, radios["linear" if i % 2 == 0 else "quantile"].click) for i in range(repeats + 1)
+    ]
     z_box = page.get_by_label("z₁")
     z_input = []
     for i in range(repeats):
         z_box.fill(f"{(-1) ** i * (0.5 + 0.1 * i):.2f}")
         z_input.append(_map_change(page, wire, functools.partial(z_box.press, "Enter")))
-    print(f"browser: spacing first {spacing[0]['total']:.0f} ms, then {medians(spacing[1:])['total']:.0f} ms; "
-          f"z input {medians(z_input)['total']:.0f} ms", flush=True)  # fmt: skip
+    print(
+        f"browser: spacing first {spacing[0]['total']:.0f} ms, then {medians(spacing[1:])['total']:.0f} ms; "
+        f"z input {medians(z_input)['total']:.0f} ms",
+        flush=True,
+    )
     page.close()
     page, wire = open_page(context, f"{url}/vae?view=posterior")
     page.wait_for_function("() => window.__gpIdle()", timeout=60_000)
@@ -272,8 +291,11 @@ def run_browser(repeats: int, cold_starts: int) -> dict[str, Any]:
                         fresh.append(_first_view(context, url))
                 with new_context() as context:  # the browser's cache warm: a returning visitor
                     returning = [_first_view(context, url) for _ in range(repeats + 1)][1:]
-                    print(f"browser: warm first view {medians(fresh)['total_s']:.2f} s in a fresh browser, "
-                          f"{medians(returning)['total_s']:.2f} s returning", flush=True)  # fmt: skip
+                    print(
+                        f"browser: warm first view {medians(fresh)['total_s']:.2f} s in a fresh browser, "
+                        f"{medians(returning)['total_s']:.2f} s returning",
+                        flush=True,
+                    )
                     spacing, z_input, drawing = _changes(context, url, repeats)
         browser.close()
     result = {
@@ -294,8 +316,11 @@ def run_browser(repeats: int, cold_starts: int) -> dict[str, Any]:
         },
     }
     draw = result["drawing_median_ms"]
-    print(f"browser: drawing -> posterior {draw['shown']:.0f} ms from mouse-up ({draw['sent_to_shown']:.0f} ms from "
-          f"the send; run on the wire {draw['wire']:.0f})", flush=True)  # fmt: skip
+    print(
+        f"browser: drawing -> posterior {draw['shown']:.0f} ms from mouse-up ({draw['sent_to_shown']:.0f} ms from "
+        f"the send; run on the wire {draw['wire']:.0f})",
+        flush=True,
+    )
     return result
 
 
@@ -393,71 +418,137 @@ def summarize(server, browser, quality) -> list[dict[str, Any]]:
         return f"send {phases['to_send']:.0f} + run on the wire {phases['wire']:.0f} + render {phases['render']:.0f}"
 
     if browser:
-        first, grid, z_input = browser["spacing_first_ms"], browser["spacing_cached_median_ms"], browser["z_input_median_ms"]
-        rows.append({"figure": "20x20 grid decoded and drawn, browser: first switch to linear (ms)", "ours": f"{first['total']:.0f}",
-                     "peer": split(first), "ratio": "", "target": f"<= {TARGETS['grid_ms']:.0f}",
-                     "pass": first["total"] <= TARGETS["grid_ms"]})  # fmt: skip
-        rows.append({"figure": "  redraw of a cached grid / z1 input (ms)",
-                     "ours": f"{grid['total']:.0f} / {z_input['total']:.0f}", "peer": f"z1: {split(z_input)}",
-                     "ratio": "", "target": "(reference)", "pass": None})  # fmt: skip
+        first, grid, z_input = (
+            browser["spacing_first_ms"],
+            browser["spacing_cached_median_ms"],
+            browser["z_input_median_ms"],
+        )
+        rows.append(
+            {
+                "figure": "20x20 grid decoded and drawn, browser: first switch to linear (ms)",
+                "ours": f"{first['total']:.0f}",
+                "peer": split(first),
+                "ratio": "",
+                "target": f"<= {TARGETS['grid_ms']:.0f}",
+                "pass": first["total"] <= TARGETS["grid_ms"],
+            }
+        )
+        rows.append(
+            {
+                "figure": "  redraw of a cached grid / z1 input (ms)",
+                "ours": f"{grid['total']:.0f} / {z_input['total']:.0f}",
+                "peer": f"z1: {split(z_input)}",
+                "ratio": "",
+                "target": "(reference)",
+                "pass": None,
+            }
+        )
     if server:
         grid = server["one_thread"]["grid"]
-        rows.append({"figure": "  server: decode + draw + JPEG (ms)", "ours": f"{grid['total_ms']:.0f}",
-                     "peer": f"decode {grid['decode_ms']:.0f}, draw {grid['draw_ms']:.0f}, JPEG {grid['encode_ms']:.0f} "
-                             f"({grid['image_kb']:.0f} KB); 1 torch thread",
-                     "ratio": "", "target": "(part of the above)", "pass": None})  # fmt: skip
+        rows.append(
+            {
+                "figure": "  server: decode + draw + JPEG (ms)",
+                "ours": f"{grid['total_ms']:.0f}",
+                "peer": f"decode {grid['decode_ms']:.0f}, draw {grid['draw_ms']:.0f}, JPEG {grid['encode_ms']:.0f} "
+                f"({grid['image_kb']:.0f} KB); 1 torch thread",
+                "ratio": "",
+                "target": "(part of the above)",
+                "pass": None,
+            }
+        )
     if browser:
         draw = browser["drawing_median_ms"]
-        rows.append({"figure": "drawing -> posterior on screen, browser (ms)", "ours": f"{draw['shown']:.0f}",
-                     "peer": f"canvas debounce {draw['to_send']:.0f} + {draw['sent_to_shown']:.0f} (run on the wire {draw['wire']:.0f})",
-                     "ratio": "", "target": f"<= {TARGETS['drawing_ms']:.0f} from mouse-up",
-                     "pass": draw["shown"] <= TARGETS["drawing_ms"]})  # fmt: skip
+        rows.append(
+            {
+                "figure": "drawing -> posterior on screen, browser (ms)",
+                "ours": f"{draw['shown']:.0f}",
+                "peer": f"canvas debounce {draw['to_send']:.0f} + {draw['sent_to_shown']:.0f} (run on the wire {draw['wire']:.0f})",
+                "ratio": "",
+                "target": f"<= {TARGETS['drawing_ms']:.0f} from mouse-up",
+                "pass": draw["shown"] <= TARGETS["drawing_ms"],
+            }
+        )
     if server:
         draw = server["one_thread"]["drawing"]
-        rows.append({"figure": "  server: canvas_to_digit + infer_digit + figures (ms)", "ours": f"{draw['total_ms']:.0f}",
-                     "peer": f"infer_digit {draw['infer_digit_ms']:.0f}, figures {draw['figures_ms']:.0f}, canvas "
-                             f"{draw['canvas_to_digit_ms']:.1f}; 1 torch thread",
-                     "ratio": "", "target": "(part of the above)", "pass": None})  # fmt: skip
+        rows.append(
+            {
+                "figure": "  server: canvas_to_digit + infer_digit + figures (ms)",
+                "ours": f"{draw['total_ms']:.0f}",
+                "peer": f"infer_digit {draw['infer_digit_ms']:.0f}, figures {draw['figures_ms']:.0f}, canvas "
+                f"{draw['canvas_to_digit_ms']:.1f}; 1 torch thread",
+                "ratio": "",
+                "target": "(part of the above)",
+                "pass": None,
+            }
+        )
     if browser:
         cold = max(view["total_s"] for view in browser["first_view_cold"])
         warm, returning = browser["first_view_warm_median"], browser["first_view_returning_median"]
-        rows.append({"figure": "first view of /vae, browser (s)", "ours": f"warm {warm['total_s']:.2f}, cold {cold:.2f}",
-                     "peer": f"warm: loaded {warm['page_loaded_s']:.2f}, rerun sent {warm['rerun_sent_s']:.2f}, "
-                             f"last message {warm['last_message_s']:.2f}, map drawn {warm['map_drawn_s']:.2f}; returning visitor {returning['total_s']:.2f}",
-                     "ratio": "", "target": f"<= {TARGETS['first_view_s']} (warm server, fresh browser)",
-                     "pass": warm["total_s"] <= TARGETS["first_view_s"]})  # fmt: skip
+        rows.append(
+            {
+                "figure": "first view of /vae, browser (s)",
+                "ours": f"warm {warm['total_s']:.2f}, cold {cold:.2f}",
+                "peer": f"warm: loaded {warm['page_loaded_s']:.2f}, rerun sent {warm['rerun_sent_s']:.2f}, "
+                f"last message {warm['last_message_s']:.2f}, map drawn {warm['map_drawn_s']:.2f}; returning visitor {returning['total_s']:.2f}",
+                "ratio": "",
+                "target": f"<= {TARGETS['first_view_s']} (warm server, fresh browser)",
+                "pass": warm["total_s"] <= TARGETS["first_view_s"],
+            }
+        )
     if quality:
         peer = quality["quick_peer"]
         n = quality["test_digits"]
         for name, result in quality["models"].items():
             if "missing" in result:
-                rows.append({"figure": f"{name}", "ours": f"MISSING: {result['missing']}", "peer": "", "ratio": "",
-                             "target": "", "pass": None})  # fmt: skip
+                rows.append(
+                    {
+                        "figure": f"{name}",
+                        "ours": f"MISSING: {result['missing']}",
+                        "peer": "",
+                        "ratio": "",
+                        "target": "",
+                        "pass": None,
+                    }
+                )
                 continue
             bounds = f"{result['log_likelihood']:.1f} / {result['elbo']:.1f} ({result['reconstruction']:.1f}, {result['kl']:.2f})"
             peer_bounds = f"13-s peer {peer['log_likelihood']:.1f} / {peer['elbo']:.1f}" if name == "vae-2d" else ""
-            rows.append({"figure": f"{name}: log p(x) k=5000 / ELBO (rec, KL), {n} digits", "ours": bounds,
-                         "peer": peer_bounds, "ratio": "", "target": "", "pass": None})  # fmt: skip
+            rows.append(
+                {
+                    "figure": f"{name}: log p(x) k=5000 / ELBO (rec, KL), {n} digits",
+                    "ours": bounds,
+                    "peer": peer_bounds,
+                    "ratio": "",
+                    "target": "",
+                    "pass": None,
+                }
+            )
             if result["latent_dim"] != 2:
                 continue
             present = result.get("grid20_digits_present")
             knn = result["knn5_accuracy"]
             ok = present == TARGETS["grid_digits"] and (name != "vae-2d" or knn >= TARGETS["knn5_vae_2d"])
-            rows.append({
-                "figure": f"{name}: digits in 20x20 grid; 5-NN accuracy",
-                "ours": f"{present if present is not None else '?'}/10; {knn:.1%}",
-                "peer": f"13-s peer {peer.get('grid20_digits_present', '?')}/10; {peer['knn5_accuracy']:.1%} (issue: ~{PEER_REPORTED_KNN:.0%})" if name == "vae-2d" else "",
-                "ratio": f"{knn / peer['knn5_accuracy']:.2f}" if name == "vae-2d" else "",
-                "target": "10/10; >= 75%" if name == "vae-2d" else "10/10",
-                "pass": ok,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "figure": f"{name}: digits in 20x20 grid; 5-NN accuracy",
+                    "ours": f"{present if present is not None else '?'}/10; {knn:.1%}",
+                    "peer": f"13-s peer {peer.get('grid20_digits_present', '?')}/10; {peer['knn5_accuracy']:.1%} (issue: ~{PEER_REPORTED_KNN:.0%})"
+                    if name == "vae-2d"
+                    else "",
+                    "ratio": f"{knn / peer['knn5_accuracy']:.2f}" if name == "vae-2d" else "",
+                    "target": "10/10; >= 75%" if name == "vae-2d" else "10/10",
+                    "pass": ok,
+                }
+            )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks vae", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, one cold start, log p(x) on 100 digits")
-    parser.add_argument("--test-digits", type=int, default=None, help="held-out digits for log p(x) (default 1,000; 100 with --quick)")  # fmt: skip
+    parser.add_argument(
+        "--test-digits", type=int, default=None, help="held-out digits for log p(x) (default 1,000; 100 with --quick)"
+    )
     parser.add_argument("--peer-seconds", type=float, default=PEER_SECONDS)
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
@@ -492,11 +583,19 @@ def main(argv: list[str] | None = None) -> int:
     for section, error in errors.items():
         print(f"\n{section} section failed: {error}")
     write_results(
-        args.output, "vae", args.quick, started, targets=TARGETS, server=server, browser=browser, quality=quality,
-        errors=errors or None, summary=rows,
+        args.output,
+        "vae",
+        args.quick,
+        started,
+        targets=TARGETS,
+        server=server,
+        browser=browser,
+        quality=quality,
+        errors=errors or None,
+        summary=rows,
         notes="Browser figures are compared with the targets (what a person sees); server figures are the engine's "
         "part of them. Grid: the page caches decoded grids, so the median spacing change redraws a cached grid and "
         "the first switch to linear decodes one. Drawing: streamlit-drawable-canvas sends a stroke 200 ms after "
         "mouse-up. Browser, server and benchmark share this machine (and any background work on it): noisy.",
-    )  # fmt: skip
+    )
     return 0

@@ -65,8 +65,9 @@ async def session(url: str, page: str, query: str, seconds: float, index: int) -
     try:
         await client.connect()
         await client.open_page()
-        loaded = await client.wait_for(lambda: client.stats.full_runs > 0 and client.page.metric(STEP) is not None,
-                                       LOAD_TIMEOUT_S)  # fmt: skip
+        loaded = await client.wait_for(
+            lambda: client.stats.full_runs > 0 and client.page.metric(STEP) is not None, LOAD_TIMEOUT_S
+        )
         if not loaded:
             result["error"] = f"the page did not show {STEP!r} within {LOAD_TIMEOUT_S:.0f} s"
             return result
@@ -110,8 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     answer, health_s = health(url)
     status, html_s = index_html(url)
     sessions = asyncio.run(run(url, args.page, args.query.lstrip("?"), args.seconds, args.sessions))
-    report = {"url": url, "health": answer, "health_s": round(health_s, 3), "html_status": status,
-              "html_s": round(html_s, 3), "page": args.page, "seconds": args.seconds, "sessions": sessions}  # fmt: skip
+    report = {
+        "url": url,
+        "health": answer,
+        "health_s": round(health_s, 3),
+        "html_status": status,
+        "html_s": round(html_s, 3),
+        "page": args.page,
+        "seconds": args.seconds,
+        "sessions": sessions,
+    }
     print(json.dumps(report, indent=2, ensure_ascii=False))
     ok = answer == "ok" and all(
         s.get("error") is None

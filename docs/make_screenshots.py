@@ -47,7 +47,20 @@ def main(pages: list[str]) -> None:
     with serve_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-        for name in pages or ["flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion", "arena", "minimax", "evaluation", "image_gans", "divergences", "style_mixing"]:
+        for name in pages or [
+            "flows",
+            "gans",
+            "vae",
+            "autoencoders",
+            "autoregressive",
+            "diffusion",
+            "arena",
+            "minimax",
+            "evaluation",
+            "image_gans",
+            "divergences",
+            "style_mixing",
+        ]:
             globals()[name](page, url)
         browser.close()
     for path in [*ROOT.glob("docs/*.png"), *ROOT.glob("assets/card_*.png")]:
@@ -81,7 +94,9 @@ def gans(page, url: str) -> None:
     page.screenshot(path=ROOT / "docs" / "gans_ab.png")
     fields = [ROOT / "artifacts" / f"card_gan_{i}.png" for i in range(2)]
     for i, path in enumerate(fields):
-        page.locator("[data-testid='stImage']").filter(has_text="Background:").nth(i).locator("img").screenshot(path=path)
+        page.locator("[data-testid='stImage']").filter(has_text="Background:").nth(i).locator("img").screenshot(
+            path=path
+        )
     images = [Image.open(path).convert("RGB").resize((300, 300)) for path in fields]
     card = Image.new("RGB", (608, 300), "white")
     for i, im in enumerate(images):
@@ -99,7 +114,9 @@ def vae(page, url: str) -> None:
     wait_for_script(page, timeout=60_000)
     time.sleep(1.0)
     page.screenshot(path=ROOT / "docs" / "vae_map.png")
-    page.frame_locator("iframe[title*='image_coordinates']").locator("img").screenshot(path=ROOT / "assets" / "card_vae.png")
+    page.frame_locator("iframe[title*='image_coordinates']").locator("img").screenshot(
+        path=ROOT / "assets" / "card_vae.png"
+    )
     page.set_viewport_size({"width": 1400, "height": 1750})  # the app scrolls inside the page: show the whole view
     page.goto(f"{url}/vae?view=posterior")
     wait_for_script(page, timeout=60_000)
@@ -128,7 +145,9 @@ def autoencoders(page, url: str) -> None:
     for i, im in enumerate(images):
         card.paste(im, (0, sum(other.height for other in images[:i])))
     left, top, right, bottom = ImageOps.invert(card.convert("L")).getbbox()  # the columns are wider than the digits
-    card.crop((max(0, left - 8), top, min(card.width, right + 8), bottom)).save(ROOT / "assets" / "card_autoencoders.png")
+    card.crop((max(0, left - 8), top, min(card.width, right + 8), bottom)).save(
+        ROOT / "assets" / "card_autoencoders.png"
+    )
     open_view("view=compress&compressor=vqvae&codebook=16", "Codebook use")
     page.screenshot(path=ROOT / "docs" / "autoencoders_compress.png")
     open_view("view=anomaly&left_out=8", "ROC AUC")
@@ -184,7 +203,10 @@ def arena(page, url: str) -> None:
 def minimax(page, url: str) -> None:
     """Every rule on the bilinear game, and the Dirac-GAN with R1; the home card from the first picture."""
     page.set_viewport_size({"width": 1400, "height": 1000})
-    for query, name in (("steps=300", "minimax_bilinear"), ("game=dirac&regularizer=r1&rule=alternating&steps=100", "minimax_dirac")):
+    for query, name in (
+        ("steps=300", "minimax_bilinear"),
+        ("game=dirac&regularizer=r1&rule=alternating&steps=100", "minimax_dirac"),
+    ):
         page.goto(f"{url}/minimax?{query}")
         wait_for_script(page, timeout=60_000)
         page.locator("[data-testid='stImage'] img").first.wait_for()
@@ -210,8 +232,11 @@ def evaluation(page, url: str) -> None:
 def image_gans(page, url: str) -> None:
     """The projection cGAN's class grid, InfoGAN's (the home card) and its codes, and the live DCGAN after a while."""
     page.set_viewport_size({"width": 1400, "height": 1100})
-    for query, name in (("model=gan-projection&view=classes", "image_gans_classes"), ("model=gan-infogan&view=classes", "image_gans_infogan_classes"),
-                        ("model=gan-infogan&view=codes", "image_gans_infogan")):  # fmt: skip
+    for query, name in (
+        ("model=gan-projection&view=classes", "image_gans_classes"),
+        ("model=gan-infogan&view=classes", "image_gans_infogan_classes"),
+        ("model=gan-infogan&view=codes", "image_gans_infogan"),
+    ):
         page.goto(f"{url}/image_gans?{query}")
         wait_for_script(page, timeout=60_000)
         page.locator("[data-testid='stImage'] img").first.wait_for()
@@ -227,12 +252,17 @@ def image_gans(page, url: str) -> None:
 def divergences(page, url: str) -> None:
     """The fitting lab on three modes, p vs q with D*, and two sample sets with their transport plan."""
     page.set_viewport_size({"width": 1400, "height": 1300})
-    page.goto(f"{url}/divergences?target=0.3:-4:0.6,0.4:0:0.8,0.3:4:0.6&components=2&seed=4&fitted_by=kl,reverse_kl,js,w1")
+    page.goto(
+        f"{url}/divergences?target=0.3:-4:0.6,0.4:0:0.8,0.3:4:0.6&components=2&seed=4&fitted_by=kl,reverse_kl,js,w1"
+    )
     wait_for_script(page, timeout=60_000)
     time.sleep(1.0)
     page.screenshot(path=ROOT / "docs" / "divergences_fit.png")
     page.locator("[data-testid='stPlotlyChart']").first.screenshot(path=ROOT / "assets" / "card_divergences.png")
-    for view, name in (("view=gan&q_mean=1&q_width=1.5", "divergences_gan"), ("view=samples&q_shift=1", "divergences_samples")):
+    for view, name in (
+        ("view=gan&q_mean=1&q_width=1.5", "divergences_gan"),
+        ("view=samples&q_shift=1", "divergences_samples"),
+    ):
         page.goto(f"{url}/divergences?{view}")
         wait_for_script(page, timeout=60_000)
         time.sleep(1.0)
@@ -243,7 +273,11 @@ def divergences(page, url: str) -> None:
 def style_mixing(page, url: str) -> None:
     """The mixing grid with coarse and with fine styles copied, and the truncation rows; the home card."""
     page.set_viewport_size({"width": 1400, "height": 1100})
-    for query, name in (("", "style_mixing_coarse"), ("?layers=5%2C6", "style_mixing_fine"), ("?view=truncation", "style_mixing_truncation")):
+    for query, name in (
+        ("", "style_mixing_coarse"),
+        ("?layers=5%2C6", "style_mixing_fine"),
+        ("?view=truncation", "style_mixing_truncation"),
+    ):
         page.goto(f"{url}/style_mixing{query}")
         wait_for_script(page, timeout=60_000)
         time.sleep(1.0)

@@ -121,7 +121,9 @@ def canvas_to_field(rgba: np.ndarray | None) -> np.ndarray | None:
     ink = canvas_ink(rgba)
     if not (ink > INK_THRESHOLD).any():
         return None
-    field = Image.fromarray(np.ascontiguousarray(ink, dtype=np.float32)).resize((DIGIT_SIZE, DIGIT_SIZE), Image.Resampling.BOX)
+    field = Image.fromarray(np.ascontiguousarray(ink, dtype=np.float32)).resize(
+        (DIGIT_SIZE, DIGIT_SIZE), Image.Resampling.BOX
+    )
     return np.clip(np.asarray(field, dtype=np.float32), 0.0, 1.0)
 
 

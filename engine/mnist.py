@@ -74,7 +74,9 @@ def stratified_split(labels: np.ndarray, test_fraction: float, seed: int) -> tup
 
 
 @functools.lru_cache(maxsize=4)
-def load_mnist(source: str = "subset", test_fraction: float = 0.2, seed: int = 0, path: str | None = None) -> MnistSplit:
+def load_mnist(
+    source: str = "subset", test_fraction: float = 0.2, seed: int = 0, path: str | None = None
+) -> MnistSplit:
     """MNIST split into train and held-out test digits (see the module docstring)."""
     if source == "subset":
         images, labels = _subset_arrays()

@@ -16,8 +16,16 @@ from PIL import Image, ImageDraw, ImageFont
 # Viridis at ten evenly spaced stops (the colour scale of matplotlib and plotly).
 _VIRIDIS_STOPS = np.array(
     [
-        [68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], [38, 130, 142],
-        [31, 158, 137], [53, 183, 121], [110, 206, 88], [181, 222, 43], [253, 231, 37],
+        [68, 1, 84],
+        [72, 40, 120],
+        [62, 73, 137],
+        [49, 104, 142],
+        [38, 130, 142],
+        [31, 158, 137],
+        [53, 183, 121],
+        [110, 206, 88],
+        [181, 222, 43],
+        [253, 231, 37],
     ],
     dtype=np.float64,
 )
@@ -31,7 +39,18 @@ MODEL_COLOR = (230, 85, 13)  # orange: model samples
 GRID_COLOR = (150, 150, 150)
 WHITE = (255, 255, 255)
 # Tableau 10: one colour per digit (or class), readable on white and when projected.
-DIGIT_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+DIGIT_COLORS = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+]
 FONT = ImageFont.load_default(size=11)  # loaded once: loading it per label costs milliseconds
 STAGE_HEADER = 28  # pixels above each stage panel for its two-line label
 
@@ -66,9 +85,7 @@ def histogram_density(samples: np.ndarray, extent, size: int, blur_pixels: float
     """A density estimate on the pixel grid: a 2D histogram, lightly Gaussian-blurred,
     normalised so that it integrates to the share of samples inside the extent."""
     (x0, x1), (y0, y1) = extent
-    counts, _, _ = np.histogram2d(
-        samples[:, 1], samples[:, 0], bins=size, range=[[y0, y1], [x0, x1]]
-    )
+    counts, _, _ = np.histogram2d(samples[:, 1], samples[:, 0], bins=size, range=[[y0, y1], [x0, x1]])
     counts = counts[::-1]  # y up
     if blur_pixels > 0:
         radius = int(3 * blur_pixels) + 1
@@ -89,9 +106,7 @@ def scatter_image(
 ) -> np.ndarray:
     """Points splatted as 2x2 dots with opacity accumulating where they pile up."""
     image = (
-        np.full((size, size, 3), 255, dtype=np.float64)
-        if background is None
-        else background.astype(np.float64).copy()
+        np.full((size, size, 3), 255, dtype=np.float64) if background is None else background.astype(np.float64).copy()
     )
     (x0, x1), (y0, y1) = extent
     points = np.asarray(points, dtype=np.float64)
@@ -209,9 +224,7 @@ def hstack_panels(panels: list[np.ndarray], gap: int = 6, per_row: int = 5) -> n
     height, width, _ = panels[0].shape
     rows = [panels[i : i + per_row] for i in range(0, len(panels), per_row)]
     n_cols = min(per_row, len(panels))
-    out = np.full(
-        (len(rows) * (height + gap) - gap, n_cols * (width + gap) - gap, 3), 255, dtype=np.uint8
-    )
+    out = np.full((len(rows) * (height + gap) - gap, n_cols * (width + gap) - gap, 3), 255, dtype=np.uint8)
     for r, row in enumerate(rows):
         for c, panel in enumerate(row):
             out[r * (height + gap) : r * (height + gap) + height, c * (width + gap) : c * (width + gap) + width] = panel
@@ -255,9 +268,7 @@ def draw_arrows(draw, arrows: np.ndarray, extent, size: int, color=(60, 60, 60),
 
 def mode_colors(n_modes: int) -> list[tuple[int, int, int]]:
     """Distinct colours around the hue wheel, one per mode."""
-    return [
-        tuple(int(255 * c) for c in colorsys.hsv_to_rgb(k / n_modes, 0.65, 0.85)) for k in range(n_modes)
-    ]
+    return [tuple(int(255 * c) for c in colorsys.hsv_to_rgb(k / n_modes, 0.65, 0.85)) for k in range(n_modes)]
 
 
 def faded_density(density: np.ndarray, size: int) -> np.ndarray:

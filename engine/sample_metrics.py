@@ -34,8 +34,7 @@ def _points(x, name: str) -> np.ndarray:
     return arr
 
 
-def mode_statistics(samples: np.ndarray, modes: np.ndarray, mode_std: float,
-                    n_std: float = 3.0) -> dict:
+def mode_statistics(samples: np.ndarray, modes: np.ndarray, mode_std: float, n_std: float = 3.0) -> dict:
     """Mode coverage of a sample set, as in VEEGAN and PacGAN.
 
     Sources: Srivastava et al., "VEEGAN: Reducing Mode Collapse in GANs using Implicit
@@ -150,8 +149,7 @@ def _kl(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.sum(p[on] * np.log(p[on] / q[on])))
 
 
-def histogram_divergences(real: np.ndarray, fake: np.ndarray, extent, bins: int = 32,
-                          eps: float = 1e-10) -> dict:
+def histogram_divergences(real: np.ndarray, fake: np.ndarray, extent, bins: int = 32, eps: float = 1e-10) -> dict:
     """KL(p_real || p_fake) and Jensen-Shannon between binned samples, in nats.
 
     Both sample sets are binned by :func:`cell_probabilities`: bins**d cells over ``extent``
@@ -200,8 +198,7 @@ def histogram_divergences(real: np.ndarray, fake: np.ndarray, extent, bins: int 
     }
 
 
-def wasserstein1(real: np.ndarray, fake: np.ndarray, max_points: int = DEFAULT_W1_POINTS,
-                 seed: int = 0) -> float:
+def wasserstein1(real: np.ndarray, fake: np.ndarray, max_points: int = DEFAULT_W1_POINTS, seed: int = 0) -> float:
     """Exact Wasserstein-1 (earth mover's) distance between two empirical distributions.
 
     W1(P, Q) = min over couplings pi of sum_ij pi_ij |x_i - y_j| (Euclidean ground cost), with
@@ -248,7 +245,9 @@ def wasserstein1(real: np.ndarray, fake: np.ndarray, max_points: int = DEFAULT_W
 MMD_BANDWIDTHS = (0.1, 0.3, 1.0)
 
 
-def mmd_squared(real: np.ndarray, fake: np.ndarray, bandwidths: tuple[float, ...] = MMD_BANDWIDTHS, max_points: int = 1000) -> float:
+def mmd_squared(
+    real: np.ndarray, fake: np.ndarray, bandwidths: tuple[float, ...] = MMD_BANDWIDTHS, max_points: int = 1000
+) -> float:
     """Unbiased squared maximum mean discrepancy (Gretton et al., "A kernel two-sample test", JMLR
     2012) with a sum of Gaussian kernels k(x, y) = sum_h exp(-|x - y|^2 / (2 h^2)):
 

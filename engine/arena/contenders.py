@@ -26,9 +26,22 @@ from engine.gans.task import GanRunConfig, GanTrainingTask
 from engine.targets import Target
 from engine.vae.toy import ToyVaeTask
 
-CONTENDERS = {"flow": "Normalizing flow", "gan": "GAN", "vae": "VAE", "ddpm": "Diffusion (DDPM)",
-              "flow_matching": "Flow matching", "rnade": "RNADE"}  # fmt: skip
-DENSITY_KIND = {"flow": "exact", "gan": "none", "vae": "bound", "ddpm": "exact (ODE)", "flow_matching": "exact (ODE)", "rnade": "exact"}
+CONTENDERS = {
+    "flow": "Normalizing flow",
+    "gan": "GAN",
+    "vae": "VAE",
+    "ddpm": "Diffusion (DDPM)",
+    "flow_matching": "Flow matching",
+    "rnade": "RNADE",
+}
+DENSITY_KIND = {
+    "flow": "exact",
+    "gan": "none",
+    "vae": "bound",
+    "ddpm": "exact (ODE)",
+    "flow_matching": "exact (ODE)",
+    "rnade": "exact",
+}
 IWAE_K = 256
 SAMPLE_STEPS = 50  # DDPM's DDIM steps and flow matching's Euler steps when the Arena samples
 
@@ -50,8 +63,9 @@ class Contender:
             self.task = ToyVaeTask(target, seed)
         elif name in ("ddpm", "flow_matching"):
             sampler = "ddim" if name == "ddpm" else "euler"
-            self.task = DiffusionTrainingTask(DiffusionRunConfig(target=key, kind=name, sampler=sampler, sample_steps=SAMPLE_STEPS,
-                                                                 seed=seed), target)  # fmt: skip
+            self.task = DiffusionTrainingTask(
+                DiffusionRunConfig(target=key, kind=name, sampler=sampler, sample_steps=SAMPLE_STEPS, seed=seed), target
+            )
         else:
             self.task = RnadeTrainingTask(RnadeRunConfig(target=key, seed=seed), target)
 

@@ -138,7 +138,11 @@ class ArenaTask:
         figures["mmd"] = sample_metrics.mmd_squared(self.held_out[:MMD_POINTS].numpy(), points[:MMD_POINTS])
         if self.target.modes is not None:
             stats = sample_metrics.mode_statistics(points, self.target.modes, self.target.mode_std)
-            figures |= {"modes": stats["modes_captured"], "n_modes": stats["n_modes"], "high_quality": stats["high_quality"]}
+            figures |= {
+                "modes": stats["modes_captured"],
+                "n_modes": stats["n_modes"],
+                "high_quality": stats["high_quality"],
+            }
         log_q = contender.log_density(self.held_out[:DENSITY_POINTS])
         if log_q is not None:
             figures |= metrics.held_out_figures(log_q, self.held_out_log_p)
@@ -147,19 +151,30 @@ class ArenaTask:
     def metrics(self) -> dict[str, float]:
         latest = self.record[-1]
         return {f"{name}/{key}": value for name, scores in latest.scores.items() for key, value in scores.items()} | {
-            "seconds": min(self.trained_s.values())}
+            "seconds": min(self.trained_s.values())
+        }
 
     def visuals(self, which: str = "all") -> ArenaFrame:
-        return ArenaFrame(extent=self.target.extent, target_density=self.target_density, names=tuple(self.contenders),
-                          budget_s=float(self.config.budget_s), trained_s=dict(self.trained_s), steps=dict(self.steps),
-                          record=tuple(self.record))  # fmt: skip
+        return ArenaFrame(
+            extent=self.target.extent,
+            target_density=self.target_density,
+            names=tuple(self.contenders),
+            budget_s=float(self.config.budget_s),
+            trained_s=dict(self.trained_s),
+            steps=dict(self.steps),
+            record=tuple(self.record),
+        )
 
     def divergence_advice(self) -> str:
         return "A contender's loss became infinite: try another seed, or race without it."
 
     def state_dict(self) -> dict[str, Any]:
-        return {"contenders": {name: c.state_dict() for name, c in self.contenders.items()}, "trained_s": dict(self.trained_s),
-                "steps": dict(self.steps), "record": list(self.record)}  # fmt: skip
+        return {
+            "contenders": {name: c.state_dict() for name, c in self.contenders.items()},
+            "trained_s": dict(self.trained_s),
+            "steps": dict(self.steps),
+            "record": list(self.record),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         for name, contender in self.contenders.items():
@@ -174,8 +189,15 @@ def winners(scores: dict[str, dict[str, float]]) -> dict[str, list[str]]:
     """Per yardstick, the contenders with the best value (lowest, or highest for modes and the
     high-quality share); the VAE's bound competes on NLL/KL as a bound (flagged on the page)."""
     best: dict[str, list[str]] = {}
-    for key, higher_better in (("kl", False), ("nll", False), ("w1", False), ("mmd", False), ("modes", True),
-                               ("high_quality", True), ("sample_ms", False)):  # fmt: skip
+    for key, higher_better in (
+        ("kl", False),
+        ("nll", False),
+        ("w1", False),
+        ("mmd", False),
+        ("modes", True),
+        ("high_quality", True),
+        ("sample_ms", False),
+    ):
         values = {name: s[key] for name, s in scores.items() if key in s and np.isfinite(s[key])}
         if values:
             top = max(values.values()) if higher_better else min(values.values())

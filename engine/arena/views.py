@@ -9,15 +9,36 @@ from engine import render
 from engine.arena.race import ArenaFrame, Checkpoint
 
 IMAGE_SIZE = 200
-COLORS = {"flow": (31, 119, 180), "gan": (214, 39, 40), "vae": (148, 103, 189), "ddpm": (140, 86, 75),
-          "flow_matching": (255, 127, 14), "rnade": (44, 160, 44)}  # fmt: skip
-COLOR_NAMES = {"flow": "blue", "gan": "red", "vae": "purple", "ddpm": "brown", "flow_matching": "orange", "rnade": "green"}
+COLORS = {
+    "flow": (31, 119, 180),
+    "gan": (214, 39, 40),
+    "vae": (148, 103, 189),
+    "ddpm": (140, 86, 75),
+    "flow_matching": (255, 127, 14),
+    "rnade": (44, 160, 44),
+}
+COLOR_NAMES = {
+    "flow": "blue",
+    "gan": "red",
+    "vae": "purple",
+    "ddpm": "brown",
+    "flow_matching": "orange",
+    "rnade": "green",
+}
 
 
 def samples_image(frame: ArenaFrame, checkpoint: Checkpoint, name: str) -> bytes:
     """A contender's kept samples at ``checkpoint``, in its colour, over the faded target density."""
-    return render.png_bytes(render.scatter_image(checkpoint.samples[name], frame.extent, IMAGE_SIZE, color=COLORS[name],
-                                                 alpha=0.5, background=render.faded_density(frame.target_density, IMAGE_SIZE)))  # fmt: skip
+    return render.png_bytes(
+        render.scatter_image(
+            checkpoint.samples[name],
+            frame.extent,
+            IMAGE_SIZE,
+            color=COLORS[name],
+            alpha=0.5,
+            background=render.faded_density(frame.target_density, IMAGE_SIZE),
+        )
+    )
 
 
 def curve_image(frame: ArenaFrame, key: str, until: int) -> bytes | None:

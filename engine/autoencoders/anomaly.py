@@ -44,6 +44,9 @@ def detection(normal_scores: np.ndarray, anomaly_scores: np.ndarray, false_alarm
     false_positive_rate, true_positive_rate, _ = roc_curve(labels, scores)
     threshold = float(np.quantile(normal_scores, 1.0 - false_alarm_rate))
     return Detection(
-        false_positive_rate, true_positive_rate, float(roc_auc_score(labels, scores)), threshold,
+        false_positive_rate,
+        true_positive_rate,
+        float(roc_auc_score(labels, scores)),
+        threshold,
         float((np.asarray(anomaly_scores) > threshold).mean()),
-    )  # fmt: skip
+    )

@@ -61,7 +61,9 @@ def jpeg_round_trip(images: np.ndarray, quality: int) -> tuple[np.ndarray, float
     decoded, sizes = [], []
     for image in np.asarray(images, dtype=np.float32).reshape(-1, 28, 28):
         buffer = io.BytesIO()
-        Image.fromarray(np.round(image * 255).astype(np.uint8), mode="L").save(buffer, "JPEG", quality=quality, optimize=True)
+        Image.fromarray(np.round(image * 255).astype(np.uint8), mode="L").save(
+            buffer, "JPEG", quality=quality, optimize=True
+        )
         data = buffer.getvalue()
         sizes.append(scan_bytes(data))
         decoded.append(np.asarray(Image.open(io.BytesIO(data)), dtype=np.float32) / 255.0)

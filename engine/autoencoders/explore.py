@@ -23,7 +23,12 @@ VIEWS = {
     "anomaly": "🚨 Anomalies",
     "live": "🏋️ Train live",
 }
-COMPRESSORS = {"ae": "conv AE, latent quantised", "pca": "PCA, coordinates quantised", "jpeg": "JPEG", "vqvae": "VQ-VAE"}
+COMPRESSORS = {
+    "ae": "conv AE, latent quantised",
+    "pca": "PCA, coordinates quantised",
+    "jpeg": "JPEG",
+    "vqvae": "VQ-VAE",
+}
 SPACES = {"pixels": "raw pixels (784)", "pca": "PCA", **{kind: f"{kind} AE latent" for kind in KINDS}}
 CODEBOOK_SIZES = (16, 256)
 RATE_BITS = (2, 3, 4, 6, 8)  # bits per latent dimension on the rate-distortion chart
@@ -58,8 +63,10 @@ class AutoencoderViewConfig(RunConfig):
         check_choice("codebook size", self.codebook, CODEBOOK_SIZES)
         check_choice("clustering space", self.space, SPACES)
         check_choice("left-out digit", self.left_out, ANOMALY_LEFT_OUT_DIGITS)
-        check_ranges(self, [("level", 0, MAX_LEVELS[self.corruption]), ("bits", 1, 12), ("quality", 1, 95),
-                            ("scribble_digit", 0, 9)])  # fmt: skip
+        check_ranges(
+            self,
+            [("level", 0, MAX_LEVELS[self.corruption]), ("bits", 1, 12), ("quality", 1, 95), ("scribble_digit", 0, 9)],
+        )
 
 
 def shown_digits(labels: np.ndarray) -> np.ndarray:
@@ -106,7 +113,9 @@ def denoised(noisy: np.ndarray, denoiser: Autoencoder, plain: Autoencoder) -> di
     }
 
 
-def psnr_curve(images: np.ndarray, kind: str, denoiser: Autoencoder, plain: Autoencoder, levels: int = 6) -> dict[str, list[float]]:
+def psnr_curve(
+    images: np.ndarray, kind: str, denoiser: Autoencoder, plain: Autoencoder, levels: int = 6
+) -> dict[str, list[float]]:
     """PSNR (dB) of each method against the clean digits at ``levels`` noise levels from 0 to the
     corruption's maximum; "level" holds the levels."""
     curve: dict[str, list[float]] = {"level": list(np.linspace(0.0, MAX_LEVELS[kind], levels))}
@@ -119,7 +128,9 @@ def psnr_curve(images: np.ndarray, kind: str, denoiser: Autoencoder, plain: Auto
 # ----- compression -----
 
 
-def quantised_reconstruction(model: Autoencoder | PcaFit, train_images: np.ndarray, images: np.ndarray, r: int, bits: int) -> np.ndarray:
+def quantised_reconstruction(
+    model: Autoencoder | PcaFit, train_images: np.ndarray, images: np.ndarray, r: int, bits: int
+) -> np.ndarray:
     """``images`` through the latent (an AE's, or PCA's top-r coordinates) quantised to ``bits``
     per dimension, the quantiser's ranges fitted on the training digits."""
     if isinstance(model, PcaFit):
@@ -129,27 +140,56 @@ def quantised_reconstruction(model: Autoencoder | PcaFit, train_images: np.ndarr
     return decode(model, quantiser.round_trip(encode(model, images)))
 
 
-def rate_distortion(images: np.ndarray, train_images: np.ndarray, conv_aes: dict[int, Autoencoder], pca: PcaFit,
-                    vqvaes: dict[int, VQVAE]) -> list[dict]:  # fmt: skip
+def rate_distortion(
+    images: np.ndarray,
+    train_images: np.ndarray,
+    conv_aes: dict[int, Autoencoder],
+    pca: PcaFit,
+    vqvaes: dict[int, VQVAE],
+) -> list[dict]:
     """The points of the rate-distortion chart: for each compressor and setting, its bytes per
     image and mean squared error per digit on ``images``."""
     points = []
     for r, model in conv_aes.items():
         for bits in RATE_BITS:
             error = mean_error(images, quantised_reconstruction(model, train_images, images, r, bits))
-            points.append({"compressor": "ae", "setting": f"r = {r}, {bits} bits", "bytes": r * bits / 8, "error": error,
-                           "r": r, "bits": bits})  # fmt: skip
+            points.append(
+                {
+                    "compressor": "ae",
+                    "setting": f"r = {r}, {bits} bits",
+                    "bytes": r * bits / 8,
+                    "error": error,
+                    "r": r,
+                    "bits": bits,
+                }
+            )
     for r in RATE_PCA_DIMS:
         for bits in RATE_BITS:
             error = mean_error(images, quantised_reconstruction(pca, train_images, images, r, bits))
-            points.append({"compressor": "pca", "setting": f"r = {r}, {bits} bits", "bytes": r * bits / 8, "error": error,
-                           "r": r, "bits": bits})  # fmt: skip
+            points.append(
+                {
+                    "compressor": "pca",
+                    "setting": f"r = {r}, {bits} bits",
+                    "bytes": r * bits / 8,
+                    "error": error,
+                    "r": r,
+                    "bits": bits,
+                }
+            )
     for quality in JPEG_QUALITIES:
         decoded, size = compression.jpeg_round_trip(images, quality)
-        points.append({"compressor": "jpeg", "setting": f"quality {quality}", "bytes": size, "error": mean_error(images, decoded)})
+        points.append(
+            {"compressor": "jpeg", "setting": f"quality {quality}", "bytes": size, "error": mean_error(images, decoded)}
+        )
     for k, model in vqvaes.items():
-        points.append({"compressor": "vqvae", "setting": f"K = {k}", "bytes": model.bits_per_image / 8,
-                       "error": mean_error(images, reconstruct(model, images))})  # fmt: skip
+        points.append(
+            {
+                "compressor": "vqvae",
+                "setting": f"K = {k}",
+                "bytes": model.bits_per_image / 8,
+                "error": mean_error(images, reconstruct(model, images)),
+            }
+        )
     return points
 
 
@@ -183,7 +223,9 @@ def plane(features: np.ndarray) -> np.ndarray:
     return centred @ vt[:2].T
 
 
-def clustering_scores(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> tuple[np.ndarray, clustering.ClusterScores]:
+def clustering_scores(
+    features: np.ndarray, labels: np.ndarray, seed: int = 0
+) -> tuple[np.ndarray, clustering.ClusterScores]:
     clusters = clustering.kmeans_clusters(features, k=10, seed=seed)
     return clusters, clustering.score_clusters(labels, clusters)
 

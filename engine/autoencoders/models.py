@@ -32,18 +32,22 @@ def _conv_encoder(channels: tuple[int, int]) -> nn.Sequential:
     """28x28 -> (channels[1], 7, 7): two stride-2 convolutions."""
     first, second = channels
     return nn.Sequential(
-        nn.Conv2d(1, first, 3, stride=2, padding=1), nn.ReLU(),
-        nn.Conv2d(first, second, 3, stride=2, padding=1), nn.ReLU(),
-    )  # fmt: skip
+        nn.Conv2d(1, first, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(first, second, 3, stride=2, padding=1),
+        nn.ReLU(),
+    )
 
 
 def _conv_decoder(channels: tuple[int, int]) -> nn.Sequential:
     """(channels[1], 7, 7) -> 28x28 in [0, 1]: two stride-2 transposed convolutions."""
     first, second = channels
     return nn.Sequential(
-        nn.ConvTranspose2d(second, first, 4, stride=2, padding=1), nn.ReLU(),
-        nn.ConvTranspose2d(first, 1, 4, stride=2, padding=1), nn.Sigmoid(),
-    )  # fmt: skip
+        nn.ConvTranspose2d(second, first, 4, stride=2, padding=1),
+        nn.ReLU(),
+        nn.ConvTranspose2d(first, 1, 4, stride=2, padding=1),
+        nn.Sigmoid(),
+    )
 
 
 class Autoencoder(nn.Module, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoencoder", "mnist"]):
@@ -71,17 +75,25 @@ class Autoencoder(nn.Module, PyTorchModelHubMixin, library_name="generative-play
         elif kind == "mlp":
             self.encoder = nn.Sequential(
                 nn.Linear(PIXELS, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, latent_dim)
-            )  # fmt: skip
+            )
             self.decoder = nn.Sequential(
-                nn.Linear(latent_dim, 64), nn.ReLU(), nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, PIXELS), nn.Sigmoid()
-            )  # fmt: skip
+                nn.Linear(latent_dim, 64),
+                nn.ReLU(),
+                nn.Linear(64, 256),
+                nn.ReLU(),
+                nn.Linear(256, PIXELS),
+                nn.Sigmoid(),
+            )
         else:
             channels = (16, 32)
             self.encoder = nn.Sequential(_conv_encoder(channels), nn.Flatten(), nn.Linear(channels[1] * 49, latent_dim))
             self.decoder = nn.Sequential(
-                nn.Linear(latent_dim, channels[1] * 49), nn.ReLU(), nn.Unflatten(1, (channels[1], 7, 7)),
-                _conv_decoder(channels), nn.Flatten(),
-            )  # fmt: skip
+                nn.Linear(latent_dim, channels[1] * 49),
+                nn.ReLU(),
+                nn.Unflatten(1, (channels[1], 7, 7)),
+                _conv_decoder(channels),
+                nn.Flatten(),
+            )
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """The latent vectors E(x), shape (n, r), of images (n, 28, 28) or (n, 784)."""
@@ -108,7 +120,9 @@ class VQVAE(nn.Module, PyTorchModelHubMixin, library_name="generative-playground
     def __init__(self, codebook_size: int = 64, code_dim: int = 16, commitment: float = 0.25):
         super().__init__()
         if not 2 <= codebook_size <= 4096 or not 1 <= code_dim <= 256:
-            raise ValueError(f"codebook_size must be in [2, 4096] and code_dim in [1, 256]; got {codebook_size}, {code_dim}.")
+            raise ValueError(
+                f"codebook_size must be in [2, 4096] and code_dim in [1, 256]; got {codebook_size}, {code_dim}."
+            )
         self.codebook_size, self.code_dim, self.commitment = codebook_size, code_dim, float(commitment)
         channels = (32, 64)
         self.encoder = nn.Sequential(_conv_encoder(channels), nn.Conv2d(channels[1], code_dim, 1))

@@ -53,7 +53,9 @@ class PcaFit:
 
 def fit_pca(train_images: np.ndarray, components: int = 64) -> PcaFit:
     """PCA of the training digits (exact SVD)."""
-    pca = PCA(n_components=components, svd_solver="full").fit(np.asarray(train_images, dtype=np.float32).reshape(-1, PIXELS))
+    pca = PCA(n_components=components, svd_solver="full").fit(
+        np.asarray(train_images, dtype=np.float32).reshape(-1, PIXELS)
+    )
     return PcaFit(pca.mean_.astype(np.float32), pca.components_.astype(np.float32), pca.explained_variance_)
 
 

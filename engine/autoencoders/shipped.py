@@ -24,11 +24,17 @@ def _autoencoders() -> list[ShippedModel]:
         for kind in KINDS
         for r in SHIPPED_LATENT_DIMS
     ]
-    models.append(ShippedModel("dae-conv-32", "denoising conv AE, r = 32",
-                               ("--kind", "conv", "--latent-dim", "32", "--denoising")))  # fmt: skip
+    models.append(
+        ShippedModel(
+            "dae-conv-32", "denoising conv AE, r = 32", ("--kind", "conv", "--latent-dim", "32", "--denoising")
+        )
+    )
     models += [
-        ShippedModel(f"ae-conv-8-without-{digit}", f"conv AE, r = 8, trained without {digit}s",
-                     ("--kind", "conv", "--latent-dim", "8", "--left-out-digit", str(digit)))  # fmt: skip
+        ShippedModel(
+            f"ae-conv-8-without-{digit}",
+            f"conv AE, r = 8, trained without {digit}s",
+            ("--kind", "conv", "--latent-dim", "8", "--left-out-digit", str(digit)),
+        )
         for digit in ANOMALY_LEFT_OUT_DIGITS
     ]
     return models

@@ -61,13 +61,16 @@ class AutoencoderRunConfig(RunConfig):
 
     def __post_init__(self):
         check_choice("kind", self.kind, KINDS)
-        check_ranges(self, [
-            ("latent_dim", 1, MAX_LATENT_DIM),
-            ("learning_rate", 1e-5, 0.1),
-            ("batch_size", 8, 1000),
-            ("seed", 0, 2**31 - 1),
-            ("max_steps", 1, 200_000),
-        ])  # fmt: skip
+        check_ranges(
+            self,
+            [
+                ("latent_dim", 1, MAX_LATENT_DIM),
+                ("learning_rate", 1e-5, 0.1),
+                ("batch_size", 8, 1000),
+                ("seed", 0, 2**31 - 1),
+                ("max_steps", 1, 200_000),
+            ],
+        )
 
 
 class AutoencoderTrainingTask:
@@ -81,7 +84,9 @@ class AutoencoderTrainingTask:
         data = load_mnist()
         self.train_images = torch.from_numpy(data.train_images)
         self.held_out = torch.from_numpy(data.test_images[:HELD_OUT_DIGITS])
-        self.pca_error = training_pca().squared_errors(data.test_images[:HELD_OUT_DIGITS], [config.latent_dim])[config.latent_dim]
+        self.pca_error = training_pca().squared_errors(data.test_images[:HELD_OUT_DIGITS], [config.latent_dim])[
+            config.latent_dim
+        ]
         self.pca_shown = training_pca().reconstruct(data.test_images[:SHOWN_DIGITS], config.latent_dim)
         with seeded(config.seed):
             self.model = Autoencoder(config.kind, config.latent_dim)
@@ -103,23 +108,35 @@ class AutoencoderTrainingTask:
         """The held-out squared error per digit, PCA's with the same r (the best linear map), and
         where training stands."""
         error = float(squared_errors(self.held_out, self.model(self.held_out)).mean())
-        return {"held_out_error": error, "pca_error": self.pca_error, "epochs": self.batches.epochs,
-                "learning_rate": self.config.learning_rate}  # fmt: skip
+        return {
+            "held_out_error": error,
+            "pca_error": self.pca_error,
+            "epochs": self.batches.epochs,
+            "learning_rate": self.config.learning_rate,
+        }
 
     @torch.no_grad()
     def visuals(self, which: str = "all") -> AutoencoderFrame:
         """The first held-out digits, their reconstructions, and PCA's (``which`` is ignored: all cheap)."""
         as_bytes = lambda images: (np.clip(np.asarray(images), 0, 1) * 255).round().astype(np.uint8)  # noqa: E731
         originals = self.held_out[:SHOWN_DIGITS]
-        return AutoencoderFrame(originals=as_bytes(originals), reconstructions=as_bytes(self.model(originals)),
-                                pca_reconstructions=as_bytes(self.pca_shown), epochs=self.batches.epochs)  # fmt: skip
+        return AutoencoderFrame(
+            originals=as_bytes(originals),
+            reconstructions=as_bytes(self.model(originals)),
+            pca_reconstructions=as_bytes(self.pca_shown),
+            epochs=self.batches.epochs,
+        )
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.config.learning_rate:g})."
 
     def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "rng": self.rng.get_state(),
-                "batches": self.batches.state_dict()}  # fmt: skip
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.get_state(),
+            "batches": self.batches.state_dict(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])

@@ -60,8 +60,18 @@ class AutoregressiveViewConfig(RunConfig):
         check_choice("view", self.view, VIEWS)
         check_choice("model", self.model, SHIPPED_AUTOREGRESSIVE)
         check_choice("digit source", self.source, DIGIT_SOURCES)
-        check_ranges(self, [("samples", 1, MAX_SAMPLES), ("seed", 0, 2**31 - 1), ("ordering", 0, 7), ("step", 0, PIXELS),
-                            ("digit", 0, HELD_OUT - 1), ("row", 0, SIDE - 1), ("column", 0, SIDE - 1)])  # fmt: skip
+        check_ranges(
+            self,
+            [
+                ("samples", 1, MAX_SAMPLES),
+                ("seed", 0, 2**31 - 1),
+                ("ordering", 0, 7),
+                ("step", 0, PIXELS),
+                ("digit", 0, HELD_OUT - 1),
+                ("row", 0, SIDE - 1),
+                ("column", 0, SIDE - 1),
+            ],
+        )
 
     @property
     def pixel(self) -> int:
@@ -86,15 +96,23 @@ class SamplingRecord:
         return int((self.place >= 0).sum())
 
 
-def record_sampling(model: AutoregressiveModel, n: int, seed: int, ordering: int = 0, every: int = SIDE,
-                    on_frame: Callable[[SamplingRecord], None] | None = None) -> SamplingRecord:  # fmt: skip
+def record_sampling(
+    model: AutoregressiveModel,
+    n: int,
+    seed: int,
+    ordering: int = 0,
+    every: int = SIDE,
+    on_frame: Callable[[SamplingRecord], None] | None = None,
+) -> SamplingRecord:
     """Sample n digits (generator seeded by ``seed``), calling ``on_frame`` with the record so far
     every ``every`` pixels (its time is not counted as sampling)."""
     x = torch.zeros(n, model.pixels)
     probabilities = np.zeros((n, model.pixels), dtype=np.float32)
     place = np.full(model.pixels, -1)
     seconds, started = 0.0, time.perf_counter()
-    for step, (_, pixel, probability) in enumerate(model.sample_steps(x, torch.Generator().manual_seed(seed), ordering)):
+    for step, (_, pixel, probability) in enumerate(
+        model.sample_steps(x, torch.Generator().manual_seed(seed), ordering)
+    ):
         probabilities[:, pixel] = probability.numpy()
         place[pixel] = step
         if on_frame is not None and (step + 1) % every == 0 and step + 1 < model.pixels:
@@ -108,8 +126,12 @@ def record_sampling(model: AutoregressiveModel, n: int, seed: int, ordering: int
 def sampling_state(record: SamplingRecord, step: int) -> SamplingRecord:
     """The record as it stood after ``step`` pixels: later pixels undrawn (place -1)."""
     drawn = (record.place >= 0) & (record.place < step)
-    return SamplingRecord(np.where(drawn, record.images, 0), np.where(drawn, record.probabilities, 0),
-                          np.where(drawn, record.place, -1), record.seconds)  # fmt: skip
+    return SamplingRecord(
+        np.where(drawn, record.images, 0),
+        np.where(drawn, record.probabilities, 0),
+        np.where(drawn, record.place, -1),
+        record.seconds,
+    )
 
 
 # ----- completion -----
@@ -148,7 +170,9 @@ def binarized(digit: np.ndarray) -> np.ndarray:
 # ----- receptive fields -----
 
 
-def dependency_map(model: AutoregressiveModel, pixel: int, ordering: int = 0, trials: int = 3, seed: int = 0) -> np.ndarray:
+def dependency_map(
+    model: AutoregressiveModel, pixel: int, ordering: int = 0, trials: int = 3, seed: int = 0
+) -> np.ndarray:
     """(28, 28) bool: the inputs x_j on which the logit of ``pixel`` depends, i.e. where
     d logit_pixel / d x_j != 0 at any of ``trials`` random binary images (the transformer's inputs
     are tokens: the gradient is taken at their embeddings; token j + 1 carries pixel j)."""
@@ -190,7 +214,9 @@ def made_masks(model: MADE, ordering: int = 0) -> list[np.ndarray]:
 
 
 @torch.no_grad()
-def held_out_nll(model: AutoregressiveModel, images: torch.Tensor, batch: int = 250, mixture: bool = False) -> tuple[float, float]:
+def held_out_nll(
+    model: AutoregressiveModel, images: torch.Tensor, batch: int = 250, mixture: bool = False
+) -> tuple[float, float]:
     """Mean -log p(x) over ``images`` (n, 784) binary, in nats, and its standard error (``mixture``:
     of a MADE's ensemble over its orderings, :meth:`MADE.mixture_log_prob`)."""
     log_prob = model.mixture_log_prob if mixture else model.log_prob

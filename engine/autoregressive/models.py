@@ -63,8 +63,14 @@ class AutoregressiveModel(nn.Module):
         return -F.binary_cross_entropy_with_logits(self.logits(x, ordering), x, reduction="none").sum(dim=1)
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, ordering: int = 0, given: torch.Tensor | None = None,
-               known: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+    def sample(
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        ordering: int = 0,
+        given: torch.Tensor | None = None,
+        known: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """n images (n, side, side) drawn pixel by pixel in the order; pixels where ``known`` (D,)
         is True keep their value from ``given`` (n, D) (completion)."""
         x = torch.zeros(n, self.pixels) if given is None else given.reshape(n, -1).float().clone()
@@ -73,8 +79,13 @@ class AutoregressiveModel(nn.Module):
         return x.reshape(n, self.side, self.side)
 
     @torch.no_grad()
-    def sample_steps(self, x: torch.Tensor, generator: torch.Generator | None = None, ordering: int = 0,
-                     known: torch.Tensor | None = None):  # fmt: skip
+    def sample_steps(
+        self,
+        x: torch.Tensor,
+        generator: torch.Generator | None = None,
+        ordering: int = 0,
+        known: torch.Tensor | None = None,
+    ):
         """Fill ``x`` (n, D) in place pixel by pixel in the model's order; after each drawn pixel
         yield (step, pixel, p(x_pixel = 1 | the pixels before it) (n,)), for views that show the
         sampling as it goes. One full forward pass per pixel (the transformer caches instead)."""
@@ -89,7 +100,9 @@ class AutoregressiveModel(nn.Module):
 # ----- FVSBN -----
 
 
-class FVSBN(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]):
+class FVSBN(
+    AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]
+):
     """logit_i = alpha_i + sum_{j<i} W_ij x_j: a strictly lower-triangular linear map."""
 
     def __init__(self, side: int = 28):
@@ -106,7 +119,9 @@ class FVSBN(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-
 # ----- NADE -----
 
 
-class NADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]):
+class NADE(
+    AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]
+):
     """Shared W (hidden x D): a_i = c + sum_{j<i} W_{:,j} x_j, h_i = sigmoid(a_i), logit_i = b_i + V_i . h_i."""
 
     def __init__(self, side: int = 28, hidden: int = 256):
@@ -125,8 +140,13 @@ class NADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-p
         return self.b + torch.einsum("nhd,dh->nd", h, self.V)
 
     @torch.no_grad()
-    def sample_steps(self, x: torch.Tensor, generator: torch.Generator | None = None, ordering: int = 0,
-                     known: torch.Tensor | None = None):  # fmt: skip
+    def sample_steps(
+        self,
+        x: torch.Tensor,
+        generator: torch.Generator | None = None,
+        ordering: int = 0,
+        known: torch.Tensor | None = None,
+    ):
         """The O(D d) sampler of the paper: the pre-activation a = c + sum_{j<i} W_{:,j} x_j is
         carried along and updated by one column per drawn pixel."""
         a = self.c.expand(len(x), -1).clone()
@@ -141,7 +161,9 @@ class NADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-p
 # ----- MADE -----
 
 
-class MADE(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]):
+class MADE(
+    AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]
+):
     """An MLP (ReLU) with masks from degrees: input d has degree o^-1(d) + 1 (its place in the order),
     each hidden unit a degree m in [1, D - 1], a unit sees only units of degree <= its own, and
     output d only hidden degrees < its place. ``orderings`` > 1: ordering 0 is the raster order,
@@ -224,7 +246,9 @@ class MaskedConv2d(nn.Conv2d):
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
 
 
-class PixelCNN(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]):
+class PixelCNN(
+    AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]
+):
     """A 7x7 type-A masked convolution, ``layers`` 3x3 type-B ones with ReLU (residual), a 1x1 to logits."""
 
     def __init__(self, side: int = 28, channels: int = 32, layers: int = 5):
@@ -238,8 +262,13 @@ class PixelCNN(AutoregressiveModel, PyTorchModelHubMixin, library_name="generati
         return self.band_logits(x.reshape(len(x), self.side, self.side)).reshape(len(x), -1)
 
     @torch.no_grad()
-    def sample_steps(self, x: torch.Tensor, generator: torch.Generator | None = None, ordering: int = 0,
-                     known: torch.Tensor | None = None):  # fmt: skip
+    def sample_steps(
+        self,
+        x: torch.Tensor,
+        generator: torch.Generator | None = None,
+        ordering: int = 0,
+        known: torch.Tensor | None = None,
+    ):
         """Pixel (r, c) sees only rows r - reach .. r (reach = 3 rows for the 7x7 type-A layer, one
         more for each 3x3), so each step convolves that band, not the whole image."""
         reach = self.first.kernel_size[0] // 2 + len(self.body)
@@ -280,7 +309,10 @@ class CausalBlock(nn.Module):
 
     def forward(self, h: torch.Tensor, cache: dict | None = None) -> torch.Tensor:
         n, length, width = h.shape
-        q, k, v = (part.reshape(n, length, self.heads, -1).transpose(1, 2) for part in self.qkv(self.attention_norm(h)).chunk(3, dim=-1))
+        q, k, v = (
+            part.reshape(n, length, self.heads, -1).transpose(1, 2)
+            for part in self.qkv(self.attention_norm(h)).chunk(3, dim=-1)
+        )
         if cache is not None:
             if cache:
                 k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
@@ -290,7 +322,9 @@ class CausalBlock(nn.Module):
         return h + self.mlp(self.mlp_norm(h))
 
 
-class PixelTransformer(AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]):
+class PixelTransformer(
+    AutoregressiveModel, PyTorchModelHubMixin, library_name="generative-playground", tags=["autoregressive", "mnist"]
+):
     """Decoder-only transformer over the raster sequence: token i is pixel i - 1 (2 = start), with
     learned position embeddings; ``layers`` causal blocks of ``heads`` heads. Sampling keeps each
     block's keys and values, so drawing pixel i costs one position, not a pass over all D."""
@@ -314,8 +348,13 @@ class PixelTransformer(AutoregressiveModel, PyTorchModelHubMixin, library_name="
         return self._logits(torch.cat([torch.full((len(x), 1), 2, dtype=torch.long), x[:, :-1]], dim=1), 0)
 
     @torch.no_grad()
-    def sample_steps(self, x: torch.Tensor, generator: torch.Generator | None = None, ordering: int = 0,
-                     known: torch.Tensor | None = None):  # fmt: skip
+    def sample_steps(
+        self,
+        x: torch.Tensor,
+        generator: torch.Generator | None = None,
+        ordering: int = 0,
+        known: torch.Tensor | None = None,
+    ):
         caches = [{} for _ in self.blocks]
         previous = torch.full((len(x), 1), 2, dtype=torch.long)
         for pixel in range(self.pixels):

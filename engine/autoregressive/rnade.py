@@ -19,7 +19,9 @@ from torch import nn
 LOG_STD_RANGE = (-5.0, 3.0)
 
 
-def mixture_log_prob(x: torch.Tensor, logits: torch.Tensor, means: torch.Tensor, log_stds: torch.Tensor) -> torch.Tensor:
+def mixture_log_prob(
+    x: torch.Tensor, logits: torch.Tensor, means: torch.Tensor, log_stds: torch.Tensor
+) -> torch.Tensor:
     """log sum_k softmax(logits)_k N(x; means_k, exp(log_stds_k)^2), for x (n,) and parameters (n, K) or (K,)."""
     log_stds = log_stds.clamp(*LOG_STD_RANGE)
     z = (x[:, None] - means) / log_stds.exp()
@@ -27,7 +29,9 @@ def mixture_log_prob(x: torch.Tensor, logits: torch.Tensor, means: torch.Tensor,
     return torch.logsumexp(torch.log_softmax(logits, dim=-1) + components, dim=-1)
 
 
-def mixture_sample(logits: torch.Tensor, means: torch.Tensor, log_stds: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+def mixture_sample(
+    logits: torch.Tensor, means: torch.Tensor, log_stds: torch.Tensor, generator: torch.Generator | None
+) -> torch.Tensor:
     """One draw per row of (n, K) mixture parameters."""
     component = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator).squeeze(1)
     rows = torch.arange(len(component))
@@ -41,9 +45,12 @@ class RNADE2D(nn.Module):
     def __init__(self, components: int = 10, hidden: int = 64):
         super().__init__()
         self.components = components
-        self.first = nn.Parameter(torch.cat([torch.zeros(components), torch.linspace(-2, 2, components), torch.zeros(components)]))
-        self.conditional = nn.Sequential(nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                                         nn.Linear(hidden, 3 * components))  # fmt: skip
+        self.first = nn.Parameter(
+            torch.cat([torch.zeros(components), torch.linspace(-2, 2, components), torch.zeros(components)])
+        )
+        self.conditional = nn.Sequential(
+            nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 3 * components)
+        )
 
     def _first(self, n: int) -> tuple[torch.Tensor, ...]:
         return tuple(part.expand(n, -1) for part in self.first.reshape(3, self.components))

@@ -33,7 +33,11 @@ from engine.mnist import binarize, load_mnist
 from engine.targets import CUSTOM_TARGET_KEYS, Target, target_keys
 from engine.targets import views as target_views
 
-LIVE_MODELS = {"fvsbn": "FVSBN (a logistic regression per pixel)", "nade": "NADE (shared weights)", "made": "MADE (masked MLP)"}
+LIVE_MODELS = {
+    "fvsbn": "FVSBN (a logistic regression per pixel)",
+    "nade": "NADE (shared weights)",
+    "made": "MADE (masked MLP)",
+}
 HIDDEN_SIZES = (16, 32, 64, 128, 256, 500)
 NADE_MAX_HIDDEN = 128  # NADE's logits hold (n, hidden, 784) activations: 157 MB a batch of 100 at 500
 HELD_OUT_DIGITS = 500
@@ -68,10 +72,14 @@ class AutoregressiveRunConfig(RunConfig):
         check_choice("model", self.model, LIVE_MODELS)
         check_choice("number of hidden units", self.hidden, HIDDEN_SIZES)
         if self.model == "nade" and self.hidden > NADE_MAX_HIDDEN:
-            raise ValueError(f"NADE takes at most {NADE_MAX_HIDDEN} hidden units here (its activations grow as hidden x 784 "
-                             f"per digit); got {self.hidden}.")  # fmt: skip
-        check_ranges(self, [("learning_rate", 1e-5, 0.1), ("batch_size", 8, 1000), ("seed", 0, 2**31 - 1),
-                            ("max_steps", 1, 200_000)])  # fmt: skip
+            raise ValueError(
+                f"NADE takes at most {NADE_MAX_HIDDEN} hidden units here (its activations grow as hidden x 784 "
+                f"per digit); got {self.hidden}."
+            )
+        check_ranges(
+            self,
+            [("learning_rate", 1e-5, 0.1), ("batch_size", 8, 1000), ("seed", 0, 2**31 - 1), ("max_steps", 1, 200_000)],
+        )
 
     def build_model(self) -> FVSBN | NADE | MADE:
         if self.model == "fvsbn":
@@ -108,8 +116,12 @@ class AutoregressiveTrainingTask:
     def metrics(self) -> dict[str, float]:
         """Held-out NLL (nats per digit, exact) and bits per dimension, and where training stands."""
         nll = float(torch.cat([-self.model.log_prob(chunk) for chunk in self.held_out.split(100)]).mean())
-        return {"held_out_nll": nll, "bits_per_dim": bits_per_dim(nll), "epochs": self.batches.epochs,
-                "learning_rate": self.config.learning_rate}  # fmt: skip
+        return {
+            "held_out_nll": nll,
+            "bits_per_dim": bits_per_dim(nll),
+            "epochs": self.batches.epochs,
+            "learning_rate": self.config.learning_rate,
+        }
 
     @torch.no_grad()
     def visuals(self, which: str = "all") -> DigitsFrame:
@@ -121,15 +133,23 @@ class AutoregressiveTrainingTask:
             self.samples = (self.model.sample(SHOWN_SAMPLES, generator) * 255).to(torch.uint8).numpy()
         digit = self.held_out[:1]
         conditionals = torch.sigmoid(self.model.logits(digit))
-        return DigitsFrame(samples=self.samples, digit=(digit.reshape(28, 28) * 255).to(torch.uint8).numpy(),
-                           conditionals=conditionals.reshape(28, 28).numpy(), epochs=self.batches.epochs)  # fmt: skip
+        return DigitsFrame(
+            samples=self.samples,
+            digit=(digit.reshape(28, 28) * 255).to(torch.uint8).numpy(),
+            conditionals=conditionals.reshape(28, 28).numpy(),
+            epochs=self.batches.epochs,
+        )
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.config.learning_rate:g})."
 
     def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "rng": self.rng.get_state(),
-                "batches": self.batches.state_dict()}  # fmt: skip
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.get_state(),
+            "batches": self.batches.state_dict(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
@@ -162,8 +182,17 @@ class RnadeRunConfig(RunConfig):
 
     def __post_init__(self):
         check_choice("2-D target", self.target, [*target_keys(2), *CUSTOM_TARGET_KEYS])
-        check_ranges(self, [("components", 1, 64), ("hidden", 4, 512), ("learning_rate", 1e-5, 0.1), ("batch_size", 8, 4096),
-                            ("seed", 0, 2**31 - 1), ("max_steps", 1, 200_000)])  # fmt: skip
+        check_ranges(
+            self,
+            [
+                ("components", 1, 64),
+                ("hidden", 4, 512),
+                ("learning_rate", 1e-5, 0.1),
+                ("batch_size", 8, 4096),
+                ("seed", 0, 2**31 - 1),
+                ("max_steps", 1, 200_000),
+            ],
+        )
 
 
 class RnadeTrainingTask:
@@ -193,21 +222,31 @@ class RnadeTrainingTask:
     @torch.no_grad()
     def metrics(self) -> dict[str, float]:
         """The Flows page's figures, computed the same way: held-out NLL, KL(p||q) and H(p)."""
-        return metrics.held_out_figures(self.model.log_prob(self.held_out), self.held_out_log_p) | {"learning_rate": self.config.learning_rate}
+        return metrics.held_out_figures(self.model.log_prob(self.held_out), self.held_out_log_p) | {
+            "learning_rate": self.config.learning_rate
+        }
 
     @torch.no_grad()
     def visuals(self, which: str = "all") -> FlowDensities:
         grid = torch.from_numpy(render.grid_points(self.target.extent, DENSITY_IMAGE_SIZE))
         density = self.model.log_prob(grid).exp().reshape(DENSITY_IMAGE_SIZE, DENSITY_IMAGE_SIZE).numpy()
         samples = self.model.sample(RNADE_SAMPLES_SHOWN, torch.Generator().manual_seed(self.config.seed))
-        return FlowDensities(extent=self.target.extent, target_density=self.target_density, model_density=density,
-                             samples=samples.numpy())  # fmt: skip
+        return FlowDensities(
+            extent=self.target.extent,
+            target_density=self.target_density,
+            model_density=density,
+            samples=samples.numpy(),
+        )
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.config.learning_rate:g}) or fewer mixture components."
 
     def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "generator": self.generator.get_state()}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])

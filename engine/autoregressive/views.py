@@ -81,7 +81,9 @@ def mask_image(mask: np.ndarray, height: int = 160) -> bytes:
     rows, columns = mask.shape
     width = max(1, round(height * columns / rows)) if rows > columns else height
     height = height if rows > columns else max(1, round(height * rows / columns))
-    picture = Image.fromarray(((1 - mask) * 255).astype(np.uint8)).resize((min(width, 480), height), Image.Resampling.BOX)
+    picture = Image.fromarray(((1 - mask) * 255).astype(np.uint8)).resize(
+        (min(width, 480), height), Image.Resampling.BOX
+    )
     return render.png_bytes(np.asarray(picture))
 
 
@@ -89,13 +91,23 @@ def likelihood_figure(rows: list[dict], height: int = 380) -> go.Figure:
     """Held-out -log p(x) (exact, or a bound's value) against sampling time per digit (log axis):
     the trade-off between exact likelihood and fast sampling."""
     figure = go.Figure()
-    for kind, color, symbol, place in (("exact", "#e15759", "circle", "middle left"), ("bound", "#4e79a7", "diamond", "middle right")):
+    for kind, color, symbol, place in (
+        ("exact", "#e15759", "circle", "middle left"),
+        ("bound", "#4e79a7", "diamond", "middle right"),
+    ):
         chosen = [row for row in rows if row["kind"] == kind]
-        figure.add_scatter(x=[row["sample_ms"] for row in chosen], y=[row["nll"] for row in chosen], mode="markers+text",
-                           text=[row["label"] for row in chosen], textposition=place, name=
-                           "exact −log p(x) (autoregressive)" if kind == "exact" else "−IWAE bound ≥ −log p(x) (VAE)",
-                           marker={"size": 12, "color": color, "symbol": symbol})  # fmt: skip
-    figure.update_layout(**LAYOUT, height=height, title="Held-out NLL against sampling time", legend={"orientation": "h", "y": -0.25})
+        figure.add_scatter(
+            x=[row["sample_ms"] for row in chosen],
+            y=[row["nll"] for row in chosen],
+            mode="markers+text",
+            text=[row["label"] for row in chosen],
+            textposition=place,
+            name="exact −log p(x) (autoregressive)" if kind == "exact" else "−IWAE bound ≥ −log p(x) (VAE)",
+            marker={"size": 12, "color": color, "symbol": symbol},
+        )
+    figure.update_layout(
+        **LAYOUT, height=height, title="Held-out NLL against sampling time", legend={"orientation": "h", "y": -0.25}
+    )
     figure.update_xaxes(title="sampling time per digit, ms (log)", type="log")
     figure.update_yaxes(title="nats per digit (lower is better)")
     return figure
@@ -106,7 +118,9 @@ def live_digits_image(frame: DigitsFrame, scale: int = 4) -> bytes:
     of its pixels (PNG)."""
     up = lambda tile: np.kron(tile, np.ones((scale, scale, 1), dtype=np.uint8))  # noqa: E731
     samples = render.hstack_panels([up(_grey(sample.astype(np.float32) / 255)) for sample in frame.samples], per_row=4)
-    pair = render.hstack_panels([up(_grey(frame.digit.astype(np.float32) / 255)), up(render.colorize(frame.conditionals, 1.0))], per_row=1)
+    pair = render.hstack_panels(
+        [up(_grey(frame.digit.astype(np.float32) / 255)), up(render.colorize(frame.conditionals, 1.0))], per_row=1
+    )
     gap = np.full((samples.shape[0], 16, 3), 255, dtype=np.uint8)
     return render.png_bytes(np.concatenate([samples, gap, pair], axis=1))
 
@@ -119,5 +133,9 @@ def live_nll_image(snapshot) -> bytes:
     finite = np.concatenate([losses[np.isfinite(losses)], held_values])
     low, high = (float(np.min(finite)), float(np.quantile(finite, 0.98))) if len(finite) else (0.0, 1.0)
     pad = 0.05 * max(high - low, 1.0)
-    return render.png_bytes(render.line_chart([(snapshot.loss_steps, losses, (31, 119, 180)), (held_steps, held_values, (230, 85, 13))],
-                                              (low - pad, high + pad)))  # fmt: skip
+    return render.png_bytes(
+        render.line_chart(
+            [(snapshot.loss_steps, losses, (31, 119, 180)), (held_steps, held_values, (230, 85, 13))],
+            (low - pad, high + pad),
+        )
+    )

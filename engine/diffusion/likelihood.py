@@ -35,11 +35,15 @@ def divergence(field, x: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, t
     with torch.enable_grad():
         x = x.detach().requires_grad_(True)
         f = field(x, t)
-        trace = sum(torch.autograd.grad(f[:, i].sum(), x, retain_graph=i < x.shape[1] - 1)[0][:, i] for i in range(x.shape[1]))
+        trace = sum(
+            torch.autograd.grad(f[:, i].sum(), x, retain_graph=i < x.shape[1] - 1)[0][:, i] for i in range(x.shape[1])
+        )
     return f.detach(), trace.detach()
 
 
-def hutchinson_divergence(field, x: torch.Tensor, t: torch.Tensor, probes: int, generator: torch.Generator | None = None) -> torch.Tensor:
+def hutchinson_divergence(
+    field, x: torch.Tensor, t: torch.Tensor, probes: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Hutchinson's unbiased estimate E_e[e^T (df/dx) e], e Rademacher, averaged over ``probes``."""
     with torch.enable_grad():
         x = x.detach().requires_grad_(True)
@@ -51,7 +55,9 @@ def hutchinson_divergence(field, x: torch.Tensor, t: torch.Tensor, probes: int, 
     return total / probes
 
 
-def ode_log_likelihood(field, x: torch.Tensor, t0: float, t1: float, log_prior, rtol: float = 1e-5, atol: float = 1e-5) -> tuple[torch.Tensor, int]:
+def ode_log_likelihood(
+    field, x: torch.Tensor, t0: float, t1: float, log_prior, rtol: float = 1e-5, atol: float = 1e-5
+) -> tuple[torch.Tensor, int]:
     """log p_{t0}(x) for each row of ``x`` (n, dim), and the number of field evaluations."""
     evaluations = [0]
 
@@ -75,6 +81,8 @@ def probability_flow(eps, schedule: NoiseSchedule):
     return lambda x, t: -0.5 * schedule.beta(t)[:, None] * (x - eps(x, t) / schedule.sigma(t)[:, None])
 
 
-def diffusion_log_likelihood(eps, schedule: NoiseSchedule, x: torch.Tensor, t_min: float = T_MIN, **tolerances) -> tuple[torch.Tensor, int]:
+def diffusion_log_likelihood(
+    eps, schedule: NoiseSchedule, x: torch.Tensor, t_min: float = T_MIN, **tolerances
+) -> tuple[torch.Tensor, int]:
     """log q(x) of a diffusion model (of x at t_min, see the module docstring), via its probability-flow ODE."""
     return ode_log_likelihood(probability_flow(eps, schedule), x, t_min, 1.0, standard_normal_log_density, **tolerances)

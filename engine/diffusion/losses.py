@@ -19,8 +19,15 @@ from engine.diffusion.schedules import NoiseSchedule
 T_MIN = 1e-3  # DDPM's smallest training time: the noise model is never asked about t = 0 exactly
 
 
-def ddpm_loss(model, schedule: NoiseSchedule, x0: torch.Tensor, generator: torch.Generator | None = None,
-              label: torch.Tensor | None = None, t: torch.Tensor | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+def ddpm_loss(
+    model,
+    schedule: NoiseSchedule,
+    x0: torch.Tensor,
+    generator: torch.Generator | None = None,
+    label: torch.Tensor | None = None,
+    t: torch.Tensor | None = None,
+    noise: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Mean over the batch of ||eps - eps_theta(x_t, t)||^2."""
     t = T_MIN + (1 - T_MIN) * torch.rand(len(x0), generator=generator) if t is None else t
     noise = torch.randn(x0.shape, generator=generator) if noise is None else noise
@@ -28,8 +35,14 @@ def ddpm_loss(model, schedule: NoiseSchedule, x0: torch.Tensor, generator: torch
     return (predicted - noise).pow(2).sum(dim=1).mean()
 
 
-def flow_matching_loss(model, x1: torch.Tensor, generator: torch.Generator | None = None, x0: torch.Tensor | None = None,
-                       label: torch.Tensor | None = None, t: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+def flow_matching_loss(
+    model,
+    x1: torch.Tensor,
+    generator: torch.Generator | None = None,
+    x0: torch.Tensor | None = None,
+    label: torch.Tensor | None = None,
+    t: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Mean over the batch of ||v_theta(x_t, t) - (x_1 - x_0)||^2 on the straight path x_0 -> x_1."""
     x0 = torch.randn(x1.shape, generator=generator) if x0 is None else x0
     t = torch.rand(len(x1), generator=generator) if t is None else t

@@ -21,7 +21,9 @@ class FourierTime(nn.Module):
 
     def __init__(self, features: int = 16):
         super().__init__()
-        self.register_buffer("frequencies", torch.exp(torch.linspace(0.0, math.log(100.0), features // 2)), persistent=False)
+        self.register_buffer(
+            "frequencies", torch.exp(torch.linspace(0.0, math.log(100.0), features // 2)), persistent=False
+        )
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         angle = 2 * math.pi * t[:, None] * self.frequencies
@@ -46,7 +48,9 @@ class DenoisingMLP(nn.Module):
         t = torch.as_tensor(t, dtype=x.dtype)
         h = self.input(torch.cat([x, self.time(t.expand(len(x)) if t.dim() == 0 else t)], dim=1))
         if self.class_embedding is not None:
-            h = h + self.class_embedding(torch.full((len(x),), self.classes, dtype=torch.long) if label is None else label)
+            h = h + self.class_embedding(
+                torch.full((len(x),), self.classes, dtype=torch.long) if label is None else label
+            )
         return self.body(h)
 
     def guided(self, label: int | torch.Tensor | None, scale: float = 0.0):
@@ -54,8 +58,10 @@ class DenoisingMLP(nn.Module):
         row of x), or classifier-free guided at ``scale`` w: (1 + w) f(x, t, c) - w f(x, t, none)."""
         if label is None:
             return lambda x, t: self(x, t)
+
         def field(x, t):
             c = torch.full((len(x),), label, dtype=torch.long) if isinstance(label, int) else label
             conditional = self(x, t, c)
             return conditional if scale == 0 else (1 + scale) * conditional - scale * self(x, t)
+
         return field

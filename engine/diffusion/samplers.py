@@ -25,8 +25,13 @@ import torch
 from engine.diffusion.losses import T_MIN
 from engine.diffusion.schedules import NoiseSchedule
 
-SAMPLERS = {"ddpm": "DDPM ancestral (reverse SDE)", "ddim": "DDIM (probability-flow ODE)",
-            "langevin": "annealed Langevin (score)", "euler": "flow matching, Euler", "heun": "flow matching, Heun"}  # fmt: skip
+SAMPLERS = {
+    "ddpm": "DDPM ancestral (reverse SDE)",
+    "ddim": "DDIM (probability-flow ODE)",
+    "langevin": "annealed Langevin (score)",
+    "euler": "flow matching, Euler",
+    "heun": "flow matching, Heun",
+}
 DIFFUSION_SAMPLERS = ("ddpm", "ddim", "langevin")
 FLOW_SAMPLERS = ("euler", "heun")
 
@@ -40,8 +45,15 @@ def _start(n: int, dim: int, generator: torch.Generator | None) -> torch.Tensor:
 
 
 @torch.no_grad()
-def ddpm_ancestral(field, schedule: NoiseSchedule, n: int, steps: int, generator: torch.Generator | None = None,
-                   dim: int = 2, keep_path: bool = False) -> torch.Tensor:  # fmt: skip
+def ddpm_ancestral(
+    field,
+    schedule: NoiseSchedule,
+    n: int,
+    steps: int,
+    generator: torch.Generator | None = None,
+    dim: int = 2,
+    keep_path: bool = False,
+) -> torch.Tensor:
     x = _start(n, dim, generator)
     path = [x]
     times = torch.linspace(0.0, 1.0, steps + 1)
@@ -58,8 +70,15 @@ def ddpm_ancestral(field, schedule: NoiseSchedule, n: int, steps: int, generator
 
 
 @torch.no_grad()
-def ddim(field, schedule: NoiseSchedule, n: int, steps: int, generator: torch.Generator | None = None, dim: int = 2,
-         keep_path: bool = False) -> torch.Tensor:  # fmt: skip
+def ddim(
+    field,
+    schedule: NoiseSchedule,
+    n: int,
+    steps: int,
+    generator: torch.Generator | None = None,
+    dim: int = 2,
+    keep_path: bool = False,
+) -> torch.Tensor:
     x = _start(n, dim, generator)
     path = [x]
     times = torch.linspace(0.0, 1.0, steps + 1)
@@ -73,8 +92,17 @@ def ddim(field, schedule: NoiseSchedule, n: int, steps: int, generator: torch.Ge
 
 
 @torch.no_grad()
-def annealed_langevin(field, schedule: NoiseSchedule, n: int, steps: int, generator: torch.Generator | None = None,
-                      dim: int = 2, keep_path: bool = False, steps_per_level: int = 10, step_scale: float = 0.2) -> torch.Tensor:  # fmt: skip
+def annealed_langevin(
+    field,
+    schedule: NoiseSchedule,
+    n: int,
+    steps: int,
+    generator: torch.Generator | None = None,
+    dim: int = 2,
+    keep_path: bool = False,
+    steps_per_level: int = 10,
+    step_scale: float = 0.2,
+) -> torch.Tensor:
     """``steps`` noise levels from t = 1 down to T_MIN, ``steps_per_level`` Langevin steps each;
     each level starts from the last one's samples moved by a DDIM step (the predictor of Song et
     al.'s predictor-corrector sampler): in the VP process the data's mean drifts with t, which
@@ -101,8 +129,16 @@ def annealed_langevin(field, schedule: NoiseSchedule, n: int, steps: int, genera
 
 
 @torch.no_grad()
-def flow_ode(field, n: int, steps: int, generator: torch.Generator | None = None, dim: int = 2, keep_path: bool = False,
-             heun: bool = False, x0: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+def flow_ode(
+    field,
+    n: int,
+    steps: int,
+    generator: torch.Generator | None = None,
+    dim: int = 2,
+    keep_path: bool = False,
+    heun: bool = False,
+    x0: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Euler: x <- x + dt v(x, t); Heun: the Euler step as a predictor, then x <- x + dt/2 (v(x, t) + v(x_pred, t + dt))."""
     x = _start(n, dim, generator) if x0 is None else x0
     path = [x]
@@ -115,8 +151,15 @@ def flow_ode(field, n: int, steps: int, generator: torch.Generator | None = None
     return _finish(path, keep_path)
 
 
-def sample(sampler: str, field, schedule: NoiseSchedule | None, n: int, steps: int, generator: torch.Generator | None = None,
-           keep_path: bool = False) -> torch.Tensor:  # fmt: skip
+def sample(
+    sampler: str,
+    field,
+    schedule: NoiseSchedule | None,
+    n: int,
+    steps: int,
+    generator: torch.Generator | None = None,
+    keep_path: bool = False,
+) -> torch.Tensor:
     """Dispatch by name (a key of :data:`SAMPLERS`)."""
     if sampler in DIFFUSION_SAMPLERS:
         function = {"ddpm": ddpm_ancestral, "ddim": ddim, "langevin": annealed_langevin}[sampler]

@@ -106,9 +106,20 @@ class DiffusionRunConfig(RunConfig):
         check_choice("model", self.kind, KINDS)
         check_choice("noise schedule", self.schedule, SCHEDULES)
         check_choice(f"sampler for {KINDS[self.kind]}", self.sampler, SAMPLERS_OF[self.kind])
-        check_ranges(self, [("hidden", 8, 512), ("layers", 1, 6), ("learning_rate", 1e-5, 0.1), ("lr_half_life", 0, 1_000_000),
-                            ("batch_size", 8, 4096), ("sample_steps", 1, 1000), ("guidance", 0, 20), ("seed", 0, 2**31 - 1),
-                            ("max_steps", 1, 200_000)])  # fmt: skip
+        check_ranges(
+            self,
+            [
+                ("hidden", 8, 512),
+                ("layers", 1, 6),
+                ("learning_rate", 1e-5, 0.1),
+                ("lr_half_life", 0, 1_000_000),
+                ("batch_size", 8, 4096),
+                ("sample_steps", 1, 1000),
+                ("guidance", 0, 20),
+                ("seed", 0, 2**31 - 1),
+                ("max_steps", 1, 200_000),
+            ],
+        )
 
 
 class DiffusionTrainingTask:
@@ -120,13 +131,17 @@ class DiffusionTrainingTask:
         if target.dim != 2:
             raise ValueError(f"Diffusion and flow matching here model 2-D data; this target is {target.dim}-D.")
         if config.conditional and target.modes is None:
-            raise ValueError("A class-conditional model needs a target made of separate modes (the ring of 8, the grid of 25, "
-                             "...): the class of a sample is its mode.")  # fmt: skip
+            raise ValueError(
+                "A class-conditional model needs a target made of separate modes (the ring of 8, the grid of 25, "
+                "...): the class of a sample is its mode."
+            )
         self.config, self.target = config, target
         self.schedule = NoiseSchedule(config.schedule)
         self.modes = torch.as_tensor(target.modes, dtype=torch.float32) if config.conditional else None
         with seeded(config.seed):
-            self.model = DenoisingMLP(hidden=config.hidden, layers=config.layers, classes=0 if self.modes is None else len(self.modes))
+            self.model = DenoisingMLP(
+                hidden=config.hidden, layers=config.layers, classes=0 if self.modes is None else len(self.modes)
+            )
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.steps_done = 0
@@ -146,7 +161,9 @@ class DiffusionTrainingTask:
             group["lr"] = self.current_learning_rate()
         if self.reflow_pairs is not None:
             rows = torch.randint(0, len(self.reflow_pairs[0]), (self.config.batch_size,), generator=self.generator)
-            loss = flow_matching_loss(self.model, self.reflow_pairs[1][rows], self.generator, x0=self.reflow_pairs[0][rows])
+            loss = flow_matching_loss(
+                self.model, self.reflow_pairs[1][rows], self.generator, x0=self.reflow_pairs[0][rows]
+            )
             return self._optimize(loss)
         x = self.target.sample(self.config.batch_size, self.generator)
         label = None
@@ -171,7 +188,9 @@ class DiffusionTrainingTask:
         """Couple REFLOW_PAIRS noise points with where the model's ODE takes them (Heun, REFLOW_STEPS)
         and train on those couples from now on (see the module docstring); returns the reflow count."""
         if self.config.kind != "flow_matching" or self.modes is not None:
-            raise ValueError("Reflow straightens an unconditional flow-matching model's paths; pick flow matching without classes.")
+            raise ValueError(
+                "Reflow straightens an unconditional flow-matching model's paths; pick flow matching without classes."
+            )
         z = torch.randn(REFLOW_PAIRS, 2, generator=torch.Generator().manual_seed(self.config.seed + 100 + self.reflows))
         self.reflow_pairs = (z, samplers.flow_ode(self.model, REFLOW_PAIRS, REFLOW_STEPS, heun=True, x0=z))
         self.reflows += 1
@@ -184,15 +203,28 @@ class DiffusionTrainingTask:
         """The classes conditional samples are drawn for: every mode in turn (None: unconditional)."""
         return None if self.modes is None else torch.arange(n) % len(self.modes)
 
-    def draw(self, n: int, keep_path: bool = False, seed: int | None = None, sampler: str | None = None,
-             steps: int | None = None) -> torch.Tensor:  # fmt: skip
+    def draw(
+        self,
+        n: int,
+        keep_path: bool = False,
+        seed: int | None = None,
+        sampler: str | None = None,
+        steps: int | None = None,
+    ) -> torch.Tensor:
         """n samples with the configured (or the given) sampler and steps, from the same noise each
         time (the run's seed + 1 unless given); a conditional model draws every mode in turn, guided
         at the configured scale."""
         generator = torch.Generator().manual_seed(self.config.seed + 1 if seed is None else seed)
         field = self.model.guided(self.sample_labels(n), self.config.guidance)
-        return samplers.sample(sampler or self.config.sampler, field, self.schedule, n, steps or self.config.sample_steps,
-                               generator, keep_path)  # fmt: skip
+        return samplers.sample(
+            sampler or self.config.sampler,
+            field,
+            self.schedule,
+            n,
+            steps or self.config.sample_steps,
+            generator,
+            keep_path,
+        )
 
     @torch.no_grad()
     def log_likelihood(self, x: torch.Tensor, tolerance: float = LIVE_TOLERANCE) -> torch.Tensor:
@@ -209,7 +241,12 @@ class DiffusionTrainingTask:
     @torch.no_grad()
     def metrics(self) -> dict[str, float]:
         samples = self.draw(W1_POINTS)
-        figures = {"w1": self._w1(samples), "learning_rate": self.current_learning_rate(), "reflows": self.reflows, **self.likelihood}
+        figures = {
+            "w1": self._w1(samples),
+            "learning_rate": self.current_learning_rate(),
+            "reflows": self.reflows,
+            **self.likelihood,
+        }
         if self.modes is not None:
             figures |= self.class_figures(samples)
         return figures
@@ -234,15 +271,22 @@ class DiffusionTrainingTask:
                 spreads.append((drawn - centre).norm(dim=1).mean())
                 drifts.append((centre - mode).norm())
         s = self.target.mode_std
-        return {"class_accuracy": accuracy, "spread": float(torch.stack(spreads).mean() / (s * math.sqrt(math.pi / 2))),
-                "drift": float(torch.stack(drifts).mean() / s)}  # fmt: skip
+        return {
+            "class_accuracy": accuracy,
+            "spread": float(torch.stack(spreads).mean() / (s * math.sqrt(math.pi / 2))),
+            "drift": float(torch.stack(drifts).mean() / s),
+        }
 
     def quality_by_steps(self, step_counts: tuple[int, ...] = STEP_COUNTS) -> dict[str, list[tuple[int, float]]]:
         """W1 of W1_POINTS samples against the held-out samples, for every sampler of this model
         at each number of steps (the same noise each time): quality against sampling cost."""
         with torch.no_grad():
-            return {sampler: [(steps, self._w1(self.draw(W1_POINTS, sampler=sampler, steps=steps))) for steps in step_counts]
-                    for sampler in SAMPLERS_OF[self.config.kind]}  # fmt: skip
+            return {
+                sampler: [
+                    (steps, self._w1(self.draw(W1_POINTS, sampler=sampler, steps=steps))) for steps in step_counts
+                ]
+                for sampler in SAMPLERS_OF[self.config.kind]
+            }
 
     def learned_density(self, size: int = DENSITY_GRID) -> np.ndarray:
         """q(x) on a size x size grid over the extent, exact through the ODE (tolerance 1e-3; a few
@@ -254,8 +298,14 @@ class DiffusionTrainingTask:
         """The density of x_t at each noise level, a histogram of noised held-out samples."""
         x0 = self.held_out[:NOISED_POINTS]
         noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(self.config.seed + 2))
-        return np.stack([render.histogram_density(self.noised(x0, level, noise).numpy(), self.target.extent, DENSITY_IMAGE_SIZE,
-                                                  blur_pixels=1.5) for level in NOISE_LEVELS])  # fmt: skip
+        return np.stack(
+            [
+                render.histogram_density(
+                    self.noised(x0, level, noise).numpy(), self.target.extent, DENSITY_IMAGE_SIZE, blur_pixels=1.5
+                )
+                for level in NOISE_LEVELS
+            ]
+        )
 
     def noised(self, data: torch.Tensor, level: float, noise: torch.Tensor) -> torch.Tensor:
         """x_t at noise level ``level`` (0: the data, 1: the noise): DDPM's sqrt(abar(t)) data +
@@ -287,16 +337,28 @@ class DiffusionTrainingTask:
             self.measure_likelihood()
         paths = self.draw(SAMPLES_SHOWN, keep_path=True)
         labels = self.sample_labels(SAMPLES_SHOWN)
-        return DiffusionFrame(extent=self.target.extent, target_density=self.target_density, samples=paths[-1].numpy(),
-                              paths=paths[:, :PATHS_SHOWN].transpose(0, 1).numpy(), noised_density=self.noised_density,
-                              field=self._fields(), labels=None if labels is None else labels.numpy())  # fmt: skip
+        return DiffusionFrame(
+            extent=self.target.extent,
+            target_density=self.target_density,
+            samples=paths[-1].numpy(),
+            paths=paths[:, :PATHS_SHOWN].transpose(0, 1).numpy(),
+            noised_density=self.noised_density,
+            field=self._fields(),
+            labels=None if labels is None else labels.numpy(),
+        )
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.current_learning_rate():g}) or a larger batch."
 
     def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "generator": self.generator.get_state(),
-                "steps_done": self.steps_done, "reflow_pairs": self.reflow_pairs, "reflows": self.reflows}  # fmt: skip
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+            "steps_done": self.steps_done,
+            "reflow_pairs": self.reflow_pairs,
+            "reflows": self.reflows,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.model.load_state_dict(state["model"])
@@ -308,4 +370,3 @@ class DiffusionTrainingTask:
     def apply_live_settings(self, config: DiffusionRunConfig) -> None:
         """The learning-rate schedule and batch size, the sampler, its steps and the guidance scale (the next frames use them)."""
         self.config = dataclasses.replace(self.config, **config.live_settings())
-

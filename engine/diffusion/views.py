@@ -18,12 +18,16 @@ def samples_image(frame: DiffusionFrame) -> bytes:
     faded target density."""
     image = render.faded_density(frame.target_density, IMAGE_SIZE)
     if frame.labels is None:
-        return render.png_bytes(render.scatter_image(frame.samples, frame.extent, IMAGE_SIZE, color=render.MODEL_COLOR,
-                                                     alpha=0.45, background=image))  # fmt: skip
+        return render.png_bytes(
+            render.scatter_image(
+                frame.samples, frame.extent, IMAGE_SIZE, color=render.MODEL_COLOR, alpha=0.45, background=image
+            )
+        )
     colors = render.mode_colors(int(frame.labels.max()) + 1)
     for label, color in enumerate(colors):
-        image = render.scatter_image(frame.samples[frame.labels == label], frame.extent, IMAGE_SIZE, color=color, alpha=0.6,
-                                     background=image)  # fmt: skip
+        image = render.scatter_image(
+            frame.samples[frame.labels == label], frame.extent, IMAGE_SIZE, color=color, alpha=0.6, background=image
+        )
     return render.png_bytes(image)
 
 
@@ -33,18 +37,27 @@ def field_image(frame: DiffusionFrame, level: int) -> bytes:
     density = frame.noised_density[level]
     background = render.colorize(density, float(np.nanmax(density)) or None)
     image = Image.fromarray(background).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR)
-    render.draw_arrows(ImageDraw.Draw(image), frame.field[level], frame.extent, IMAGE_SIZE, color=(255, 255, 255), longest_px=14)
+    render.draw_arrows(
+        ImageDraw.Draw(image), frame.field[level], frame.extent, IMAGE_SIZE, color=(255, 255, 255), longest_px=14
+    )
     return render.png_bytes(np.asarray(image))
 
 
 def learned_density_image(density: np.ndarray, target_density: np.ndarray) -> bytes:
     """The learned density q(x) on the target's colour scale (as the Flows page shows it)."""
     image = render.colorize(density, float(np.nanmax(target_density)) or None)
-    return render.png_bytes(np.asarray(Image.fromarray(image).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR)))
+    return render.png_bytes(
+        np.asarray(Image.fromarray(image).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR))
+    )
 
 
-SAMPLER_COLORS = {"ddpm": (31, 119, 180), "ddim": (44, 160, 44), "langevin": (148, 103, 189), "euler": (255, 127, 14),
-                  "heun": (214, 39, 40)}  # fmt: skip
+SAMPLER_COLORS = {
+    "ddpm": (31, 119, 180),
+    "ddim": (44, 160, 44),
+    "langevin": (148, 103, 189),
+    "euler": (255, 127, 14),
+    "heun": (214, 39, 40),
+}
 SAMPLER_COLOR_NAMES = {"ddpm": "blue", "ddim": "green", "langevin": "purple", "euler": "orange", "heun": "red"}
 
 

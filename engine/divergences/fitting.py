@@ -59,14 +59,21 @@ class Mixture1D:
         weights = torch.tensor(self.weights, dtype=torch.float64)
         component = torch.multinomial(weights / weights.sum(), n, replacement=True, generator=generator)
         noise = torch.randn(n, generator=generator, dtype=torch.float64)
-        return torch.tensor(self.means, dtype=torch.float64)[component] + torch.tensor(self.stds, dtype=torch.float64)[component] * noise
+        return (
+            torch.tensor(self.means, dtype=torch.float64)[component]
+            + torch.tensor(self.stds, dtype=torch.float64)[component] * noise
+        )
 
 
-def _mixture_log_density(x: torch.Tensor, log_weights: torch.Tensor, means: torch.Tensor, stds: torch.Tensor) -> torch.Tensor:
+def _mixture_log_density(
+    x: torch.Tensor, log_weights: torch.Tensor, means: torch.Tensor, stds: torch.Tensor
+) -> torch.Tensor:
     """log sum_k w_k N(x; mean_k, std_k^2) at each point of ``x`` (n,); the mixture's parameters
     (..., K) may carry leading batch dimensions (several mixtures at once), giving (..., n)."""
     z = (x.unsqueeze(-1) - means.unsqueeze(-2)) / stds.unsqueeze(-2)
-    return torch.logsumexp(log_weights.unsqueeze(-2) - 0.5 * z**2 - torch.log(stds).unsqueeze(-2) - LOG_SQRT_2PI, dim=-1)
+    return torch.logsumexp(
+        log_weights.unsqueeze(-2) - 0.5 * z**2 - torch.log(stds).unsqueeze(-2) - LOG_SQRT_2PI, dim=-1
+    )
 
 
 # ----- divergences in log space on a grid, differentiable in q -----
@@ -150,7 +157,9 @@ def fit_steps(
     keys = [divergences] if isinstance(divergences, str) else list(divergences)
     unknown = [key for key in keys if key not in FIT_DIVERGENCES]
     if unknown or not keys:
-        raise ValueError(f"Unknown divergence {', '.join(unknown) or '(none)'}; choose from {', '.join(FIT_DIVERGENCES)}.")
+        raise ValueError(
+            f"Unknown divergence {', '.join(unknown) or '(none)'}; choose from {', '.join(FIT_DIVERGENCES)}."
+        )
     if not 1 <= components <= 8:
         raise ValueError(f"The model has between 1 and 8 components; got {components}.")
     x = torch.as_tensor(default_grid(target) if grid is None else grid, dtype=torch.float64)
@@ -158,9 +167,13 @@ def fit_steps(
     log_p = target.log_density(x)
     generator = torch.Generator().manual_seed(seed)
     low, high = float(x[0]) / 2, float(x[-1]) / 2  # initial means: seeded, in the middle half of the grid
-    initial_means = (low + (high - low) * torch.rand(components, generator=generator, dtype=torch.float64)).sort().values
+    initial_means = (
+        (low + (high - low) * torch.rand(components, generator=generator, dtype=torch.float64)).sort().values
+    )
     means = initial_means.repeat(len(keys), 1).requires_grad_()  # (fits, components)
-    raw_stds = torch.full((len(keys), components), math.log(math.expm1(INITIAL_STD)), dtype=torch.float64, requires_grad=True)
+    raw_stds = torch.full(
+        (len(keys), components), math.log(math.expm1(INITIAL_STD)), dtype=torch.float64, requires_grad=True
+    )
     logits = torch.zeros(len(keys), components, dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.Adam([means, raw_stds, logits], lr=lr)
     histories: dict[str, list[tuple[int, float, Mixture1D]]] = {key: [] for key in keys}
@@ -171,7 +184,9 @@ def fit_steps(
         return Mixture1D(tuple(torch.softmax(logits[i], 0).tolist()), tuple(means[i].tolist()), tuple(stds.tolist()))
 
     for step in range(steps + 1):
-        log_q = _mixture_log_density(x, torch.log_softmax(logits, 1), means, F.softplus(raw_stds) + MIN_STD)  # (fits, n)
+        log_q = _mixture_log_density(
+            x, torch.log_softmax(logits, 1), means, F.softplus(raw_stds) + MIN_STD
+        )  # (fits, n)
         losses = [FIT_DIVERGENCES[key][1](log_p, log_q[i], dx) for i, key in enumerate(keys)]
         last = step == steps
         if step % record_every == 0 or last:
@@ -179,7 +194,9 @@ def fit_steps(
                 for i, key in enumerate(keys):
                     if active[i]:
                         histories[key].append((step, losses[i].item(), mixture(i)))
-            yield {key: FitResult(key, history[-1][2], history[-1][1], list(history)) for key, history in histories.items()}
+            yield {
+                key: FitResult(key, history[-1][2], history[-1][1], list(history)) for key, history in histories.items()
+            }
         active &= torch.stack([torch.isfinite(loss) for loss in losses]).detach()
         if last or not active.any():
             return
@@ -214,14 +231,22 @@ class Critic(nn.Module):
 
     def __init__(self, width: int = 64):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(1, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
+        self.net = nn.Sequential(
+            nn.Linear(1, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x[:, None]).squeeze(-1)
 
 
 def variational_estimate(
-    p: Mixture1D, q: Mixture1D, key: str, steps: int = 2000, batch: int = 512, lr: float = 2e-3, seed: int = 0,
+    p: Mixture1D,
+    q: Mixture1D,
+    key: str,
+    steps: int = 2000,
+    batch: int = 512,
+    lr: float = 2e-3,
+    seed: int = 0,
     evaluation_samples: int = 20_000,
 ) -> Iterator[tuple[int, float]]:
     """Yield (step, estimate) as a critic learns to maximise E_p[T] - E_q[f*(T)] <= D_f(p||q)
@@ -235,11 +260,15 @@ def variational_estimate(
     torch.manual_seed(seed)
     critic = Critic().double()
     optimizer = torch.optim.Adam(critic.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(steps, 1), eta_min=lr / 10)  # a steadier critic at the end
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, max(steps, 1), eta_min=lr / 10
+    )  # a steadier critic at the end
     held_p, held_q = p.sample(evaluation_samples, generator), q.sample(evaluation_samples, generator)
 
     def bound(from_p: torch.Tensor, from_q: torch.Tensor) -> torch.Tensor:
-        return divergence.output_activation(critic(from_p)).mean() - divergence.conjugate_of_output(critic(from_q)).mean()
+        return (
+            divergence.output_activation(critic(from_p)).mean() - divergence.conjugate_of_output(critic(from_q)).mean()
+        )
 
     for step in range(steps + 1):
         if step % 50 == 0:

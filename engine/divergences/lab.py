@@ -16,9 +16,12 @@ from engine.divergences.fitting import FIT_DIVERGENCES, FitResult, Mixture1D, de
 from engine.targets import target_keys
 
 VIEWS = {
-    "fit": "🎯 Fitting lab", "disjoint": "↔️ Disjoint supports", "gan": "⚔️ p vs q: GAN and JS", "fgan": "📐 f-divergences",
+    "fit": "🎯 Fitting lab",
+    "disjoint": "↔️ Disjoint supports",
+    "gan": "⚔️ p vs q: GAN and JS",
+    "fgan": "📐 f-divergences",
     "samples": "🌐 2-D samples and transport",
-}  # fmt: skip
+}
 TARGET_VIEWS = ("fit", "gan", "fgan")  # the views that use the editable 1-D target
 EXAMPLE_TARGETS = {
     "Two modes, far apart": "0.4:-3:0.8,0.6:3:1",
@@ -31,9 +34,19 @@ EXAMPLE_TARGETS = {
 GENERATOR_SOURCES = {"gan": "🥊 Your GAN (GANs page, this tab)", "upload": "📄 A generator file (.safetensors)"}
 SAMPLE_SOURCES = tuple(target_keys(2)) + tuple(GENERATOR_SOURCES)
 MEASURES: dict[str, str] = {
-    "kl": "KL(p‖q)", "reverse_kl": "KL(q‖p)", "js": "JS", "tv": "TV", "hellinger": "H²", "pearson": "Pearson χ²",
-    "neyman": "Neyman χ²", "alpha_0.5": "α = ½", "renyi_2": "Rényi α = 2", "w1": "W₁", "w2": "W₂", "mmd": "MMD",
-}  # fmt: skip
+    "kl": "KL(p‖q)",
+    "reverse_kl": "KL(q‖p)",
+    "js": "JS",
+    "tv": "TV",
+    "hellinger": "H²",
+    "pearson": "Pearson χ²",
+    "neyman": "Neyman χ²",
+    "alpha_0.5": "α = ½",
+    "renyi_2": "Rényi α = 2",
+    "w1": "W₁",
+    "w2": "W₂",
+    "mmd": "MMD",
+}
 MAX_TARGET_COMPONENTS = 10
 MIN_TARGET_WIDTH = 0.05
 DISJOINT_HALF_WIDTH = 0.05  # the two "parallel lines": boxes of width 0.1
@@ -94,7 +107,9 @@ class DivergenceLabConfig(RunConfig):
         if len(mixture.weights) > MAX_TARGET_COMPONENTS:
             raise ValueError(f"The target has at most {MAX_TARGET_COMPONENTS} components; got {len(mixture.weights)}.")
         if max(map(abs, mixture.means)) > 50 or not MIN_TARGET_WIDTH <= min(mixture.stds) <= max(mixture.stds) <= 20:
-            raise ValueError(f"Keep the target's means within ±50 and its widths between {MIN_TARGET_WIDTH:g} and 20 (what the page's grid resolves).")
+            raise ValueError(
+                f"Keep the target's means within ±50 and its widths between {MIN_TARGET_WIDTH:g} and 20 (what the page's grid resolves)."
+            )
         if not self.fitted_by:
             raise ValueError("Pick at least one divergence to fit q by.")
         unknown = [key for key in self.fitted_by.split(",") if key not in FIT_DIVERGENCES]
@@ -103,11 +118,23 @@ class DivergenceLabConfig(RunConfig):
         if self.p_samples not in target_keys(2):
             raise ValueError(f"p must be one of the 2-D targets ({', '.join(target_keys(2))}); got {self.p_samples!r}.")
         if self.q_samples not in SAMPLE_SOURCES:
-            raise ValueError(f"q must be a 2-D target or one of {', '.join(GENERATOR_SOURCES)}; got {self.q_samples!r}.")
+            raise ValueError(
+                f"q must be a 2-D target or one of {', '.join(GENERATOR_SOURCES)}; got {self.q_samples!r}."
+            )
         if self.plan_order not in (1, 2):
             raise ValueError(f"The plan drawn is W1's or W2's (1 or 2); got {self.plan_order}.")
-        check_ranges(self, [("components", 1, 4), ("seed", 0, 2**31 - 1), ("theta", -2, 2), ("q_mean", -8, 8), ("q_width", 0.05, 8),
-                            ("q_shift", -6, 6), ("samples", 20, 1000)])  # fmt: skip
+        check_ranges(
+            self,
+            [
+                ("components", 1, 4),
+                ("seed", 0, 2**31 - 1),
+                ("theta", -2, 2),
+                ("q_mean", -8, 8),
+                ("q_width", 0.05, 8),
+                ("q_shift", -6, 6),
+                ("samples", 20, 1000),
+            ],
+        )
 
     @property
     def mixture(self) -> Mixture1D:
@@ -143,8 +170,11 @@ def measure_mixtures(p: Mixture1D, q: Mixture1D) -> dict[str, float]:
         measures["neyman"] = math.inf
     p_density, q_density = np.exp(log_p), np.exp(log_q)
     coarse = slice(None, None, max(1, len(x) // 800))  # MMD's kernel matrix is n^2
-    measures |= {"w1": dv.wasserstein_1d(p_density, q_density, x, 1), "w2": dv.wasserstein_1d(p_density, q_density, x, 2),
-                 "mmd": dv.mmd_1d(p_density[coarse], q_density[coarse], x[coarse])}  # fmt: skip
+    measures |= {
+        "w1": dv.wasserstein_1d(p_density, q_density, x, 1),
+        "w2": dv.wasserstein_1d(p_density, q_density, x, 2),
+        "mmd": dv.mmd_1d(p_density[coarse], q_density[coarse], x[coarse]),
+    }
     return {key: measures[key] for key in MEASURES}
 
 
@@ -155,7 +185,9 @@ def view_range(*mixtures: Mixture1D) -> tuple[float, float]:
     return low, high
 
 
-def fit_matrix(target: Mixture1D, fitted_by: list[str], components: int, seed: int) -> tuple[dict[str, FitResult], dict[str, dict[str, float]]]:
+def fit_matrix(
+    target: Mixture1D, fitted_by: list[str], components: int, seed: int
+) -> tuple[dict[str, FitResult], dict[str, dict[str, float]]]:
     """Fit q by each divergence in ``fitted_by`` (each fit with its path, for the animation); the
     matrix's rows: fitted by, columns: every measure between p and the fit."""
     fits = fit_all(target, fitted_by, components=components, seed=seed)

@@ -138,7 +138,13 @@ def from_log_densities(log_p: np.ndarray, log_q: np.ndarray, dx: float) -> dict[
     log q)) dx stay exact. Both are renormalised on the grid; a log density of -inf is a true
     zero, so a support mismatch is ``math.inf`` (never NaN)."""
     lp, lq = (np.asarray(v, dtype=np.float64).ravel() for v in (log_p, log_q))
-    if lp.shape != lq.shape or np.isnan(lp).any() or np.isnan(lq).any() or np.isposinf(lp).any() or np.isposinf(lq).any():
+    if (
+        lp.shape != lq.shape
+        or np.isnan(lp).any()
+        or np.isnan(lq).any()
+        or np.isposinf(lp).any()
+        or np.isposinf(lq).any()
+    ):
         raise ValueError("Log densities must be finite or -inf, on the same grid.")
     if np.isneginf(lp).all() or np.isneginf(lq).all():
         raise ValueError("A density is zero everywhere on the grid: give it some mass (a width > 0, a weight > 0).")
@@ -163,11 +169,16 @@ def from_log_densities(log_p: np.ndarray, log_q: np.ndarray, dx: float) -> dict[
     log_pearson, log_neyman = log_square_ratio(lp, lq), log_square_ratio(lq, lp)
     chi2 = lambda log_value: _finite_or_inf(math.expm1(log_value)) if log_value < 700 else math.inf  # noqa: E731
     return {
-        "kl": kl_(lp, lq), "reverse_kl": kl_(lq, lp), "js": min(LOG2, 0.5 * kl_(lp, lm) + 0.5 * kl_(lq, lm)),
-        "tv": 0.5 * float(np.abs(p - q).sum() * dx), "hellinger": float(np.sum((np.sqrt(p) - np.sqrt(q)) ** 2) * dx),
-        "pearson": chi2(log_pearson), "neyman": chi2(log_neyman), "renyi_2": log_pearson,
+        "kl": kl_(lp, lq),
+        "reverse_kl": kl_(lq, lp),
+        "js": min(LOG2, 0.5 * kl_(lp, lm) + 0.5 * kl_(lq, lm)),
+        "tv": 0.5 * float(np.abs(p - q).sum() * dx),
+        "hellinger": float(np.sum((np.sqrt(p) - np.sqrt(q)) ** 2) * dx),
+        "pearson": chi2(log_pearson),
+        "neyman": chi2(log_neyman),
+        "renyi_2": log_pearson,
         "alpha_0.5": max(0.0, 4 * (1 - float(np.sum(np.sqrt(p * q)) * dx))),
-    }  # fmt: skip
+    }
 
 
 # ----- integral probability metrics on a grid -----
@@ -263,5 +274,7 @@ def mmd_gaussians(m1: float, s1: float, m2: float, s2: float, bandwidth: float =
     def expected_kernel(d: float, v: float) -> float:
         return bandwidth / math.sqrt(bandwidth**2 + v) * math.exp(-(d**2) / (2 * (bandwidth**2 + v)))
 
-    squared = expected_kernel(0, 2 * s1**2) + expected_kernel(0, 2 * s2**2) - 2 * expected_kernel(m1 - m2, s1**2 + s2**2)
+    squared = (
+        expected_kernel(0, 2 * s1**2) + expected_kernel(0, 2 * s2**2) - 2 * expected_kernel(m1 - m2, s1**2 + s2**2)
+    )
     return math.sqrt(max(0.0, squared))

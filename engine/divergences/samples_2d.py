@@ -23,7 +23,14 @@ from engine.targets import Target
 GRID_POINTS = (161, 801)  # per axis, for the grid divergences: at least, and at most
 DEFAULT_FEATURE_WIDTH = 0.1  # assumed for targets that do not state a mode width
 MMD_BANDWIDTH = 1.0
-GRID_MEASURES = {"kl": "KL(p‖q)", "reverse_kl": "KL(q‖p)", "js": "JS", "tv": "TV", "hellinger": "H²", "alpha_0.5": "α = ½"}
+GRID_MEASURES = {
+    "kl": "KL(p‖q)",
+    "reverse_kl": "KL(q‖p)",
+    "js": "JS",
+    "tv": "TV",
+    "hellinger": "H²",
+    "alpha_0.5": "α = ½",
+}
 """The chi^2 divergences are left out: int p^2/q lives in the tails beyond any plotting box."""
 SAMPLE_MEASURES = {"w1": "W₁", "w2": "W₂", "mmd2": "MMD²"}
 
@@ -48,7 +55,9 @@ class SampleComparison:
     plan_order: int
 
 
-def compare_samples(a: np.ndarray, b: np.ndarray, plan_order: int = 2, bandwidth: float = MMD_BANDWIDTH) -> SampleComparison:
+def compare_samples(
+    a: np.ndarray, b: np.ndarray, plan_order: int = 2, bandwidth: float = MMD_BANDWIDTH
+) -> SampleComparison:
     """Every sample-based measure of :data:`SAMPLE_MEASURES` between the point sets ``a`` and ``b``."""
     if plan_order not in (1, 2):
         raise ValueError(f"The plan drawn is W1's or W2's; got order {plan_order}.")
@@ -58,7 +67,9 @@ def compare_samples(a: np.ndarray, b: np.ndarray, plan_order: int = 2, bandwidth
     return SampleComparison(values, plan1 if plan_order == 1 else plan2, plan_order)
 
 
-def plan_segments(a: np.ndarray, b: np.ndarray, plan: np.ndarray, threshold: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+def plan_segments(
+    a: np.ndarray, b: np.ndarray, plan: np.ndarray, threshold: float = 1e-9
+) -> tuple[np.ndarray, np.ndarray]:
     """The transport plan as line segments a_i -> b_j for every pair it moves mass between: x and
     y arrays with NaN between segments (one plot trace draws them all)."""
     i, j = np.nonzero(plan > threshold)

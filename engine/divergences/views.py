@@ -35,8 +35,14 @@ def fit_animation(x: np.ndarray, p: np.ndarray, fits: dict[str, FitResult], labe
         traces = []
         for i, key in enumerate(keys):
             mixture = [m for s, _, m in fits[key].history if s <= step][-1]
-            traces.append(go.Scatter(y=density(mixture, x).astype(np.float32), name=f"q by {labels[key]}", mode="lines",
-                                     line={"width": 2.5, "dash": DASHES[i % len(DASHES)]}))  # fmt: skip
+            traces.append(
+                go.Scatter(
+                    y=density(mixture, x).astype(np.float32),
+                    name=f"q by {labels[key]}",
+                    mode="lines",
+                    line={"width": 2.5, "dash": DASHES[i % len(DASHES)]},
+                )
+            )
         return traces
 
     # Frames carry only y, in float32 (a frame's trace keeps the figure's x): the page sends a
@@ -45,19 +51,60 @@ def fit_animation(x: np.ndarray, p: np.ndarray, fits: dict[str, FitResult], labe
     for trace in final:
         trace.x = x
     figure = go.Figure([go.Scatter(x=x, y=p, name="target p", mode="lines", **TARGET_STYLE), *final])
-    figure.frames = [go.Frame(data=curves_at(step), traces=list(range(1, len(keys) + 1)), name=str(step)) for step in steps]
+    figure.frames = [
+        go.Frame(data=curves_at(step), traces=list(range(1, len(keys) + 1)), name=str(step)) for step in steps
+    ]
     top = max(float(p.max()), *(float(trace.y.max()) for trace in figure.data[1:]))
-    play = {"frame": {"duration": 80, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": False, "mode": "immediate"}
+    play = {
+        "frame": {"duration": 80, "redraw": False},
+        "transition": {"duration": 0},
+        "fromcurrent": False,
+        "mode": "immediate",
+    }
     figure.update_layout(
-        height=420, margin={**MARGIN, "t": 60}, xaxis={"title": "x"}, yaxis={"title": "density", "range": [0, min(top, 6 * float(p.max())) * 1.05]},
+        height=420,
+        margin={**MARGIN, "t": 60},
+        xaxis={"title": "x"},
+        yaxis={"title": "density", "range": [0, min(top, 6 * float(p.max())) * 1.05]},
         legend={"orientation": "h", "y": -0.25},
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 1.12, "xanchor": "left", "showactive": False,
-                      "buttons": [{"label": "▶ Replay the fit", "method": "animate", "args": [None, play]},
-                                  {"label": "⏸", "method": "animate", "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]}]}],
-        sliders=[{"active": len(steps) - 1, "x": 0.25, "len": 0.75, "y": 1.17, "yanchor": "top", "currentvalue": {"prefix": "step "},
-                  "pad": {"t": 0}, "steps": [{"label": str(s), "method": "animate",
-                                              "args": [[str(s)], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]} for s in steps]}],
-    )  # fmt: skip
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0,
+                "y": 1.12,
+                "xanchor": "left",
+                "showactive": False,
+                "buttons": [
+                    {"label": "▶ Replay the fit", "method": "animate", "args": [None, play]},
+                    {
+                        "label": "⏸",
+                        "method": "animate",
+                        "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}],
+                    },
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": len(steps) - 1,
+                "x": 0.25,
+                "len": 0.75,
+                "y": 1.17,
+                "yanchor": "top",
+                "currentvalue": {"prefix": "step "},
+                "pad": {"t": 0},
+                "steps": [
+                    {
+                        "label": str(s),
+                        "method": "animate",
+                        "args": [[str(s)], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
+                    }
+                    for s in steps
+                ],
+            }
+        ],
+    )
     return figure
 
 
@@ -66,7 +113,9 @@ def matrix_table(matrix: dict[str, dict[str, float]], row_labels: dict[str, str]
     the fit that measure likes best highlighted (a fit wins its own column)."""
     frame = pd.DataFrame({row_labels[k]: {column_labels[m]: v for m, v in row.items()} for k, row in matrix.items()}).T
     best = frame.eq(frame.min(axis=0), axis=1) & (frame.count(axis=0) > 1)
-    return frame.map(shown).style.apply(lambda _: np.where(best, "background-color: rgba(46, 160, 67, 0.25)", ""), axis=None)
+    return frame.map(shown).style.apply(
+        lambda _: np.where(best, "background-color: rgba(46, 160, 67, 0.25)", ""), axis=None
+    )
 
 
 def measures_markdown(measures: dict[str, float], labels: dict[str, str], per_row: int = 6) -> str:
@@ -75,8 +124,15 @@ def measures_markdown(measures: dict[str, float], labels: dict[str, str], per_ro
     blocks = []
     for start in range(0, len(keys), per_row):
         row = keys[start : start + per_row]
-        blocks.append("\n".join(["| " + " | ".join(labels[k] for k in row) + " |", "|" + "---|" * len(row),
-                                  "| " + " | ".join(f"**{shown(measures[k])}**" for k in row) + " |"]))  # fmt: skip
+        blocks.append(
+            "\n".join(
+                [
+                    "| " + " | ".join(labels[k] for k in row) + " |",
+                    "|" + "---|" * len(row),
+                    "| " + " | ".join(f"**{shown(measures[k])}**" for k in row) + " |",
+                ]
+            )
+        )
     return "\n\n".join(blocks)
 
 
@@ -89,14 +145,34 @@ def pq_figure(p: Mixture1D, q: Mixture1D, points: int = 400) -> go.Figure:
     p_density, q_density = np.exp(log_p), np.exp(log_q)
     optimal = 1 / (1 + np.exp(np.clip(log_q - log_p, -700, 700)))
     return go.Figure(
-        data=[go.Scatter(x=x, y=p_density, name="p", mode="lines", **TARGET_STYLE),
-              go.Scatter(x=x, y=q_density, name="q", mode="lines", line={"width": 2.5, "color": "#e45756"}),
-              go.Scatter(x=x, y=optimal, name="D*(x) = p/(p+q), right axis", mode="lines", yaxis="y2",
-                         line={"width": 2, "dash": "dot", "color": "#4c78a8"})],
-        layout={"height": 360, "margin": {**MARGIN, "r": 50}, "legend": {"orientation": "h", "y": -0.2}, "xaxis": {"title": "x"},
-                "yaxis": {"title": "density", "range": [0, 1.05 * max(float(p_density.max()), float(q_density.max()))]},
-                "yaxis2": {"title": "D*(x)", "range": [0, 1.05], "tickvals": [0, 0.25, 0.5, 0.75, 1], "overlaying": "y", "side": "right", "showgrid": False}},
-    )  # fmt: skip
+        data=[
+            go.Scatter(x=x, y=p_density, name="p", mode="lines", **TARGET_STYLE),
+            go.Scatter(x=x, y=q_density, name="q", mode="lines", line={"width": 2.5, "color": "#e45756"}),
+            go.Scatter(
+                x=x,
+                y=optimal,
+                name="D*(x) = p/(p+q), right axis",
+                mode="lines",
+                yaxis="y2",
+                line={"width": 2, "dash": "dot", "color": "#4c78a8"},
+            ),
+        ],
+        layout={
+            "height": 360,
+            "margin": {**MARGIN, "r": 50},
+            "legend": {"orientation": "h", "y": -0.2},
+            "xaxis": {"title": "x"},
+            "yaxis": {"title": "density", "range": [0, 1.05 * max(float(p_density.max()), float(q_density.max()))]},
+            "yaxis2": {
+                "title": "D*(x)",
+                "range": [0, 1.05],
+                "tickvals": [0, 0.25, 0.5, 0.75, 1],
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+            },
+        },
+    )
 
 
 def disjoint_figure(thetas: np.ndarray, curves: dict[str, np.ndarray], theta: float) -> go.Figure:
@@ -112,15 +188,27 @@ def estimate_figure(steps: list[int], estimates: list[float], exact: float) -> g
     figure = go.Figure(go.Scatter(x=steps, y=estimates, name="estimate"))
     if math.isfinite(exact):
         figure.add_hline(y=exact, line_dash="dash", annotation_text="exact")
-    figure.update_layout(height=320, margin=MARGIN, xaxis={"title": "critic step"}, yaxis={"title": "E_p[T] − E_q[f*(T)]"})
+    figure.update_layout(
+        height=320, margin=MARGIN, xaxis={"title": "critic step"}, yaxis={"title": "E_p[T] − E_q[f*(T)]"}
+    )
     return figure
 
 
-def samples_figure(a: np.ndarray, b: np.ndarray, segments: tuple[np.ndarray, np.ndarray], names: tuple[str, str], plan_label: str) -> go.Figure:
+def samples_figure(
+    a: np.ndarray, b: np.ndarray, segments: tuple[np.ndarray, np.ndarray], names: tuple[str, str], plan_label: str
+) -> go.Figure:
     """Two sample sets and the optimal transport plan between them as grey segments; equal axes."""
     figure = go.Figure()
-    figure.add_scatter(x=segments[0], y=segments[1], mode="lines", name=plan_label, line={"width": 1, "color": "rgba(90, 90, 90, 0.35)"})
+    figure.add_scatter(
+        x=segments[0],
+        y=segments[1],
+        mode="lines",
+        name=plan_label,
+        line={"width": 1, "color": "rgba(90, 90, 90, 0.35)"},
+    )
     figure.add_scatter(x=a[:, 0], y=a[:, 1], mode="markers", name=names[0], marker={"size": 5, "color": "#4c78a8"})
     figure.add_scatter(x=b[:, 0], y=b[:, 1], mode="markers", name=names[1], marker={"size": 5, "color": "#f58518"})
-    figure.update_layout(height=520, margin=MARGIN, legend={"orientation": "h", "y": -0.08}, yaxis={"scaleanchor": "x", "scaleratio": 1})
+    figure.update_layout(
+        height=520, margin=MARGIN, legend={"orientation": "h", "y": -0.08}, yaxis={"scaleanchor": "x", "scaleratio": 1}
+    )
     return figure

@@ -14,8 +14,14 @@ from engine.evaluation.table import sampler
 from engine.pretrained import PRETRAINED_DIR, ModelUnavailable
 
 TABLE = PRETRAINED_DIR / "evaluation.json"
-SORT_KEYS = {"fid": "FID (lower is better)", "inception_score": "Inception score (higher)", "precision": "precision (higher)",
-             "recall": "recall (higher)", "nll": "−log p(x) (lower)", "sample_ms": "sampling time (lower)"}  # fmt: skip
+SORT_KEYS = {
+    "fid": "FID (lower is better)",
+    "inception_score": "Inception score (higher)",
+    "precision": "precision (higher)",
+    "recall": "recall (higher)",
+    "nll": "−log p(x) (lower)",
+    "sample_ms": "sampling time (lower)",
+}
 HIGHER_IS_BETTER = {"inception_score", "precision", "recall"}
 STRIP = 12  # samples shown per model
 
@@ -34,7 +40,9 @@ def load_table() -> dict:
     try:
         return json.loads(TABLE.read_text())
     except (OSError, ValueError) as error:
-        raise ModelUnavailable(f"The evaluation table is missing ({error}); make it with python -m engine.train.evaluation.") from error
+        raise ModelUnavailable(
+            f"The evaluation table is missing ({error}); make it with python -m engine.train.evaluation."
+        ) from error
 
 
 def sorted_rows(table: dict, key: str) -> list[dict]:

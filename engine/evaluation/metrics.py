@@ -32,7 +32,9 @@ PR_NEIGHBOURS = 3
 
 
 @torch.no_grad()
-def classifier_outputs(classifier: MnistClassifier, images: torch.Tensor, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
+def classifier_outputs(
+    classifier: MnistClassifier, images: torch.Tensor, batch: int = 500
+) -> tuple[np.ndarray, np.ndarray]:
     """(features (n, 64), class probabilities (n, 10)) for images (n, 28, 28) or (n, 784) in [0, 1]."""
     features, probabilities = [], []
     for start in range(0, len(images), batch):
@@ -46,7 +48,9 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)) between Gaussian fits of two feature sets."""
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
-    with warnings.catch_warnings():  # dead ReLU features make the product singular: offset it then (as pytorch-fid does)
+    with (
+        warnings.catch_warnings()
+    ):  # dead ReLU features make the product singular: offset it then (as pytorch-fid does)
         warnings.simplefilter("ignore", linalg.LinAlgWarning)
         root = linalg.sqrtm(cov_a @ cov_b)
         if not np.isfinite(root).all():
@@ -74,7 +78,9 @@ def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = PR_NEIGHBOURS)
     return float(inside(fake, real).mean()), float(inside(real, fake).mean())
 
 
-def fid_by_sample_count(real: np.ndarray, fake: np.ndarray, counts: tuple[int, ...], seed: int = 0) -> list[tuple[int, float]]:
+def fid_by_sample_count(
+    real: np.ndarray, fake: np.ndarray, counts: tuple[int, ...], seed: int = 0
+) -> list[tuple[int, float]]:
     """FID on the first ``n`` generated features (a seeded shuffle) against all the real ones, for each n:
     the estimate falls as n grows, so FIDs compare only at one n."""
     order = np.random.default_rng(seed).permutation(len(fake))

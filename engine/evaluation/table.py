@@ -45,7 +45,10 @@ class ImageModel:
 
 IMAGE_MODELS = {
     **{name: ImageModel(name, vae.label, "VAE", "bound") for name, vae in SHIPPED_VAES.items()},
-    **{name: ImageModel(name, shipped.label, "autoregressive", "exact") for name, shipped in SHIPPED_AUTOREGRESSIVE.items()},
+    **{
+        name: ImageModel(name, shipped.label, "autoregressive", "exact")
+        for name, shipped in SHIPPED_AUTOREGRESSIVE.items()
+    },
     **{name: ImageModel(name, label, "GAN", "none") for name, label in SHIPPED_IMAGE_GANS.items()},
     STYLEGAN: ImageModel(STYLEGAN, "Style-based generator (grey)", "GAN", "none"),
 }
@@ -72,7 +75,9 @@ def sampler(name: str) -> Callable[[int, torch.Generator], torch.Tensor]:
     from engine.stylegan.networks import Generator
 
     generator = load_model(name, Generator).eval()
-    return lambda n, g: grey_digits(generator.synthesize(generator.map(torch.randn(n, generator.z_dim, generator=g)), "random", generator=g))
+    return lambda n, g: grey_digits(
+        generator.synthesize(generator.map(torch.randn(n, generator.z_dim, generator=g)), "random", generator=g)
+    )
 
 
 def card_nll(name: str) -> float | None:
@@ -103,12 +108,18 @@ class RealDigits:
     def floor(self) -> dict[str, float]:
         """The scores of real digits: what a perfect model would get with this many samples."""
         precision, recall = precision_recall(self.held_out, self.training)
-        return {"fid": frechet_distance(self.held_out, self.training), "inception_score": inception_score(self.training_probabilities),
-                "precision": precision, "recall": recall}  # fmt: skip
+        return {
+            "fid": frechet_distance(self.held_out, self.training),
+            "inception_score": inception_score(self.training_probabilities),
+            "precision": precision,
+            "recall": recall,
+        }
 
 
 @torch.no_grad()
-def evaluate(name: str, real: RealDigits, n: int = 1000, seed: int = 0, batch: int = 100) -> dict[str, float | str | None]:
+def evaluate(
+    name: str, real: RealDigits, n: int = 1000, seed: int = 0, batch: int = 100
+) -> dict[str, float | str | None]:
     """Every figure of the table for one model (n samples, drawn in batches, timed)."""
     draw, generator = sampler(name), torch.Generator().manual_seed(seed)
     started = time.perf_counter()
@@ -116,7 +127,16 @@ def evaluate(name: str, real: RealDigits, n: int = 1000, seed: int = 0, batch: i
     sample_ms = 1000 * (time.perf_counter() - started) / n
     features, probabilities = classifier_outputs(real.classifier, images)
     precision, recall = precision_recall(real.held_out, features)
-    return {"model": name, "label": IMAGE_MODELS[name].label, "family": IMAGE_MODELS[name].family,
-            "fid": frechet_distance(real.held_out, features), "inception_score": inception_score(probabilities),
-            "precision": precision, "recall": recall, "nll": card_nll(name), "likelihood": IMAGE_MODELS[name].likelihood,
-            "sample_ms": sample_ms, "samples": n}  # fmt: skip
+    return {
+        "model": name,
+        "label": IMAGE_MODELS[name].label,
+        "family": IMAGE_MODELS[name].family,
+        "fid": frechet_distance(real.held_out, features),
+        "inception_score": inception_score(probabilities),
+        "precision": precision,
+        "recall": recall,
+        "nll": card_nll(name),
+        "likelihood": IMAGE_MODELS[name].likelihood,
+        "sample_ms": sample_ms,
+        "samples": n,
+    }

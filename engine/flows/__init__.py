@@ -23,7 +23,20 @@ from engine.flows.one_d import AffineLayer1D, MixtureCDFLayer
 from engine.flows.spline import rational_quadratic_spline
 
 __all__ = [
-    "FLOW_TYPES", "ActNorm", "AdditiveCoupling", "AffineCoupling", "AffineLayer1D", "ConditionerMLP",
-    "DiagonalScaling", "Flow", "FlowConfig", "FlowTypeInfo", "InvertibleLinear", "MixtureCDFLayer", "SplineCoupling",
-    "build_flow", "flow_types_for", "rational_quadratic_spline",
+    "FLOW_TYPES",
+    "ActNorm",
+    "AdditiveCoupling",
+    "AffineCoupling",
+    "AffineLayer1D",
+    "ConditionerMLP",
+    "DiagonalScaling",
+    "Flow",
+    "FlowConfig",
+    "FlowTypeInfo",
+    "InvertibleLinear",
+    "MixtureCDFLayer",
+    "SplineCoupling",
+    "build_flow",
+    "flow_types_for",
+    "rational_quadratic_spline",
 ]

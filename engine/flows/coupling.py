@@ -81,14 +81,13 @@ class _Coupling2D(nn.Module):
 
     def _split(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         c, u = self.conditions_on, self.updates
-        return x[:, c:c + 1], x[:, u:u + 1]
+        return x[:, c : c + 1], x[:, u : u + 1]
 
     def _join(self, x_cond: torch.Tensor, x_upd: torch.Tensor) -> torch.Tensor:
         return torch.cat((x_upd, x_cond) if self.updates == 0 else (x_cond, x_upd), dim=1)
 
     def describe(self) -> str:
-        return (f"{self.kind} coupling, updates {COORD_NAMES[self.updates]} "
-                f"given {COORD_NAMES[self.conditions_on]}")
+        return f"{self.kind} coupling, updates {COORD_NAMES[self.updates]} given {COORD_NAMES[self.conditions_on]}"
 
 
 class AdditiveCoupling(_Coupling2D):
@@ -99,8 +98,9 @@ class AdditiveCoupling(_Coupling2D):
 
     kind = "additive"
 
-    def __init__(self, updates: int, hidden: int = 64, hidden_layers: int = 2,
-                 activation: str = DEFAULT_ACTIVATION) -> None:
+    def __init__(
+        self, updates: int, hidden: int = 64, hidden_layers: int = 2, activation: str = DEFAULT_ACTIVATION
+    ) -> None:
         super().__init__(updates, 1, hidden, hidden_layers, activation)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -127,8 +127,14 @@ class AffineCoupling(_Coupling2D):
 
     kind = "affine"
 
-    def __init__(self, updates: int, hidden: int = 64, hidden_layers: int = 2,
-                 activation: str = DEFAULT_ACTIVATION, log_scale_bound: float = 3.0) -> None:
+    def __init__(
+        self,
+        updates: int,
+        hidden: int = 64,
+        hidden_layers: int = 2,
+        activation: str = DEFAULT_ACTIVATION,
+        log_scale_bound: float = 3.0,
+    ) -> None:
         super().__init__(updates, 2, hidden, hidden_layers, activation)
         self.log_scale_bound = float(log_scale_bound)
 
@@ -161,8 +167,15 @@ class SplineCoupling(_Coupling2D):
 
     kind = "spline"
 
-    def __init__(self, updates: int, hidden: int = 64, hidden_layers: int = 2, n_bins: int = 8,
-                 tail_bound: float = 5.0, activation: str = DEFAULT_ACTIVATION) -> None:
+    def __init__(
+        self,
+        updates: int,
+        hidden: int = 64,
+        hidden_layers: int = 2,
+        n_bins: int = 8,
+        tail_bound: float = 5.0,
+        activation: str = DEFAULT_ACTIVATION,
+    ) -> None:
         super().__init__(updates, 3 * n_bins - 1, hidden, hidden_layers, activation)
         self.n_bins = n_bins
         self.tail_bound = float(tail_bound)
@@ -171,8 +184,12 @@ class SplineCoupling(_Coupling2D):
         k = self.n_bins
         params = self.conditioner(x_cond)
         y, logabsdet = rational_quadratic_spline(
-            x_upd.squeeze(1), params[:, :k], params[:, k:2 * k], params[:, 2 * k:],
-            inverse=inverse, tail_bound=self.tail_bound,
+            x_upd.squeeze(1),
+            params[:, :k],
+            params[:, k : 2 * k],
+            params[:, 2 * k :],
+            inverse=inverse,
+            tail_bound=self.tail_bound,
         )
         return y.unsqueeze(1), logabsdet
 

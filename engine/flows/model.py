@@ -58,14 +58,12 @@ FLOW_TYPES: dict[str, FlowTypeInfo] = {
     ),
     "glow": FlowTypeInfo(
         "Glow",
-        "Steps of ActNorm -> invertible linear map (LU) -> affine coupling "
-        "(Kingma & Dhariwal 2018).",
+        "Steps of ActNorm -> invertible linear map (LU) -> affine coupling (Kingma & Dhariwal 2018).",
         (2,),
     ),
     "spline": FlowTypeInfo(
         "Neural spline flow",
-        "Coupling layers with monotone rational-quadratic splines on [-B, B], identity outside "
-        "(Durkan et al. 2019).",
+        "Coupling layers with monotone rational-quadratic splines on [-B, B], identity outside (Durkan et al. 2019).",
         (2,),
     ),
 }
@@ -100,21 +98,23 @@ class FlowConfig:
         if isinstance(self.dim, bool) or not isinstance(self.dim, int) or self.dim not in (1, 2):
             raise ValueError(f"dim must be 1 or 2; got {self.dim!r}.")
         if self.flow_type not in FLOW_TYPES:
-            raise ValueError(
-                f"flow_type must be one of {', '.join(FLOW_TYPES)}; got {self.flow_type!r}."
-            )
+            raise ValueError(f"flow_type must be one of {', '.join(FLOW_TYPES)}; got {self.flow_type!r}.")
         info = FLOW_TYPES[self.flow_type]
         if self.dim not in info.dims:
             fitting = [name for name, other in FLOW_TYPES.items() if self.dim in other.dims]
             choices = " or ".join(repr(name) for name in fitting)
             raise ValueError(
-                f"flow_type {self.flow_type!r} needs {info.dims[0]}-D data; "
-                f"pick {choices} for a {self.dim}-D target."
+                f"flow_type {self.flow_type!r} needs {info.dims[0]}-D data; pick {choices} for a {self.dim}-D target."
             )
-        for name, low, high in [("n_layers", 1, 32), ("hidden", 8, 512), ("hidden_layers", 1, 4), ("n_bins", 2, 64), ("components", 1, 64)]:
+        for name, low, high in [
+            ("n_layers", 1, 32),
+            ("hidden", 8, 512),
+            ("hidden_layers", 1, 4),
+            ("n_bins", 2, 64),
+            ("components", 1, 64),
+        ]:
             check_range(name, getattr(self, name), low, high, whole=True)
         check_range("tail_bound", self.tail_bound, 1, 20)
-
 
 
 def build_flow(config: FlowConfig, seed: int | None = None) -> Flow:
@@ -144,11 +144,11 @@ def _build(c: FlowConfig) -> Flow:
     elif c.flow_type == "glow":
         layers = []
         for i in range(c.n_layers):
-            layers += [ActNorm(c.dim), InvertibleLinear(c.dim),
-                       AffineCoupling(1 - i % 2, c.hidden, c.hidden_layers)]
+            layers += [ActNorm(c.dim), InvertibleLinear(c.dim), AffineCoupling(1 - i % 2, c.hidden, c.hidden_layers)]
     elif c.flow_type == "spline":
-        layers = [SplineCoupling(1 - i % 2, c.hidden, c.hidden_layers, c.n_bins, c.tail_bound)
-                  for i in range(c.n_layers)]
+        layers = [
+            SplineCoupling(1 - i % 2, c.hidden, c.hidden_layers, c.n_bins, c.tail_bound) for i in range(c.n_layers)
+        ]
     else:  # unreachable: FlowConfig validates flow_type
         raise ValueError(f"Unknown flow_type {c.flow_type!r}.")
     return Flow(layers, c.dim)

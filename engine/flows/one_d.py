@@ -57,8 +57,7 @@ class MixtureCDFLayer(nn.Module):
     def log_cdf(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(log F(x), log(1 - F(x))) in float64, each of shape (n,) for x of shape (n, 1)."""
         u, log_pi, _ = self._standardised(x.double())
-        return (torch.logsumexp(log_pi + F.logsigmoid(u), dim=1),
-                torch.logsumexp(log_pi + F.logsigmoid(-u), dim=1))
+        return (torch.logsumexp(log_pi + F.logsigmoid(u), dim=1), torch.logsumexp(log_pi + F.logsigmoid(-u), dim=1))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         u, log_pi, log_s = self._standardised(x.double())

@@ -32,8 +32,10 @@ def _knots(unnormalized: torch.Tensor, tail_bound: float, min_size: float) -> tu
     knots = F.pad(knots, (1, 0), value=0.0)
     knots = 2.0 * tail_bound * knots - tail_bound
     # Pin the end knots exactly so the spline meets the identity tails without a gap.
-    knots = torch.cat((torch.full_like(knots[..., :1], -tail_bound), knots[..., 1:-1],
-                       torch.full_like(knots[..., :1], tail_bound)), dim=-1)
+    knots = torch.cat(
+        (torch.full_like(knots[..., :1], -tail_bound), knots[..., 1:-1], torch.full_like(knots[..., :1], tail_bound)),
+        dim=-1,
+    )
     return knots, knots[..., 1:] - knots[..., :-1]
 
 

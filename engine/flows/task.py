@@ -104,13 +104,16 @@ class FlowRunConfig(RunConfig):
     LIVE_FIELDS = ("learning_rate", "lr_half_life", "batch_size")
 
     def __post_init__(self):
-        check_ranges(self, [
-            ("learning_rate", 1e-5, 0.1),
-            ("batch_size", 8, 4096),
-            ("lr_half_life", 0, 1_000_000),
-            ("seed", 0, 2**31 - 1),
-            ("max_steps", 1, 200_000),
-        ])
+        check_ranges(
+            self,
+            [
+                ("learning_rate", 1e-5, 0.1),
+                ("batch_size", 8, 4096),
+                ("lr_half_life", 0, 1_000_000),
+                ("seed", 0, 2**31 - 1),
+                ("max_steps", 1, 200_000),
+            ],
+        )
         self.flow_config(self.target_dim)  # validates the architecture for this target
 
     @property
@@ -167,7 +170,9 @@ class FlowTrainingTask:
         self.generator = torch.Generator().manual_seed(config.seed)
 
         self.held_out = held_out_samples(target, config.seed)
-        self.fixed_noise = torch.randn(SAMPLES_SHOWN, target.dim, generator=torch.Generator().manual_seed(config.seed + HELD_OUT_SEED_OFFSET + 1))
+        self.fixed_noise = torch.randn(
+            SAMPLES_SHOWN, target.dim, generator=torch.Generator().manual_seed(config.seed + HELD_OUT_SEED_OFFSET + 1)
+        )
         # On the same samples as the NLL, so that NLL - H(p) = KL holds exactly on the page.
         self.held_out_log_p = target.log_prob(self.held_out) if target.has_exact_density else None
         self._target_view = self._target_density_view()
@@ -200,7 +205,7 @@ class FlowTrainingTask:
 
     @torch.no_grad()
     def visuals(self, which: str = "all") -> FlowFrame1D | FlowFrame2D:
-        """"fast": densities and samples; "layers": the layer-by-layer views; "all": both.
+        """ "fast": densities and samples; "layers": the layer-by-layer views; "all": both.
         The part not asked for is reused from the last call (see :class:`engine.live.task.TrainingTask`)."""
         if self.target.dim == 1:
             return self._visuals_1d()
@@ -211,14 +216,13 @@ class FlowTrainingTask:
         return FlowFrame2D(densities=self._densities, stages=self._stages)
 
     def divergence_advice(self) -> str:
-        return (
-            f"Try a lower learning rate (now {self.current_learning_rate():g}), "
-            "fewer layers, or a larger batch."
-        )
+        return f"Try a lower learning rate (now {self.current_learning_rate():g}), fewer layers, or a larger batch."
 
     def state_dict(self) -> dict[str, Any]:
         return {
-            "flow": self.flow.state_dict(), "optimizer": self.optimizer.state_dict(), "steps_done": self.steps_done,
+            "flow": self.flow.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "steps_done": self.steps_done,
             "generator": self.generator.get_state(),  # the batches to come: a restored run goes on exactly
         }
 
@@ -319,4 +323,3 @@ def load_flow_zip(data: bytes) -> tuple[Flow, dict[str, Any]]:
     flow = build_flow(FlowConfig(**config["flow"]))
     flow.load_state_dict(tensors, strict=True)
     return flow, config
-

@@ -35,7 +35,11 @@ def model_images(visuals: FlowDensities) -> dict[str, bytes]:
     vmax = _shared_scale(visuals)
     faded_target = 255 - (255 - render.colorize(visuals.target_density, vmax)) // 6
     samples = render.scatter_image(
-        visuals.samples, visuals.extent, IMAGE_SIZE, color=render.MODEL_COLOR, alpha=0.45,
+        visuals.samples,
+        visuals.extent,
+        IMAGE_SIZE,
+        color=render.MODEL_COLOR,
+        alpha=0.45,
         background=_upsample(faded_target, IMAGE_SIZE),
     )
     model = _upsample(render.colorize(visuals.model_density, vmax), IMAGE_SIZE)
@@ -89,19 +93,29 @@ def loss_figure(snapshot, entropy: float | None) -> go.Figure:
     """The loss chart with plotly's interactivity (for a paused run)."""
     (steps, losses), (held_steps, held_values), y_range = _loss_curves(snapshot, entropy)
     figure = go.Figure()
-    figure.add_scatter(x=steps, y=losses, mode="lines", name="training NLL (batch)", line=dict(color="#1f77b4", width=1.5))
+    figure.add_scatter(
+        x=steps, y=losses, mode="lines", name="training NLL (batch)", line=dict(color="#1f77b4", width=1.5)
+    )
     if len(held_steps):
-        figure.add_scatter(x=held_steps, y=held_values, mode="lines", name="held-out NLL", line=dict(color="#e6550d", width=2))
+        figure.add_scatter(
+            x=held_steps, y=held_values, mode="lines", name="held-out NLL", line=dict(color="#e6550d", width=2)
+        )
     if entropy is not None:
         figure.add_hline(
-            y=entropy, line=dict(color="#2ca02c", dash="dash"),
-            annotation_text=f"floor H(p) = {entropy:.3f}", annotation_position="bottom right",
+            y=entropy,
+            line=dict(color="#2ca02c", dash="dash"),
+            annotation_text=f"floor H(p) = {entropy:.3f}",
+            annotation_position="bottom right",
         )
     if y_range:
         figure.update_yaxes(range=list(y_range))
     figure.update_layout(
-        height=300, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="step", yaxis_title="nats",
-        legend=dict(orientation="h", y=1.12, x=0), uirevision="loss",
+        height=300,
+        margin=dict(l=10, r=10, t=30, b=10),
+        xaxis_title="step",
+        yaxis_title="nats",
+        legend=dict(orientation="h", y=1.12, x=0),
+        uirevision="loss",
     )
     return figure
 
@@ -121,23 +135,37 @@ def one_d_figure(visuals: FlowFrame1D) -> go.Figure:
     """The lecture's 1D change of variables: p_x(x) = p_z(f(x)) |df/dx|, panel by panel."""
     x = visuals.x
     figure = make_subplots(
-        rows=1, cols=3, horizontal_spacing=0.07,
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.07,
         subplot_titles=("the map z = f(x)", "p_z(f(x)) and |df/dx|", "p_x(x) = p_z(f(x)) · |df/dx|"),
     )
     figure.add_scatter(x=x, y=visuals.z, name="z = f(x)", line=dict(color="#6a3d9a"), row=1, col=1)
     figure.add_scatter(x=x, y=visuals.p_z_of_f, name="p_z(f(x))", line=dict(color="#2ca02c"), row=1, col=2)
     figure.add_scatter(x=x, y=visuals.abs_dfdx, name="|df/dx|", line=dict(color="#7f7f7f", dash="dot"), row=1, col=2)
     figure.add_histogram(
-        x=visuals.samples, histnorm="probability density", nbinsx=60, name="model samples",
-        marker_color="rgba(230,85,13,0.25)", row=1, col=3,
+        x=visuals.samples,
+        histnorm="probability density",
+        nbinsx=60,
+        name="model samples",
+        marker_color="rgba(230,85,13,0.25)",
+        row=1,
+        col=3,
     )
-    figure.add_scatter(x=x, y=visuals.target_density, name="target p(x)", line=dict(color="#1f77b4", width=2), row=1, col=3)
-    figure.add_scatter(x=x, y=visuals.model_density, name="model p_x(x)", line=dict(color="#e6550d", width=2), row=1, col=3)
+    figure.add_scatter(
+        x=x, y=visuals.target_density, name="target p(x)", line=dict(color="#1f77b4", width=2), row=1, col=3
+    )
+    figure.add_scatter(
+        x=x, y=visuals.model_density, name="model p_x(x)", line=dict(color="#e6550d", width=2), row=1, col=3
+    )
     top = float(np.nanmax(visuals.abs_dfdx)) if len(x) else 1.0
     figure.update_yaxes(range=[0, min(top, 10.0) * 1.05], row=1, col=2)
     figure.update_xaxes(range=[float(x[0]), float(x[-1])], row=1, col=3)
     figure.update_layout(
-        height=330, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.15),
-        uirevision="oned", bargap=0,
+        height=330,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.15),
+        uirevision="oned",
+        bargap=0,
     )
     return figure

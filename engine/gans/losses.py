@@ -38,6 +38,7 @@ from engine.divergences.f_table import F_DIVERGENCES, FDivergence
 RATIO_CLIP = 1e6
 """``optimal_output`` of the f-GANs clips the density ratio p/q to [1/RATIO_CLIP, RATIO_CLIP]."""
 
+
 def _ratio_to_mixture(p: Any, q: Any) -> np.ndarray:
     """p/(p + q) element-wise; NaN where p + q = 0 (no data and no model mass: no optimum)."""
     p = np.clip(np.asarray(p, dtype=np.float64), 0.0, None)

@@ -109,20 +109,28 @@ class GanRunConfig(RunConfig):
     LIVE_FIELDS = ("loss", "r1_gamma", "d_steps", "g_lr", "d_lr", "beta1", "beta2", "lr_half_life", "batch_size")
 
     def __post_init__(self):
-        check_ranges(self, [
-            ("noise_dim", 1, 16),
-            ("r1_gamma", 0, 100),
-            ("d_steps", 1, 10),
-            ("g_lr", 1e-5, 1.0),
-            ("d_lr", 1e-5, 1.0),
-            ("beta1", 0, 0.999),
-            ("beta2", 0, 0.9999),
-            ("lr_half_life", 0, 1_000_000),
-            ("batch_size", 8, 4096),
-            ("seed", 0, 2**31 - 1),
-            ("max_steps", 1, 1_000_000),
-        ])
-        for name, options in [("loss", LOSSES), ("noise", NOISE_TYPES), ("g_optimizer", OPTIMIZERS), ("d_optimizer", OPTIMIZERS)]:
+        check_ranges(
+            self,
+            [
+                ("noise_dim", 1, 16),
+                ("r1_gamma", 0, 100),
+                ("d_steps", 1, 10),
+                ("g_lr", 1e-5, 1.0),
+                ("d_lr", 1e-5, 1.0),
+                ("beta1", 0, 0.999),
+                ("beta2", 0, 0.9999),
+                ("lr_half_life", 0, 1_000_000),
+                ("batch_size", 8, 4096),
+                ("seed", 0, 2**31 - 1),
+                ("max_steps", 1, 1_000_000),
+            ],
+        )
+        for name, options in [
+            ("loss", LOSSES),
+            ("noise", NOISE_TYPES),
+            ("g_optimizer", OPTIMIZERS),
+            ("d_optimizer", OPTIMIZERS),
+        ]:
             check_choice(name.replace("_", " "), getattr(self, name), options)
         if self.target not in CUSTOM_TARGET_KEYS:
             make_target(self.target)  # raises for an unknown target
@@ -135,7 +143,9 @@ class GanRunConfig(RunConfig):
     @property
     def discriminator_config(self) -> NetworkConfig:
         return NetworkConfig(
-            hidden_layers=self.d_layers, width=self.d_width, activation=self.d_activation,
+            hidden_layers=self.d_layers,
+            width=self.d_width,
+            activation=self.d_activation,
             spectral_norm=self.spectral_norm,
         )
 
@@ -194,7 +204,9 @@ class GanLink:
         if params.get("ab") not in ("1", "true", "True"):
             return cls(a)
         b_values = GanRunConfig.query_values({k[2:]: v for k, v in params.items() if k.startswith("b_")})
-        return cls(a, dataclasses.replace(cls.default_b(a), **{k: v for k, v in b_values.items() if k not in cls.SHARED}))
+        return cls(
+            a, dataclasses.replace(cls.default_b(a), **{k: v for k, v in b_values.items() if k not in cls.SHARED})
+        )
 
     def widget_values(self) -> dict[str, Any]:
         """Widget keys (after the page's prefix) and their values."""
@@ -234,7 +246,9 @@ class GanTrainingTask:
         self.loss = LOSSES[config.loss]
         self.generator, self.discriminator = _build(config, target.dim)
         self._generator_parameters = list(self.generator.parameters())
-        self.g_optimizer = _optimizer(config.g_optimizer, self.generator.parameters(), config.g_lr, config.beta1, config.beta2)
+        self.g_optimizer = _optimizer(
+            config.g_optimizer, self.generator.parameters(), config.g_lr, config.beta1, config.beta2
+        )
         self.d_optimizer = _optimizer(
             config.d_optimizer, self.discriminator.parameters(), config.d_lr, config.beta1, config.beta2
         )
@@ -300,8 +314,10 @@ class GanTrainingTask:
         if modes is not None:
             stats = sample_metrics.mode_statistics(fake_np, modes, self.target.mode_std)
             out.update(
-                modes_captured=stats["modes_captured"], n_modes=stats["n_modes"],
-                high_quality=stats["high_quality"], reverse_kl=stats["reverse_kl_to_uniform"],
+                modes_captured=stats["modes_captured"],
+                n_modes=stats["n_modes"],
+                high_quality=stats["high_quality"],
+                reverse_kl=stats["reverse_kl_to_uniform"],
             )
             out.update({f"mode_share_{k}": float(share) for k, share in enumerate(stats["mode_shares"])})
             out.update({f"nearest_share_{k}": float(share) for k, share in enumerate(stats["nearest_shares"])})
@@ -323,9 +339,12 @@ class GanTrainingTask:
 
     def state_dict(self) -> dict[str, Any]:
         return {
-            "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
-            "g_optimizer": self.g_optimizer.state_dict(), "d_optimizer": self.d_optimizer.state_dict(),
-            "steps_done": self.steps_done, "rng": self.rng.get_state(),
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict(),
+            "steps_done": self.steps_done,
+            "rng": self.rng.get_state(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -400,7 +419,9 @@ class GanTrainingTask:
         loss = self._discriminator_loss(real, fake)
         total = loss
         if self.loss.gradient_penalty:
-            total = total + self.loss.gradient_penalty * gradient_penalty(self.discriminator, real.detach(), fake, self.rng)
+            total = total + self.loss.gradient_penalty * gradient_penalty(
+                self.discriminator, real.detach(), fake, self.rng
+            )
         if self.config.r1_gamma > 0:
             total = total + 0.5 * self.config.r1_gamma * r1_penalty(self.discriminator, real)
         self.d_optimizer.zero_grad(set_to_none=True)

@@ -28,8 +28,19 @@ G_LOSS_COLOR = (230, 85, 13)
 
 # ColorBrewer PRGn (purple -> white -> green), GAN Lab's discriminator colour scale.
 _PRGN_STOPS = np.array(
-    [[64, 0, 75], [118, 42, 131], [153, 112, 171], [194, 165, 207], [231, 212, 232], [247, 247, 247],
-     [217, 240, 211], [166, 219, 160], [90, 174, 97], [27, 120, 55], [0, 68, 27]],
+    [
+        [64, 0, 75],
+        [118, 42, 131],
+        [153, 112, 171],
+        [194, 165, 207],
+        [231, 212, 232],
+        [247, 247, 247],
+        [217, 240, 211],
+        [166, 219, 160],
+        [90, 174, 97],
+        [27, 120, 55],
+        [0, 68, 27],
+    ],
     dtype=np.float64,
 )
 PRGN = np.stack(
@@ -75,8 +86,13 @@ def _dots(draw: ImageDraw.ImageDraw, pixels: np.ndarray, color, radius: float = 
 
 
 def field_image(
-    visuals: GanFieldFrame, show_heatmap: bool = True, show_real: bool = True, show_fake: bool = True,
-    show_arrows: bool = True, show_manifold: bool = False, size: int = IMAGE_SIZE,
+    visuals: GanFieldFrame,
+    show_heatmap: bool = True,
+    show_real: bool = True,
+    show_fake: bool = True,
+    show_arrows: bool = True,
+    show_manifold: bool = False,
+    size: int = IMAGE_SIZE,
 ) -> bytes:
     """GAN Lab's main view as a PNG: heatmap, real and generated samples, gradient arrows and
     (optionally) the generator manifold, a grid in noise space mapped through G."""
@@ -114,7 +130,9 @@ def mode_key_image(modes: np.ndarray, extent, size: int = 96) -> bytes:
     """The modes' positions in their timeline colours: the key to the per-mode timeline."""
     image = Image.new("RGB", (size, size), render.WHITE)
     draw = ImageDraw.Draw(image)
-    for (x, y), color in zip(render.to_pixels(np.asarray(modes), extent, size), render.mode_colors(len(modes)), strict=True):
+    for (x, y), color in zip(
+        render.to_pixels(np.asarray(modes), extent, size), render.mode_colors(len(modes)), strict=True
+    ):
         draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill=color)
     draw.rectangle([0, 0, size - 1, size - 1], outline=(200, 200, 200))
     return render.png_bytes(np.asarray(image))
@@ -198,19 +216,40 @@ def one_d_figure(visuals: GanCurvesFrame) -> go.Figure:
     discriminator computed from the two densities (p_data / (p_data + p_g) for the log loss)."""
     x = visuals.x
     figure = go.Figure()
-    figure.add_scatter(x=x, y=visuals.real_density, name="p_data(x)", line=dict(color="#1b7837", width=2.5), fill="tozeroy", fillcolor="rgba(27,120,55,0.12)")
-    figure.add_scatter(x=x, y=visuals.fake_density, name="p_g(x) (generated)", line=dict(color="#762a83", width=2.5), fill="tozeroy", fillcolor="rgba(118,42,131,0.12)")
+    figure.add_scatter(
+        x=x,
+        y=visuals.real_density,
+        name="p_data(x)",
+        line=dict(color="#1b7837", width=2.5),
+        fill="tozeroy",
+        fillcolor="rgba(27,120,55,0.12)",
+    )
+    figure.add_scatter(
+        x=x,
+        y=visuals.fake_density,
+        name="p_g(x) (generated)",
+        line=dict(color="#762a83", width=2.5),
+        fill="tozeroy",
+        fillcolor="rgba(118,42,131,0.12)",
+    )
     loss = LOSSES[visuals.loss]
-    figure.add_scatter(x=x, y=visuals.discriminator, name=loss.output_label, line=dict(color="#333333", width=2), yaxis="y2")
+    figure.add_scatter(
+        x=x, y=visuals.discriminator, name=loss.output_label, line=dict(color="#333333", width=2), yaxis="y2"
+    )
     if visuals.optimal is not None:
         figure.add_scatter(
-            x=x, y=visuals.optimal, name="optimal, estimated from the densities", yaxis="y2",
+            x=x,
+            y=visuals.optimal,
+            name="optimal, estimated from the densities",
+            yaxis="y2",
             line=dict(color="#e6550d", width=2, dash="dash"),
         )
     right_axis = dict(overlaying="y", side="right", title="discriminator", showgrid=False)
     if loss.output_range is not None:
         low, high = loss.output_range
-        right_axis |= dict(range=[low - 0.02 * (high - low), high + 0.02 * (high - low)], tickvals=np.linspace(low, high, 5))
+        right_axis |= dict(
+            range=[low - 0.02 * (high - low), high + 0.02 * (high - low)], tickvals=np.linspace(low, high, 5)
+        )
     else:  # unbounded: frame the discriminator's own curve (the optimum can run off to extremes)
         curve = np.asarray(visuals.discriminator, dtype=float)
         curve = curve[np.isfinite(curve)]
@@ -219,7 +258,11 @@ def one_d_figure(visuals: GanCurvesFrame) -> go.Figure:
             pad = 0.25 * max(high - low, 0.5)
             right_axis["range"] = [low - pad, high + pad]
     figure.update_layout(
-        height=360, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(title="density"), yaxis2=right_axis,
-        legend=dict(orientation="h", y=-0.15), xaxis_title="x",
+        height=360,
+        margin=dict(l=10, r=10, t=10, b=10),
+        yaxis=dict(title="density"),
+        yaxis2=right_axis,
+        legend=dict(orientation="h", y=-0.15),
+        xaxis_title="x",
     )
     return figure

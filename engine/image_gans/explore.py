@@ -14,8 +14,13 @@ from engine.config import RunConfig, check_choice, check_ranges
 from engine.image_gans.models import CLASSES, CONTINUOUS_CODES, ImageGenerator, infogan_codes
 from engine.image_gans.shipped import SHIPPED_IMAGE_GANS
 
-VIEWS = {"samples": "🎲 Samples", "classes": "🔢 Classes × noise", "codes": "🎛️ InfoGAN's codes", "interpolate": "↔️ Interpolation in z",
-         "train": "🏋️ Train a DCGAN live"}  # fmt: skip
+VIEWS = {
+    "samples": "🎲 Samples",
+    "classes": "🔢 Classes × noise",
+    "codes": "🎛️ InfoGAN's codes",
+    "interpolate": "↔️ Interpolation in z",
+    "train": "🏋️ Train a DCGAN live",
+}
 SWEEP = np.linspace(-1.0, 1.0, 9)
 
 
@@ -42,9 +47,13 @@ def draw_inputs(generator: ImageGenerator, n: int, rng: torch.Generator, labels:
 
 
 @torch.no_grad()
-def sample(generator: ImageGenerator, n: int, seed: int = 0, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def sample(
+    generator: ImageGenerator, n: int, seed: int = 0, labels: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(n digits (n, 28, 28), the class or categorical code each was drawn for: 0, 1, ..., 9, 0, ... unless given)."""
-    z, labels, codes = draw_inputs(generator, n, torch.Generator().manual_seed(seed), torch.arange(n) % CLASSES if labels is None else labels)
+    z, labels, codes = draw_inputs(
+        generator, n, torch.Generator().manual_seed(seed), torch.arange(n) % CLASSES if labels is None else labels
+    )
     return generator(z, labels, codes), labels
 
 
@@ -71,7 +80,9 @@ def slant_and_width(images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """Per image, from the ink's second moments (x right, y up): slant = cov(x, y) / var(y) (how far
     the stroke leans right per row), width = the ink's horizontal standard deviation in pixels."""
     ink = images.reshape(-1, 28, 28).double().clamp_min(0)
-    ys, xs = torch.meshgrid(-torch.arange(28.0, dtype=torch.float64), torch.arange(28.0, dtype=torch.float64), indexing="ij")
+    ys, xs = torch.meshgrid(
+        -torch.arange(28.0, dtype=torch.float64), torch.arange(28.0, dtype=torch.float64), indexing="ij"
+    )
     mass = ink.sum(dim=(1, 2)).clamp_min(1e-9)
     mx, my = (ink * xs).sum(dim=(1, 2)) / mass, (ink * ys).sum(dim=(1, 2)) / mass
     cxy = (ink * (xs - mx[:, None, None]) * (ys - my[:, None, None])).sum(dim=(1, 2)) / mass
@@ -124,5 +135,7 @@ def tile(images: torch.Tensor | np.ndarray, gap: int = 2) -> np.ndarray:
     out = np.ones((rows * (28 + gap) - gap, columns * (28 + gap) - gap))
     for r in range(rows):
         for c in range(columns):
-            out[r * (28 + gap) : r * (28 + gap) + 28, c * (28 + gap) : c * (28 + gap) + 28] = 1 - np.asarray(images[r, c])
+            out[r * (28 + gap) : r * (28 + gap) + 28, c * (28 + gap) : c * (28 + gap) + 28] = 1 - np.asarray(
+                images[r, c]
+            )
     return out

@@ -24,7 +24,12 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-KINDS = {"dcgan": "DCGAN", "projection": "conditional GAN (projection discriminator)", "acgan": "ACGAN", "infogan": "InfoGAN"}
+KINDS = {
+    "dcgan": "DCGAN",
+    "projection": "conditional GAN (projection discriminator)",
+    "acgan": "ACGAN",
+    "infogan": "InfoGAN",
+}
 CLASSES = 10
 CONTINUOUS_CODES = 2
 INFOGAN_Z_DIM = 16
@@ -40,22 +45,33 @@ class ImageGenerator(nn.Module, PyTorchModelHubMixin, library_name="generative-p
             raise ValueError(f"Unknown image GAN {kind!r}; choose one of: {', '.join(KINDS)}.")
         self.kind, self.z_dim = kind, z_dim
         self.input_dim = z_dim + (CLASSES + CONTINUOUS_CODES if kind == "infogan" else 0)
-        self.project = nn.Sequential(nn.Linear(self.input_dim, 2 * width * 7 * 7), nn.BatchNorm1d(2 * width * 7 * 7), nn.ReLU())
+        self.project = nn.Sequential(
+            nn.Linear(self.input_dim, 2 * width * 7 * 7), nn.BatchNorm1d(2 * width * 7 * 7), nn.ReLU()
+        )
         self.class_embedding = nn.Embedding(CLASSES, self.input_dim) if kind in ("projection", "acgan") else None
         self.body = nn.Sequential(
             nn.Unflatten(1, (2 * width, 7, 7)),
-            nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(),
-            nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Sigmoid(),
-        )  # fmt: skip
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.ConvTranspose2d(width, 1, 4, 2, 1),
+            nn.Sigmoid(),
+        )
 
     @property
     def conditional(self) -> bool:
         return self.class_embedding is not None
 
-    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None, codes: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, z: torch.Tensor, labels: torch.Tensor | None = None, codes: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``labels`` (n,) for the conditional kinds (the others ignore them); ``codes`` (n, 12) = one-hot c
         and two continuous codes for InfoGAN (:func:`infogan_codes`)."""
-        h = z if codes is None else torch.cat([z, codes[:, :CLASSES] * CODE_GAINS[0], codes[:, CLASSES:] * CODE_GAINS[1]], dim=1)
+        h = (
+            z
+            if codes is None
+            else torch.cat([z, codes[:, :CLASSES] * CODE_GAINS[0], codes[:, CLASSES:] * CODE_GAINS[1]], dim=1)
+        )
         if self.class_embedding is not None:
             h = h + self.class_embedding(labels)
         return self.body(self.project(h)).squeeze(1)
@@ -68,10 +84,15 @@ class ImageDiscriminator(nn.Module):
         super().__init__()
         self.kind = kind
         self.features = nn.Sequential(
-            nn.Conv2d(1, width, 4, 2, 1), nn.LeakyReLU(0.2),
-            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),
-            nn.Flatten(), nn.Linear(2 * width * 7 * 7, 256), nn.LeakyReLU(0.2),
-        )  # fmt: skip
+            nn.Conv2d(1, width, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, 2, 1),
+            nn.BatchNorm2d(2 * width),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            nn.Linear(2 * width * 7 * 7, 256),
+            nn.LeakyReLU(0.2),
+        )
         self.score = nn.Linear(256, 1)
         self.class_embedding = nn.Embedding(CLASSES, 256) if kind == "projection" else None
         self.classes = nn.Linear(256, CLASSES) if kind == "acgan" else None
@@ -87,7 +108,9 @@ class ImageDiscriminator(nn.Module):
         return score, None if head is None else head(phi)
 
 
-def infogan_codes(generator: ImageGenerator, categories: torch.Tensor, continuous: torch.Tensor | None = None) -> torch.Tensor | None:
+def infogan_codes(
+    generator: ImageGenerator, categories: torch.Tensor, continuous: torch.Tensor | None = None
+) -> torch.Tensor | None:
     """InfoGAN's code vector: one-hot(categories) (n, 10) beside the continuous codes (n, 2; 0 unless
     given); None for the other kinds, which take no codes."""
     if generator.kind != "infogan":

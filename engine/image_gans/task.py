@@ -54,8 +54,18 @@ class LiveDcganConfig(RunConfig):
     LIVE_FIELDS = ("g_learning_rate", "d_learning_rate", "batch_size")
 
     def __post_init__(self):
-        check_ranges(self, [("width", 8, 64), ("z_dim", 2, 128), ("g_learning_rate", 1e-5, 0.01), ("d_learning_rate", 1e-5, 0.01),
-                            ("batch_size", 8, 256), ("seed", 0, 2**31 - 1), ("max_steps", 1, 200_000)])  # fmt: skip
+        check_ranges(
+            self,
+            [
+                ("width", 8, 64),
+                ("z_dim", 2, 128),
+                ("g_learning_rate", 1e-5, 0.01),
+                ("d_learning_rate", 1e-5, 0.01),
+                ("batch_size", 8, 256),
+                ("seed", 0, 2**31 - 1),
+                ("max_steps", 1, 200_000),
+            ],
+        )
 
 
 class LiveDcganTask:
@@ -67,12 +77,16 @@ class LiveDcganTask:
             self.generator = ImageGenerator("dcgan", z_dim=config.z_dim, width=config.width).to(self.device)
             self.discriminator = ImageDiscriminator("dcgan", width=config.width).to(self.device)
         self.g_optimizer = torch.optim.Adam(self.generator.parameters(), lr=config.g_learning_rate, betas=(0.5, 0.999))
-        self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=config.d_learning_rate, betas=(0.5, 0.999))
+        self.d_optimizer = torch.optim.Adam(
+            self.discriminator.parameters(), lr=config.d_learning_rate, betas=(0.5, 0.999)
+        )
         data = load_mnist()
         self.images = torch.as_tensor(data.train_images, dtype=torch.float32)
         self.held_out = torch.as_tensor(data.test_images, dtype=torch.float32)
         self.rng = torch.Generator().manual_seed(config.seed)
-        self.fixed_noise = torch.randn(GRID * GRID, self.generator.z_dim, generator=torch.Generator().manual_seed(config.seed + 1))
+        self.fixed_noise = torch.randn(
+            GRID * GRID, self.generator.z_dim, generator=torch.Generator().manual_seed(config.seed + 1)
+        )
         self.steps_done = 0
         self.fid: dict[str, float] = {}
         self._classifier: MnistClassifier | None = None
@@ -86,8 +100,9 @@ class LiveDcganTask:
         real = self._to(self.images[torch.randint(0, len(self.images), (batch,), generator=self.rng)])
         fake = self.generator(self._to(torch.randn(batch, self.generator.z_dim, generator=self.rng)))
         ones, zeros = torch.ones(batch, device=self.device), torch.zeros(batch, device=self.device)
-        d_loss = F.binary_cross_entropy_with_logits(self.discriminator(real)[0], ones) + F.binary_cross_entropy_with_logits(
-            self.discriminator(fake.detach())[0], zeros)
+        d_loss = F.binary_cross_entropy_with_logits(
+            self.discriminator(real)[0], ones
+        ) + F.binary_cross_entropy_with_logits(self.discriminator(fake.detach())[0], zeros)
         self.d_optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         self.d_optimizer.step()
@@ -111,7 +126,9 @@ class LiveDcganTask:
         if self._classifier is None:
             self._classifier = load_model(CLASSIFIER, MnistClassifier).eval()
             self._real_features = classifier_outputs(self._classifier, self.held_out)[0]
-        noise = torch.randn(FID_SAMPLES, self.generator.z_dim, generator=torch.Generator().manual_seed(self.config.seed + 2))
+        noise = torch.randn(
+            FID_SAMPLES, self.generator.z_dim, generator=torch.Generator().manual_seed(self.config.seed + 2)
+        )
         features = classifier_outputs(self._classifier, self._samples(noise))[0]
         self.fid = {"fid": frechet_distance(self._real_features, features), "fid_step": self.steps_done}
 
@@ -137,9 +154,15 @@ class LiveDcganTask:
         return f"Try lower learning rates (now G {self.config.g_learning_rate:g}, D {self.config.d_learning_rate:g})."
 
     def state_dict(self) -> dict[str, Any]:
-        return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
-                "g_optimizer": self.g_optimizer.state_dict(), "d_optimizer": self.d_optimizer.state_dict(),
-                "rng": self.rng.get_state(), "steps_done": self.steps_done, "fid": dict(self.fid)}  # fmt: skip
+        return {
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "g_optimizer": self.g_optimizer.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict(),
+            "rng": self.rng.get_state(),
+            "steps_done": self.steps_done,
+            "fid": dict(self.fid),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.generator.load_state_dict(state["generator"])
@@ -152,6 +175,9 @@ class LiveDcganTask:
     def apply_live_settings(self, config: LiveDcganConfig) -> None:
         """The players' learning rates and the batch size."""
         self.config = dataclasses.replace(self.config, **config.live_settings())
-        for optimizer, learning_rate in ((self.g_optimizer, self.config.g_learning_rate), (self.d_optimizer, self.config.d_learning_rate)):
+        for optimizer, learning_rate in (
+            (self.g_optimizer, self.config.g_learning_rate),
+            (self.d_optimizer, self.config.d_learning_rate),
+        ):
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate

@@ -57,8 +57,9 @@ class TrainerRun(Protocol):
 class TrainerBackend(Protocol):
     name: str
 
-    def start(self, task_factory: Callable[[], live.TrainingTask], max_steps: int = 20_000,
-              restore_state: dict | None = None) -> TrainerRun:  # fmt: skip
+    def start(
+        self, task_factory: Callable[[], live.TrainingTask], max_steps: int = 20_000, restore_state: dict | None = None
+    ) -> TrainerRun:
         """A new run of ``task_factory()`` (picklable), from ``restore_state`` if given (an
         :meth:`TrainerRun.export_state`)."""
         ...

@@ -50,8 +50,14 @@ class Governor:
     """
 
     def __init__(
-        self, max_active: int | None = None, max_waiting: int | None = None, *, turn_s: float = TURN_S,
-        min_slice_s: float = MIN_SLICE_S, max_slice_s: float = MAX_SLICE_S, clock=time.monotonic,
+        self,
+        max_active: int | None = None,
+        max_waiting: int | None = None,
+        *,
+        turn_s: float = TURN_S,
+        min_slice_s: float = MIN_SLICE_S,
+        max_slice_s: float = MAX_SLICE_S,
+        clock=time.monotonic,
     ):
         if max_active is None:
             max_active = int(os.environ.get("GP_MAX_TRAINERS", len(os.sched_getaffinity(0))))
@@ -85,7 +91,9 @@ class Governor:
                     )
                 if not self._waiting and len(self._active) >= self.max_active:  # the line forms: slices count from now
                     now = self._clock()
-                    self._active = {active: now if started == math.inf else started for active, started in self._active.items()}
+                    self._active = {
+                        active: now if started == math.inf else started for active, started in self._active.items()
+                    }
                 self._waiting.append(owner)
             if len(self._active) < self.max_active and self._line()[0] == owner:
                 self._waiting.remove(owner)

@@ -32,7 +32,10 @@ class OnDemandRun:
     """
 
     def __init__(
-        self, task_factory: Callable[[], live.TrainingTask], first: live.Snapshot, max_steps: int = 20_000,
+        self,
+        task_factory: Callable[[], live.TrainingTask],
+        first: live.Snapshot,
+        max_steps: int = 20_000,
         backend: TrainerBackend | None = None,
     ):
         self._task_factory, self._shown, self.max_steps = task_factory, first, max_steps

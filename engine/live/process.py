@@ -206,9 +206,7 @@ class RemoteLiveRun:
         if self._want_running and self._has_slot and snapshot.state in (live.IDLE, live.PAUSED):
             return dataclasses.replace(snapshot, state=live.RUNNING)  # the child is starting
         if self._want_running and not self._has_slot:
-            return dataclasses.replace(
-                snapshot, state=live.WAITING, message=self.governor.waiting_message(self.run_id)
-            )
+            return dataclasses.replace(snapshot, state=live.WAITING, message=self.governor.waiting_message(self.run_id))
         if self._notice and snapshot.state in (live.IDLE, live.PAUSED):
             return dataclasses.replace(snapshot, message=self._notice)
         return snapshot

@@ -101,9 +101,15 @@ class RayLiveRun(RemoteLiveRun):
     """A :class:`RemoteLiveRun` whose LiveRun lives in a :class:`TrainerActor` (from ``pool``: a
     warm one if there is one; it goes back there when the run stops cleanly)."""
 
-    def __init__(self, task_factory: Callable[[], live.TrainingTask], max_steps: int = 20_000,
-                 governor: Governor | None = None, start_timeout_s: float = 120.0,
-                 restore_state: dict | None = None, pool: ActorPool | None = None):  # fmt: skip
+    def __init__(
+        self,
+        task_factory: Callable[[], live.TrainingTask],
+        max_steps: int = 20_000,
+        governor: Governor | None = None,
+        start_timeout_s: float = 120.0,
+        restore_state: dict | None = None,
+        pool: ActorPool | None = None,
+    ):
         self._pool = pool or ActorPool(size=0)
         self._actor = self._pool.take(gpu_share(task_factory) if self._pool.has_gpus else 0.0)
         self._dead = False
@@ -129,7 +135,9 @@ class RayLiveRun(RemoteLiveRun):
     def _next_snapshot(self, timeout_s: float) -> live.Snapshot | None:
         current = self._child_snapshot
         version = getattr(current.visuals, "version", None) if current.visuals is not None else None
-        return self._get(self._actor.newer_snapshot.remote(current.sequence, version, timeout_s), timeout_s + RPC_TIMEOUT_S)
+        return self._get(
+            self._actor.newer_snapshot.remote(current.sequence, version, timeout_s), timeout_s + RPC_TIMEOUT_S
+        )
 
     def _worker_alive(self) -> bool:
         return not self._dead
@@ -216,25 +224,38 @@ class RayBackend:
 
     name = "ray"
 
-    def __init__(self, governor: Governor | None = None, address: str | None = None, preload: tuple[str, ...] = (),
-                 **init_options):  # fmt: skip
+    def __init__(
+        self,
+        governor: Governor | None = None,
+        address: str | None = None,
+        preload: tuple[str, ...] = (),
+        **init_options,
+    ):
         if not ray.is_initialized():
             if threading.current_thread() is not threading.main_thread():
                 # seen here: Ray started from a Streamlit script thread lost its GCS connection
                 # (the first actor never started); serve.py connects at server start instead
-                raise RuntimeError("The ray trainer backend must connect on the main thread: serve the app with "
-                                   "`streamlit run serve.py` (it connects at start).")  # fmt: skip
+                raise RuntimeError(
+                    "The ray trainer backend must connect on the main thread: serve the app with "
+                    "`streamlit run serve.py` (it connects at start)."
+                )
             handler = signal.getsignal(signal.SIGTERM)
-            ray.init(address=address or os.environ.get("GP_RAY_ADDRESS") or None, include_dashboard=False,
-                     log_to_driver=False, configure_logging=False, **init_options)  # fmt: skip
+            ray.init(
+                address=address or os.environ.get("GP_RAY_ADDRESS") or None,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+                **init_options,
+            )
             signal.signal(signal.SIGTERM, handler)  # the web server's own shutdown, not Ray's sys.exit
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.governor = governor or SharedGovernor()
         self.pool = ActorPool(int(os.environ.get("GP_RAY_WARM_ACTORS", cpus)), preload)
 
     def start(self, task_factory, max_steps=20_000, restore_state=None) -> RayLiveRun:
-        return RayLiveRun(task_factory, max_steps=max_steps, governor=self.governor, restore_state=restore_state,
-                          pool=self.pool)  # fmt: skip
+        return RayLiveRun(
+            task_factory, max_steps=max_steps, governor=self.governor, restore_state=restore_state, pool=self.pool
+        )
 
     def capacity(self) -> Capacity:
         return self.governor.capacity()

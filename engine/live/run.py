@@ -158,10 +158,14 @@ class LiveRun:
         self.pause()
         with self._model_lock:
             return {
-                "task": copy.deepcopy(self.task.state_dict()), "step_count": self.step_count,
-                "losses": self._losses[: self.step_count].copy(), "metric_history": list(self._metric_history),
-                "metrics": dict(self._metrics), "checkpoint": copy.deepcopy(self._checkpoint),
-                "state": self._state, "message": self._message,
+                "task": copy.deepcopy(self.task.state_dict()),
+                "step_count": self.step_count,
+                "losses": self._losses[: self.step_count].copy(),
+                "metric_history": list(self._metric_history),
+                "metrics": dict(self._metrics),
+                "checkpoint": copy.deepcopy(self._checkpoint),
+                "state": self._state,
+                "message": self._message,
             }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -206,9 +210,7 @@ class LiveRun:
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():
             self._stop_requested = False
-            self._thread = threading.Thread(
-                target=self._loop, name=f"LiveRun-{self.run_id}", daemon=True
-            )
+            self._thread = threading.Thread(target=self._loop, name=f"LiveRun-{self.run_id}", daemon=True)
             self._thread.start()
 
     def _do_step(self, part: str | None = None) -> bool:

@@ -51,7 +51,9 @@ class AdmissionQueue:
     :data:`SLOTS_EVERY_S` (``GP_MAX_TRAINERS`` fixes it). Owners are "front end/run id" strings."""
 
     def __init__(self, max_active: int | None, max_waiting: int | None, lease_s: float):
-        self._fixed_slots = max_active or (int(os.environ["GP_MAX_TRAINERS"]) if "GP_MAX_TRAINERS" in os.environ else None)
+        self._fixed_slots = max_active or (
+            int(os.environ["GP_MAX_TRAINERS"]) if "GP_MAX_TRAINERS" in os.environ else None
+        )
         self.governor = Governor(self._fixed_slots or _cluster_cpus(), max_waiting)
         self.lease_s = lease_s
         self._lock = threading.Lock()
@@ -136,8 +138,13 @@ class SharedGovernor:
     queue sees them as "front end/run id". If the queue cannot be reached, a run waits (and says
     so) rather than failing."""
 
-    def __init__(self, name: str = QUEUE_NAME, max_active: int | None = None, max_waiting: int | None = None,
-                 lease_s: float = LEASE_S):  # fmt: skip
+    def __init__(
+        self,
+        name: str = QUEUE_NAME,
+        max_active: int | None = None,
+        max_waiting: int | None = None,
+        lease_s: float = LEASE_S,
+    ):
         self.front_end = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease_s = lease_s
         self._queue = AdmissionQueue.options(  # on the head node, which lives as long as the cluster
@@ -221,8 +228,9 @@ class SharedGovernor:
         return bool(self._cached("should_yield", self._owner(run_id), fallback=False))
 
     def waiting_message(self, run_id: int) -> str:
-        return self._cached("waiting_message", self._owner(run_id),
-                            fallback="Waiting for the cluster's queue to answer.")  # fmt: skip
+        return self._cached(
+            "waiting_message", self._owner(run_id), fallback="Waiting for the cluster's queue to answer."
+        )
 
     def capacity(self) -> Capacity:
         return self._cached("capacity", fallback=Capacity(0, 0, 0))

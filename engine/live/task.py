@@ -143,7 +143,9 @@ class SideBySideTask:
         return SideBySideFrame(**{side: task.visuals(which) for side, task in self.tasks.items()})
 
     def divergence_advice(self) -> str:
-        broken = [side for side, losses in self._last_losses.items() if not np.isfinite(losses).all()] or list(self.SIDES)
+        broken = [side for side, losses in self._last_losses.items() if not np.isfinite(losses).all()] or list(
+            self.SIDES
+        )
         return " ".join(f"Run {side.upper()}: {self.tasks[side].divergence_advice()}" for side in broken)
 
     def state_dict(self) -> dict[str, Any]:

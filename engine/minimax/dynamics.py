@@ -24,8 +24,13 @@ import numpy as np
 
 from engine.minimax.games import Game
 
-RULES = {"simultaneous": "simultaneous GDA", "alternating": "alternating GDA",
-         "multi_ascent": "n_dis ascent steps, one descent", "optimistic": "optimistic GDA", "extragradient": "extragradient"}  # fmt: skip
+RULES = {
+    "simultaneous": "simultaneous GDA",
+    "alternating": "alternating GDA",
+    "multi_ascent": "n_dis ascent steps, one descent",
+    "optimistic": "optimistic GDA",
+    "extragradient": "extragradient",
+}
 CYCLE_TOLERANCE = 1e-6
 
 
@@ -58,11 +63,18 @@ def step_map(game: Game, rule: str, alpha: float, beta: float, n_dis: int = 1) -
         ahead_theta, ahead_phi = g(theta - alpha * g_theta, phi + beta * g_phi)
         return theta - alpha * ahead_theta, phi + beta * ahead_phi
 
-    return {"simultaneous": simultaneous, "alternating": lambda s: multi_ascent(s, 1), "multi_ascent": multi_ascent,
-            "optimistic": optimistic, "extragradient": extragradient}[rule]  # fmt: skip
+    return {
+        "simultaneous": simultaneous,
+        "alternating": lambda s: multi_ascent(s, 1),
+        "multi_ascent": multi_ascent,
+        "optimistic": optimistic,
+        "extragradient": extragradient,
+    }[rule]
 
 
-def iterate(game: Game, rule: str, alpha: float, beta: float, start: tuple[float, float], steps: int, n_dis: int = 1) -> np.ndarray:
+def iterate(
+    game: Game, rule: str, alpha: float, beta: float, start: tuple[float, float], steps: int, n_dis: int = 1
+) -> np.ndarray:
     """The iterates (theta_k, phi_k), k = 0 ... steps, shape (steps + 1, 2); once they overflow the
     rest are inf (a diverging run)."""
     update = step_map(game, rule, alpha, beta, n_dis)

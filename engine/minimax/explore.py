@@ -32,8 +32,19 @@ class MinimaxConfig(RunConfig):
         check_choice("update rule", self.rule, dynamics.RULES)
         check_choice("Dirac-GAN loss", self.loss, DIRAC_LOSSES)
         check_choice("regularizer", self.regularizer, REGULARIZERS)
-        check_ranges(self, [("alpha", 1e-4, 2.0), ("beta", 1e-4, 2.0), ("n_dis", 1, 20), ("steps", 1, 5000),
-                            ("theta0", -5, 5), ("phi0", -5, 5), ("mu", 0.0, 2.0), ("gamma", 0.0, 10.0)])  # fmt: skip
+        check_ranges(
+            self,
+            [
+                ("alpha", 1e-4, 2.0),
+                ("beta", 1e-4, 2.0),
+                ("n_dis", 1, 20),
+                ("steps", 1, 5000),
+                ("theta0", -5, 5),
+                ("phi0", -5, 5),
+                ("mu", 0.0, 2.0),
+                ("gamma", 0.0, 10.0),
+            ],
+        )
         if self.theta0 == 0 and self.phi0 == 0:
             raise ValueError("Start somewhere other than the equilibrium (0, 0): nothing would move.")
 
@@ -44,5 +55,7 @@ class MinimaxConfig(RunConfig):
         """The chosen rule's iterates, first, and with ``compare`` every other rule's."""
         rules = [self.rule, *(r for r in dynamics.RULES if r != self.rule)] if self.compare else [self.rule]
         game = self.build_game()
-        return {rule: dynamics.iterate(game, rule, self.alpha, self.beta, (self.theta0, self.phi0), self.steps, self.n_dis)
-                for rule in rules}  # fmt: skip
+        return {
+            rule: dynamics.iterate(game, rule, self.alpha, self.beta, (self.theta0, self.phi0), self.steps, self.n_dis)
+            for rule in rules
+        }

@@ -20,9 +20,16 @@ from dataclasses import dataclass
 
 from engine.config import check_choice
 
-GAMES = {"bilinear": "bilinear: L = θφ", "convex_concave": "strongly convex-concave: L = μ/2 θ² + θφ − μ/2 φ²",
-         "dirac": "Dirac-GAN: L = f(φθ) + f(0)"}  # fmt: skip
-DIRAC_LOSSES = {"minimax": "minimax, f(t) = −log(1 + e⁻ᵗ)", "non_saturating": "non-saturating generator", "wgan": "WGAN, f(t) = t"}
+GAMES = {
+    "bilinear": "bilinear: L = θφ",
+    "convex_concave": "strongly convex-concave: L = μ/2 θ² + θφ − μ/2 φ²",
+    "dirac": "Dirac-GAN: L = f(φθ) + f(0)",
+}
+DIRAC_LOSSES = {
+    "minimax": "minimax, f(t) = −log(1 + e⁻ᵗ)",
+    "non_saturating": "non-saturating generator",
+    "wgan": "WGAN, f(t) = t",
+}
 REGULARIZERS = {"none": "none", "r1": "R1: γ/2 φ²", "gp": "gradient penalty: γ/2 (|φ| − 1)²"}
 
 

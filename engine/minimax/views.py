@@ -10,9 +10,20 @@ from engine import render
 from engine.minimax.dynamics import distances
 from engine.minimax.games import Game
 
-COLORS = {"simultaneous": (214, 39, 40), "alternating": (31, 119, 180), "multi_ascent": (148, 103, 189),
-          "optimistic": (44, 160, 44), "extragradient": (255, 127, 14)}  # fmt: skip
-COLOR_NAMES = {"simultaneous": "red", "alternating": "blue", "multi_ascent": "purple", "optimistic": "green", "extragradient": "orange"}
+COLORS = {
+    "simultaneous": (214, 39, 40),
+    "alternating": (31, 119, 180),
+    "multi_ascent": (148, 103, 189),
+    "optimistic": (44, 160, 44),
+    "extragradient": (255, 127, 14),
+}
+COLOR_NAMES = {
+    "simultaneous": "red",
+    "alternating": "blue",
+    "multi_ascent": "purple",
+    "optimistic": "green",
+    "extragradient": "orange",
+}
 FIELD_GRID = 15
 ARROW_COLOR = (170, 170, 170)
 
@@ -26,7 +37,9 @@ def extent_for(paths: dict[str, np.ndarray]) -> tuple[tuple[float, float], tuple
     return (-half, half), (-half, half)
 
 
-def paths_image(game: Game, paths: dict[str, np.ndarray], extent, upto: int | None = None, size: int = 420) -> np.ndarray:
+def paths_image(
+    game: Game, paths: dict[str, np.ndarray], extent, upto: int | None = None, size: int = 420
+) -> np.ndarray:
     """Arrows of (-dL/dtheta, dL/dphi) on a grid (grey), the equilibrium (black cross), and each
     rule's iterates up to ``upto`` (a line, the start hollow, the last iterate filled); theta across, phi up."""
     image = Image.new("RGB", (size, size), render.WHITE)

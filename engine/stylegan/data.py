@@ -44,17 +44,34 @@ def _uniform(n: int, bounds: tuple[float, float], generator: torch.Generator, *s
 
 
 def _hsv_to_rgb(hue: torch.Tensor, saturation: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    return torch.tensor([colorsys.hsv_to_rgb(h, s, v) for h, s, v in zip(hue.tolist(), saturation.tolist(), value.tolist(), strict=True)],
-                        dtype=torch.float32).reshape(-1, 3)  # fmt: skip
+    return torch.tensor(
+        [
+            colorsys.hsv_to_rgb(h, s, v)
+            for h, s, v in zip(hue.tolist(), saturation.tolist(), value.tolist(), strict=True)
+        ],
+        dtype=torch.float32,
+    ).reshape(-1, 3)
 
 
 def sample_factors(n: int, generator: torch.Generator) -> ColorFactors:
     """Random shape and colour factors for ``n`` images (stroke and background hues independent)."""
-    stroke = _hsv_to_rgb(torch.rand(n, generator=generator), _uniform(n, STROKE_SATURATION, generator), _uniform(n, STROKE_VALUE, generator))
-    background = _hsv_to_rgb(torch.rand(n, generator=generator), _uniform(n, BACKGROUND_SATURATION, generator),
-                             _uniform(n, BACKGROUND_VALUE, generator))  # fmt: skip
-    return ColorFactors(_uniform(n, SCALE_RANGE, generator), _uniform(n, SLANT_RANGE, generator), _uniform(n, SHIFT_RANGE, generator, 2),
-                        stroke, background)  # fmt: skip
+    stroke = _hsv_to_rgb(
+        torch.rand(n, generator=generator),
+        _uniform(n, STROKE_SATURATION, generator),
+        _uniform(n, STROKE_VALUE, generator),
+    )
+    background = _hsv_to_rgb(
+        torch.rand(n, generator=generator),
+        _uniform(n, BACKGROUND_SATURATION, generator),
+        _uniform(n, BACKGROUND_VALUE, generator),
+    )
+    return ColorFactors(
+        _uniform(n, SCALE_RANGE, generator),
+        _uniform(n, SLANT_RANGE, generator),
+        _uniform(n, SHIFT_RANGE, generator, 2),
+        stroke,
+        background,
+    )
 
 
 def render(digits: torch.Tensor, factors: ColorFactors) -> torch.Tensor:

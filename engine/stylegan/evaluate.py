@@ -52,8 +52,9 @@ class MixingScores:
 
 
 @torch.no_grad()
-def mixing_scores(generator: Generator, classifier: MnistClassifier, seeds_a: list[int], seeds_b: list[int],
-                  coarse=COARSE, fine=FINE) -> MixingScores:  # fmt: skip
+def mixing_scores(
+    generator: Generator, classifier: MnistClassifier, seeds_a: list[int], seeds_b: list[int], coarse=COARSE, fine=FINE
+) -> MixingScores:
     """Every (A, B) pair mixed at the coarse and at the fine layers (noise off). Cells where the
     classifier cannot tell A's digit from B's are still counted (a stricter measure)."""
     ws_a = generator.map(z_from_seeds(seeds_a, generator.z_dim))
@@ -83,8 +84,12 @@ def style_influence(generator: Generator, seeds: int = 64, seed: int = 0) -> np.
     ws_a = generator.map(torch.randn(seeds, generator.z_dim, generator=rng))
     ws_b = generator.map(torch.randn(seeds, generator.z_dim, generator=rng))
     base = generator.synthesize(ws_a, "none")
-    return np.array([float((generator.synthesize(Generator.mix_styles(ws_a, ws_b, [i]), "none") - base).abs().mean())
-                     for i in range(generator.num_ws)])  # fmt: skip
+    return np.array(
+        [
+            float((generator.synthesize(Generator.mix_styles(ws_a, ws_b, [i]), "none") - base).abs().mean())
+            for i in range(generator.num_ws)
+        ]
+    )
 
 
 @torch.no_grad()
@@ -94,11 +99,19 @@ def classifier_features(classifier: MnistClassifier, images: torch.Tensor) -> np
 
 
 @torch.no_grad()
-def classifier_fid(generator: Generator, classifier: MnistClassifier, real: torch.Tensor, n: int = 5000, seed: int = 0) -> float:
+def classifier_fid(
+    generator: Generator, classifier: MnistClassifier, real: torch.Tensor, n: int = 5000, seed: int = 0
+) -> float:
     """FID in the classifier's features between ``n`` generated images (psi = 1, random noise) and ``real``."""
     rng = torch.Generator().manual_seed(seed)
-    fake = torch.cat([generator.synthesize(generator.map(torch.randn(500, generator.z_dim, generator=rng)), "random", generator=rng)
-                      for _ in range(-(-n // 500))])[:n]  # fmt: skip
+    fake = torch.cat(
+        [
+            generator.synthesize(
+                generator.map(torch.randn(500, generator.z_dim, generator=rng)), "random", generator=rng
+            )
+            for _ in range(-(-n // 500))
+        ]
+    )[:n]
     return frechet_distance(classifier_features(classifier, fake), classifier_features(classifier, real))
 
 
@@ -110,4 +123,3 @@ def real_held_out(count: int | None = None, seed: int = 1) -> torch.Tensor:
     digits = torch.as_tensor(load_mnist().test_images[:count])
     images, _ = color_digits(digits, torch.Generator().manual_seed(seed))
     return images
-

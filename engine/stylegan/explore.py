@@ -19,7 +19,13 @@ from engine.stylegan.evaluate import PRESETS
 from engine.stylegan.networks import NOISE_MODES, Generator, z_from_seed, z_from_seeds
 
 SOURCE_FIELDS = ("seeds_a", "seeds_b", "layers")  # the mixing and truncation views' settings
-VIEWS = {"mixing": "🎨 Style mixing", "truncation": "✂️ Truncation", "noise": "🌫️ Noise", "interpolate": "↔️ z vs w", "influence": "📊 Layer influence"}
+VIEWS = {
+    "mixing": "🎨 Style mixing",
+    "truncation": "✂️ Truncation",
+    "noise": "🌫️ Noise",
+    "interpolate": "↔️ z vs w",
+    "influence": "📊 Layer influence",
+}
 MAX_SEEDS = 8
 MAX_SEED = 2**31 - 1
 NUM_LAYERS = 7
@@ -90,7 +96,9 @@ class StyleMixingConfig(RunConfig):
         parse_layers(self.noise_layers)
         if self.noise not in NOISE_MODES:
             raise ValueError(f"Noise is one of {', '.join(NOISE_MODES)}; got {self.noise!r}.")
-        check_ranges(self, [("psi", -1, 1.5), ("cutoff", 0, NUM_LAYERS), ("seed", 0, MAX_SEED), ("seed_to", 0, MAX_SEED)])
+        check_ranges(
+            self, [("psi", -1, 1.5), ("cutoff", 0, NUM_LAYERS), ("seed", 0, MAX_SEED), ("seed_to", 0, MAX_SEED)]
+        )
 
 
 def preset_of(layers: list[int]) -> str | None:
@@ -106,7 +114,10 @@ def mixing_grid(generator: Generator, config: StyleMixingConfig) -> np.ndarray:
     ws_a = generator.map(z_from_seeds(seeds_a, generator.z_dim), config.psi, config.cutoff)
     ws_b = generator.map(z_from_seeds(seeds_b, generator.z_dim), config.psi, config.cutoff)
     layers, noise_layers = parse_layers(config.layers), parse_layers(config.noise_layers)
-    synthesize = lambda ws: generator.synthesize(ws, config.noise, noise_layers, torch.Generator().manual_seed(config.seed))  # noqa: E731
+
+    def synthesize(ws):
+        return generator.synthesize(ws, config.noise, noise_layers, torch.Generator().manual_seed(config.seed))
+
     mixed = Generator.mix_styles(ws_a.repeat(len(seeds_b), 1, 1), ws_b.repeat_interleave(len(seeds_a), dim=0), layers)
     images = to_uint8(torch.cat([synthesize(ws_a), synthesize(ws_b), synthesize(mixed)]))
     n_a, n_b = len(seeds_a), len(seeds_b)
@@ -117,7 +128,9 @@ def mixing_grid(generator: Generator, config: StyleMixingConfig) -> np.ndarray:
 
 
 @torch.no_grad()
-def truncation_rows(generator: Generator, seeds: list[int], psis: list[float], cutoff: int, noise: str = "const") -> np.ndarray:
+def truncation_rows(
+    generator: Generator, seeds: list[int], psis: list[float], cutoff: int, noise: str = "const"
+) -> np.ndarray:
     """One row per seed, one column per psi (psi = 0: the average image, the same in every row)."""
     z = z_from_seeds(seeds, generator.z_dim)
     columns = [to_uint8(generator.synthesize(generator.map(z, psi, cutoff), noise)) for psi in psis]
@@ -125,7 +138,9 @@ def truncation_rows(generator: Generator, seeds: list[int], psis: list[float], c
 
 
 @torch.no_grad()
-def noise_spread(generator: Generator, seed: int, noise_layers: list[int], draws: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def noise_spread(
+    generator: Generator, seed: int, noise_layers: list[int], draws: int = 64
+) -> tuple[np.ndarray, np.ndarray]:
     """(four draws of the image with fresh noise in ``noise_layers``, the per-pixel standard
     deviation over ``draws`` draws as a (32, 32) map): where the noise acts."""
     ws = generator.map(z_from_seed(seed, generator.z_dim)).expand(draws, -1, -1)
@@ -143,7 +158,9 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
 
 
 @torch.no_grad()
-def interpolations(generator: Generator, seed: int, seed_to: int, steps: int = 8, noise: str = "const") -> tuple[np.ndarray, np.ndarray]:
+def interpolations(
+    generator: Generator, seed: int, seed_to: int, steps: int = 8, noise: str = "const"
+) -> tuple[np.ndarray, np.ndarray]:
     """(rows of images interpolating in z, by slerp, and in w, by lerp), and the distance between
     consecutive images in each (mean absolute pixel change): smaller, steadier steps in w."""
     z0, z1 = z_from_seed(seed, generator.z_dim), z_from_seed(seed_to, generator.z_dim)
@@ -164,7 +181,12 @@ def tile(cells: list[list[np.ndarray | None]], cell: int = CELL, gap: int = GAP)
         for c, image in enumerate(row):
             if image is None:
                 continue
-            big = F.interpolate(torch.from_numpy(image).permute(2, 0, 1)[None].float(), size=(cell, cell), mode="bicubic", align_corners=False)
+            big = F.interpolate(
+                torch.from_numpy(image).permute(2, 0, 1)[None].float(),
+                size=(cell, cell),
+                mode="bicubic",
+                align_corners=False,
+            )
             canvas[r * (cell + gap) : r * (cell + gap) + cell, c * (cell + gap) : c * (cell + gap) + cell] = (
                 big[0].clamp(0, 255).round().byte().permute(1, 2, 0).numpy()
             )

@@ -37,7 +37,14 @@ SQRT2 = math.sqrt(2.0)
 class EqualLinear(nn.Module):
     """y = x W^T c + b with W ~ N(0, 1 / lr_multiplier^2) and c = lr_multiplier / sqrt(fan_in)."""
 
-    def __init__(self, in_features: int, out_features: int, bias_init: float = 0.0, lr_multiplier: float = 1.0, activation: bool = False):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias_init: float = 0.0,
+        lr_multiplier: float = 1.0,
+        activation: bool = False,
+    ):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(out_features, in_features) / lr_multiplier)
         self.bias = nn.Parameter(torch.full((out_features,), float(bias_init)) / lr_multiplier)
@@ -56,13 +63,17 @@ class MappingNetwork(nn.Module):
     def __init__(self, z_dim: int, w_dim: int, layers: int, lr_multiplier: float = 0.01):
         super().__init__()
         sizes = [z_dim] + [w_dim] * layers
-        self.net = nn.Sequential(*(EqualLinear(a, b, lr_multiplier=lr_multiplier, activation=True) for a, b in zip(sizes, sizes[1:])))
+        self.net = nn.Sequential(
+            *(EqualLinear(a, b, lr_multiplier=lr_multiplier, activation=True) for a, b in zip(sizes, sizes[1:]))
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z * torch.rsqrt(z.square().mean(dim=1, keepdim=True) + 1e-8))
 
 
-def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor, demodulate: bool = True) -> torch.Tensor:
+def modulated_conv2d(
+    x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor, demodulate: bool = True
+) -> torch.Tensor:
     """Convolve each sample of ``x`` (n, in, H, W) with ``weight`` (out, in, k, k) scaled by its
     ``styles`` (n, in) along the input channels and, if ``demodulate``, renormalised to unit norm
     per output channel (StyleGAN2, eq. 1-3). Computed as scale the input, one shared convolution,
@@ -89,7 +100,9 @@ class SynthesisLayer(nn.Module):
         self.noise_strength = nn.Parameter(torch.zeros([]))
         self.register_buffer("noise_const", torch.randn(resolution, resolution))
 
-    def forward(self, x: torch.Tensor, w: torch.Tensor, noise_mode: str, generator: torch.Generator | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, w: torch.Tensor, noise_mode: str, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         if self.up:
             x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
         x = modulated_conv2d(x, self.weight * self.weight_gain, self.affine(w))
@@ -112,15 +125,22 @@ class ToRGB(nn.Module):
         self.bias = nn.Parameter(torch.zeros(3))
 
     def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return modulated_conv2d(x, self.weight, self.affine(w) * self.weight_gain, demodulate=False) + self.bias[None, :, None, None]
+        return (
+            modulated_conv2d(x, self.weight, self.affine(w) * self.weight_gain, demodulate=False)
+            + self.bias[None, :, None, None]
+        )
 
 
-class Generator(nn.Module, PyTorchModelHubMixin, library_name="generative-playground", tags=["stylegan", "style-mixing"]):
+class Generator(
+    nn.Module, PyTorchModelHubMixin, library_name="generative-playground", tags=["stylegan", "style-mixing"]
+):
     """Mapping + synthesis (see the module docstring). ``channels`` gives the width at 4, 8, 16
     and 32 pixels. Style layers (``num_ws`` = 7, one w each), in order: the 4 x 4 conv, then per
     block the upsampling conv and the conv; each toRGB takes the w of the last conv before it."""
 
-    def __init__(self, z_dim: int = 64, w_dim: int = 64, mapping_layers: int = 4, channels: tuple[int, ...] = (128, 128, 64, 32)):
+    def __init__(
+        self, z_dim: int = 64, w_dim: int = 64, mapping_layers: int = 4, channels: tuple[int, ...] = (128, 128, 64, 32)
+    ):
         super().__init__()
         channels = list(channels)
         if len(channels) != 4 or any(not 4 <= c <= 512 for c in channels):
@@ -166,7 +186,9 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="generative-playgr
         return mixed
 
     # ----- w -> image -----
-    def synthesize(self, ws: torch.Tensor, noise_mode: str = "const", noise_layers=None, generator: torch.Generator | None = None) -> torch.Tensor:
+    def synthesize(
+        self, ws: torch.Tensor, noise_mode: str = "const", noise_layers=None, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """Images (n, 3, 32, 32) in about [-1, 1] from ws (n, num_ws, w_dim). ``noise_layers``:
         the layer indices that get noise (all when None); ``generator`` seeds "random" noise."""
         if noise_mode not in NOISE_MODES:
@@ -180,10 +202,16 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="generative-playgr
             x = layer(x, ws[:, i], noise_mode if i in with_noise else "none", generator)
             if i % 2 == 0:  # the 4 x 4 conv and each block's second conv end a resolution
                 rgb = self.to_rgb[i // 2](x, ws[:, i])
-                image = rgb if image is None else F.interpolate(image, scale_factor=2, mode="bilinear", align_corners=False) + rgb
+                image = (
+                    rgb
+                    if image is None
+                    else F.interpolate(image, scale_factor=2, mode="bilinear", align_corners=False) + rgb
+                )
         return image
 
-    def forward(self, z: torch.Tensor, psi: float = 1.0, cutoff: int | None = None, noise_mode: str = "const") -> torch.Tensor:
+    def forward(
+        self, z: torch.Tensor, psi: float = 1.0, cutoff: int | None = None, noise_mode: str = "const"
+    ) -> torch.Tensor:
         return self.synthesize(self.map(z, psi, cutoff), noise_mode)
 
 
@@ -233,7 +261,9 @@ class Discriminator(nn.Module):
         super().__init__()
         self.mbstd_group = mbstd_group
         self.from_rgb = EqualConv2d(3, channels[0], 1)
-        self.blocks = nn.Sequential(*(DiscriminatorBlock(a, b) for a, b in zip(channels, channels[1:])))  # 32 -> 16 -> 8 -> 4
+        self.blocks = nn.Sequential(
+            *(DiscriminatorBlock(a, b) for a, b in zip(channels, channels[1:]))
+        )  # 32 -> 16 -> 8 -> 4
         self.conv = EqualConv2d(channels[-1] + 1, channels[-1], 3)
         self.fc = EqualLinear(channels[-1] * 16, channels[-1], activation=True)
         self.out = EqualLinear(channels[-1], 1)

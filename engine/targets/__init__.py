@@ -103,9 +103,24 @@ def make_target(key: str) -> Target:
 
 
 __all__ = [
-    "CUSTOM_TARGET_KEYS", "MAX_KERNEL_CENTRES", "NO_DENSITY_NOTE", "REGISTRY", "TARGETS", "BlurredEllipse",
-    "BlurredSegment", "Checkerboard",
-    "GaussianMixture", "NoisyRings", "PointCloudTarget", "SampleOnlyTarget", "SkewNormal1D",
-    "Target", "check_drawn_points", "make_target", "parse_points_csv", "points_csv", "points_from_strokes",
+    "CUSTOM_TARGET_KEYS",
+    "MAX_KERNEL_CENTRES",
+    "NO_DENSITY_NOTE",
+    "REGISTRY",
+    "TARGETS",
+    "BlurredEllipse",
+    "BlurredSegment",
+    "Checkerboard",
+    "GaussianMixture",
+    "NoisyRings",
+    "PointCloudTarget",
+    "SampleOnlyTarget",
+    "SkewNormal1D",
+    "Target",
+    "check_drawn_points",
+    "make_target",
+    "parse_points_csv",
+    "points_csv",
+    "points_from_strokes",
     "target_keys",
 ]

@@ -48,9 +48,17 @@ class GaussianMixture(Target):
         extent: plotting box; by default every component's mean +- 5 marginal standard deviations.
     """
 
-    def __init__(self, weights, means, covariances, *, key: str = "gaussian_mixture",
-                 label: str = "Gaussian mixture", extent: tuple | None = None,
-                 density_note: str = "Exact density (mixture of Gaussians)."):
+    def __init__(
+        self,
+        weights,
+        means,
+        covariances,
+        *,
+        key: str = "gaussian_mixture",
+        label: str = "Gaussian mixture",
+        extent: tuple | None = None,
+        density_note: str = "Exact density (mixture of Gaussians).",
+    ):
         w = torch.as_tensor(np.asarray(weights, dtype=np.float64))
         mu = torch.as_tensor(np.asarray(means, dtype=np.float64))
         cov = torch.as_tensor(np.asarray(covariances, dtype=np.float64))
@@ -59,8 +67,7 @@ class GaussianMixture(Target):
         k, d = mu.shape
         if w.shape != (k,) or cov.shape != (k, d, d):
             raise ValueError(
-                f"A mixture of {k} components in {d}D needs {k} weights and covariances of "
-                f"shape ({k}, {d}, {d})."
+                f"A mixture of {k} components in {d}D needs {k} weights and covariances of shape ({k}, {d}, {d})."
             )
         if not (torch.isfinite(w).all() and (w > 0).all()):
             raise ValueError("Mixture weights must be positive numbers.")
@@ -75,9 +82,7 @@ class GaussianMixture(Target):
         self._chol = chol
         self._chol_inv = torch.linalg.inv(chol)
         self._log_norm = (
-            torch.log(self.weights)
-            - torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1)
-            - 0.5 * d * LOG_2PI
+            torch.log(self.weights) - torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1) - 0.5 * d * LOG_2PI
         )
         self.key, self.label, self.dim = key, label, d
         self.has_exact_density = True
@@ -100,8 +105,9 @@ class GaussianMixture(Target):
     def covariance(self) -> torch.Tensor:
         """Exact covariance  sum_k w_k (Sigma_k + mu_k mu_k^T) - m m^T, shape (d, d)."""
         m = self.mean
-        second = (self.weights[:, None, None]
-                  * (self.covariances + self.means[:, :, None] * self.means[:, None, :])).sum(0)
+        second = (
+            self.weights[:, None, None] * (self.covariances + self.means[:, :, None] * self.means[:, None, :])
+        ).sum(0)
         return second - m[:, None] * m[None, :]
 
     def _sample(self, n, generator):
@@ -153,11 +159,10 @@ class NoisyRings(Target):
         return torch.stack([r * torch.cos(theta), r * torch.sin(theta)], 1) + self.noise_std * eps
 
     def _log_prob(self, x):
-        s2 = self.noise_std ** 2
+        s2 = self.noise_std**2
         rho = torch.sqrt((x * x).sum(-1, keepdim=True) + 1e-30)  # (n, 1); smooth at 0
         r = self.radii.to(x)[None]
-        log_pk = (-math.log(2 * math.pi * s2) - (rho - r) ** 2 / (2 * s2)
-                  + torch.log(torch.special.i0e(r * rho / s2)))
+        log_pk = -math.log(2 * math.pi * s2) - (rho - r) ** 2 / (2 * s2) + torch.log(torch.special.i0e(r * rho / s2))
         return torch.logsumexp(torch.log(self.weights.to(x))[None] + log_pk, dim=1)
 
 
@@ -182,9 +187,10 @@ class Checkerboard(Target):
     def __init__(self):
         cells = [(i, j) for i in range(4) for j in range(4) if (i + j) % 2 == 0]
         self._corners = torch.tensor(
-            [(-self.half_width + self.square * i, -self.half_width + self.square * j)
-             for i, j in cells], dtype=torch.float64)
-        self._log_density = -math.log(len(cells) * self.square ** 2)
+            [(-self.half_width + self.square * i, -self.half_width + self.square * j) for i, j in cells],
+            dtype=torch.float64,
+        )
+        self._log_density = -math.log(len(cells) * self.square**2)
 
     def _sample(self, n, generator):
         cell = torch.randint(0, len(self._corners), (n,), generator=generator)
@@ -210,31 +216,40 @@ class SkewNormal1D(Target):
     Mean xi + omega delta sqrt(2/pi); variance omega^2 (1 - 2 delta^2 / pi).
     """
 
-    def __init__(self, loc: float = -1.0, scale: float = 1.5, shape: float = 5.0, *,
-                 key: str = "skewed_1d", label: str = "Skew-normal (1D)",
-                 extent: tuple = (-4.0, 7.0)):
+    def __init__(
+        self,
+        loc: float = -1.0,
+        scale: float = 1.5,
+        shape: float = 5.0,
+        *,
+        key: str = "skewed_1d",
+        label: str = "Skew-normal (1D)",
+        extent: tuple = (-4.0, 7.0),
+    ):
         if not scale > 0:
             raise ValueError("The skew-normal scale must be positive.")
         self.loc, self.scale, self.shape = float(loc), float(scale), float(shape)
         self.key, self.label, self.dim, self.extent = key, label, 1, extent
         self.has_exact_density = True
-        self.density_note = "Exact density (skew-normal with shape 5)." if shape == 5.0 else (
-            f"Exact density (skew-normal with shape {self.shape:g}).")
+        self.density_note = (
+            "Exact density (skew-normal with shape 5)."
+            if shape == 5.0
+            else (f"Exact density (skew-normal with shape {self.shape:g}).")
+        )
 
     @property
     def _delta(self) -> float:
-        return self.shape / math.sqrt(1.0 + self.shape ** 2)
+        return self.shape / math.sqrt(1.0 + self.shape**2)
 
     @property
     def mean(self) -> torch.Tensor:
         """Exact mean  xi + omega delta sqrt(2/pi), shape (1,)."""
-        return torch.tensor([self.loc + self.scale * self._delta * math.sqrt(2 / math.pi)],
-                            dtype=torch.float64)
+        return torch.tensor([self.loc + self.scale * self._delta * math.sqrt(2 / math.pi)], dtype=torch.float64)
 
     @property
     def variance(self) -> float:
         """Exact variance  omega^2 (1 - 2 delta^2 / pi)."""
-        return self.scale ** 2 * (1 - 2 * self._delta ** 2 / math.pi)
+        return self.scale**2 * (1 - 2 * self._delta**2 / math.pi)
 
     def _sample(self, n, generator):
         u0 = torch.randn(n, generator=generator, dtype=torch.float64)
@@ -246,17 +261,19 @@ class SkewNormal1D(Target):
 
     def _log_prob(self, x):
         z = (x[:, 0] - self.loc) / self.scale
-        return (math.log(2.0) - math.log(self.scale) - 0.5 * z * z - 0.5 * LOG_2PI
-                + torch.special.log_ndtr(self.shape * z))
+        return (
+            math.log(2.0) - math.log(self.scale) - 0.5 * z * z - 0.5 * LOG_2PI + torch.special.log_ndtr(self.shape * z)
+        )
 
 
 def ring8() -> GaussianMixture:
     """8 Gaussians of std 0.2 evenly spaced on a circle of radius 2 (Metz et al., 2017)."""
     angles = 2 * np.pi * np.arange(8) / 8
     means = 2.0 * np.stack([np.cos(angles), np.sin(angles)], 1)
-    covs = np.tile(0.2 ** 2 * np.eye(2), (8, 1, 1))
-    return GaussianMixture(np.ones(8), means, covs, key="ring8", label="Ring of 8 Gaussians",
-                           extent=((-3.0, 3.0), (-3.0, 3.0)))
+    covs = np.tile(0.2**2 * np.eye(2), (8, 1, 1))
+    return GaussianMixture(
+        np.ones(8), means, covs, key="ring8", label="Ring of 8 Gaussians", extent=((-3.0, 3.0), (-3.0, 3.0))
+    )
 
 
 def grid25() -> GaussianMixture:
@@ -267,9 +284,10 @@ def grid25() -> GaussianMixture:
     """
     g = np.arange(-2.0, 3.0)
     means = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
-    covs = np.tile(0.1 ** 2 * np.eye(2), (25, 1, 1))
-    return GaussianMixture(np.ones(25), means, covs, key="grid25", label="5x5 grid of Gaussians",
-                           extent=((-3.0, 3.0), (-3.0, 3.0)))
+    covs = np.tile(0.1**2 * np.eye(2), (25, 1, 1))
+    return GaussianMixture(
+        np.ones(25), means, covs, key="grid25", label="5x5 grid of Gaussians", extent=((-3.0, 3.0), (-3.0, 3.0))
+    )
 
 
 def ring8_narrow() -> GaussianMixture:
@@ -281,9 +299,15 @@ def ring8_narrow() -> GaussianMixture:
     """
     angles = 2 * np.pi * np.arange(8) / 8
     means = 2.0 * np.stack([np.cos(angles), np.sin(angles)], 1)
-    covs = np.tile(0.02 ** 2 * np.eye(2), (8, 1, 1))
-    return GaussianMixture(np.ones(8), means, covs, key="ring8_narrow",
-                           label="Ring of 8, narrow (std 0.02)", extent=((-3.0, 3.0), (-3.0, 3.0)))
+    covs = np.tile(0.02**2 * np.eye(2), (8, 1, 1))
+    return GaussianMixture(
+        np.ones(8),
+        means,
+        covs,
+        key="ring8_narrow",
+        label="Ring of 8, narrow (std 0.02)",
+        extent=((-3.0, 3.0), (-3.0, 3.0)),
+    )
 
 
 def grid25_narrow() -> GaussianMixture:
@@ -295,9 +319,15 @@ def grid25_narrow() -> GaussianMixture:
     """
     g = np.arange(-4.0, 5.0, 2.0)
     means = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
-    covs = np.tile(0.05 ** 2 * np.eye(2), (25, 1, 1))
-    return GaussianMixture(np.ones(25), means, covs, key="grid25_narrow",
-                           label="Grid of 25, narrow (std 0.05)", extent=((-5.5, 5.5), (-5.5, 5.5)))
+    covs = np.tile(0.05**2 * np.eye(2), (25, 1, 1))
+    return GaussianMixture(
+        np.ones(25),
+        means,
+        covs,
+        key="grid25_narrow",
+        label="Grid of 25, narrow (std 0.05)",
+        extent=((-5.5, 5.5), (-5.5, 5.5)),
+    )
 
 
 def two_gaussians() -> GaussianMixture:
@@ -311,23 +341,28 @@ def two_gaussians() -> GaussianMixture:
     for angle in (math.radians(45.0), math.radians(-30.0)):
         r = _rotation(angle)
         covs.append(r @ base @ r.T)
-    return GaussianMixture([0.5, 0.5], [[-1.25, 0.5], [1.25, -0.5]], np.stack(covs),
-                           key="two_gaussians", label="Two anisotropic Gaussians",
-                           extent=((-4.0, 4.0), (-4.0, 4.0)))
+    return GaussianMixture(
+        [0.5, 0.5],
+        [[-1.25, 0.5], [1.25, -0.5]],
+        np.stack(covs),
+        key="two_gaussians",
+        label="Two anisotropic Gaussians",
+        extent=((-4.0, 4.0), (-4.0, 4.0)),
+    )
 
 
 def circles() -> NoisyRings:
     """Two concentric circles, radii 1.25 and 2.5, equal weights, noise std 0.15."""
-    return NoisyRings([1.25, 2.5], [1.0, 1.0], 0.15, key="circles", label="Two circles",
-                      extent=((-3.5, 3.5), (-3.5, 3.5)))
+    return NoisyRings(
+        [1.25, 2.5], [1.0, 1.0], 0.15, key="circles", label="Two circles", extent=((-3.5, 3.5), (-3.5, 3.5))
+    )
 
 
 def rings() -> NoisyRings:
     """Four concentric rings, radii 0.75, 1.5, 2.25, 3, weights proportional to the radius
     (uniform along the total length), noise std 0.08."""
     radii = [0.75, 1.5, 2.25, 3.0]
-    return NoisyRings(radii, radii, 0.08, key="rings", label="Four rings",
-                      extent=((-3.5, 3.5), (-3.5, 3.5)))
+    return NoisyRings(radii, radii, 0.08, key="rings", label="Four rings", extent=((-3.5, 3.5), (-3.5, 3.5)))
 
 
 def checkerboard() -> Checkerboard:
@@ -337,9 +372,15 @@ def checkerboard() -> Checkerboard:
 
 def bimodal_1d() -> GaussianMixture:
     """1D mixture 0.3 N(-2, 0.5^2) + 0.7 N(2, 0.8^2)."""
-    return GaussianMixture([0.3, 0.7], [[-2.0], [2.0]], [[[0.25]], [[0.64]]], key="bimodal_1d",
-                           label="Bimodal (1D)", extent=(-6.0, 6.0),
-                           density_note="Exact density (mixture of two Gaussians).")
+    return GaussianMixture(
+        [0.3, 0.7],
+        [[-2.0], [2.0]],
+        [[[0.25]], [[0.64]]],
+        key="bimodal_1d",
+        label="Bimodal (1D)",
+        extent=(-6.0, 6.0),
+        density_note="Exact density (mixture of two Gaussians).",
+    )
 
 
 def skewed_1d() -> SkewNormal1D:

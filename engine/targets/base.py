@@ -14,10 +14,7 @@ import numpy as np
 import torch
 
 MAX_SAMPLES = 10_000_000
-NO_DENSITY_NOTE = (
-    "No closed-form density: the heatmap is a histogram of 200,000 samples and only NLL is "
-    "reported."
-)
+NO_DENSITY_NOTE = "No closed-form density: the heatmap is a histogram of 200,000 samples and only NLL is reported."
 
 
 def check_sample_count(n: int) -> int:
@@ -26,9 +23,7 @@ def check_sample_count(n: int) -> int:
         raise ValueError(f"The number of samples must be a whole number; got {n!r}.")
     n = int(n)
     if n < 0 or n > MAX_SAMPLES:
-        raise ValueError(
-            f"The number of samples must be between 0 and {MAX_SAMPLES:,}; got {n:,}."
-        )
+        raise ValueError(f"The number of samples must be between 0 and {MAX_SAMPLES:,}; got {n:,}.")
     return n
 
 
@@ -48,9 +43,7 @@ def as_query(x, dim: int) -> tuple[torch.Tensor, torch.dtype]:
     if dim == 1 and x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2 or x.shape[1] != dim:
-        raise ValueError(
-            f"log_prob expects points of shape (n, {dim}); got shape {tuple(x.shape)}."
-        )
+        raise ValueError(f"log_prob expects points of shape (n, {dim}); got shape {tuple(x.shape)}.")
     compute_dtype = torch.float32 if x.device.type == "mps" else torch.float64
     return x.to(compute_dtype), out_dtype
 
@@ -96,9 +89,7 @@ class Target:
         Raises NotImplementedError for targets without a closed-form density.
         """
         if not self.has_exact_density:
-            raise NotImplementedError(
-                f"The {self.label} target has no closed-form density; use samples instead."
-            )
+            raise NotImplementedError(f"The {self.label} target has no closed-form density; use samples instead.")
         q, out_dtype = as_query(x, self.dim)
         if q.shape[0] == 0:
             return torch.zeros(0, dtype=out_dtype, device=q.device)

@@ -92,8 +92,13 @@ class BlurredSegment(Target):
         d = x - self.start.to(x)
         along = d[:, 0] * e[0] + d[:, 1] * e[1]
         across = d[:, 1] * e[0] - d[:, 0] * e[1]
-        return (-0.5 * (across / sigma) ** 2 - 0.5 * LOG_2PI - math.log(sigma) - math.log(length)
-                + _log_ndtr_difference(along / sigma, (along - length) / sigma))
+        return (
+            -0.5 * (across / sigma) ** 2
+            - 0.5 * LOG_2PI
+            - math.log(sigma)
+            - math.log(length)
+            + _log_ndtr_difference(along / sigma, (along - length) / sigma)
+        )
 
 
 class BlurredEllipse(Target):
@@ -113,8 +118,7 @@ class BlurredEllipse(Target):
     256 (a 200 x 200 heatmap takes about 0.2 s on a CPU). The tests check this.
     """
 
-    def __init__(self, centre, semi_axes, noise_std: float, *, key: str, label: str,
-                 extent: tuple, n_nodes: int = 256):
+    def __init__(self, centre, semi_axes, noise_std: float, *, key: str, label: str, extent: tuple, n_nodes: int = 256):
         self.centre = torch.as_tensor(np.asarray(centre, dtype=np.float64))
         axes = np.asarray(semi_axes, dtype=np.float64)
         if self.centre.shape != (2,) or axes.shape != (2,) or not (axes > 0).all():
@@ -144,7 +148,7 @@ class BlurredEllipse(Target):
         return self.centre + ring + self.noise_std * eps
 
     def _log_prob(self, x):
-        s2 = self.noise_std ** 2
+        s2 = self.noise_std**2
         nodes = self._nodes.to(x)
         node_sq = (nodes * nodes).sum(-1)
         const = -math.log(self.n_nodes) - math.log(2 * math.pi * s2)
@@ -159,9 +163,14 @@ class BlurredEllipse(Target):
 
 def ganlab_line() -> BlurredSegment:
     """GAN Lab's line: (0.8 - 0.75 t, 0.6 + 0.3 t) + 0.01 n in [0, 1]^2, std 0.06 here."""
-    return BlurredSegment(from_gan_lab([0.8, 0.6]), from_gan_lab([0.05, 0.9]),
-                          GAN_LAB_SCALE * 0.01, key="ganlab_line", label="Line (GAN Lab)",
-                          extent=GAN_LAB_EXTENT)
+    return BlurredSegment(
+        from_gan_lab([0.8, 0.6]),
+        from_gan_lab([0.05, 0.9]),
+        GAN_LAB_SCALE * 0.01,
+        key="ganlab_line",
+        label="Line (GAN Lab)",
+        extent=GAN_LAB_EXTENT,
+    )
 
 
 def ganlab_gaussians() -> GaussianMixture:
@@ -172,17 +181,28 @@ def ganlab_gaussians() -> GaussianMixture:
     """
     means = from_gan_lab([[0.3, 0.7], [0.7, 0.4]])
     stds = GAN_LAB_SCALE * np.array([[0.1, 0.1], [0.05, 0.2]])
-    covs = np.stack([np.diag(s ** 2) for s in stds])
-    return GaussianMixture([0.5, 0.5], means, covs, key="ganlab_gaussians",
-                           label="Two Gaussian hills (GAN Lab)", extent=GAN_LAB_EXTENT,
-                           density_note="Exact density (mixture of two Gaussians).")
+    covs = np.stack([np.diag(s**2) for s in stds])
+    return GaussianMixture(
+        [0.5, 0.5],
+        means,
+        covs,
+        key="ganlab_gaussians",
+        label="Two Gaussian hills (GAN Lab)",
+        extent=GAN_LAB_EXTENT,
+        density_note="Exact density (mixture of two Gaussians).",
+    )
 
 
 def ganlab_ring() -> BlurredEllipse:
     """GAN Lab's ring: (0.5 + 0.3 cos 2 pi t, 0.45 + 0.25 sin 2 pi t) + 0.025 n (an ellipse)."""
-    return BlurredEllipse(from_gan_lab([0.5, 0.45]), GAN_LAB_SCALE * np.array([0.3, 0.25]),
-                          GAN_LAB_SCALE * 0.025, key="ganlab_ring",
-                          label="Ring ellipse (GAN Lab)", extent=GAN_LAB_EXTENT)
+    return BlurredEllipse(
+        from_gan_lab([0.5, 0.45]),
+        GAN_LAB_SCALE * np.array([0.3, 0.25]),
+        GAN_LAB_SCALE * 0.025,
+        key="ganlab_ring",
+        label="Ring ellipse (GAN Lab)",
+        extent=GAN_LAB_EXTENT,
+    )
 
 
 def ganlab_disjoint() -> GaussianMixture:
@@ -190,6 +210,12 @@ def ganlab_disjoint() -> GaussianMixture:
     std 0.025 (0.15 here), equal weights."""
     means = from_gan_lab([[0.35, 0.75], [0.75, 0.6], [0.45, 0.35]])
     covs = np.tile((GAN_LAB_SCALE * 0.025) ** 2 * np.eye(2), (3, 1, 1))
-    return GaussianMixture(np.ones(3), means, covs, key="ganlab_disjoint",
-                           label="Three disjoint Gaussians (GAN Lab)", extent=GAN_LAB_EXTENT,
-                           density_note="Exact density (mixture of three Gaussians).")
+    return GaussianMixture(
+        np.ones(3),
+        means,
+        covs,
+        key="ganlab_disjoint",
+        label="Three disjoint Gaussians (GAN Lab)",
+        extent=GAN_LAB_EXTENT,
+        density_note="Exact density (mixture of three Gaussians).",
+    )

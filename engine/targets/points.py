@@ -22,8 +22,7 @@ from engine.targets.base import LOG_2PI, Target
 MAX_KERNEL_CENTRES = 5_000
 MAX_ABS_COORDINATE = 1_000_000.0
 _PAIRS_PER_CHUNK = 2_000_000
-_MISSING_TOKENS = {"", "nan", "na", "n/a", "null", "none", "inf", "+inf", "-inf", "infinity",
-                   "+infinity", "-infinity"}
+_MISSING_TOKENS = {"", "nan", "na", "n/a", "null", "none", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -35,9 +34,7 @@ def _as_points(points) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[1] not in (1, 2):
-        raise ValueError(
-            f"Points must have shape (n, 2), or (n, 1) for 1D data; got shape {arr.shape}."
-        )
+        raise ValueError(f"Points must have shape (n, 2), or (n, 1) for 1D data; got shape {arr.shape}.")
     if len(arr) == 0:
         raise ValueError("There are no points yet; draw or upload some first.")
     if not np.isfinite(arr).all():
@@ -66,8 +63,16 @@ class PointCloudTarget(Target):
         seed: seed of the subset choice.
     """
 
-    def __init__(self, points, bandwidth: float | None = None, label: str = "Your points", *,
-                 key: str = "points", max_centres: int = MAX_KERNEL_CENTRES, seed: int = 0):
+    def __init__(
+        self,
+        points,
+        bandwidth: float | None = None,
+        label: str = "Your points",
+        *,
+        key: str = "points",
+        max_centres: int = MAX_KERNEL_CENTRES,
+        seed: int = 0,
+    ):
         arr = _as_points(points)
         n, d = arr.shape
         if int(max_centres) < 1:
@@ -95,11 +100,12 @@ class PointCloudTarget(Target):
         self._origin = self.centres.mean(0)
         self.key, self.label, self.dim = key, label, d
         self.has_exact_density = True
-        note = (f"Exact density: your {n:,} points smoothed by a Gaussian kernel of width "
-                f"{h:.3g}.")
+        note = f"Exact density: your {n:,} points smoothed by a Gaussian kernel of width {h:.3g}."
         if self.subsampled:
-            note += (f" Above {int(max_centres):,} points a fixed random subset of "
-                     f"{k:,} serves as kernel centres, for both sampling and the density.")
+            note += (
+                f" Above {int(max_centres):,} points a fixed random subset of "
+                f"{k:,} serves as kernel centres, for both sampling and the density."
+            )
         self.density_note = note
         self.extent = self._extent_from(arr, h)
 
@@ -132,8 +138,7 @@ class PointCloudTarget(Target):
         chunk = max(1, _PAIRS_PER_CHUNK // k)
         parts = []
         for start in range(0, len(q), chunk):
-            dist = torch.cdist(q[start:start + chunk], c,
-                               compute_mode="donot_use_mm_for_euclid_dist")
+            dist = torch.cdist(q[start : start + chunk], c, compute_mode="donot_use_mm_for_euclid_dist")
             parts.append(torch.logsumexp(-0.5 * (dist / h) ** 2, dim=1))
         return torch.cat(parts).to(x.dtype) + const
 
@@ -174,8 +179,9 @@ def points_csv(points) -> bytes:
     return buffer.getvalue().encode()
 
 
-def parse_points_csv(data: bytes, max_bytes: int = 20_000_000, max_rows: int = 100_000,
-                     min_rows: int = 10) -> np.ndarray:
+def parse_points_csv(
+    data: bytes, max_bytes: int = 20_000_000, max_rows: int = 100_000, min_rows: int = 10
+) -> np.ndarray:
     """Parse an uploaded CSV of points into a float64 array of shape (n, 2), or (n, 1) for 1D.
 
     Accepted: a header naming columns ``x`` and ``y`` (any case, spaces allowed; other columns
@@ -189,8 +195,10 @@ def parse_points_csv(data: bytes, max_bytes: int = 20_000_000, max_rows: int = 1
     except ValueError:
         raise
     except Exception:  # noqa: BLE001 - an upload must only ever produce a user-facing sentence
-        raise ValueError("This file could not be read as a CSV table; check that every row "
-                         "has the same columns, separated by commas.") from None
+        raise ValueError(
+            "This file could not be read as a CSV table; check that every row "
+            "has the same columns, separated by commas."
+        ) from None
 
 
 def _parse_points_csv(data, max_bytes: int, max_rows: int, min_rows: int) -> np.ndarray:
@@ -246,33 +254,41 @@ def _parse_points_csv(data, max_bytes: int, max_rows: int, min_rows: int) -> np.
     if rough_lines > max_rows + 1:
         n_rows = sum(1 for line in text.splitlines() if line.strip()) - int(has_header)
         if n_rows > max_rows:
-            raise ValueError(f"This file has {n_rows:,} rows; the limit is {max_rows:,} — "
-                             "subsample it first.")
+            raise ValueError(f"This file has {n_rows:,} rows; the limit is {max_rows:,} — subsample it first.")
 
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, header=0 if has_header else None,
-                            dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=True, skipinitialspace=True)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=0 if has_header else None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            skipinitialspace=True,
+        )
     except Exception as error:  # noqa: BLE001 - any parser failure becomes one user sentence
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
         if found:
             expected, line, saw = found.groups()
-            raise ValueError(f"Line {line} has {saw} values but the first line has {expected}; "
-                             "every row needs the same number of columns.") from None
-        raise ValueError("This file could not be read as a CSV table; check that every row "
-                         "has the same columns, separated by commas.") from None
+            raise ValueError(
+                f"Line {line} has {saw} values but the first line has {expected}; "
+                "every row needs the same number of columns."
+            ) from None
+        raise ValueError(
+            "This file could not be read as a CSV table; check that every row "
+            "has the same columns, separated by commas."
+        ) from None
     if has_header:
         frame.columns = [_clean_name(c) for c in frame.columns]
         frame = frame.loc[:, ~frame.columns.duplicated()]
     if any(col not in frame.columns for col in wanted):  # e.g. a quote spanning lines
-        raise ValueError("This file could not be read as a CSV table; check the header line "
-                         "and any quote marks.")
+        raise ValueError("This file could not be read as a CSV table; check the header line and any quote marks.")
     frame = frame[wanted]
 
     n = len(frame)
     if n > max_rows:
-        raise ValueError(f"This file has {n:,} rows; the limit is {max_rows:,} — "
-                         "subsample it first.")
+        raise ValueError(f"This file has {n:,} rows; the limit is {max_rows:,} — subsample it first.")
     if n < min_rows:
         raise ValueError(f"Upload at least {min_rows} points; this file has {n}.")
 
@@ -294,22 +310,20 @@ def _parse_points_csv(data, max_bytes: int, max_rows: int, min_rows: int) -> np.
         row, name, value = first_text
         value = " ".join(value.split())
         shown = value if len(value) <= 20 else value[:20] + "..."
-        raise ValueError(f"Row {row + 1}, column {name} holds '{shown}', which is not a number; "
-                         "use plain numbers such as 1.5.")
+        raise ValueError(
+            f"Row {row + 1}, column {name} holds '{shown}', which is not a number; use plain numbers such as 1.5."
+        )
     if first_missing is not None:
-        raise ValueError(f"Row {first_missing + 1} has a missing or infinite value; remove it or "
-                         "fill it in.")
+        raise ValueError(f"Row {first_missing + 1} has a missing or infinite value; remove it or fill it in.")
     points = np.stack(columns, axis=1)
     if np.abs(points).max() > MAX_ABS_COORDINATE:
-        raise ValueError("Values must lie between -1,000,000 and 1,000,000; rescale the data "
-                         "first.")
+        raise ValueError("Values must lie between -1,000,000 and 1,000,000; rescale the data first.")
     if (points == points[0]).all():
         raise ValueError("All points are identical; upload points that are spread out.")
     return points
 
 
-def points_from_strokes(strokes, canvas_size: tuple[int, int], extent,
-                        spacing_px: float = 4.0) -> np.ndarray:
+def points_from_strokes(strokes, canvas_size: tuple[int, int], extent, spacing_px: float = 4.0) -> np.ndarray:
     """Freehand strokes on a canvas -> points in data coordinates, shape (n, 2), float64.
 
     Each stroke is a list of (px, py) pixel positions (origin top-left, y pointing down). It is
@@ -322,8 +336,9 @@ def points_from_strokes(strokes, canvas_size: tuple[int, int], extent,
         width, height = (float(v) for v in canvas_size)
         (xmin, xmax), (ymin, ymax) = ((float(a), float(b)) for a, b in extent)
     except (TypeError, ValueError) as error:
-        raise ValueError("The canvas size must be (width, height) and the extent "
-                         "((xmin, xmax), (ymin, ymax)).") from error
+        raise ValueError(
+            "The canvas size must be (width, height) and the extent ((xmin, xmax), (ymin, ymax))."
+        ) from error
     if not (width > 0 and height > 0):
         raise ValueError("The canvas must have a positive width and height.")
     if not (xmax > xmin and ymax > ymin):
@@ -353,8 +368,7 @@ def points_from_strokes(strokes, canvas_size: tuple[int, int], extent,
     if not out:
         return np.zeros((0, 2))
     px = np.concatenate(out)
-    return np.stack([xmin + px[:, 0] / width * (xmax - xmin),
-                     ymax - px[:, 1] / height * (ymax - ymin)], 1)
+    return np.stack([xmin + px[:, 0] / width * (xmax - xmin), ymax - px[:, 1] / height * (ymax - ymin)], 1)
 
 
 def check_drawn_points(points, min_points: int = 20) -> np.ndarray:
@@ -369,9 +383,7 @@ def check_drawn_points(points, min_points: int = 20) -> np.ndarray:
     n = len(arr)
     if n < min_points:
         noun = "point" if n == 1 else "points"
-        raise ValueError(f"Draw a little more: {n} {noun} so far; at least {min_points} are "
-                         "needed.")
+        raise ValueError(f"Draw a little more: {n} {noun} so far; at least {min_points} are needed.")
     if (arr == arr[0]).all():
-        raise ValueError("Draw a little more: all the points are at the same place; draw a "
-                         "shape.")
+        raise ValueError("Draw a little more: all the points are at the same place; draw a shape.")
     return arr

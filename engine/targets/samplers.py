@@ -85,23 +85,19 @@ def _swissroll(n, g):
 
 def moons() -> SampleOnlyTarget:
     """Two moons (no closed-form density)."""
-    return SampleOnlyTarget(_moons, key="moons", label="Two moons",
-                            extent=((-4.0, 4.0), (-4.0, 4.0)))
+    return SampleOnlyTarget(_moons, key="moons", label="Two moons", extent=((-4.0, 4.0), (-4.0, 4.0)))
 
 
 def pinwheel() -> SampleOnlyTarget:
     """Pinwheel with five arms (no closed-form density)."""
-    return SampleOnlyTarget(_pinwheel, key="pinwheel", label="Pinwheel",
-                            extent=((-4.5, 4.5), (-4.5, 4.5)))
+    return SampleOnlyTarget(_pinwheel, key="pinwheel", label="Pinwheel", extent=((-4.5, 4.5), (-4.5, 4.5)))
 
 
 def spirals() -> SampleOnlyTarget:
     """Two spirals (no closed-form density)."""
-    return SampleOnlyTarget(_spirals, key="spirals", label="Two spirals",
-                            extent=((-4.5, 4.5), (-4.5, 4.5)))
+    return SampleOnlyTarget(_spirals, key="spirals", label="Two spirals", extent=((-4.5, 4.5), (-4.5, 4.5)))
 
 
 def swissroll() -> SampleOnlyTarget:
     """Swiss roll (no closed-form density)."""
-    return SampleOnlyTarget(_swissroll, key="swissroll", label="Swiss roll",
-                            extent=((-4.5, 4.5), (-4.5, 4.5)))
+    return SampleOnlyTarget(_swissroll, key="swissroll", label="Swiss roll", extent=((-4.5, 4.5), (-4.5, 4.5)))

@@ -34,10 +34,12 @@ def random_corruptions(images: torch.Tensor, generator: torch.Generator) -> torc
     """Each digit corrupted by a random kind of corruption at a random level."""
     kinds = torch.randint(len(CORRUPTIONS), (len(images),), generator=generator)
     levels = torch.rand(len(images), generator=generator)
-    return torch.stack([
-        corrupt(image[None], CORRUPTIONS[kind], float(level) * DENOISING_LEVELS[CORRUPTIONS[kind]], generator)[0]
-        for image, kind, level in zip(images, kinds.tolist(), levels)
-    ])  # fmt: skip
+    return torch.stack(
+        [
+            corrupt(image[None], CORRUPTIONS[kind], float(level) * DENOISING_LEVELS[CORRUPTIONS[kind]], generator)[0]
+            for image, kind, level in zip(images, kinds.tolist(), levels)
+        ]
+    )
 
 
 def batch_loss(model, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -46,8 +48,16 @@ def batch_loss(model, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tens
     return (model(inputs) - targets).pow(2).sum(dim=(1, 2)).mean()
 
 
-def train_autoencoder(model, images: torch.Tensor, epochs: int, seed: int, batch: int = 64, lr: float = 1e-3,
-                      denoising: bool = False, log_every: int = 10) -> None:  # fmt: skip
+def train_autoencoder(
+    model,
+    images: torch.Tensor,
+    epochs: int,
+    seed: int,
+    batch: int = 64,
+    lr: float = 1e-3,
+    denoising: bool = False,
+    log_every: int = 10,
+) -> None:
     """Minibatch Adam on ``images`` (n, 28, 28), in a seeded order; corrupted inputs if ``denoising``."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
@@ -73,13 +83,21 @@ def measure(model, data, left_out_digit: int = -1) -> tuple[dict, list[tuple[str
     test = torch.from_numpy(data.test_images)
     normal = data.test_labels != left_out_digit
     error = float(squared_errors(test[normal], model(test[normal])).mean())
-    figures = {"held_out_squared_error": round(error, 3), "held_out_psnr_db": round(psnr(test[normal], model(test[normal])), 2)}
-    rows = [("squared error per digit, ‖x − x̂‖² (mean)", f"{error:.2f}"), ("PSNR (dB)", f"{figures['held_out_psnr_db']:.2f}")]
+    figures = {
+        "held_out_squared_error": round(error, 3),
+        "held_out_psnr_db": round(psnr(test[normal], model(test[normal])), 2),
+    }
+    rows = [
+        ("squared error per digit, ‖x − x̂‖² (mean)", f"{error:.2f}"),
+        ("PSNR (dB)", f"{figures['held_out_psnr_db']:.2f}"),
+    ]
     if isinstance(model, VQVAE):
         used, perplexity = code_usage(model.encode(test).numpy(), model.codebook_size)
         figures |= {"bits_per_image": model.bits_per_image, "codes_used": used, "perplexity": round(perplexity, 1)}
-        rows += [("rate (bits per image, exactly)", f"{model.bits_per_image:.0f}"),
-                 ("codes used / perplexity", f"{used} of {model.codebook_size} / {perplexity:.1f}")]  # fmt: skip
+        rows += [
+            ("rate (bits per image, exactly)", f"{model.bits_per_image:.0f}"),
+            ("codes used / perplexity", f"{used} of {model.codebook_size} / {perplexity:.1f}"),
+        ]
         return figures, rows
     pca = fit_pca(data.train_images[data.train_labels != left_out_digit])
     pca_error = pca.squared_errors(data.test_images[normal], [model.latent_dim])[model.latent_dim]
@@ -91,13 +109,23 @@ def measure(model, data, left_out_digit: int = -1) -> tuple[dict, list[tuple[str
         rows.append(("largest principal angle to PCA's subspace (degrees)", f"{angles.max():.2f}"))
     if model.trained_on != "clean":
         noisy = corrupt(test, "gaussian", 0.5, torch.Generator().manual_seed(0))
-        figures["psnr_gaussian_0.5"] = {"noisy": round(psnr(test, noisy), 2), "denoised": round(psnr(test, model(noisy)), 2)}
-        rows.append(("PSNR on Gaussian noise sigma = 0.5: noisy / denoised (dB)",
-                     f"{figures['psnr_gaussian_0.5']['noisy']:.2f} / {figures['psnr_gaussian_0.5']['denoised']:.2f}"))  # fmt: skip
+        figures["psnr_gaussian_0.5"] = {
+            "noisy": round(psnr(test, noisy), 2),
+            "denoised": round(psnr(test, model(noisy)), 2),
+        }
+        rows.append(
+            (
+                "PSNR on Gaussian noise sigma = 0.5: noisy / denoised (dB)",
+                f"{figures['psnr_gaussian_0.5']['noisy']:.2f} / {figures['psnr_gaussian_0.5']['denoised']:.2f}",
+            )
+        )
     if left_out_digit >= 0:
         found = detection(anomaly_scores(model, test[normal]), anomaly_scores(model, test[~normal]))
-        figures |= {"anomaly_auc": round(found.auc, 4), "threshold_5pct": round(found.threshold, 3),
-                    "detected_at_threshold": round(found.detected_at_threshold, 4)}  # fmt: skip
+        figures |= {
+            "anomaly_auc": round(found.auc, 4),
+            "threshold_5pct": round(found.threshold, 3),
+            "detected_at_threshold": round(found.detected_at_threshold, 4),
+        }
         rows.append((f"ROC AUC, held-out {left_out_digit}s against the other digits", f"{found.auc:.3f}"))
     return figures, rows
 
@@ -128,22 +156,43 @@ def main(argv=None) -> None:
         trained_on = "random corruptions" if args.denoising else "clean"
         model = Autoencoder(args.kind, args.latent_dim, trained_on, args.left_out_digit)
     started = time.perf_counter()
-    train_autoencoder(model, torch.from_numpy(data.train_images[keep]), epochs, args.seed, lr=lr, denoising=args.denoising)
+    train_autoencoder(
+        model, torch.from_numpy(data.train_images[keep]), epochs, args.seed, lr=lr, denoising=args.denoising
+    )
     seconds = time.perf_counter() - started
     figures, rows = measure(model, data, args.left_out_digit)
-    figures = {"command": command_line(__spec__.name, argv), "training_seconds": round(seconds, 1), "machine": machine(),
-               "data": data.describe().split(";")[0]} | figures  # fmt: skip
+    figures = {
+        "command": command_line(__spec__.name, argv),
+        "training_seconds": round(seconds, 1),
+        "machine": machine(),
+        "data": data.describe().split(";")[0],
+    } | figures
     if args.vq:
         title = f"VQ-VAE on MNIST: K = {args.codebook_size} codes on a 7x7 grid"
-        what = "Convolutional encoder to a 7x7 grid of 16-D vectors, nearest-code quantisation, straight-through gradient"
+        what = (
+            "Convolutional encoder to a 7x7 grid of 16-D vectors, nearest-code quantisation, straight-through gradient"
+        )
     else:
         title = f"{args.kind} autoencoder on MNIST, r = {args.latent_dim}" + (", denoising" if args.denoising else "")
-        what = {"linear": "Affine encoder and decoder", "mlp": "MLP 784-256-64-r and back, sigmoid output",
-                "conv": "Two stride-2 convolutions, a linear map to r, and back, sigmoid output"}[args.kind]  # fmt: skip
-    extra = " Inputs corrupted at random (Gaussian, salt and pepper, a masked block), clean targets." if args.denoising else ""
+        what = {
+            "linear": "Affine encoder and decoder",
+            "mlp": "MLP 784-256-64-r and back, sigmoid output",
+            "conv": "Two stride-2 convolutions, a linear map to r, and back, sigmoid output",
+        }[args.kind]
+    extra = (
+        " Inputs corrupted at random (Gaussian, salt and pepper, a masked block), clean targets."
+        if args.denoising
+        else ""
+    )
     extra += f" Trained without the digit {args.left_out_digit}." if args.left_out_digit >= 0 else ""
-    write_model_folder(model, PRETRAINED_DIR / args.name, title,
-                       f"{what}. Adam (lr {lr:g}, batch 64), {epochs} epochs on {figures['data']}.{extra}", figures, rows)  # fmt: skip
+    write_model_folder(
+        model,
+        PRETRAINED_DIR / args.name,
+        title,
+        f"{what}. Adam (lr {lr:g}, batch 64), {epochs} epochs on {figures['data']}.{extra}",
+        figures,
+        rows,
+    )
     print(" | ".join(f"{what}: {value}" for what, value in rows))
 
 

@@ -68,11 +68,16 @@ def main(argv=None) -> None:
     if args.orderings is not None:
         options = options | {"orderings": args.orderings}
     epochs, lr = args.epochs or epochs, args.lr or lr
-    name = args.name or f"ar-{args.model}" + (f"-{options['orderings']}-orderings" if options.get("orderings", 1) > 1 else "")
+    name = args.name or f"ar-{args.model}" + (
+        f"-{options['orderings']}-orderings" if options.get("orderings", 1) > 1 else ""
+    )
 
     torch.manual_seed(args.seed)
     data = load_mnist()
-    train_images, test_images = binarize(data.train_images).reshape(-1, 784), binarize(data.test_images).reshape(-1, 784)
+    train_images, test_images = (
+        binarize(data.train_images).reshape(-1, 784),
+        binarize(data.test_images).reshape(-1, 784),
+    )
     device = get_device()  # a GPU where there is one (GP_DEVICE=cpu to refuse it); measured on the CPU
     model = MODELS[args.model](**options).to(device)
     started = time.perf_counter()
@@ -84,15 +89,29 @@ def main(argv=None) -> None:
     sampled = time.perf_counter()
     model.sample(10, torch.Generator().manual_seed(0))
     sample_ms = (time.perf_counter() - sampled) / 10 * 1000
-    figures = {"command": command_line(__spec__.name, argv), "training_seconds": round(seconds, 1), "machine": trained_on,
-               "data": data.describe(), "held_out_nll_nats": round(nll, 2), "bits_per_dim": round(bits_per_dim(nll), 4),
-               "sample_ms_per_digit": round(sample_ms, 1)}  # fmt: skip
-    rows = [("held-out NLL, -log p(x) (nats per digit, exact)", f"{nll:.2f}"),
-            ("bits per dimension", f"{figures['bits_per_dim']:.4f}"),
-            ("sampling, 10 digits at once (ms per digit)", f"{sample_ms:.0f}")]  # fmt: skip
-    write_model_folder(model, PRETRAINED_DIR / name, f"{args.model.upper() if args.model != 'transformer' else 'Pixel transformer'} on binarized MNIST",
-                       f"{type(model).__name__}({', '.join(f'{k}={v}' for k, v in options.items())}), Adam (lr {lr:g}, batch 100), "
-                       f"{epochs} epochs of maximum likelihood on {data.describe()}.", figures, rows)  # fmt: skip
+    figures = {
+        "command": command_line(__spec__.name, argv),
+        "training_seconds": round(seconds, 1),
+        "machine": trained_on,
+        "data": data.describe(),
+        "held_out_nll_nats": round(nll, 2),
+        "bits_per_dim": round(bits_per_dim(nll), 4),
+        "sample_ms_per_digit": round(sample_ms, 1),
+    }
+    rows = [
+        ("held-out NLL, -log p(x) (nats per digit, exact)", f"{nll:.2f}"),
+        ("bits per dimension", f"{figures['bits_per_dim']:.4f}"),
+        ("sampling, 10 digits at once (ms per digit)", f"{sample_ms:.0f}"),
+    ]
+    write_model_folder(
+        model,
+        PRETRAINED_DIR / name,
+        f"{args.model.upper() if args.model != 'transformer' else 'Pixel transformer'} on binarized MNIST",
+        f"{type(model).__name__}({', '.join(f'{k}={v}' for k, v in options.items())}), Adam (lr {lr:g}, batch 100), "
+        f"{epochs} epochs of maximum likelihood on {data.describe()}.",
+        figures,
+        rows,
+    )
     print(" | ".join(f"{what}: {value}" for what, value in rows))
 
 

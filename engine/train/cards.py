@@ -22,7 +22,9 @@ def machine() -> str:
     return f"{platform.machine()}, {describe_device()}, torch {torch.__version__}"
 
 
-def write_model_folder(model, folder: Path, title: str, description: str, figures: dict, rows: list[tuple[str, str]]) -> None:
+def write_model_folder(
+    model, folder: Path, title: str, description: str, figures: dict, rows: list[tuple[str, str]]
+) -> None:
     """``save_pretrained`` (config.json, model.safetensors), then figures.json and README.md.
 
     ``rows`` are the card's table of measured figures as (what, value) pairs.

@@ -90,9 +90,12 @@ def main(argv=None) -> None:
         f"digits. Trained on {data.describe()}, with random shifts of up to {MAX_SHIFT} pixels and "
         "half of each batch binarized.",
         figures,
-        [("test accuracy (grey levels)", f"{grey:.1%}"), ("test accuracy (binarized)", f"{binary:.1%}"),
-         ("held-out digits", f"{len(test_labels):,}")],
-    )  # fmt: skip
+        [
+            ("test accuracy (grey levels)", f"{grey:.1%}"),
+            ("test accuracy (binarized)", f"{binary:.1%}"),
+            ("held-out digits", f"{len(test_labels):,}"),
+        ],
+    )
     print(f"test accuracy {grey:.1%} (binarized {binary:.1%}); saved to {PRETRAINED_DIR / args.name}")
 
 

@@ -30,11 +30,15 @@ def fid_curves(real: RealDigits, seed: int = 0) -> dict[str, list[tuple[int, flo
     curves = {}
     for name in CURVE_MODELS:
         images = sampler(name)(max(CURVE_COUNTS), torch.Generator().manual_seed(seed + 1))
-        curves[name] = fid_by_sample_count(real.held_out, classifier_outputs(real.classifier, images)[0], CURVE_COUNTS, seed)
+        curves[name] = fid_by_sample_count(
+            real.held_out, classifier_outputs(real.classifier, images)[0], CURVE_COUNTS, seed
+        )
     return curves
 
 
-def compute_table(samples: int = 1000, seed: int = 0, models: list[str] | None = None, previous: dict | None = None, log=print) -> dict:
+def compute_table(
+    samples: int = 1000, seed: int = 0, models: list[str] | None = None, previous: dict | None = None, log=print
+) -> dict:
     """The table; with ``models`` (and the ``previous`` table) only those rows are computed again."""
     started = time.perf_counter()
     torch.set_num_threads(1)
@@ -46,22 +50,35 @@ def compute_table(samples: int = 1000, seed: int = 0, models: list[str] | None =
             rows.append(kept[name])
             continue
         rows.append(evaluate(name, real, samples, seed))
-        log(f"{name:24s} FID {rows[-1]['fid']:7.1f}  IS {rows[-1]['inception_score']:5.2f}  "
-            f"P {rows[-1]['precision']:.2f}  R {rows[-1]['recall']:.2f}  {rows[-1]['sample_ms']:.2f} ms/digit")  # fmt: skip
-    return {"samples": samples, "real": "the 1,000 held-out digits of the MNIST subset, grey", "floor": real.floor(),
-            "rows": rows, "fid_by_samples": fid_curves(real, seed), "seconds": time.perf_counter() - started,
-            "machine": machine(), "date": datetime.date.today().isoformat()}  # fmt: skip
+        log(
+            f"{name:24s} FID {rows[-1]['fid']:7.1f}  IS {rows[-1]['inception_score']:5.2f}  "
+            f"P {rows[-1]['precision']:.2f}  R {rows[-1]['recall']:.2f}  {rows[-1]['sample_ms']:.2f} ms/digit"
+        )
+    return {
+        "samples": samples,
+        "real": "the 1,000 held-out digits of the MNIST subset, grey",
+        "floor": real.floor(),
+        "rows": rows,
+        "fid_by_samples": fid_curves(real, seed),
+        "seconds": time.perf_counter() - started,
+        "machine": machine(),
+        "date": datetime.date.today().isoformat(),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--models", nargs="+", choices=list(IMAGE_MODELS), help="score only these again, keep the other rows")
+    parser.add_argument(
+        "--models", nargs="+", choices=list(IMAGE_MODELS), help="score only these again, keep the other rows"
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     previous = json.loads(args.output.read_text()) if args.models and args.output.is_file() else None
-    table = compute_table(args.samples, args.seed, args.models, previous) | {"command": command_line("engine.train.evaluation", argv)}
+    table = compute_table(args.samples, args.seed, args.models, previous) | {
+        "command": command_line("engine.train.evaluation", argv)
+    }
     args.output.write_text(json.dumps(table, indent=1) + "\n")
     print(f"wrote {args.output} ({table['seconds']:.0f} s)")
 

@@ -40,14 +40,19 @@ def _info_loss(q: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
     return categorical + CONTINUOUS_WEIGHT * (q[:, CLASSES:] - codes[:, CLASSES:]).pow(2).sum(1).mean()
 
 
-def train(kind: str, steps: int, seed: int = 0, batch: int = 64, minutes: float | None = None, log_every: int = 250) -> tuple[ImageGenerator, dict]:
+def train(
+    kind: str, steps: int, seed: int = 0, batch: int = 64, minutes: float | None = None, log_every: int = 250
+) -> tuple[ImageGenerator, dict]:
     torch.manual_seed(seed)
     generator = ImageGenerator(kind, z_dim=INFOGAN_Z_DIM) if kind == "infogan" else ImageGenerator(kind)
     discriminator = ImageDiscriminator(kind)
     g_optimizer = torch.optim.Adam(generator.parameters(), lr=1e-3 if kind == "infogan" else 2e-4, betas=(0.5, 0.999))
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     data = load_mnist()
-    images, labels = torch.as_tensor(data.train_images, dtype=torch.float32), torch.as_tensor(data.train_labels, dtype=torch.long)
+    images, labels = (
+        torch.as_tensor(data.train_images, dtype=torch.float32),
+        torch.as_tensor(data.train_labels, dtype=torch.long),
+    )
     rng = torch.Generator().manual_seed(seed)
     started, step = time.perf_counter(), 0
     while step < steps and (minutes is None or time.perf_counter() - started < 60 * minutes):
@@ -57,7 +62,9 @@ def train(kind: str, steps: int, seed: int = 0, batch: int = 64, minutes: float 
         fake = generator(z, fake_labels, codes)
         real_score, real_head = discriminator(real, real_labels)
         fake_score, fake_head = discriminator(fake.detach(), fake_labels)
-        d_loss = F.binary_cross_entropy_with_logits(real_score, torch.ones(batch)) + F.binary_cross_entropy_with_logits(fake_score, torch.zeros(batch))
+        d_loss = F.binary_cross_entropy_with_logits(real_score, torch.ones(batch)) + F.binary_cross_entropy_with_logits(
+            fake_score, torch.zeros(batch)
+        )
         if kind == "acgan":
             d_loss = d_loss + F.cross_entropy(real_head, real_labels)
         if kind == "infogan":
@@ -76,7 +83,10 @@ def train(kind: str, steps: int, seed: int = 0, batch: int = 64, minutes: float 
         g_optimizer.step()
         step += 1
         if step % log_every == 0 or step == 1:
-            print(f"step {step}: D {d_loss.item():.3f}  G {g_loss.item():.3f}  ({time.perf_counter() - started:.0f} s)", flush=True)
+            print(
+                f"step {step}: D {d_loss.item():.3f}  G {g_loss.item():.3f}  ({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
     generator.eval()
     return generator, {"steps": step, "training_seconds": round(time.perf_counter() - started, 1), "batch": batch}
 
@@ -85,7 +95,11 @@ def measure(generator: ImageGenerator, n: int = EVALUATION_SAMPLES, real: RealDi
     real = real or RealDigits.load()
     images, labels = sample(generator, n)
     features, probabilities = classifier_outputs(real.classifier, images)
-    figures = {"fid": round(frechet_distance(real.held_out, features), 2), "inception_score": round(inception_score(probabilities), 3), "samples": n}
+    figures = {
+        "fid": round(frechet_distance(real.held_out, features), 2),
+        "inception_score": round(inception_score(probabilities), 3),
+        "samples": n,
+    }
     digits = probabilities.argmax(axis=1)
     if generator.conditional:
         figures["class_accuracy"] = round(float((digits == labels.numpy()).mean()), 4)
@@ -103,18 +117,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     generator, record = train(args.model, args.steps, args.seed, minutes=args.minutes)
-    figures = {"command": command_line("engine.train.image_gans", argv), "machine": machine(), **record, **measure(generator)}
-    rows = [("training", f"{record['steps']:,} steps of batch {record['batch']} in {record['training_seconds']:.0f} s"),
-            ("classifier-feature FID, 5,000 samples vs 1,000 held-out digits", f"{figures['fid']:.1f}"),
-            ("Inception score (classifier's)", f"{figures['inception_score']:.2f}")]  # fmt: skip
+    figures = {
+        "command": command_line("engine.train.image_gans", argv),
+        "machine": machine(),
+        **record,
+        **measure(generator),
+    }
+    rows = [
+        ("training", f"{record['steps']:,} steps of batch {record['batch']} in {record['training_seconds']:.0f} s"),
+        ("classifier-feature FID, 5,000 samples vs 1,000 held-out digits", f"{figures['fid']:.1f}"),
+        ("Inception score (classifier's)", f"{figures['inception_score']:.2f}"),
+    ]
     if "class_accuracy" in figures:
-        rows.append(("class accuracy (the classifier's digit = the class asked for)", f"{figures['class_accuracy']:.1%}"))
+        rows.append(
+            ("class accuracy (the classifier's digit = the class asked for)", f"{figures['class_accuracy']:.1%}")
+        )
     if "code_agreement" in figures:
         rows.append(("categorical code = digit, best permutation", f"{figures['code_agreement']:.1%}"))
-    write_model_folder(generator, PRETRAINED_DIR / f"gan-{args.model}", f"{KINDS[args.model]} on MNIST",
-                       f"The generator of a {KINDS[args.model]} trained on the 4,000 training digits of the MNIST subset "
-                       "(engine/image_gans/models.py). The classifier features are the shipped MNIST classifier's, not "
-                       "Inception's.", figures, rows)  # fmt: skip
+    write_model_folder(
+        generator,
+        PRETRAINED_DIR / f"gan-{args.model}",
+        f"{KINDS[args.model]} on MNIST",
+        f"The generator of a {KINDS[args.model]} trained on the 4,000 training digits of the MNIST subset "
+        "(engine/image_gans/models.py). The classifier features are the shipped MNIST classifier's, not "
+        "Inception's.",
+        figures,
+        rows,
+    )
     print(figures)
 
 

@@ -43,7 +43,9 @@ W_AVG_BETA = 0.995
 def sample_grid(images: torch.Tensor, columns: int) -> Image.Image:
     """Images (n, 3, H, W) in [-1, 1] tiled ``columns`` to a row, at their own size."""
     pixels = list(to_uint8(images))
-    return Image.fromarray(tile([pixels[i : i + columns] for i in range(0, len(pixels), columns)], cell=images.shape[-1], gap=0))
+    return Image.fromarray(
+        tile([pixels[i : i + columns] for i in range(0, len(pixels), columns)], cell=images.shape[-1], gap=0)
+    )
 
 
 def mixed_ws(generator: Generator, z: torch.Tensor, mixing: float, rng: torch.Generator) -> torch.Tensor:
@@ -57,12 +59,23 @@ def mixed_ws(generator: Generator, z: torch.Tensor, mixing: float, rng: torch.Ge
 
 
 def train(
-    minutes: float, kimg: float, batch: int = 32, seed: int = 0, lr: float = 0.0025, r1_gamma: float = 0.1, mixing: float = 0.9,
-    ema_kimg: float = 10.0, device: str = "auto", snapshots: Path | None = None, log_every: int = 200,
+    minutes: float,
+    kimg: float,
+    batch: int = 32,
+    seed: int = 0,
+    lr: float = 0.0025,
+    r1_gamma: float = 0.1,
+    mixing: float = 0.9,
+    ema_kimg: float = 10.0,
+    device: str = "auto",
+    snapshots: Path | None = None,
+    log_every: int = 200,
 ) -> tuple[Generator, dict]:
     """Train until ``minutes`` of wall clock or ``kimg`` thousand real images, whichever comes
     first; returns the EMA generator and the training record."""
-    device = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else "cpu" if device == "auto" else device)
+    device = torch.device(
+        "cuda" if device == "auto" and torch.cuda.is_available() else "cpu" if device == "auto" else device
+    )
     torch.manual_seed(seed)
     rng = torch.Generator().manual_seed(seed)
     digits = torch.as_tensor(load_mnist().train_images)
@@ -89,7 +102,10 @@ def train(
             generator.w_avg.lerp_(ws[:, 0].mean(0), 1 - W_AVG_BETA)
         # discriminator step (with the lazy R1 penalty)
         with torch.no_grad():
-            fake = generator.synthesize(mixed_ws(generator, torch.randn(batch, generator.z_dim, generator=rng).to(device), mixing, rng), "random")
+            fake = generator.synthesize(
+                mixed_ws(generator, torch.randn(batch, generator.z_dim, generator=rng).to(device), mixing, rng),
+                "random",
+            )
         r1_step = step % R1_INTERVAL == 0
         real.requires_grad_(r1_step)
         real_logits = discriminator(real)
@@ -110,8 +126,14 @@ def train(
         step += 1
         images_seen += batch
         if step % log_every == 0:
-            entry = {"step": step, "kimg": images_seen / 1000, "seconds": time.perf_counter() - started, "g_loss": g_loss.item(),
-                     "d_loss": d_loss.item(), "r1": penalty.item() / R1_INTERVAL if r1_step else None}  # fmt: skip
+            entry = {
+                "step": step,
+                "kimg": images_seen / 1000,
+                "seconds": time.perf_counter() - started,
+                "g_loss": g_loss.item(),
+                "d_loss": d_loss.item(),
+                "r1": penalty.item() / R1_INTERVAL if r1_step else None,
+            }
             record["log"].append(entry)
             print(json.dumps(entry), flush=True)
             if snapshots is not None and step % (log_every * 10) == 0:
@@ -119,8 +141,18 @@ def train(
                 with torch.no_grad():
                     sample_grid(ema(fixed_z).cpu(), 8).save(snapshots / f"ema-{images_seen // 1000:05d}kimg.png")
     device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
-    record |= {"steps": step, "kimg": images_seen / 1000, "training_seconds": time.perf_counter() - started, "device": device_name,
-               "batch": batch, "seed": seed, "lr": lr, "r1_gamma": r1_gamma, "mixing": mixing, "ema_kimg": ema_kimg}  # fmt: skip
+    record |= {
+        "steps": step,
+        "kimg": images_seen / 1000,
+        "training_seconds": time.perf_counter() - started,
+        "device": device_name,
+        "batch": batch,
+        "seed": seed,
+        "lr": lr,
+        "r1_gamma": r1_gamma,
+        "mixing": mixing,
+        "ema_kimg": ema_kimg,
+    }
     return ema.cpu(), record
 
 
@@ -143,14 +175,24 @@ def main(argv: list[str] | None = None) -> int:
         record = json.loads((folder / "training.json").read_text())
         generator = Generator.from_pretrained(folder)
     else:
-        generator, record = train(args.minutes, args.kimg, args.batch, args.seed, r1_gamma=args.r1_gamma, mixing=args.mixing,
-                                  device=args.device, snapshots=args.snapshots)  # fmt: skip
+        generator, record = train(
+            args.minutes,
+            args.kimg,
+            args.batch,
+            args.seed,
+            r1_gamma=args.r1_gamma,
+            mixing=args.mixing,
+            device=args.device,
+            snapshots=args.snapshots,
+        )
         record["command"] = command_line("engine.train.stylegan", argv)
         folder.mkdir(parents=True, exist_ok=True)
         generator.save_pretrained(folder)  # the weights first: a failure while measuring must not lose the run
         (folder / "training.json").write_text(json.dumps(record, indent=2) + "\n")
     write_card(generator.eval(), folder, record)
-    print(f"wrote {folder}: {record['kimg']:.0f} kimg in {record['training_seconds'] / 60:.1f} min on {record['device']}")
+    print(
+        f"wrote {folder}: {record['kimg']:.0f} kimg in {record['training_seconds'] / 60:.1f} min on {record['device']}"
+    )
     return 0
 
 
@@ -165,28 +207,58 @@ def write_card(generator: Generator, folder: Path, record: dict) -> None:
     scores = evaluate.mixing_scores(generator, classifier, list(range(20)), list(range(100, 120)))
     influence = evaluate.style_influence(generator)
     fid = evaluate.classifier_fid(generator, classifier, real)
-    floor = frechet_distance(evaluate.classifier_features(classifier, evaluate.real_held_out(seed=2)[:500]),
-                                      evaluate.classifier_features(classifier, real[500:]))  # fmt: skip
-    figures = {"command": record["command"], "training_seconds": record["training_seconds"], "machine": record["device"],
-               "kimg": record["kimg"], "steps": record["steps"], "classifier_fid": fid, "classifier_fid_real_halves": floor,
-               "mixing": vars(scores), "style_influence": dict(zip(generator.layer_names, influence.round(4).tolist(), strict=True))}  # fmt: skip
+    floor = frechet_distance(
+        evaluate.classifier_features(classifier, evaluate.real_held_out(seed=2)[:500]),
+        evaluate.classifier_features(classifier, real[500:]),
+    )
+    figures = {
+        "command": record["command"],
+        "training_seconds": record["training_seconds"],
+        "machine": record["device"],
+        "kimg": record["kimg"],
+        "steps": record["steps"],
+        "classifier_fid": fid,
+        "classifier_fid_real_halves": floor,
+        "mixing": vars(scores),
+        "style_influence": dict(zip(generator.layer_names, influence.round(4).tolist(), strict=True)),
+    }
     rows = [
         ("images seen / steps (batch 32)", f"{record['kimg']:.0f} thousand / {record['steps']:,}"),
-        ("classifier-feature FID, 5,000 generated vs the 1,000 held-out digits in colour", f"{fid:.1f} (500 real vs 500 other real: {floor:.1f})"),
-        ("B's coarse styles (layers 0-2): cells showing B's digit, 20 x 20 seeds", f"{100 * scores.coarse_takes_b_digit:.1f}%"),
+        (
+            "classifier-feature FID, 5,000 generated vs the 1,000 held-out digits in colour",
+            f"{fid:.1f} (500 real vs 500 other real: {floor:.1f})",
+        ),
+        (
+            "B's coarse styles (layers 0-2): cells showing B's digit, 20 x 20 seeds",
+            f"{100 * scores.coarse_takes_b_digit:.1f}%",
+        ),
         ("B's fine styles (layers 5-6): cells keeping A's digit", f"{100 * scores.fine_keeps_a_digit:.1f}%"),
         ("... whose stroke colour is nearer B's than A's", f"{100 * scores.fine_colour_to_b:.1f}%"),
-        ("mean absolute pixel change when one layer's style is swapped", ", ".join(f"{n} {v:.3f}" for n, v in figures["style_influence"].items())),
+        (
+            "mean absolute pixel change when one layer's style is swapped",
+            ", ".join(f"{n} {v:.3f}" for n, v in figures["style_influence"].items()),
+        ),
     ]
     if "cpu_seconds_per_step" in record:  # trained elsewhere: what this run costs on the project's CPU machine
         minutes = record["cpu_seconds_per_step"] * record["steps"] / 60
-        rows.append(("the same run on the project's 2-core CPU machine", f"{record['cpu_seconds_per_step']:.2f} s/step x {record['steps']:,} steps = {minutes:.0f} min ({record['cpu_note']})"))
+        rows.append(
+            (
+                "the same run on the project's 2-core CPU machine",
+                f"{record['cpu_seconds_per_step']:.2f} s/step x {record['steps']:,} steps = {minutes:.0f} min ({record['cpu_note']})",
+            )
+        )
         figures["cpu_minutes_estimate"] = minutes
-    write_model_folder(generator, folder, "A small StyleGAN for coloured digits (32 x 32)",
-                       "A StyleGAN2-like generator (mapping 64 -> 64, 7 style layers at 4 to 32 pixels, modulated convolutions, "
-                       "per-layer noise; `engine.stylegan.networks.Generator`) trained on the shipped MNIST subset rendered in colour "
-                       "(`engine.stylegan.data`): the digit's shape, size and slant are coarse factors, stroke and background colours "
-                       "fine ones. Shipped weights are the exponential moving average of the generator's.", figures, rows)  # fmt: skip
+    write_model_folder(
+        generator,
+        folder,
+        "A small StyleGAN for coloured digits (32 x 32)",
+        "A StyleGAN2-like generator (mapping 64 -> 64, 7 style layers at 4 to 32 pixels, modulated convolutions, "
+        "per-layer noise; `engine.stylegan.networks.Generator`) trained on the shipped MNIST subset rendered in colour "
+        "(`engine.stylegan.data`): the digit's shape, size and slant are coarse factors, stroke and background colours "
+        "fine ones. Shipped weights are the exponential moving average of the generator's.",
+        figures,
+        rows,
+    )
 
 
 if __name__ == "__main__":

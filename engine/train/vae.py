@@ -28,7 +28,9 @@ from engine.vae.models import VAE, MnistClassifier
 LOG_LIKELIHOOD_SAMPLES = 5000
 
 
-def train_vae(model: VAE, images: torch.Tensor, epochs: int, seed: int, batch: int = 100, lr: float = 1e-3, warmup: int = 10) -> None:
+def train_vae(
+    model: VAE, images: torch.Tensor, epochs: int, seed: int, batch: int = 100, lr: float = 1e-3, warmup: int = 10
+) -> None:
     """Minibatch Adam on grey-level ``images`` binarized afresh for every batch, with the KL weight warmed up."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
@@ -45,7 +47,10 @@ def train_vae(model: VAE, images: torch.Tensor, epochs: int, seed: int, batch: i
             totals += [terms["loss"].item(), terms["reconstruction"].item(), terms["kl"].item()]
         if (epoch + 1) % 10 == 0 or epoch == 0:
             loss, reconstruction, kl = totals / len(range(0, len(order), batch))
-            print(f"epoch {epoch + 1}/{epochs}: loss {loss:.1f}  reconstruction {reconstruction:.1f}  KL {kl:.2f}", flush=True)
+            print(
+                f"epoch {epoch + 1}/{epochs}: loss {loss:.1f}  reconstruction {reconstruction:.1f}  KL {kl:.2f}",
+                flush=True,
+            )
     model.eval()
 
 
@@ -93,11 +98,20 @@ def main(argv=None) -> None:
     except Exception as error:  # the card says so; the model is still written
         print(f"No classifier for the grid figure: {error}")
         classifier = None
-    figures = {"command": command_line(__spec__.name, argv), "training_seconds": round(seconds, 1), "machine": machine(), "data": data.describe()}
+    figures = {
+        "command": command_line(__spec__.name, argv),
+        "training_seconds": round(seconds, 1),
+        "machine": machine(),
+        "data": data.describe(),
+    }
     figures |= measure(model, data, classifier)
 
     warmup = f"KL warm-up {args.warmup} epochs, " if args.importance_samples == 1 and args.warmup else ""
-    objective = f"IWAE bound with k = {args.importance_samples}" if args.importance_samples > 1 else f"beta-VAE objective, beta = {args.beta:g}"
+    objective = (
+        f"IWAE bound with k = {args.importance_samples}"
+        if args.importance_samples > 1
+        else f"beta-VAE objective, beta = {args.beta:g}"
+    )
     rows = [
         ("ELBO (nats)", f"{figures['elbo']:.2f}"),
         ("  reconstruction E_q log p(x|z)", f"{figures['reconstruction']:.2f}"),

@@ -49,13 +49,17 @@ def diagonal_normal_log_density(z: torch.Tensor, mu: torch.Tensor, log_var: torc
     return -0.5 * ((z - mu).square() / log_var.exp() + log_var + LOG_2PI).sum(-1)
 
 
-def reparameterize(mu: torch.Tensor, log_var: torch.Tensor, samples: int, generator: torch.Generator | None = None) -> torch.Tensor:
+def reparameterize(
+    mu: torch.Tensor, log_var: torch.Tensor, samples: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """z = mu + sigma * eps, eps ~ N(0, I): shape (samples, n, latent_dim)."""
     eps = torch.randn((samples, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device)
     return mu + (0.5 * log_var).exp() * eps
 
 
-def elbo_terms(model: VAE, x: torch.Tensor, samples: int = 1, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+def elbo_terms(
+    model: VAE, x: torch.Tensor, samples: int = 1, generator: torch.Generator | None = None
+) -> dict[str, torch.Tensor]:
     """Per image: ``reconstruction`` E_q[log p(x|z)] (Monte Carlo, ``samples`` draws), ``kl``
     (closed form), ``elbo`` = reconstruction - kl, and ``kl_per_dimension`` (n, latent_dim)."""
     x = x.reshape(len(x), -1)
@@ -64,10 +68,17 @@ def elbo_terms(model: VAE, x: torch.Tensor, samples: int = 1, generator: torch.G
     reconstruction = bernoulli_log_likelihood(model.decoder_logits(z), x).mean(0)
     kl_per_dimension = gaussian_kl(mu, log_var)
     kl = kl_per_dimension.sum(-1)
-    return {"reconstruction": reconstruction, "kl": kl, "elbo": reconstruction - kl, "kl_per_dimension": kl_per_dimension}
+    return {
+        "reconstruction": reconstruction,
+        "kl": kl,
+        "elbo": reconstruction - kl,
+        "kl_per_dimension": kl_per_dimension,
+    }
 
 
-def log_importance_weights(model: VAE, x: torch.Tensor, samples: int, generator: torch.Generator | None = None) -> torch.Tensor:
+def log_importance_weights(
+    model: VAE, x: torch.Tensor, samples: int, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x), z_i ~ q(z|x): shape (samples, n)."""
     x = x.reshape(len(x), -1)
     mu, log_var = model.encode(x)
@@ -79,7 +90,9 @@ def log_importance_weights(model: VAE, x: torch.Tensor, samples: int, generator:
     )
 
 
-def iwae_bound(model: VAE, x: torch.Tensor, samples: int, generator: torch.Generator | None = None, chunk: int = 500) -> torch.Tensor:
+def iwae_bound(
+    model: VAE, x: torch.Tensor, samples: int, generator: torch.Generator | None = None, chunk: int = 500
+) -> torch.Tensor:
     """L_k(x) = log (1/k) sum_i w_i per image, k = ``samples``; the weights are drawn ``chunk`` at a
     time (for k = 5,000 this bounds memory) and combined with a stable log-sum-exp."""
     if samples < 1:
@@ -93,7 +106,9 @@ def iwae_bound(model: VAE, x: torch.Tensor, samples: int, generator: torch.Gener
     return torch.logsumexp(torch.stack(log_sums), dim=0) - math.log(samples)
 
 
-def training_loss(model: VAE, x: torch.Tensor, beta: float = 1.0, importance_samples: int = 1) -> dict[str, torch.Tensor]:
+def training_loss(
+    model: VAE, x: torch.Tensor, beta: float = 1.0, importance_samples: int = 1
+) -> dict[str, torch.Tensor]:
     """Mean loss over the batch: -(E_q log p(x|z) - beta KL) for k = 1, else -L_k (IWAE: beta, and
     so a KL warm-up, do not apply; the bound has no separate KL term).
 
@@ -109,7 +124,9 @@ def training_loss(model: VAE, x: torch.Tensor, beta: float = 1.0, importance_sam
     return {"loss": loss, "reconstruction": terms["reconstruction"].mean().detach(), "kl": terms["kl"].mean().detach()}
 
 
-def iwae_bounds(model: VAE, x: torch.Tensor, ks: list[int], pool: int, generator: torch.Generator | None = None, chunk: int = 500) -> dict[int, torch.Tensor]:
+def iwae_bounds(
+    model: VAE, x: torch.Tensor, ks: list[int], pool: int, generator: torch.Generator | None = None, chunk: int = 500
+) -> dict[int, torch.Tensor]:
     """Per-image estimates of L_k for every k in ``ks`` from one pool of ``pool`` importance weights:
     the pool is cut into pool // k groups of k, and L_k is the mean over groups of
     log (1/k) sum_group w_i. Each group is an independent draw of the k-sample bound, so the
@@ -117,7 +134,9 @@ def iwae_bounds(model: VAE, x: torch.Tensor, ks: list[int], pool: int, generator
     if not ks or min(ks) < 1 or max(ks) > pool:
         raise ValueError(f"Each k must be between 1 and the pool size {pool}; got {ks}.")
     x = x.reshape(len(x), -1)
-    log_weights = torch.cat([log_importance_weights(model, x, min(chunk, pool - done), generator) for done in range(0, pool, chunk)])
+    log_weights = torch.cat(
+        [log_importance_weights(model, x, min(chunk, pool - done), generator) for done in range(0, pool, chunk)]
+    )
     bounds = {}
     for k in ks:
         groups = pool // k
@@ -127,7 +146,9 @@ def iwae_bounds(model: VAE, x: torch.Tensor, ks: list[int], pool: int, generator
 
 
 @torch.no_grad()
-def test_figures(model: VAE, images: torch.Tensor, importance_samples: int = 5000, seed: int = 0, batch: int = 100) -> dict:
+def test_figures(
+    model: VAE, images: torch.Tensor, importance_samples: int = 5000, seed: int = 0, batch: int = 100
+) -> dict:
     """Held-out means in nats: ELBO, reconstruction, KL (1 posterior sample per image, as in
     training), log p(x) estimated by L_k with k = ``importance_samples``, and ``iwae_curve``: L_k for
     :data:`IWAE_CURVE_KS`, from the same pool of weights (:func:`iwae_bounds`)."""

@@ -53,10 +53,19 @@ class VaeViewConfig(RunConfig):
         check_choice("interpolation", self.interpolation, INTERPOLATIONS)
         if self.source not in ("test", "drawn"):
             raise ValueError(f"The posterior's input is 'test' or 'drawn'; got {self.source!r}.")
-        check_ranges(self, [
-            ("grid", 5, 30), ("z1", -4, 4), ("z2", -4, 4), ("start", 0, TEST_DIGITS - 1), ("end", 0, TEST_DIGITS - 1),
-            ("steps", 3, 16), ("from_digit", 0, 9), ("to_digit", 0, 9),
-        ])  # fmt: skip
+        check_ranges(
+            self,
+            [
+                ("grid", 5, 30),
+                ("z1", -4, 4),
+                ("z2", -4, 4),
+                ("start", 0, TEST_DIGITS - 1),
+                ("end", 0, TEST_DIGITS - 1),
+                ("steps", 3, 16),
+                ("from_digit", 0, 9),
+                ("to_digit", 0, 9),
+            ],
+        )
 
 
 @torch.no_grad()
@@ -112,9 +121,14 @@ def infer_digit(model: VAE, image: np.ndarray, seed: int = 0) -> DigitInference:
     iwae = [bound.item() for bound in iwae_bounds(model, x, IWAE_CURVE_KS, IWAE_CURVE_KS[-1], generator).values()]
     mu, sigma = mu[0].numpy(), (0.5 * log_var[0]).exp().numpy()
     inference = DigitInference(
-        binary=x.reshape(28, 28).numpy(), mu=mu, sigma=sigma, reconstruction_image=decode(model, mu)[0],
-        reconstruction=terms["reconstruction"].item(), kl=terms["kl"].item(), iwae=iwae,
-    )  # fmt: skip
+        binary=x.reshape(28, 28).numpy(),
+        mu=mu,
+        sigma=sigma,
+        reconstruction_image=decode(model, mu)[0],
+        reconstruction=terms["reconstruction"].item(),
+        kl=terms["kl"].item(),
+        iwae=iwae,
+    )
     if model.latent_dim == 2:
         # p(z|x) can sit far from q (the amortization gap): a coarse pass over [-4, 4]^2 finds its
         # mode, and the square window shown covers both q's mean and that mode.

@@ -116,9 +116,13 @@ def posterior_on_grid(model: VAE, x: torch.Tensor, axis_1: np.ndarray, axis_2: n
     return torch.softmax(log_joint, dim=0).reshape(len(axis_2), len(axis_1)).numpy()
 
 
-def knn_accuracy(train_z: np.ndarray, train_labels: np.ndarray, test_z: np.ndarray, test_labels: np.ndarray, k: int = 5) -> float:
+def knn_accuracy(
+    train_z: np.ndarray, train_labels: np.ndarray, test_z: np.ndarray, test_labels: np.ndarray, k: int = 5
+) -> float:
     """Share of test encodings whose k nearest training encodings (Euclidean) vote their label."""
-    distances = torch.cdist(torch.as_tensor(test_z, dtype=torch.float64), torch.as_tensor(train_z, dtype=torch.float64)).numpy()
+    distances = torch.cdist(
+        torch.as_tensor(test_z, dtype=torch.float64), torch.as_tensor(train_z, dtype=torch.float64)
+    ).numpy()
     nearest = np.argpartition(distances, k, axis=1)[:, :k]
     votes = train_labels[nearest]
     predicted = np.array([np.bincount(row, minlength=10).argmax() for row in votes])

@@ -130,8 +130,9 @@ def loss_image(snapshot, size: tuple[int, int] = (330, 220)) -> bytes | None:
         y_range = _y_range(np.concatenate([train, held_values]))
         chart = render.line_chart(
             [(snapshot.loss_steps, train, NEGATIVE_ELBO_COLOR), (held_steps, held_values, HELD_OUT_COLOR)],
-            y_range, size=size,
-        )  # fmt: skip
+            y_range,
+            size=size,
+        )
         header = Image.new("RGB", (size[0], 20), render.WHITE)
         ImageDraw.Draw(header).text((44, 3), f"{title} (nats)", fill=(40, 40, 40), font=FONT)
         panels.append(np.concatenate([np.asarray(header), chart]))

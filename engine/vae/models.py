@@ -41,7 +41,9 @@ class VAE(nn.Module, PyTorchModelHubMixin, library_name="generative-playground",
     config so that a loaded model states what it is; inference does not use them.
     """
 
-    def __init__(self, latent_dim: int = 2, hidden: tuple[int, ...] = (512, 256), beta: float = 1.0, importance_samples: int = 1):
+    def __init__(
+        self, latent_dim: int = 2, hidden: tuple[int, ...] = (512, 256), beta: float = 1.0, importance_samples: int = 1
+    ):
         super().__init__()
         hidden = list(hidden)
         if not 1 <= latent_dim <= 64:
@@ -74,7 +76,9 @@ class VAE(nn.Module, PyTorchModelHubMixin, library_name="generative-playground",
         return self.decode(self.encode(x)[0])
 
 
-class MnistClassifier(nn.Module, PyTorchModelHubMixin, library_name="generative-playground", tags=["mnist", "classifier"]):
+class MnistClassifier(
+    nn.Module, PyTorchModelHubMixin, library_name="generative-playground", tags=["mnist", "classifier"]
+):
     """A small CNN digit classifier: two 3x3 conv + max-pool blocks, then a 64-unit feature layer.
 
     Its 64 features stand in for Inception's in FID-style scores of generated digits.
@@ -84,9 +88,13 @@ class MnistClassifier(nn.Module, PyTorchModelHubMixin, library_name="generative-
         super().__init__()
         first, second = channels
         self.convolutions = nn.Sequential(
-            nn.Conv2d(1, first, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(first, second, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        )  # fmt: skip
+            nn.Conv2d(1, first, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(first, second, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
         self.feature_layer = nn.Sequential(nn.Flatten(), nn.Linear(second * 7 * 7, features), nn.ReLU())
         self.head = nn.Linear(features, DIGITS)
 

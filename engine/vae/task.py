@@ -71,16 +71,19 @@ class VaeRunConfig(RunConfig):
     LIVE_FIELDS = ("beta", "learning_rate", "batch_size", "kl_warmup_epochs")
 
     def __post_init__(self):
-        check_ranges(self, [
-            ("hidden", 16, 1024),
-            ("hidden_layers", 1, 3),
-            ("beta", 0, 10),
-            ("learning_rate", 1e-5, 0.1),
-            ("batch_size", 16, 1000),
-            ("kl_warmup_epochs", 0, 50),
-            ("seed", 0, 2**31 - 1),
-            ("max_steps", 1, 200_000),
-        ])  # fmt: skip
+        check_ranges(
+            self,
+            [
+                ("hidden", 16, 1024),
+                ("hidden_layers", 1, 3),
+                ("beta", 0, 10),
+                ("learning_rate", 1e-5, 0.1),
+                ("batch_size", 16, 1000),
+                ("kl_warmup_epochs", 0, 50),
+                ("seed", 0, 2**31 - 1),
+                ("max_steps", 1, 200_000),
+            ],
+        )
 
     @property
     def hidden_widths(self) -> tuple[int, ...]:

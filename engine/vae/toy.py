@@ -58,7 +58,11 @@ class GaussianVAE(nn.Module):
         mu, log_var = self.encode(x)
         z = reparameterize(mu, log_var, k, generator)
         x_mu, x_log_var = self.decode(z)
-        log_w = diagonal_normal_log_density(x, x_mu, x_log_var) + standard_normal_log_density(z) - diagonal_normal_log_density(z, mu, log_var)
+        log_w = (
+            diagonal_normal_log_density(x, x_mu, x_log_var)
+            + standard_normal_log_density(z)
+            - diagonal_normal_log_density(z, mu, log_var)
+        )
         return torch.logsumexp(log_w, dim=0) - math.log(k)
 
     @torch.no_grad()
@@ -72,7 +76,15 @@ class ToyVaeTask:
     """The 2-D VAE trained on the ELBO on fresh samples of a target (one batch a step), the way the
     Flows page trains a flow (the Arena's contender; no page of its own yet)."""
 
-    def __init__(self, target, seed: int = 0, hidden: int = 128, layers: int = 3, learning_rate: float = 2e-3, batch_size: int = 256):
+    def __init__(
+        self,
+        target,
+        seed: int = 0,
+        hidden: int = 128,
+        layers: int = 3,
+        learning_rate: float = 2e-3,
+        batch_size: int = 256,
+    ):
         self.target, self.batch_size = target, batch_size
         with seeded(seed):
             self.model = GaussianVAE(target.dim, 2, hidden, layers)
@@ -87,7 +99,11 @@ class ToyVaeTask:
         return loss.item()
 
     def state_dict(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "generator": self.generator.get_state()}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])

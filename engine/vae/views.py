@@ -41,7 +41,10 @@ def map_extent(n: int, spacing: str) -> tuple[float, float]:
 def _axis(title: str, spacing: str, extent: tuple[float, float]) -> dict:
     axis = {"title": title, "range": list(extent), "showgrid": False, "zeroline": False, "constrain": "domain"}
     if spacing == "quantile":
-        axis |= {"tickvals": to_map_coordinates(np.array(Z_TICKS), spacing).tolist(), "ticktext": [f"{z:g}" for z in Z_TICKS]}
+        axis |= {
+            "tickvals": to_map_coordinates(np.array(Z_TICKS), spacing).tolist(),
+            "ticktext": [f"{z:g}" for z in Z_TICKS],
+        }
     return axis
 
 
@@ -65,43 +68,77 @@ def latent_map_figure(
     figure = go.Figure()
     if grid_image is not None:
         figure.add_layout_image(
-            source=png_data_uri(grid_image), xref="x", yref="y", x=low, y=high, sizex=high - low, sizey=high - low,
-            sizing="stretch", layer="below", opacity=1.0,
-        )  # fmt: skip
+            source=png_data_uri(grid_image),
+            xref="x",
+            yref="y",
+            x=low,
+            y=high,
+            sizex=high - low,
+            sizey=high - low,
+            sizing="stretch",
+            layer="below",
+            opacity=1.0,
+        )
     if encodings is not None and labels is not None:
         shown = to_map_coordinates(encodings, spacing)
         for digit in range(10):
             rows = np.flatnonzero(labels == digit)
             figure.add_scatter(
-                x=shown[rows, 0], y=shown[rows, 1], mode="markers", name=str(digit), customdata=rows,
-                marker={"size": dot_size, "color": render.DIGIT_COLORS[digit], "line": {"width": 0.5 if dot_size > 4 else 0, "color": "white"}},
+                x=shown[rows, 0],
+                y=shown[rows, 1],
+                mode="markers",
+                name=str(digit),
+                customdata=rows,
+                marker={
+                    "size": dot_size,
+                    "color": render.DIGIT_COLORS[digit],
+                    "line": {"width": 0.5 if dot_size > 4 else 0, "color": "white"},
+                },
                 hovertemplate=f"test digit #%{{customdata}} (a {digit})<extra></extra>",
-            )  # fmt: skip
+            )
     if ellipse is not None:
         for k, dash in ((1, "solid"), (2, "dash")):
             points = _ellipse_points(*ellipse, k)
             shown = to_map_coordinates(points, spacing)
             figure.add_scatter(
-                x=shown[:, 0], y=shown[:, 1], mode="lines", name=f"q(z|x), {k}σ", hoverinfo="skip",
+                x=shown[:, 0],
+                y=shown[:, 1],
+                mode="lines",
+                name=f"q(z|x), {k}σ",
+                hoverinfo="skip",
                 line={"color": SELECTED_COLOR, "width": 2.5, "dash": dash},
-            )  # fmt: skip
+            )
     if path is not None:
         shown = to_map_coordinates(path, spacing)
         figure.add_scatter(
-            x=shown[:, 0], y=shown[:, 1], mode="lines+markers", name="path", hoverinfo="skip",
-            line={"color": "black", "width": 2}, marker={"size": 5, "color": "black"},
-        )  # fmt: skip
+            x=shown[:, 0],
+            y=shown[:, 1],
+            mode="lines+markers",
+            name="path",
+            hoverinfo="skip",
+            line={"color": "black", "width": 2},
+            marker={"size": 5, "color": "black"},
+        )
     if selected is not None:
         shown = to_map_coordinates(np.asarray(selected).reshape(1, 2), spacing)
         figure.add_scatter(
-            x=shown[:, 0], y=shown[:, 1], mode="markers", name="selected z", hoverinfo="skip",
+            x=shown[:, 0],
+            y=shown[:, 1],
+            mode="markers",
+            name="selected z",
+            hoverinfo="skip",
             marker={"size": 16, "symbol": "x-thin", "line": {"width": 4, "color": SELECTED_COLOR}},
-        )  # fmt: skip
+        )
     figure.update_layout(
-        height=height, margin={"l": 50, "r": 10, "t": 10, "b": 45}, plot_bgcolor="white", clickmode="event+select",
-        dragmode=False, legend={"title": "test digit", "itemsizing": "constant"},
-        xaxis=_axis("z₁", spacing, (low, high)), yaxis=_axis("z₂", spacing, (low, high)) | {"scaleanchor": "x"},
-    )  # fmt: skip
+        height=height,
+        margin={"l": 50, "r": 10, "t": 10, "b": 45},
+        plot_bgcolor="white",
+        clickmode="event+select",
+        dragmode=False,
+        legend={"title": "test digit", "itemsizing": "constant"},
+        xaxis=_axis("z₁", spacing, (low, high)),
+        yaxis=_axis("z₂", spacing, (low, high)) | {"scaleanchor": "x"},
+    )
     return figure
 
 
@@ -184,31 +221,65 @@ def _ellipse_points(mu: np.ndarray, sigma: np.ndarray, k: float, points: int = 9
     return mu[:2] + k * sigma[:2] * np.stack([np.cos(angle), np.sin(angle)], -1)
 
 
-def posterior_figure(posterior: np.ndarray, axes: tuple[np.ndarray, np.ndarray], mu: np.ndarray, sigma: np.ndarray, height: int = 320) -> go.Figure:
+def posterior_figure(
+    posterior: np.ndarray, axes: tuple[np.ndarray, np.ndarray], mu: np.ndarray, sigma: np.ndarray, height: int = 320
+) -> go.Figure:
     """The true posterior p(z|x) on a grid (rows: z_2 decreasing) with the encoder's q(z|x) ellipses."""
     axis_1, axis_2 = axes
-    figure = go.Figure(go.Heatmap(x=axis_1, y=axis_2[::-1], z=posterior, colorscale="Blues", showscale=False, hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>p(z|x)·cell = %{z:.2e}<extra></extra>"))
+    figure = go.Figure(
+        go.Heatmap(
+            x=axis_1,
+            y=axis_2[::-1],
+            z=posterior,
+            colorscale="Blues",
+            showscale=False,
+            hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>p(z|x)·cell = %{z:.2e}<extra></extra>",
+        )
+    )
     for k, dash in ((1, "solid"), (2, "dash")):
         points = _ellipse_points(mu, sigma, k)
-        figure.add_scatter(x=points[:, 0], y=points[:, 1], mode="lines", name=f"q(z|x), {k}σ", line={"color": SELECTED_COLOR, "dash": dash})
+        figure.add_scatter(
+            x=points[:, 0],
+            y=points[:, 1],
+            mode="lines",
+            name=f"q(z|x), {k}σ",
+            line={"color": SELECTED_COLOR, "dash": dash},
+        )
     figure.update_layout(
-        height=height, margin={"l": 45, "r": 10, "t": 10, "b": 40}, plot_bgcolor="white", showlegend=False,
-        xaxis={"title": "z₁", "range": [axis_1[0], axis_1[-1]]}, yaxis={"title": "z₂", "range": [axis_2[0], axis_2[-1]], "scaleanchor": "x"},
-    )  # fmt: skip
+        height=height,
+        margin={"l": 45, "r": 10, "t": 10, "b": 40},
+        plot_bgcolor="white",
+        showlegend=False,
+        xaxis={"title": "z₁", "range": [axis_1[0], axis_1[-1]]},
+        yaxis={"title": "z₂", "range": [axis_2[0], axis_2[-1]], "scaleanchor": "x"},
+    )
     return figure
 
 
 def posterior_dimensions_figure(mu: np.ndarray, sigma: np.ndarray, height: int = 320) -> go.Figure:
     """q(z|x) per latent dimension as mu_j +- sigma_j; collapsed units sit at 0 +- 1, the prior."""
-    figure = go.Figure(go.Scatter(
-        x=[f"z{j + 1}" for j in range(len(mu))], y=mu, mode="markers", marker={"size": 9, "color": SELECTED_COLOR},
-        error_y={"type": "data", "array": sigma, "visible": True}, hovertemplate="%{x}: μ = %{y:.2f}<extra></extra>",
-    ))  # fmt: skip
-    figure.update_layout(height=height, margin={"l": 55, "r": 10, "t": 10, "b": 40}, xaxis={"title": "latent dimension"}, yaxis={"title": "μ ± σ"})
+    figure = go.Figure(
+        go.Scatter(
+            x=[f"z{j + 1}" for j in range(len(mu))],
+            y=mu,
+            mode="markers",
+            marker={"size": 9, "color": SELECTED_COLOR},
+            error_y={"type": "data", "array": sigma, "visible": True},
+            hovertemplate="%{x}: μ = %{y:.2f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=height,
+        margin={"l": 55, "r": 10, "t": 10, "b": 40},
+        xaxis={"title": "latent dimension"},
+        yaxis={"title": "μ ± σ"},
+    )
     return figure
 
 
-def iwae_figure(ks: list[int], per_image: np.ndarray | None, average: np.ndarray | None, height: int = 320) -> go.Figure:
+def iwae_figure(
+    ks: list[int], per_image: np.ndarray | None, average: np.ndarray | None, height: int = 320
+) -> go.Figure:
     """IWAE bounds L_k against k (log axis): L_1 is the ELBO; L_k rises towards log p(x)."""
     figure = go.Figure()
     if per_image is not None:
@@ -216,10 +287,13 @@ def iwae_figure(ks: list[int], per_image: np.ndarray | None, average: np.ndarray
     if average is not None:
         figure.add_scatter(x=ks, y=average, mode="lines+markers", name="test average", yaxis="y2", line={"dash": "dot"})
     figure.update_layout(
-        height=height, margin={"l": 55, "r": 55, "t": 10, "b": 40}, legend={"orientation": "h", "y": 1.12},
-        xaxis={"title": "importance samples k", "type": "log"}, yaxis={"title": "L_k, this digit (nats)"},
+        height=height,
+        margin={"l": 55, "r": 55, "t": 10, "b": 40},
+        legend={"orientation": "h", "y": 1.12},
+        xaxis={"title": "importance samples k", "type": "log"},
+        yaxis={"title": "L_k, this digit (nats)"},
         yaxis2={"title": "L_k, test average (nats)", "overlaying": "y", "side": "right", "showgrid": False},
-    )  # fmt: skip
+    )
     return figure
 
 
@@ -228,13 +302,20 @@ def rate_distortion_figure(rows: list[dict], height: int = 360) -> go.Figure:
     figure = go.Figure()
     for row in rows:
         figure.add_scatter(
-            x=[row["kl"]], y=[-row["reconstruction"]], mode="markers", name=row["label"], marker={"size": 12},
+            x=[row["kl"]],
+            y=[-row["reconstruction"]],
+            mode="markers",
+            name=row["label"],
+            marker={"size": 12},
             hovertemplate=f"{row['label']}<br>KL %{{x:.2f}}, −E log p(x|z) %{{y:.1f}}<extra></extra>",
-        )  # fmt: skip
+        )
     figure.update_layout(
-        height=height, margin={"l": 55, "r": 10, "t": 10, "b": 45}, legend={"orientation": "h", "y": -0.25},
-        xaxis={"title": "rate: KL(q(z|x) ‖ p(z)) (nats)"}, yaxis={"title": "distortion: −E_q log p(x|z) (nats)"},
-    )  # fmt: skip
+        height=height,
+        margin={"l": 55, "r": 10, "t": 10, "b": 45},
+        legend={"orientation": "h", "y": -0.25},
+        xaxis={"title": "rate: KL(q(z|x) ‖ p(z)) (nats)"},
+        yaxis={"title": "distortion: −E_q log p(x|z) (nats)"},
+    )
     return figure
 
 
@@ -243,12 +324,17 @@ def kl_per_dimension_figure(kl: np.ndarray, variance: np.ndarray, threshold: flo
     active = variance > threshold
     figure = go.Figure(
         go.Bar(
-            x=[f"z{j + 1}" for j in range(len(kl))], y=kl, marker={"color": np.where(active, "#4e79a7", "#bab0ac")},
-            customdata=variance, hovertemplate="%{x}: KL %{y:.2f} nats<br>Cov E_q[z] = %{customdata:.3f}<extra></extra>",
+            x=[f"z{j + 1}" for j in range(len(kl))],
+            y=kl,
+            marker={"color": np.where(active, "#4e79a7", "#bab0ac")},
+            customdata=variance,
+            hovertemplate="%{x}: KL %{y:.2f} nats<br>Cov E_q[z] = %{customdata:.3f}<extra></extra>",
         )
-    )  # fmt: skip
+    )
     figure.update_layout(
-        height=height, margin={"l": 55, "r": 10, "t": 10, "b": 40},
-        xaxis={"title": "latent dimension (grey: inactive, collapsed to the prior)"}, yaxis={"title": "average KL (nats)"},
-    )  # fmt: skip
+        height=height,
+        margin={"l": 55, "r": 10, "t": 10, "b": 40},
+        xaxis={"title": "latent dimension (grey: inactive, collapsed to the prior)"},
+        yaxis={"title": "average KL (nats)"},
+    )
     return figure

@@ -30,7 +30,9 @@ def test_dropping_a_contender_starts_a_new_race_and_the_link_follows():
     assert not app.exception and any("at least one contender" in i.value for i in app.info)
 
 
-@pytest.mark.parametrize("query", [{"contenders": "flow,bogus"}, {"budget_s": "0"}, {"target": "bimodal_1d"}, {"replay_at": "99"}])
+@pytest.mark.parametrize(
+    "query", [{"contenders": "flow,bogus"}, {"budget_s": "0"}, {"target": "bimodal_1d"}, {"replay_at": "99"}]
+)
 def test_a_bad_link_says_so_and_shows_the_defaults(query):
     app = open_page("arena", query | {"contenders": query.get("contenders", "gan")})
     assert not app.exception

@@ -20,7 +20,9 @@ def test_ae_vs_pca_shows_the_linear_ae_at_pca_and_the_others_below():
 
 
 def test_denoising_beats_the_noisy_input_and_follows_the_link():
-    app = open_page("autoencoders", {"view": "denoise", "corruption": "salt_and_pepper", "level": "0.2", "scribble_digit": "7"})
+    app = open_page(
+        "autoencoders", {"view": "denoise", "corruption": "salt_and_pepper", "level": "0.2", "scribble_digit": "7"}
+    )
     assert not app.exception and not app.error
     assert app.radio(key="ae_corruption").value == "salt_and_pepper" and app.slider(key="ae_level").value == 0.2
     assert app.selectbox(key="ae_scribble_digit").value == 7
@@ -63,9 +65,17 @@ def test_the_live_view_builds_no_trainer_until_step_and_keeps_its_link():
     assert app.query_params["live_latent_dim"] == "4"
 
 
-@pytest.mark.parametrize("query", [{"view": "warp"}, {"r": "5"}, {"view": "denoise", "level": "7"}, {"left_out": "3"},
-                                   {"view": "live", "live_latent_dim": "500"},
-                                   {"scribble_digit": "12"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"view": "warp"},
+        {"r": "5"},
+        {"view": "denoise", "level": "7"},
+        {"left_out": "3"},
+        {"view": "live", "live_latent_dim": "500"},
+        {"scribble_digit": "12"},
+    ],
+)
 def test_a_bad_link_says_so_and_shows_the_defaults(query):
     app = open_page("autoencoders", query)
     assert not app.exception

@@ -25,7 +25,9 @@ def test_sampling_draws_every_pixel_and_a_link_replays_a_step():
 def test_completion_and_surprise_work_on_a_held_out_digit_and_wait_for_a_drawing():
     app = open_page("autoregressive", {"view": "complete", "digit": "7"})
     assert not app.exception and not app.error
-    assert len(app.get("image")) == 2 * len(SHIPPED_AUTOREGRESSIVE), "the given half and the completions, for every model"
+    assert len(app.get("image")) == 2 * len(SHIPPED_AUTOREGRESSIVE), (
+        "the given half and the completions, for every model"
+    )
     app = open_page("autoregressive", {"view": "surprise", "digit": "7"})
     assert not app.exception and not app.error
     lowest = next(m for m in app.metric if m.label.startswith("Lowest exact −log p(x)"))
@@ -54,8 +56,13 @@ def test_the_likelihood_table_orders_the_models_as_the_literature_does():
     assert table.loc["VAE, 16-D latent", "figure"] == "bound" and table.loc["PixelCNN", "figure"] == "exact"
 
 
-@pytest.mark.parametrize(("view", "prefix", "query"), [("live", "ar_live", {"live_model": "nade", "live_hidden": "32"}),
-                                                       ("rnade", "ar_rnade", {"rnade_target": "grid25", "rnade_components": "4"})])  # fmt: skip
+@pytest.mark.parametrize(
+    ("view", "prefix", "query"),
+    [
+        ("live", "ar_live", {"live_model": "nade", "live_hidden": "32"}),
+        ("rnade", "ar_rnade", {"rnade_target": "grid25", "rnade_components": "4"}),
+    ],
+)
 def test_a_live_view_steps_and_keeps_its_link(view, prefix, query):
     app = open_page("autoregressive", {"view": view} | query)
     assert not app.exception and not app.error
@@ -65,9 +72,18 @@ def test_a_live_view_steps_and_keeps_its_link(view, prefix, query):
         assert app.query_params[key] == value
 
 
-@pytest.mark.parametrize("query", [{"view": "warp"}, {"model": "ar-nope"}, {"samples": "99"}, {"row": "40"},
-                                   {"view": "live", "live_hidden": "7"}, {"view": "live", "live_model": "nade", "live_hidden": "500"},
-                                   {"view": "rnade", "rnade_target": "bimodal_1d"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"view": "warp"},
+        {"model": "ar-nope"},
+        {"samples": "99"},
+        {"row": "40"},
+        {"view": "live", "live_hidden": "7"},
+        {"view": "live", "live_model": "nade", "live_hidden": "500"},
+        {"view": "rnade", "rnade_target": "bimodal_1d"},
+    ],
+)
 def test_a_bad_link_says_so_and_shows_the_defaults(query):
     app = open_page("autoregressive", query)
     assert not app.exception
@@ -90,7 +106,9 @@ def test_sessions_asking_for_the_same_sampling_at_once_share_one():
         return f"record {len(calls)}"
 
     results = []
-    threads = [threading.Thread(target=lambda: results.append(store.get_or_sample("key", slow_sample))) for _ in range(5)]
+    threads = [
+        threading.Thread(target=lambda: results.append(store.get_or_sample("key", slow_sample))) for _ in range(5)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

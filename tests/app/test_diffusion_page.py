@@ -24,7 +24,9 @@ def test_switching_the_model_picks_one_of_its_samplers():
     assert app.selectbox(key="diffusion_sampler").value == "ddpm" and app.query_params["sampler"] == "ddpm"
 
 
-@pytest.mark.parametrize("query", [{"sampler": "ddpm"}, {"sample_steps": "0"}, {"kind": "gan"}, {"target": "bimodal_1d"}])
+@pytest.mark.parametrize(
+    "query", [{"sampler": "ddpm"}, {"sample_steps": "0"}, {"kind": "gan"}, {"target": "bimodal_1d"}]
+)
 def test_a_bad_link_says_so_and_shows_the_defaults(query):
     app = open_page("diffusion", query)
     assert not app.exception
@@ -32,7 +34,9 @@ def test_a_bad_link_says_so_and_shows_the_defaults(query):
 
 
 def test_a_conditional_link_guides_and_the_measurements_come_on_request():
-    app = open_page("diffusion", {"target": "grid25", "conditional": "true", "guidance": "2", "field_noise_level": "0.5"})
+    app = open_page(
+        "diffusion", {"target": "grid25", "conditional": "true", "guidance": "2", "field_noise_level": "0.5"}
+    )
     assert not app.exception and not app.error
     assert app.toggle(key="diffusion_conditional").value and app.select_slider(key="diffusion_guidance").value == 2.0
     assert float(metric(app, "Spread")) > 0 and metric(app, "Class accuracy").endswith("%")

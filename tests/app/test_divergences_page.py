@@ -35,7 +35,10 @@ def test_disjoint_supports_show_the_saturated_divergences():
 def test_gan_value_equals_two_js_minus_log_four():
     app = open_page("divergences", {"view": "gan", "q_mean": "1.5", "q_width": "0.7"})
     assert not app.exception and not app.error
-    value, identity = float(metric(app, "V(D*, G) = E_p log D* + E_q log(1 − D*)")), float(metric(app, "2 JS(p, q) − log 4"))
+    value, identity = (
+        float(metric(app, "V(D*, G) = E_p log D* + E_q log(1 − D*)")),
+        float(metric(app, "2 JS(p, q) − log 4")),
+    )
     assert value == pytest.approx(identity, abs=1e-4) and -math.log(4) <= value <= 0
 
 
@@ -48,9 +51,14 @@ def test_f_divergence_table_lists_every_f():
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [({"target": "1:0:0"}, "width"), ({"target": "x"}, "weight:mean:width"), ({"target": "-1:0:1"}, "non-negative"),
-     ({"fitted_by": "euclid"}, "Fits can minimise"), ({"theta": "9"}, "Theta must be between")],
-)  # fmt: skip
+    [
+        ({"target": "1:0:0"}, "width"),
+        ({"target": "x"}, "weight:mean:width"),
+        ({"target": "-1:0:1"}, "non-negative"),
+        ({"fitted_by": "euclid"}, "Fits can minimise"),
+        ({"theta": "9"}, "Theta must be between"),
+    ],
+)
 def test_bad_links_say_so_and_fall_back(query, message):
     app = open_page("divergences", query)
     assert not app.exception
@@ -71,7 +79,9 @@ def divergence_table(app) -> dict[str, str]:
     values = {}
     for block in text.split("\n\n"):
         header, _, row = block.splitlines()
-        values |= dict(zip(header.strip("| ").split(" | "), (v.strip("*") for v in row.strip("| ").split(" | ")), strict=True))
+        values |= dict(
+            zip(header.strip("| ").split(" | "), (v.strip("*") for v in row.strip("| ").split(" | ")), strict=True)
+        )
     return values
 
 
@@ -87,7 +97,9 @@ def test_p_versus_q_shows_every_divergence_and_infinite_chi_square_as_such():
 def test_two_d_view_compares_samples_and_densities():
     app = open_page("divergences", {"view": "samples", "samples": "100", "q_shift": "1.5"})
     assert not app.exception and not app.error
-    assert float(metric(app, "W₁ (samples)")) > 1.0 and float(metric(app, "W₂ (samples)")) >= float(metric(app, "W₁ (samples)"))
+    assert float(metric(app, "W₁ (samples)")) > 1.0 and float(metric(app, "W₂ (samples)")) >= float(
+        metric(app, "W₁ (samples)")
+    )
     assert float(metric(app, "KL(p‖q)")) > 0 and float(metric(app, "JS")) <= math.log(2)
     app = open_page("divergences", {"view": "samples", "q_samples": "moons", "samples": "100"})
     assert not app.exception and not app.error

@@ -14,7 +14,9 @@ def test_the_table_lists_every_shipped_model_and_the_floor_sorted_by_fid():
     assert len(table) == len(IMAGE_MODELS) + 1 and table["Model"].iloc[-1].startswith("Real digits")
     fids = list(table["FID"][:-1])
     assert fids == sorted(fids)
-    assert any("exact" in v for v in table["−log p(x), nats"]) and any("IWAE bound" in v for v in table["−log p(x), nats"])
+    assert any("exact" in v for v in table["−log p(x), nats"]) and any(
+        "IWAE bound" in v for v in table["−log p(x), nats"]
+    )
 
 
 def test_sorting_by_recall_and_showing_samples_follow_the_link():

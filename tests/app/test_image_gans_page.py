@@ -14,7 +14,11 @@ def test_every_view_of_every_model_draws_or_says_why_not(model):
         assert not app.exception and not app.error, (model, view)
         assert float(metric(app, "FID (classifier)")) > 0
         drawn = len(app.get("image"))
-        applicable = view in ("samples", "interpolate") or (view == "classes" and model != "gan-dcgan") or (view == "codes" and model == "gan-infogan")
+        applicable = (
+            view in ("samples", "interpolate")
+            or (view == "classes" and model != "gan-dcgan")
+            or (view == "codes" and model == "gan-infogan")
+        )
         assert drawn >= 1 if applicable else any("pick" in i.value for i in app.info), (model, view)
         assert app.query_params.get("model", "gan-dcgan") == model
 

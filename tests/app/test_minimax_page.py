@@ -13,12 +13,19 @@ def test_the_default_bilinear_game_says_simultaneous_gda_diverges():
     assert len(app.get("image")) == 3
 
 
-@pytest.mark.parametrize("query, verdict", [
-    ({"rule": "alternating"}, "cycles"), ({"rule": "extragradient"}, "converges"), ({"rule": "optimistic"}, "converges"),
-    ({"rule": "multi_ascent", "n_dis": "3"}, "cycles"), ({"game": "convex_concave", "mu": "0.5"}, "converges"),
-    ({"game": "dirac", "regularizer": "r1", "gamma": "3.0"}, "converges"), ({"game": "dirac", "loss": "wgan"}, "diverges"),
-    ({"game": "dirac", "regularizer": "gp"}, "no verdict"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "query, verdict",
+    [
+        ({"rule": "alternating"}, "cycles"),
+        ({"rule": "extragradient"}, "converges"),
+        ({"rule": "optimistic"}, "converges"),
+        ({"rule": "multi_ascent", "n_dis": "3"}, "cycles"),
+        ({"game": "convex_concave", "mu": "0.5"}, "converges"),
+        ({"game": "dirac", "regularizer": "r1", "gamma": "3.0"}, "converges"),
+        ({"game": "dirac", "loss": "wgan"}, "diverges"),
+        ({"game": "dirac", "regularizer": "gp"}, "no verdict"),
+    ],
+)
 def test_each_link_gets_its_verdict_and_keeps_its_settings(query, verdict):
     app = open_page("minimax", query)
     assert not app.exception and not app.error

@@ -176,7 +176,9 @@ def test_home_page_has_a_card_for_every_registered_page():
 
 
 def test_gans_link_reaches_the_widgets_and_ab_mode():
-    app = open_gans({"target": "grid25_narrow", "loss": "hinge", "spectral_norm": "true", "ab": "1", "b_loss": "fgan_js"})
+    app = open_gans(
+        {"target": "grid25_narrow", "loss": "hinge", "spectral_norm": "true", "ab": "1", "b_loss": "fgan_js"}
+    )
     assert not app.exception and not app.error
     assert app.selectbox(key="gans_target").value == "grid25_narrow"
     assert app.selectbox(key="gans_loss").value == "hinge" and app.checkbox(key="gans_spectral_norm").value
@@ -195,7 +197,9 @@ def test_gans_presets_load_into_the_widgets():
     assert not app.exception and not app.error
 
 
-@pytest.mark.parametrize("query", [{"g_layers": "12"}, {"d_lr": "fast"}, {"loss": "nowhere"}, {"ab": "1", "b_d_steps": "0"}])
+@pytest.mark.parametrize(
+    "query", [{"g_layers": "12"}, {"d_lr": "fast"}, {"loss": "nowhere"}, {"ab": "1", "b_d_steps": "0"}]
+)
 def test_gans_bad_link_says_so_and_falls_back_to_defaults(query):
     app = open_gans(query)
     assert not app.exception

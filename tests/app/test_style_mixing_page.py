@@ -20,7 +20,9 @@ def test_a_preset_and_a_layer_box_edit_the_layers_and_the_link():
     assert not app.exception and app.session_state["sm_layers"] == "5,6"
     assert [app.checkbox(key=f"sm_layer_{i}").value for i in range(7)] == [False] * 5 + [True] * 2
     app.checkbox(key="sm_layer_0").check().run()
-    assert not app.exception and app.session_state["sm_layers"] == "0,5,6" and app.radio(key="sm_preset").value == "custom"
+    assert (
+        not app.exception and app.session_state["sm_layers"] == "0,5,6" and app.radio(key="sm_preset").value == "custom"
+    )
 
 
 @pytest.mark.parametrize("view", ["truncation", "noise", "interpolate", "influence"])
@@ -32,9 +34,15 @@ def test_every_view_draws(view):
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [({"seeds_a": "1,x"}, "not a seed"), ({"seeds_b": "1-20"}, "at most 8 seeds; '1-20' has 20"), ({"seeds_a": "1,2,3,4,5,6,7,8,9"}, "at most 8"),
-     ({"psi": "3"}, "Psi must be between"), ({"layers": "0,9"}, "numbered 0 to 6"), ({"noise": "loud"}, "Noise is one of")],
-)  # fmt: skip
+    [
+        ({"seeds_a": "1,x"}, "not a seed"),
+        ({"seeds_b": "1-20"}, "at most 8 seeds; '1-20' has 20"),
+        ({"seeds_a": "1,2,3,4,5,6,7,8,9"}, "at most 8"),
+        ({"psi": "3"}, "Psi must be between"),
+        ({"layers": "0,9"}, "numbered 0 to 6"),
+        ({"noise": "loud"}, "Noise is one of"),
+    ],
+)
 def test_bad_links_say_so_and_fall_back(query, message):
     app = open_page("style_mixing", query)
     assert not app.exception

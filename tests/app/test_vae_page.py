@@ -60,8 +60,12 @@ def test_the_map_offers_only_two_d_models():
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [({"model": "gpt"}, "Unknown model"), ({"z1": "9"}, "Z1 must be between"), ({"start": "x"}, "not a valid int"),
-     ({"grid": "1e999"}, "not a valid int")],
+    [
+        ({"model": "gpt"}, "Unknown model"),
+        ({"z1": "9"}, "Z1 must be between"),
+        ({"start": "x"}, "not a valid int"),
+        ({"grid": "1e999"}, "not a valid int"),
+    ],
 )
 def test_a_bad_link_says_so_and_falls_back_to_defaults(query, message):
     app = open_page("vae", query)
@@ -73,7 +77,9 @@ def test_a_bad_link_says_so_and_falls_back_to_defaults(query, message):
 def test_an_absent_model_gets_a_message_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("GP_PRETRAINED_DIR", str(tmp_path))
     monkeypatch.setenv("GP_HUB_NAMESPACE", "nobody-here")
-    monkeypatch.setattr("engine.pretrained.snapshot_download", lambda **kwargs: (_ for _ in ()).throw(OSError("offline")))
+    monkeypatch.setattr(
+        "engine.pretrained.snapshot_download", lambda **kwargs: (_ for _ in ()).throw(OSError("offline"))
+    )
     st.cache_resource.clear()
     st.cache_data.clear()
     try:
@@ -86,7 +92,9 @@ def test_an_absent_model_gets_a_message_not_a_traceback(tmp_path, monkeypatch):
 
 
 def test_settings_survive_a_trip_to_another_view():
-    app = open_page("vae", {"view": "interpolate", "start": "5", "end": "17", "to_digit": "3", "interpolation": "linear"})
+    app = open_page(
+        "vae", {"view": "interpolate", "start": "5", "end": "17", "to_digit": "3", "interpolation": "linear"}
+    )
     app.slider(key="vae_steps").set_value(12).run()
     app.radio(key="vae_view").set_value("beta").run()
     app.radio(key="vae_view").set_value("interpolate").run()

@@ -27,18 +27,37 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(log_path: Path | None = None, timeout: float = 90.0, script: str = "serve.py",
-              options: dict[str, str] | None = None, env: dict[str, str] | None = None):
+def serve_app(
+    log_path: Path | None = None,
+    timeout: float = 90.0,
+    script: str = "serve.py",
+    options: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+):
     """Run `streamlit run serve.py` (as the README does; ``script="app.py"`` serves the same app
     without the warm-up at start) on a free loopback port, with extra ``--name value`` Streamlit
     ``options`` and ``env`` variables; yield its URL."""
     port = free_port()
     log = open(log_path, "w") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         *(item for name, value in (options or {}).items() for item in (f"--{name}", value))],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            script,
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            *(item for name, value in (options or {}).items() for item in (f"--{name}", value)),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -49,7 +68,9 @@ def serve_app(log_path: Path | None = None, timeout: float = 90.0, script: str =
                     break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"the streamlit server did not answer /_stcore/health within {timeout:g} s") from None
+                    raise RuntimeError(
+                        f"the streamlit server did not answer /_stcore/health within {timeout:g} s"
+                    ) from None
                 time.sleep(0.3)
         yield url
     finally:
@@ -94,7 +115,9 @@ def no_exception_or_message(page, allow_info: bool = False) -> None:
     """Assert the page shows neither a traceback nor an st.error/warning (nor, unless ``allow_info``,
     an st.info) box."""
     errors = page.locator("[data-testid='stException']")
-    assert errors.count() == 0, f"the page shows an exception: {errors.first.inner_text()} (see artifacts/streamlit-e2e.log)"
+    assert errors.count() == 0, (
+        f"the page shows an exception: {errors.first.inner_text()} (see artifacts/streamlit-e2e.log)"
+    )
     alerts = page.locator("[data-testid='stAlert']")
     if allow_info:
         alerts = alerts.filter(has_not=page.locator("[data-testid='stAlertContentInfo']"))

@@ -19,7 +19,9 @@ def test_flow_matching_trained_live_brings_w1_down(page, server_url, screenshot)
 
 
 def test_a_guided_model_measures_quality_against_steps(page, server_url, screenshot):
-    open_and_wait(page, f"{server_url}/diffusion?target=grid25&conditional=true&guidance=2&field_noise_level=0.3", "Spread")
+    open_and_wait(
+        page, f"{server_url}/diffusion?target=grid25&conditional=true&guidance=2&field_noise_level=0.3", "Spread"
+    )
     page.get_by_role("button", name="Step", exact=True).click()
     page.get_by_role("button", name="Measure quality against steps").click()
     expect(page.get_by_text("W₁ against log₁₀ steps")).to_be_visible(timeout=60_000)

@@ -26,8 +26,6 @@ ROW_HEIGHT = 35  # Streamlit's data editor: header and rows, px
 ROW_MARKER = 34  # the (index-less) row-marker column on the grid's left edge, px
 
 
-
-
 def url_target(page) -> str | None:
     return url_query(page).get("target")
 
@@ -142,7 +140,9 @@ def table_value(page, label: str) -> str | None:
 
 def test_gan_view_slider_moves_kl_and_value_stays_two_js_minus_log_four(page, server_url, screenshot):
     open_page(page, server_url, "?view=gan", ready_text="Every divergence between p and q")
-    expect(page.locator("[data-testid='stMarkdownContainer'] table th").filter(has_text="KL(p‖q)").first).to_be_visible()
+    expect(
+        page.locator("[data-testid='stMarkdownContainer'] table th").filter(has_text="KL(p‖q)").first
+    ).to_be_visible()
     kl_before = table_value(page, "KL(p‖q)")
     assert float(kl_before) > 0
     value, identity = wait_for_metric(page, GAN_VALUE, lambda v: v < 0), float(metric_value(page, GAN_JS))

@@ -120,7 +120,9 @@ def test_draw_your_own_target_and_train_on_it(page, server_url, screenshot):
         angle = i / 59 * 2 * math.pi
         page.mouse.move(box["x"] + 180 + 110 * math.cos(angle), box["y"] + 180 + 110 * math.sin(angle), steps=2)
     page.mouse.up()
-    expect(page.get_by_text("smoothed by a Gaussian kernel of width").first).to_be_visible(timeout=15_000)  # sidebar and About
+    expect(page.get_by_text("smoothed by a Gaussian kernel of width").first).to_be_visible(
+        timeout=15_000
+    )  # sidebar and About
     wait_for_script(page)
     page.get_by_role("button", name="Step", exact=True).click()
     wait_for_metric(page, "Step", lambda step: step == 1)

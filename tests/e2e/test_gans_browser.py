@@ -36,7 +36,9 @@ def test_gans_train_counters_move_metrics_shown_then_pause(page, server_url, scr
 
 
 def test_gans_ab_and_one_d_steps(page, server_url, screenshot):
-    page.goto(f"{server_url}/gans?target=ring8_narrow&ab=1&b_loss=wgan_gp&g_width=32&d_width=32&b_g_width=32&b_d_width=32")
+    page.goto(
+        f"{server_url}/gans?target=ring8_narrow&ab=1&b_loss=wgan_gp&g_width=32&d_width=32&b_g_width=32&b_d_width=32"
+    )
     wait_for_script(page)
     expect(page.get_by_text("Run B: WGAN-GP")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Step D").click()

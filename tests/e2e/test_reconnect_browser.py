@@ -39,7 +39,9 @@ def test_a_drop_longer_than_streamlits_ttl_hands_the_run_over_and_a_longer_one_s
     with serve_app(options={"server.disconnectedSessionTTL": "2"}, env={"GP_RUN_TTL_S": "12"}) as url:
         proxy = CuttableProxy(urlparse(url).port)
         try:
-            page.goto(f"http://127.0.0.1:{proxy.port}/flows?seed=7&n_layers=2&max_steps=200000")  # still training when released: 20,000 steps can pass in the 25-s drop
+            page.goto(
+                f"http://127.0.0.1:{proxy.port}/flows?seed=7&n_layers=2&max_steps=200000"
+            )  # still training when released: 20,000 steps can pass in the 25-s drop
             wait_for_script(page)
             page.get_by_role("button", name="▶ Train").click()
             before = wait_for_metric(page, "Step", lambda step: step >= 200, timeout=60)

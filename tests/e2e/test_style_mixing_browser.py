@@ -19,8 +19,6 @@ def grid_width(columns: int) -> int:
     return (1 + columns) * (explore.CELL + explore.GAP) - explore.GAP
 
 
-
-
 def open_page(page, server_url: str, query: str = "", ready_text: str | None = None) -> None:
     open_and_wait(page, f"{server_url}/style_mixing{query}", ready_text, exact=False)
 

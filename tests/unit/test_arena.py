@@ -53,7 +53,10 @@ def test_every_contender_trains_samples_and_scores_on_the_same_held_out_set(monk
     for name, scores in task.record[0].scores.items():
         assert {"w1", "mmd", "modes", "high_quality", "sample_ms"} <= set(scores), name
         assert ("kl" in scores) == (name != "gan")
-        assert task.record[0].samples[name].shape == (race.SAMPLES_KEPT, 2) and np.isfinite(task.record[0].samples[name]).all()
+        assert (
+            task.record[0].samples[name].shape == (race.SAMPLES_KEPT, 2)
+            and np.isfinite(task.record[0].samples[name]).all()
+        )
 
 
 def test_a_race_shares_the_budget_fairly_checkpoints_it_and_finishes(monkeypatch):
@@ -81,10 +84,18 @@ def test_a_perfect_contender_scores_at_the_floor_and_wins():
     target = make_target("grid25")
     task = ArenaTask(ArenaConfig(target="grid25", budget_s=1, contenders="gan"), target)
     perfect, gan = task.score(PerfectContender(target, 0))[0], task.record[0].scores["gan"]
-    assert abs(perfect["kl"]) < 1e-9 and perfect["w1"] < 0.3 and perfect["modes"] == 25 and perfect["high_quality"] > 0.95
+    assert (
+        abs(perfect["kl"]) < 1e-9 and perfect["w1"] < 0.3 and perfect["modes"] == 25 and perfect["high_quality"] > 0.95
+    )
     assert winners({"perfect": perfect, "gan": gan}) | {"sample_ms": None} == {
-        "kl": ["perfect"], "nll": ["perfect"], "w1": ["perfect"], "mmd": ["perfect"], "modes": ["perfect"],
-        "high_quality": ["perfect"], "sample_ms": None}
+        "kl": ["perfect"],
+        "nll": ["perfect"],
+        "w1": ["perfect"],
+        "mmd": ["perfect"],
+        "modes": ["perfect"],
+        "high_quality": ["perfect"],
+        "sample_ms": None,
+    }
 
 
 def test_mmd_is_near_zero_for_one_distribution_and_grows_with_a_shift():
@@ -94,8 +105,16 @@ def test_mmd_is_near_zero_for_one_distribution_and_grows_with_a_shift():
     assert mmd_squared(a, np.full((5, 2), np.nan)) == np.inf
 
 
-@pytest.mark.parametrize("settings", [{"contenders": ""}, {"contenders": "flow,flow"}, {"contenders": "flow,bogus"},
-                                      {"budget_s": 0}, {"target": "bimodal_1d"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"contenders": ""},
+        {"contenders": "flow,flow"},
+        {"contenders": "flow,bogus"},
+        {"budget_s": 0},
+        {"target": "bimodal_1d"},
+    ],
+)
 def test_bad_race_settings_are_refused_with_a_sentence(settings):
     with pytest.raises(ValueError):
         ArenaConfig(**settings)

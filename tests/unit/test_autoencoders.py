@@ -139,7 +139,9 @@ def test_the_vq_vae_quantises_to_the_nearest_code_and_passes_gradients_straight_
     total, reconstruction, codebook_loss, commitment = model.losses(images)
     reconstruction.backward()
     assert model.encoder[-1].weight.grad.abs().sum() > 0, "the decoder's gradient reaches the encoder"
-    assert total.item() == pytest.approx(reconstruction.item() + codebook_loss.item() + 0.25 * commitment.item(), rel=1e-5)
+    assert total.item() == pytest.approx(
+        reconstruction.item() + codebook_loss.item() + 0.25 * commitment.item(), rel=1e-5
+    )
 
 
 @pytest.mark.parametrize("model", [Autoencoder("conv", 4, "random corruptions", 3), VQVAE(8, 4)])
@@ -149,7 +151,12 @@ def test_save_pretrained_round_trip(model, tmp_path):
     images = torch.rand(2, 28, 28)
     assert torch.allclose(loaded(images), model.eval()(images))
     if isinstance(model, Autoencoder):
-        assert (loaded.kind, loaded.latent_dim, loaded.trained_on, loaded.left_out_digit) == ("conv", 4, "random corruptions", 3)
+        assert (loaded.kind, loaded.latent_dim, loaded.trained_on, loaded.left_out_digit) == (
+            "conv",
+            4,
+            "random corruptions",
+            3,
+        )
 
 
 def test_bad_model_settings_say_what_is_wrong():

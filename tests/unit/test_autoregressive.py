@@ -15,8 +15,12 @@ from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
 
 def tiny(name: str, side: int = 3, seed: int = 0):
     torch.manual_seed(seed)
-    options = {"nade": {"hidden": 8}, "made": {"hidden": (16, 16), "orderings": 3}, "pixelcnn": {"channels": 8, "layers": 2},
-               "transformer": {"width": 16, "layers": 1, "heads": 2}}.get(name, {})  # fmt: skip
+    options = {
+        "nade": {"hidden": 8},
+        "made": {"hidden": (16, 16), "orderings": 3},
+        "pixelcnn": {"channels": 8, "layers": 2},
+        "transformer": {"width": 16, "layers": 1, "heads": 2},
+    }.get(name, {})
     model = MODELS[name](side=side, **options)
     with torch.no_grad():  # random, not zero, weights: every allowed dependency is really there
         for parameter in model.parameters():

@@ -129,7 +129,9 @@ def test_rnade_is_scored_on_the_flows_held_out_samples_and_learns():
     assert frame.model_density.shape == frame.target_density.shape and frame.samples.shape[1] == 2
 
 
-@pytest.mark.parametrize("settings", [{"model": "pixelcnn"}, {"hidden": 7}, {"learning_rate": 5.0}, {"model": "nade", "hidden": 256}])
+@pytest.mark.parametrize(
+    "settings", [{"model": "pixelcnn"}, {"hidden": 7}, {"learning_rate": 5.0}, {"model": "nade", "hidden": 256}]
+)
 def test_live_settings_are_checked(settings):
     with pytest.raises(ValueError):
         AutoregressiveRunConfig(**settings)

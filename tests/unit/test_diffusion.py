@@ -18,7 +18,7 @@ from engine.diffusion.likelihood import (
     flow_matching_log_likelihood,
     hutchinson_divergence,
     ode_log_likelihood,
-    probability_flow,  # fmt: skip
+    probability_flow,
 )
 from engine.diffusion.losses import ddpm_loss, flow_matching_loss
 from engine.diffusion.models import DenoisingMLP
@@ -43,9 +43,11 @@ def exact_velocity(x, t):
 
 def exact_eps(schedule):
     """eps(x, t) = -sigma(t) grad log p_t(x) for the target's VP marginals p_t = N(sqrt(abar) MU, abar S^2 + 1 - abar)."""
+
     def eps(x, t):
         abar = schedule.alpha_bar(t)[:, None]
         return schedule.sigma(t)[:, None] * (x - abar.sqrt() * MU) / (abar * S**2 + 1 - abar)
+
     return eps
 
 
@@ -81,7 +83,11 @@ def test_beta_is_minus_the_derivative_of_log_alpha_bar(kind):
 
 def test_the_losses_on_hand_values():
     schedule = NoiseSchedule("linear")
-    x0, t, noise = torch.tensor([[1.0, 2.0], [0.0, -1.0]]), torch.tensor([0.5, 0.5]), torch.tensor([[0.5, 0.0], [1.0, 1.0]])
+    x0, t, noise = (
+        torch.tensor([[1.0, 2.0], [0.0, -1.0]]),
+        torch.tensor([0.5, 0.5]),
+        torch.tensor([[0.5, 0.0], [1.0, 1.0]]),
+    )
     constant = lambda x, t, label=None: torch.tensor([[0.5, 0.5]]).expand(len(x), 2)  # noqa: E731
     assert float(ddpm_loss(constant, schedule, x0, t=t, noise=noise)) == pytest.approx((0.25 + 0.5) / 2)
     x1, start = torch.tensor([[2.0, 0.0]]), torch.tensor([[0.0, 1.0]])
@@ -116,19 +122,30 @@ def test_the_probability_flow_likelihood_of_the_exact_score_is_the_exact_density
     x = torch.randn(300, 2, generator=torch.Generator().manual_seed(0)) * S + MU
     t_min = 1e-3
     prior_mean, prior_variance = marginal(schedule, 1.0)
-    log_q, _ = ode_log_likelihood(probability_flow(exact_eps(schedule), schedule), x, t_min, 1.0,
-                                  lambda z: gaussian_log_density(z, prior_mean, prior_variance), rtol=tolerance, atol=tolerance)  # fmt: skip
+    log_q, _ = ode_log_likelihood(
+        probability_flow(exact_eps(schedule), schedule),
+        x,
+        t_min,
+        1.0,
+        lambda z: gaussian_log_density(z, prior_mean, prior_variance),
+        rtol=tolerance,
+        atol=tolerance,
+    )
     torch.testing.assert_close(log_q, gaussian_log_density(x, *marginal(schedule, t_min)), atol=error, rtol=0)
 
 
-@pytest.mark.parametrize(("sampler", "steps"), [("ddpm", 200), ("ddim", 50), ("langevin", 100), ("euler", 100), ("heun", 20)])
+@pytest.mark.parametrize(
+    ("sampler", "steps"), [("ddpm", 200), ("ddim", 50), ("langevin", 100), ("euler", 100), ("heun", 20)]
+)
 def test_every_sampler_with_the_exact_field_reaches_the_target_and_reproduces(sampler, steps):
     schedule = NoiseSchedule("linear")
     field = exact_velocity if sampler in samplers.FLOW_SAMPLERS else exact_eps(schedule)
     draw = lambda: samplers.sample(sampler, field, schedule, 4000, steps, torch.Generator().manual_seed(3))  # noqa: E731
     x = draw()
     torch.testing.assert_close(x.mean(dim=0), MU, atol=0.05, rtol=0)
-    too_wide = 0.1 if sampler == "langevin" else 0.05  # Langevin's chains stop mixing at small noise (see its docstring)
+    too_wide = (
+        0.1 if sampler == "langevin" else 0.05
+    )  # Langevin's chains stop mixing at small noise (see its docstring)
     torch.testing.assert_close(x.std(dim=0), torch.full((2,), S), atol=too_wide, rtol=0)
     assert torch.equal(x, draw()), "(config, seed) reproduces the samples"
 
@@ -136,7 +153,9 @@ def test_every_sampler_with_the_exact_field_reaches_the_target_and_reproduces(sa
 def test_paths_run_from_noise_to_data():
     path = samplers.sample("heun", exact_velocity, None, 500, 10, torch.Generator().manual_seed(0), keep_path=True)
     assert path.shape == (11, 500, 2)
-    assert float(path[0].std()) == pytest.approx(1.0, abs=0.1) and float(path[-1].std(dim=0).mean()) == pytest.approx(S, abs=0.05)
+    assert float(path[0].std()) == pytest.approx(1.0, abs=0.1) and float(path[-1].std(dim=0).mean()) == pytest.approx(
+        S, abs=0.05
+    )
 
 
 def test_classifier_free_guidance_combines_the_conditional_and_unconditional_outputs():
@@ -185,8 +204,10 @@ def test_the_live_task_scores_on_the_flows_held_out_samples_and_applies_a_new_sa
     assert task.draw(10, keep_path=True).shape == (8, 10, 2)
 
 
-@pytest.mark.parametrize("settings", [{"kind": "ddpm", "sampler": "euler"}, {"sample_steps": 0}, {"schedule": "sqrt"},
-                                      {"target": "bimodal_1d"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "settings",
+    [{"kind": "ddpm", "sampler": "euler"}, {"sample_steps": 0}, {"schedule": "sqrt"}, {"target": "bimodal_1d"}],
+)
 def test_live_settings_are_checked(settings):
     with pytest.raises(ValueError):
         DiffusionRunConfig(**settings)
@@ -208,9 +229,13 @@ def _trained(steps: int, **settings) -> DiffusionTrainingTask:
 
 @pytest.mark.parametrize("kind", ["ddpm", "flow_matching"])
 def test_the_forward_process_view_runs_from_the_data_to_the_noise(kind):
-    task = DiffusionTrainingTask(DiffusionRunConfig(kind=kind, sampler="ddim" if kind == "ddpm" else "euler"), make_target("ring8"))
+    task = DiffusionTrainingTask(
+        DiffusionRunConfig(kind=kind, sampler="ddim" if kind == "ddpm" else "euler"), make_target("ring8")
+    )
     x0, noise = task.held_out[:500], torch.randn(500, 2, generator=torch.Generator().manual_seed(3))
-    assert (task.noised(x0, 0.0, noise) - x0).abs().max() < 0.05, "level 0 is the data (DDPM: up to sigma(T_MIN) = 0.01)"
+    assert (task.noised(x0, 0.0, noise) - x0).abs().max() < 0.05, (
+        "level 0 is the data (DDPM: up to sigma(T_MIN) = 0.01)"
+    )
     torch.testing.assert_close(task.noised(x0, 1.0, noise), noise, atol=0.02, rtol=0), "level 1 is pure noise"
     frame = task.visuals("fast")
     assert frame.field.shape == (len(NOISE_LEVELS), FIELD_GRID**2, 4) and np.isfinite(frame.field).all()
@@ -219,8 +244,10 @@ def test_the_forward_process_view_runs_from_the_data_to_the_noise(kind):
     assert frame.noised_density[0].sum() * pixel_area == pytest.approx(1.0, abs=0.02), "the data lies inside the extent"
     centre = frame.noised_density.shape[1] // 2
     assert frame.noised_density[0, centre, centre] < 0.01 * frame.noised_density[0].max(), "the ring's hole is empty"
-    assert frame.noised_density[-1, centre - 2 : centre + 3, centre - 2 : centre + 3].max() > 0.8 * frame.noised_density[-1].max(), (
-        "pure noise, N(0, I), peaks at the centre")
+    assert (
+        frame.noised_density[-1, centre - 2 : centre + 3, centre - 2 : centre + 3].max()
+        > 0.8 * frame.noised_density[-1].max()
+    ), "pure noise, N(0, I), peaks at the centre"
 
 
 def test_a_class_conditional_model_draws_its_classes_and_guidance_sharpens_them():

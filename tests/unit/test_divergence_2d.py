@@ -39,7 +39,9 @@ def test_far_apart_narrow_modes_give_a_large_finite_kl_not_a_false_infinity():
 
 def test_grid_divergences_are_zero_for_equal_targets_and_refused_without_a_density():
     for key in ("ring8", "checkerboard", "rings"):
-        assert all(v == pytest.approx(0.0, abs=1e-9) for v in d2.grid_divergences(make_target(key), make_target(key)).values())
+        assert all(
+            v == pytest.approx(0.0, abs=1e-9) for v in d2.grid_divergences(make_target(key), make_target(key)).values()
+        )
     with pytest.raises(ValueError, match="density"):
         d2.grid_divergences(make_target("ring8"), make_target("moons"))
 
@@ -64,7 +66,9 @@ def test_sample_wasserstein_of_a_translated_set_is_the_translation_and_the_plan_
 
 def test_mmd_tells_a_shift_from_a_resample():
     target = make_target("ring8")
-    a, same, moved = (d2.target_samples(target, 400, seed, shift) for seed, shift in ((0, (0, 0)), (1, (0, 0)), (1, (1.5, 0))))
+    a, same, moved = (
+        d2.target_samples(target, 400, seed, shift) for seed, shift in ((0, (0, 0)), (1, (0, 0)), (1, (1.5, 0)))
+    )
     assert abs(d2.compare_samples(a, same).values["mmd2"]) < 0.01
     assert d2.compare_samples(a, moved).values["mmd2"] > 0.1
     with pytest.raises(ValueError, match="order"):

@@ -64,9 +64,14 @@ def test_fits_run_together_equal_the_fits_run_alone():
 
 @pytest.mark.parametrize(
     ("weights", "means", "stds", "message"),
-    [((1.0,), (0.0,), (0.0,), "width"), ((-1.0, 2.0), (0.0, 1.0), (1.0, 1.0), "non-negative"),
-     ((0.0,), (0.0,), (1.0,), "positive sum"), ((1.0,), (math.nan,), (1.0,), "finite"), ((1.0, 1.0), (0.0,), (1.0,), "as many")],
-)  # fmt: skip
+    [
+        ((1.0,), (0.0,), (0.0,), "width"),
+        ((-1.0, 2.0), (0.0, 1.0), (1.0, 1.0), "non-negative"),
+        ((0.0,), (0.0,), (1.0,), "positive sum"),
+        ((1.0,), (math.nan,), (1.0,), "finite"),
+        ((1.0, 1.0), (0.0,), (1.0,), "as many"),
+    ],
+)
 def test_degenerate_mixtures_are_refused_with_a_message(weights, means, stds, message):
     with pytest.raises(ValueError, match=message):
         Mixture1D(weights, means, stds)

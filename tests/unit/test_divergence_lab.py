@@ -25,7 +25,9 @@ def test_measures_include_a_wide_q_s_tails():
 
 def test_chi_square_is_infinite_exactly_when_its_integral_diverges():
     """int N(0,1)^2 / N(0,s^2) = s^2 / sqrt(2 s^2 - 1), finite iff 2 s^2 > 1."""
-    assert lab.square_ratio_is_finite(normal(0, 1), normal(0, 2)) and not lab.square_ratio_is_finite(normal(0, 1), normal(0, 0.7))
+    assert lab.square_ratio_is_finite(normal(0, 1), normal(0, 2)) and not lab.square_ratio_is_finite(
+        normal(0, 1), normal(0, 0.7)
+    )
     measures = lab.measure_mixtures(normal(0, 1), normal(0, 2))
     assert measures["pearson"] == pytest.approx(4 / math.sqrt(7) - 1, rel=1e-4)
     assert measures["renyi_2"] == pytest.approx(math.log(4 / math.sqrt(7)), rel=1e-4)
@@ -37,7 +39,9 @@ def test_chi_square_is_infinite_exactly_when_its_integral_diverges():
 
 def test_a_zero_weight_component_does_not_count_for_the_tails():
     with_ghost = Mixture1D((1.0, 0.0), (0.0, 5.0), (1.0, 9.0))
-    assert lab.square_ratio_is_finite(normal(0, 1), with_ghost) == lab.square_ratio_is_finite(normal(0, 1), normal(0, 1))
+    assert lab.square_ratio_is_finite(normal(0, 1), with_ghost) == lab.square_ratio_is_finite(
+        normal(0, 1), normal(0, 1)
+    )
 
 
 def test_the_fit_matrix_rows_are_fits_and_each_wins_its_own_column():
@@ -57,10 +61,17 @@ def test_exact_f_divergence_uses_the_f_gan_scale():
 
 @pytest.mark.parametrize(
     ("fields", "message"),
-    [({"target": ",".join(["0.1:0:1"] * 11)}, "at most 10"), ({"target": "1:0:0.01"}, "widths between"),
-     ({"target": "1:99:1"}, "±50"), ({"p_samples": "moon"}, "2-D targets"), ({"q_samples": "bimodal_1d"}, "q must be"),
-     ({"plan_order": 3}, "W1.s or W2.s"), ({"samples": 5000}, "Samples must be between"), ({"view": "nope"}, "Unknown view")],
-)  # fmt: skip
+    [
+        ({"target": ",".join(["0.1:0:1"] * 11)}, "at most 10"),
+        ({"target": "1:0:0.01"}, "widths between"),
+        ({"target": "1:99:1"}, "±50"),
+        ({"p_samples": "moon"}, "2-D targets"),
+        ({"q_samples": "bimodal_1d"}, "q must be"),
+        ({"plan_order": 3}, "W1.s or W2.s"),
+        ({"samples": 5000}, "Samples must be between"),
+        ({"view": "nope"}, "Unknown view"),
+    ],
+)
 def test_the_config_refuses_bad_settings_with_a_sentence(fields, message):
     with pytest.raises(ValueError, match=message):
         lab.DivergenceLabConfig(**fields)

@@ -22,12 +22,19 @@ def mixture(weights, means, stds) -> np.ndarray:
 
 PAIRS = [((0.0, 1.0), (1.0, 1.5)), ((-2.0, 0.5), (1.0, 2.0)), ((0.3, 1.2), (0.3, 0.8))]
 ALL_ON_GRID = {
-    "kl": dv.kl, "reverse_kl": dv.reverse_kl, "js": dv.jensen_shannon, "tv": dv.total_variation,
-    "hellinger": dv.squared_hellinger, "pearson": dv.pearson_chi2, "neyman": dv.neyman_chi2,
-    "alpha_0.5": lambda p, q, dx: dv.alpha_divergence(p, q, dx, 0.5), "renyi_2": lambda p, q, dx: dv.renyi(p, q, dx, 2.0),
-    "w1": lambda p, q, dx: dv.wasserstein_1d(p, q, X, 1), "w2": lambda p, q, dx: dv.wasserstein_1d(p, q, X, 2),
+    "kl": dv.kl,
+    "reverse_kl": dv.reverse_kl,
+    "js": dv.jensen_shannon,
+    "tv": dv.total_variation,
+    "hellinger": dv.squared_hellinger,
+    "pearson": dv.pearson_chi2,
+    "neyman": dv.neyman_chi2,
+    "alpha_0.5": lambda p, q, dx: dv.alpha_divergence(p, q, dx, 0.5),
+    "renyi_2": lambda p, q, dx: dv.renyi(p, q, dx, 2.0),
+    "w1": lambda p, q, dx: dv.wasserstein_1d(p, q, X, 1),
+    "w2": lambda p, q, dx: dv.wasserstein_1d(p, q, X, 2),
     "mmd": lambda p, q, dx: dv.mmd_1d(p, q, X[::10]),  # a coarser grid: its kernel matrix is n^2
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(("first", "second"), PAIRS)
@@ -72,8 +79,14 @@ def test_grid_f_divergences_equal_the_f_gan_tables_integral(key):
     """D_f(p||q) = int q f(p/q), with the f-GAN table's f (its JS f gives twice our JS)."""
     p, q = mixture([0.4, 0.6], [-1.0, 2.0], [0.8, 1.0]), gaussian(0.5, 2.0)
     table = float(np.sum(q * F_DIVERGENCES[key].f(p / q)) * DX)
-    ours = {"kl": dv.kl, "reverse_kl": dv.reverse_kl, "pearson": dv.pearson_chi2, "hellinger": dv.squared_hellinger,
-            "tv": dv.total_variation, "js": lambda *a: 2 * dv.jensen_shannon(*a)}[key](p, q, DX)  # fmt: skip
+    ours = {
+        "kl": dv.kl,
+        "reverse_kl": dv.reverse_kl,
+        "pearson": dv.pearson_chi2,
+        "hellinger": dv.squared_hellinger,
+        "tv": dv.total_variation,
+        "js": lambda *a: 2 * dv.jensen_shannon(*a),
+    }[key](p, q, DX)
     assert ours == pytest.approx(table, rel=1e-6, abs=1e-9)
 
 
@@ -137,9 +150,17 @@ def test_log_space_divergences_agree_with_the_density_ones_and_survive_underflow
     log_p, log_q = -0.5 * x**2, -0.5 * ((x - 1.0) / 1.3) ** 2
     from_logs = dv.from_log_densities(log_p, log_q, dx)
     p, q = np.exp(log_p), np.exp(log_q)
-    expected = {"kl": dv.kl(p, q, dx), "reverse_kl": dv.reverse_kl(p, q, dx), "js": dv.jensen_shannon(p, q, dx),
-                "tv": dv.total_variation(p, q, dx), "hellinger": dv.squared_hellinger(p, q, dx), "pearson": dv.pearson_chi2(p, q, dx),
-                "neyman": dv.neyman_chi2(p, q, dx), "alpha_0.5": dv.alpha_divergence(p, q, dx, 0.5), "renyi_2": dv.renyi(p, q, dx, 2.0)}  # fmt: skip
+    expected = {
+        "kl": dv.kl(p, q, dx),
+        "reverse_kl": dv.reverse_kl(p, q, dx),
+        "js": dv.jensen_shannon(p, q, dx),
+        "tv": dv.total_variation(p, q, dx),
+        "hellinger": dv.squared_hellinger(p, q, dx),
+        "pearson": dv.pearson_chi2(p, q, dx),
+        "neyman": dv.neyman_chi2(p, q, dx),
+        "alpha_0.5": dv.alpha_divergence(p, q, dx, 0.5),
+        "renyi_2": dv.renyi(p, q, dx, 2.0),
+    }
     for key, value in expected.items():
         assert from_logs[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
     narrow = dv.from_log_densities(-0.5 * (x / 0.02) ** 2, -0.5 * ((x - 1) / 0.02) ** 2, dx)  # exp(-1250) == 0.0

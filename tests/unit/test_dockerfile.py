@@ -135,14 +135,28 @@ def test_only_the_runtime_requirements_are_installed():
 
 
 def test_the_app_and_its_shipped_weights_reach_the_image():
-    shipped = [p for folder in ("pretrained", "app_ui", "app_pages", "engine", "assets", ".streamlit") for p in (ROOT / folder).rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts]  # fmt: skip
+    shipped = [
+        p
+        for folder in ("pretrained", "app_ui", "app_pages", "engine", "assets", ".streamlit")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     assert any(p.name == "model.safetensors" for p in shipped) and any(p.name == "README.md" for p in shipped)
     for path in [*shipped, ROOT / "serve.py", ROOT / "app.py", ROOT / "requirements.txt"]:
         assert not dockerignore_excludes(path.relative_to(ROOT).as_posix()), path
 
 
-@pytest.mark.parametrize("path", [".git/HEAD", "artifacts/crowd-server.log", "tests/unit/test_dockerfile.py", "benchmarks/crowd.py",
-                                  "engine/__pycache__/x.cpython-311.pyc", ".pytest_cache/v/x", ".venv/bin/python"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".git/HEAD",
+        "artifacts/crowd-server.log",
+        "tests/unit/test_dockerfile.py",
+        "benchmarks/crowd.py",
+        "engine/__pycache__/x.cpython-311.pyc",
+        ".pytest_cache/v/x",
+        ".venv/bin/python",
+    ],
+)
 def test_what_the_app_does_not_need_stays_out(path):
     assert dockerignore_excludes(path)

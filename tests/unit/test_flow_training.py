@@ -12,7 +12,9 @@ from engine.targets import make_target, parse_points_csv
 
 @pytest.fixture(scope="module")
 def trained_task():
-    task = FlowTrainingTask(FlowRunConfig(target="two_gaussians", flow_type="realnvp", n_layers=4, hidden=32), make_target("two_gaussians"))
+    task = FlowTrainingTask(
+        FlowRunConfig(target="two_gaussians", flow_type="realnvp", n_layers=4, hidden=32), make_target("two_gaussians")
+    )
     for _ in range(150):
         task.train_step()
     return task
@@ -145,6 +147,8 @@ def test_live_settings_apply_without_rebuilding(trained_task):
 
 
 def test_targets_without_density_report_nll_only():
-    task = FlowTrainingTask(FlowRunConfig(target="moons", flow_type="nice", n_layers=2, hidden=16), make_target("moons"))
+    task = FlowTrainingTask(
+        FlowRunConfig(target="moons", flow_type="nice", n_layers=2, hidden=16), make_target("moons")
+    )
     metrics = task.metrics()
     assert "kl" not in metrics and math.isfinite(metrics["nll"])

@@ -66,10 +66,15 @@ def test_steps_are_seeded_and_return_both_losses():
     assert small_task(seed=4).train_step() != losses[0]
 
 
-@pytest.mark.parametrize(("part", "changes", "keeps"), [("discriminator", "discriminator", "generator"), ("generator", "generator", "discriminator")])
+@pytest.mark.parametrize(
+    ("part", "changes", "keeps"),
+    [("discriminator", "discriminator", "generator"), ("generator", "generator", "discriminator")],
+)
 def test_a_part_step_updates_only_that_network(part, changes, keeps):
     task = small_task()
-    before = {name: [p.detach().clone() for p in getattr(task, name).parameters()] for name in ("generator", "discriminator")}
+    before = {
+        name: [p.detach().clone() for p in getattr(task, name).parameters()] for name in ("generator", "discriminator")
+    }
     d_loss, g_loss = task.train_step(part)
     assert math.isfinite(d_loss) and math.isfinite(g_loss)  # the other network's loss is evaluated, not stepped
     after = {name: list(getattr(task, name).parameters()) for name in before}
@@ -133,7 +138,7 @@ def test_learning_rate_halves_on_schedule_down_to_a_floor():
     task = small_task(lr_half_life=10)
     for _ in range(10):
         task.train_step()
-    assert task.g_optimizer.param_groups[0]["lr"] == pytest.approx(GanRunConfig.g_lr * 0.5 ** 0.9 * 1, rel=0.2)
+    assert task.g_optimizer.param_groups[0]["lr"] == pytest.approx(GanRunConfig.g_lr * 0.5**0.9 * 1, rel=0.2)
     task.steps_done = 10_000
     assert task.learning_rate_factor() > 0
 
@@ -225,7 +230,11 @@ def test_a_comparison_link_round_trips_and_defaults_run_b_to_wgan_gp():
     a = GanRunConfig(target="ring8_narrow", g_lr=3e-4, seed=5)
     only_ab = GanLink.from_query({"target": "ring8_narrow", "g_lr": "0.0003", "seed": "5", "ab": "1"})
     assert only_ab.b == dataclasses.replace(a, loss="wgan_gp"), "as the page's toggle does"
-    for b in (dataclasses.replace(a, loss="wgan_gp"), dataclasses.replace(a), dataclasses.replace(a, loss="hinge", d_lr=5e-4)):
+    for b in (
+        dataclasses.replace(a, loss="wgan_gp"),
+        dataclasses.replace(a),
+        dataclasses.replace(a, loss="hinge", d_lr=5e-4),
+    ):
         link = GanLink(a, b)
         assert GanLink.from_query(link.to_query()) == link
     assert GanLink.from_query(GanLink(a).to_query()) == GanLink(a)

@@ -96,4 +96,8 @@ def test_the_live_dcgan_trains_measures_and_restores_exactly():
     task.load_state_dict(saved)
     assert [task.train_step() for _ in range(2)] == after, "the same steps again from the saved state"
     task.apply_live_settings(LiveDcganConfig(width=16, batch_size=8, g_learning_rate=5e-4, d_learning_rate=1e-4))
-    assert task.config.batch_size == 8 and task.g_optimizer.param_groups[0]["lr"] == 5e-4 and task.d_optimizer.param_groups[0]["lr"] == 1e-4
+    assert (
+        task.config.batch_size == 8
+        and task.g_optimizer.param_groups[0]["lr"] == 5e-4
+        and task.d_optimizer.param_groups[0]["lr"] == 1e-4
+    )

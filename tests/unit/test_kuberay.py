@@ -34,7 +34,9 @@ def test_the_front_ends_join_as_zero_cpu_nodes_with_the_ray_backend_and_sticky_s
     env = {item["name"]: item["value"] for item in web["env"]}
     assert env["GP_TRAINER_BACKEND"] == "ray"
     assert web["readinessProbe"]["httpGet"]["path"] == "/_stcore/health"
-    cluster_image = documents("raycluster.yaml")["RayCluster"]["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["image"]
+    cluster_image = documents("raycluster.yaml")["RayCluster"]["spec"]["headGroupSpec"]["template"]["spec"][
+        "containers"
+    ][0]["image"]
     assert web["image"] == cluster_image, "one image for the front ends and the trainers"
     annotations = docs["Ingress"]["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"

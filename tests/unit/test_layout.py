@@ -5,7 +5,20 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FAMILIES = ("flows", "gans", "vae", "divergences", "stylegan", "autoencoders", "autoregressive", "diffusion", "arena", "minimax", "evaluation", "image_gans")
+FAMILIES = (
+    "flows",
+    "gans",
+    "vae",
+    "divergences",
+    "stylegan",
+    "autoencoders",
+    "autoregressive",
+    "diffusion",
+    "arena",
+    "minimax",
+    "evaluation",
+    "image_gans",
+)
 
 
 def imports(path: Path) -> list[tuple[str, list[str]]]:
@@ -48,5 +61,12 @@ def test_every_family_has_its_package_and_nothing_family_specific_sits_at_the_to
     for family in FAMILIES:
         assert (ROOT / "engine" / family / "__init__.py").exists()
         assert not {name for name in top_level if name.startswith(family.rstrip("s"))}, f"a {family} module at engine/"
-    for family in ("flows", "gans", "vae", "autoencoders", "autoregressive", "diffusion"):  # the live families: the same module names
+    for family in (
+        "flows",
+        "gans",
+        "vae",
+        "autoencoders",
+        "autoregressive",
+        "diffusion",
+    ):  # the live families: the same module names
         assert {"task.py", "views.py"} <= {path.name for path in (ROOT / "engine" / family).glob("*.py")}

@@ -58,7 +58,6 @@ class QuadraticTask:
             self.w.copy_(state["w"])
 
 
-
 def test_train_pause_resume_and_stop_leave_no_thread():
     run = live.LiveRun(QuadraticTask, max_steps=100_000, snapshot_every_s=0.01)
     assert run.snapshot.state == live.IDLE and run.snapshot.step == 0
@@ -256,7 +255,9 @@ def test_side_by_side_steps_both_and_rolls_back_both():
     snapshot = run.snapshot
     assert snapshot.state == live.DIVERGED and snapshot.step == 100
     assert "Run B:" in snapshot.message and "Run A:" not in snapshot.message
-    assert run.task.call_side("a", TwoPartTask.metrics)["w"] == pytest.approx(run.task.call_side("b", TwoPartTask.metrics)["w"])
+    assert run.task.call_side("a", TwoPartTask.metrics)["w"] == pytest.approx(
+        run.task.call_side("b", TwoPartTask.metrics)["w"]
+    )
     run.stop()
 
 

@@ -18,7 +18,6 @@ def small_task(seed=0, max_steps=100_000):
     return functools.partial(FlowTrainingTask, config, make_target("ring8"))
 
 
-
 def test_commands_reach_the_child_and_stop_ends_it():
     governor = live.Governor(max_active=2)
     run = ProcessLiveRun(small_task(), governor=governor)
@@ -155,8 +154,12 @@ def test_an_on_demand_run_starts_its_process_at_the_first_step_only():
 
 def test_a_parked_run_frees_its_process_and_goes_on_exactly_as_if_never_parked():
     factory = small_task(seed=4)
-    parked = live.OnDemandRun(factory, live.first_snapshot(factory), backend=live.ProcessBackend(live.Governor(max_active=2)))
-    straight = live.OnDemandRun(factory, live.first_snapshot(factory), backend=live.ProcessBackend(live.Governor(max_active=2)))
+    parked = live.OnDemandRun(
+        factory, live.first_snapshot(factory), backend=live.ProcessBackend(live.Governor(max_active=2))
+    )
+    straight = live.OnDemandRun(
+        factory, live.first_snapshot(factory), backend=live.ProcessBackend(live.Governor(max_active=2))
+    )
     try:
         parked.step(30)
         process = parked._run._process

@@ -35,11 +35,14 @@ def test_alternating_gda_keeps_the_bilinear_game_bounded_and_optimism_and_extrag
     np.testing.assert_array_equal(n_dis_one, dynamics.iterate(BILINEAR, "alternating", 0.1, 0.2, start, 100))
 
 
-@pytest.mark.parametrize("rule, expected", [
-    ("simultaneous", lambda a: [1 + 1j * a, 1 - 1j * a]),
-    ("alternating", lambda a: np.roots([1, -(2 - a * a), 1])),  # J = [[1 - a^2, -a], [a, 1]]: trace 2 - a^2, det 1
-    ("extragradient", lambda a: [1 - a * a + 1j * a, 1 - a * a - 1j * a]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "rule, expected",
+    [
+        ("simultaneous", lambda a: [1 + 1j * a, 1 - 1j * a]),
+        ("alternating", lambda a: np.roots([1, -(2 - a * a), 1])),  # J = [[1 - a^2, -a], [a, 1]]: trace 2 - a^2, det 1
+        ("extragradient", lambda a: [1 - a * a + 1j * a, 1 - a * a - 1j * a]),
+    ],
+)
 def test_the_jacobians_eigenvalues_on_the_bilinear_game_are_the_hand_values(rule, expected):
     a = 0.3
     found = np.sort_complex(dynamics.eigenvalues(BILINEAR, rule, a, a))
@@ -63,7 +66,9 @@ def test_the_dirac_gan_cycles_without_a_regularizer_and_converges_with_r1():
         assert dynamics.verdict(dynamics.eigenvalues(r1, rule, 0.1, 0.1))[1].startswith("converges")
         assert dynamics.distances(dynamics.iterate(r1, rule, 0.1, 0.1, (1.0, 1.0), 1000))[-1] < 1e-6
     # simultaneous GDA on the minimax Dirac-GAN: J = [[1, -a/2], [a/2, 1]] (f'(0) = 1/2)
-    np.testing.assert_allclose(np.abs(dynamics.eigenvalues(plain, "simultaneous", 0.2, 0.2)), math.hypot(1, 0.1), atol=1e-8)
+    np.testing.assert_allclose(
+        np.abs(dynamics.eigenvalues(plain, "simultaneous", 0.2, 0.2)), math.hypot(1, 0.1), atol=1e-8
+    )
     assert dynamics.eigenvalues(Game("dirac", regularizer="gp"), "alternating", 0.1, 0.1) is None
 
 
@@ -76,7 +81,9 @@ def test_a_diverging_run_stops_at_inf_and_the_pictures_still_draw():
     assert views.distance_image(paths).ndim == 3 and views.eigen_image(None).shape == (220, 220, 3)
 
 
-@pytest.mark.parametrize("settings", [{"game": "saddle"}, {"rule": "adam"}, {"alpha": 0}, {"steps": 10**6}, {"theta0": 0.0, "phi0": 0.0}])
+@pytest.mark.parametrize(
+    "settings", [{"game": "saddle"}, {"rule": "adam"}, {"alpha": 0}, {"steps": 10**6}, {"theta0": 0.0, "phi0": 0.0}]
+)
 def test_bad_settings_are_refused_with_a_sentence(settings):
     with pytest.raises(ValueError):
         MinimaxConfig(**settings)

@@ -12,7 +12,11 @@ def bash_blocks() -> list[str]:
 
 def test_ci_runs_the_readme_test_command():
     test_command = next(line for block in bash_blocks() for line in block.splitlines() if "pytest" in line)
-    ci_lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith(("#", "set ", "cd "))]
+    ci_lines = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line and not line.startswith(("#", "set ", "cd "))
+    ]
     assert ci_lines == [test_command]
 
 

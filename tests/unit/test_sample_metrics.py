@@ -139,8 +139,7 @@ def test_histogram_kl_formula_and_1d():
     rng = np.random.default_rng(2)
     real, fake = rng.normal(size=4000), rng.normal(0.5, 1.0, size=3000)
     out = histogram_divergences(real, fake, (-4.0, 4.0), bins=16)
-    assert np.array_equal(cell_probabilities(real, (-4.0, 4.0), 16),
-                          cell_probabilities(real[:, None], (-4.0, 4.0), 16))
+    assert np.array_equal(cell_probabilities(real, (-4.0, 4.0), 16), cell_probabilities(real[:, None], (-4.0, 4.0), 16))
     p = cell_probabilities(real, (-4.0, 4.0), 16)
     q = cell_probabilities(fake, (-4.0, 4.0), 16)
     q = (q + 1e-10) / (1 + 1e-10 * len(q))

@@ -47,7 +47,9 @@ def test_coloured_digits_are_reproducible_in_range_and_painted_as_drawn():
 
 def test_the_identity_transform_paints_the_padded_digit():
     one = digits(1)
-    red_on_black = ColorFactors(torch.ones(1), torch.zeros(1), torch.zeros(1, 2), torch.tensor([[1.0, 0.0, 0.0]]), torch.zeros(1, 3))
+    red_on_black = ColorFactors(
+        torch.ones(1), torch.zeros(1), torch.zeros(1, 2), torch.tensor([[1.0, 0.0, 0.0]]), torch.zeros(1, 3)
+    )
     image = render(one, red_on_black)
     np.testing.assert_allclose(((image[0, 0] + 1) / 2).numpy(), F.pad(one, (2, 2, 2, 2))[0].numpy(), atol=1e-5)
     assert torch.all(image[0, 1:] == -1)  # no green, no blue
@@ -81,7 +83,9 @@ def test_psi_zero_gives_the_average_w_image_for_every_seed(generator):
         average = generator.synthesize(generator.w_avg.expand(1, generator.num_ws, -1).clone())
     torch.testing.assert_close(images, average.expand_as(images))
     cut = generator.map(z_from_seed(1, generator.z_dim), psi=0.0, cutoff=3)
-    assert torch.equal(cut[0, :3], generator.w_avg.expand(3, -1)) and torch.equal(cut[0, 3:], generator.map(z_from_seed(1, 64))[0, 3:])
+    assert torch.equal(cut[0, :3], generator.w_avg.expand(3, -1)) and torch.equal(
+        cut[0, 3:], generator.map(z_from_seed(1, 64))[0, 3:]
+    )
 
 
 def test_mixing_no_layers_is_a_and_all_layers_is_b(generator):

@@ -23,10 +23,18 @@ from engine.targets import (
     target_keys,
 )
 
-GAN_TARGETS = ["ring8_narrow", "grid25_narrow", "ganlab_line", "ganlab_gaussians", "ganlab_ring",
-               "ganlab_disjoint"]
-EXACT = ["ring8", "grid25", "two_gaussians", "circles", "rings", "checkerboard",
-         "bimodal_1d", "skewed_1d", *GAN_TARGETS]
+GAN_TARGETS = ["ring8_narrow", "grid25_narrow", "ganlab_line", "ganlab_gaussians", "ganlab_ring", "ganlab_disjoint"]
+EXACT = [
+    "ring8",
+    "grid25",
+    "two_gaussians",
+    "circles",
+    "rings",
+    "checkerboard",
+    "bimodal_1d",
+    "skewed_1d",
+    *GAN_TARGETS,
+]
 SAMPLE_ONLY = ["moons", "pinwheel", "spirals", "swissroll"]
 # GAN Lab's tall hill reaches below its unit square: P(outside) = (Phi(-2) + Phi(-3)) / 2 = 1.2%.
 MIN_INSIDE = {"ganlab_gaussians": 0.985}
@@ -100,8 +108,7 @@ def test_checkerboard_density_is_exact():
     target = make_target("checkerboard")
     # 180 cells over [-4.5, 4.5]: width 0.05, cell centres never on a square's edge.
     assert _integrate(target, 180) == pytest.approx(1.0, abs=1e-9)
-    lp = target.log_prob(torch.tensor([[-3.0, -3.0], [-1.0, -3.0], [1.0, 1.0], [5.0, 0.0],
-                                       [-3.0, 3.5], [3.9, -0.5]]))
+    lp = target.log_prob(torch.tensor([[-3.0, -3.0], [-1.0, -3.0], [1.0, 1.0], [5.0, 0.0], [-3.0, 3.5], [3.9, -0.5]]))
     assert lp[0].item() == pytest.approx(-math.log(32))
     assert lp[1].item() == -math.inf and lp[3].item() == -math.inf
     assert lp[2].item() == pytest.approx(-math.log(32))
@@ -130,7 +137,7 @@ def test_rings_density_matches_numerical_angle_integral():
     target = make_target("circles")
     x = torch.tensor([[0.3, 1.1], [2.4, -0.5], [0.0, 0.0], [3.0, 3.0]], dtype=torch.float64)
     theta = torch.linspace(0, 2 * math.pi, 4001, dtype=torch.float64)[:-1]
-    s2 = target.noise_std ** 2
+    s2 = target.noise_std**2
     ref = torch.zeros(len(x), dtype=torch.float64)
     for r, w in zip(target.radii, target.weights, strict=True):
         centre = r * torch.stack([torch.cos(theta), torch.sin(theta)], 1)
@@ -175,14 +182,24 @@ def test_sampling_shape_determinism_and_extent(key):
     assert target.sample(0).shape == (0, target.dim)
 
 
-@pytest.mark.parametrize("key", ["ring8", "grid25", "two_gaussians", "bimodal_1d", "ring8_narrow",
-                                 "grid25_narrow", "ganlab_gaussians", "ganlab_disjoint"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "ring8",
+        "grid25",
+        "two_gaussians",
+        "bimodal_1d",
+        "ring8_narrow",
+        "grid25_narrow",
+        "ganlab_gaussians",
+        "ganlab_disjoint",
+    ],
+)
 def test_mixture_sample_moments_match_analytic(key):
     target = make_target(key)
     x = target.sample(100_000, _gen(1)).double()
     assert torch.allclose(x.mean(0), target.mean, atol=0.03)
-    assert torch.allclose(torch.cov(x.T).reshape(target.dim, target.dim),
-                          target.covariance, atol=0.05, rtol=0.03)
+    assert torch.allclose(torch.cov(x.T).reshape(target.dim, target.dim), target.covariance, atol=0.05, rtol=0.03)
 
 
 def test_skew_normal_moments_and_histogram():
@@ -280,19 +297,23 @@ def test_gan_lab_coordinates():
     assert ring.noise_std == pytest.approx(0.15)
     hills = make_target("ganlab_gaussians")
     assert torch.allclose(hills.means, torch.tensor([[-1.2, 1.2], [1.2, -0.6]], dtype=torch.float64))
-    assert torch.allclose(hills.covariances, torch.tensor(
-        [[[0.36, 0.0], [0.0, 0.36]], [[0.09, 0.0], [0.0, 1.44]]], dtype=torch.float64))
-    assert torch.allclose(make_target("ganlab_disjoint").means, torch.tensor(
-        [[-0.9, 1.5], [1.5, 0.6], [-0.3, -0.9]], dtype=torch.float64))
+    assert torch.allclose(
+        hills.covariances, torch.tensor([[[0.36, 0.0], [0.0, 0.36]], [[0.09, 0.0], [0.0, 1.44]]], dtype=torch.float64)
+    )
+    assert torch.allclose(
+        make_target("ganlab_disjoint").means, torch.tensor([[-0.9, 1.5], [1.5, 0.6], [-0.3, -0.9]], dtype=torch.float64)
+    )
 
 
 def test_gan_lab_line_density_matches_integral_along_segment():
     target = make_target("ganlab_line")
-    x = torch.tensor([[0.0, 1.5], [1.8, 0.6], [1.9, 0.55], [-2.7, 2.4], [-2.8, 2.5], [0.0, 0.0],
-                      [2.5, 0.2], [-3.0, 3.0]], dtype=torch.float64)
+    x = torch.tensor(
+        [[0.0, 1.5], [1.8, 0.6], [1.9, 0.55], [-2.7, 2.4], [-2.8, 2.5], [0.0, 0.0], [2.5, 0.2], [-3.0, 3.0]],
+        dtype=torch.float64,
+    )
     t = torch.linspace(0, 1, 100_001, dtype=torch.float64)
     on_line = target.start + t[:, None] * (target.end - target.start)
-    s2 = target.noise_std ** 2
+    s2 = target.noise_std**2
     d2 = ((x[:, None] - on_line[None]) ** 2).sum(-1)
     ref = torch.trapezoid(torch.exp(-d2 / (2 * s2)) / (2 * math.pi * s2), t, dim=1)
     assert torch.allclose(target.log_prob(x), ref.log(), atol=1e-4)  # trapezoid error ~1e-5
@@ -304,8 +325,15 @@ def test_gan_lab_ring_quadrature_is_converged():
     from engine.targets import BlurredEllipse
 
     target = make_target("ganlab_ring")
-    fine = BlurredEllipse(target.centre.numpy(), target.semi_axes.numpy(), target.noise_std,
-                          key="fine", label="fine", extent=target.extent, n_nodes=4096)
+    fine = BlurredEllipse(
+        target.centre.numpy(),
+        target.semi_axes.numpy(),
+        target.noise_std,
+        key="fine",
+        label="fine",
+        extent=target.extent,
+        n_nodes=4096,
+    )
     ax = torch.linspace(-4.0, 4.0, 41, dtype=torch.float64)
     grid = torch.stack(torch.meshgrid(ax, ax, indexing="ij"), -1).reshape(-1, 2)
     assert (target.log_prob(grid) - fine.log_prob(grid)).abs().max().item() < 1e-10
@@ -349,8 +377,17 @@ def test_modes_and_mode_std():
     assert np.allclose(make_target("ring8").modes, ring.modes)
     disjoint = make_target("ganlab_disjoint")
     assert disjoint.modes.shape == (3, 2) and disjoint.mode_std == pytest.approx(0.15)
-    for key in ("two_gaussians", "ganlab_gaussians", "ganlab_line", "ganlab_ring", "moons",
-                "circles", "checkerboard", "bimodal_1d", "skewed_1d"):
+    for key in (
+        "two_gaussians",
+        "ganlab_gaussians",
+        "ganlab_line",
+        "ganlab_ring",
+        "moons",
+        "circles",
+        "checkerboard",
+        "bimodal_1d",
+        "skewed_1d",
+    ):
         target = make_target(key)
         assert target.modes is None and target.mode_std is None, key
     assert PointCloudTarget(np.random.default_rng(0).normal(size=(30, 2))).modes is None
@@ -441,24 +478,27 @@ def test_csv_one_dimensional():
     assert pts.shape == (15, 1)
 
 
-@pytest.mark.parametrize("data, word", [
-    (_csv(GOOD_ROWS, header="a,b,c"), "columns named x and y (found: a, b, c)"),
-    (_csv([(1, 2, 3)] * 12, header=None), "exactly two numeric columns"),
-    (_csv(GOOD_ROWS[:5] + [(1, "abc")] + GOOD_ROWS[5:]), "Row 6, column y holds 'abc'"),
-    (_csv(GOOD_ROWS[:16] + [("nan", 1)] + GOOD_ROWS), "Row 13 has a missing or infinite"),
-    (_csv(GOOD_ROWS + [(2, "inf")]), "Row 13 has a missing or infinite"),
-    (_csv(GOOD_ROWS + [(2, "")]), "missing or infinite"),
-    (_csv([(1, 2)]), "at least 10 points; this file has 1"),
-    (_csv([]), "at least 10 points; this file has 0"),
-    (_csv([(1, 2)] * 20), "identical"),
-    (b"", "empty"),
-    (b"  \n\n ", "empty"),
-    (b"x,y\n\x00\x01\x02\n", "not a readable CSV"),
-    (b"x,y\n\xff\xfe1,2\n", "not a readable CSV"),
-    (_csv(GOOD_ROWS + [(1, 2, 3)]), "Line 14 has 3 values"),
-    (_csv(GOOD_ROWS + [(1e9, 2)]), "between -1,000,000 and 1,000,000"),
-    (b"hello world", "columns named x and y"),
-])
+@pytest.mark.parametrize(
+    "data, word",
+    [
+        (_csv(GOOD_ROWS, header="a,b,c"), "columns named x and y (found: a, b, c)"),
+        (_csv([(1, 2, 3)] * 12, header=None), "exactly two numeric columns"),
+        (_csv(GOOD_ROWS[:5] + [(1, "abc")] + GOOD_ROWS[5:]), "Row 6, column y holds 'abc'"),
+        (_csv(GOOD_ROWS[:16] + [("nan", 1)] + GOOD_ROWS), "Row 13 has a missing or infinite"),
+        (_csv(GOOD_ROWS + [(2, "inf")]), "Row 13 has a missing or infinite"),
+        (_csv(GOOD_ROWS + [(2, "")]), "missing or infinite"),
+        (_csv([(1, 2)]), "at least 10 points; this file has 1"),
+        (_csv([]), "at least 10 points; this file has 0"),
+        (_csv([(1, 2)] * 20), "identical"),
+        (b"", "empty"),
+        (b"  \n\n ", "empty"),
+        (b"x,y\n\x00\x01\x02\n", "not a readable CSV"),
+        (b"x,y\n\xff\xfe1,2\n", "not a readable CSV"),
+        (_csv(GOOD_ROWS + [(1, 2, 3)]), "Line 14 has 3 values"),
+        (_csv(GOOD_ROWS + [(1e9, 2)]), "between -1,000,000 and 1,000,000"),
+        (b"hello world", "columns named x and y"),
+    ],
+)
 def test_csv_bad_inputs(data, word):
     with pytest.raises(ValueError) as info:
         parse_points_csv(data)
@@ -487,10 +527,15 @@ def test_csv_never_raises_anything_but_value_error():
     rng = random.Random(1)
     samples = [rng.randbytes(rng.randint(0, 300)) for _ in range(200)]
     alphabet = b"xy,;\t\n\r 0123456789.-+eEnaif\"'"
-    samples += [bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
-                for _ in range(300)]
-    samples += [b"x,y\n" + b"1,2\n" * 5 + b"3,4,5,6\n" * 10, b'x,y\n"1,2\n' * 12, b"x\r" * 30,
-                b"x,y\n" + b"1e400,2\n" * 11, b"x,x,y\n" + b"1,2,3\n" * 11, "é,ü\n1,2".encode()]
+    samples += [bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 400))) for _ in range(300)]
+    samples += [
+        b"x,y\n" + b"1,2\n" * 5 + b"3,4,5,6\n" * 10,
+        b'x,y\n"1,2\n' * 12,
+        b"x\r" * 30,
+        b"x,y\n" + b"1e400,2\n" * 11,
+        b"x,x,y\n" + b"1,2,3\n" * 11,
+        "é,ü\n1,2".encode(),
+    ]
     for data in samples:
         try:
             out = parse_points_csv(data)
@@ -507,8 +552,7 @@ def test_points_from_strokes_flips_y_and_resamples():
     extent = ((-4.0, 4.0), (-2.0, 2.0))
     pts = points_from_strokes([[(0, 0)], [(400, 200)]], (400, 200), extent)
     assert np.allclose(pts, [[-4.0, 2.0], [4.0, -2.0]])  # top-left -> (xmin, ymax)
-    line = points_from_strokes([[(0, 100), (100, 100), (100, 100), (200, 100)]], (400, 200),
-                               extent, spacing_px=10.0)
+    line = points_from_strokes([[(0, 100), (100, 100), (100, 100), (200, 100)]], (400, 200), extent, spacing_px=10.0)
     assert len(line) == 21
     assert np.allclose(np.diff(line[:, 0]), 0.2) and np.allclose(line[:, 1], 0.0)
     assert points_from_strokes([], (400, 200), extent).shape == (0, 2)
@@ -517,8 +561,7 @@ def test_points_from_strokes_flips_y_and_resamples():
 
 
 def test_check_drawn_points():
-    with pytest.raises(ValueError, match="Draw a little more: 12 points so far; at least 20 "
-                                         "are needed."):
+    with pytest.raises(ValueError, match="Draw a little more: 12 points so far; at least 20 are needed."):
         check_drawn_points(np.random.default_rng(0).normal(size=(12, 2)))
     with pytest.raises(ValueError, match="0 points so far"):
         check_drawn_points(np.zeros((0, 2)))

@@ -104,7 +104,9 @@ def test_steps_by_part_reach_the_task(backend):
 def test_the_same_config_and_seed_give_the_same_run_and_live_settings_change_it(backend):
     runs = [backend.start(flow_task(seed=4)) for _ in range(3)]
     try:
-        runs[2].apply_live_settings(FlowRunConfig(target="ring8", flow_type="nice", n_layers=2, hidden=16, seed=4, learning_rate=0.05))
+        runs[2].apply_live_settings(
+            FlowRunConfig(target="ring8", flow_type="nice", n_layers=2, hidden=16, seed=4, learning_rate=0.05)
+        )
         for run in runs:
             run.step(40)
         losses = [run.snapshot.loss_values for run in runs]
@@ -231,8 +233,12 @@ def test_front_ends_share_one_queue_and_a_dead_front_end_gives_its_slots_back(ra
     from engine.live.shared_queue import NAMESPACE, SharedGovernor
 
     name = f"test-queue-{uuid.uuid4().hex[:8]}"
-    other = subprocess.Popen([sys.executable, "-c", SECOND_FRONT_END, ray_cluster.address, name],
-                             stdout=subprocess.PIPE, stderr=open(tmp_path / "front_end.log", "w"), text=True)  # fmt: skip
+    other = subprocess.Popen(
+        [sys.executable, "-c", SECOND_FRONT_END, ray_cluster.address, name],
+        stdout=subprocess.PIPE,
+        stderr=open(tmp_path / "front_end.log", "w"),
+        text=True,
+    )
     queue = backend = run = None
     try:
         assert other.stdout.readline().split() == ["holding", "2"], (tmp_path / "front_end.log").read_text()[-2000:]
@@ -306,7 +312,9 @@ def test_a_restarted_queue_learns_from_the_leases_which_runs_hold_slots(ray_clus
                 return False  # still restarting
 
         assert wait_for(restarted, timeout=30, interval=0.2)  # not the capacity the client cached before the kill
-        assert wait_for(lambda: queue._call("capacity") == Capacity(slots=2, active=1, waiting=0), timeout=30), "a renewal told it run 1 holds a slot"
+        assert wait_for(lambda: queue._call("capacity") == Capacity(slots=2, active=1, waiting=0), timeout=30), (
+            "a renewal told it run 1 holds a slot"
+        )
         assert queue.try_acquire(2) and wait_for(lambda: queue.capacity().active == 2)
     finally:
         queue.close()

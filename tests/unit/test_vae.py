@@ -112,7 +112,11 @@ def test_the_loader_falls_back_to_the_hub(tmp_path, monkeypatch):
     def fake_snapshot_download(repo_id, allow_patterns):
         calls.append((repo_id, allow_patterns))
         cache = tmp_path / "cache"
-        shutil.copytree(source, cache, ignore=lambda _, names: [n for n in names if not any(Path(n).match(p) for p in allow_patterns)])
+        shutil.copytree(
+            source,
+            cache,
+            ignore=lambda _, names: [n for n in names if not any(Path(n).match(p) for p in allow_patterns)],
+        )
         return str(cache)
 
     monkeypatch.setattr(pretrained, "snapshot_download", fake_snapshot_download)
@@ -174,13 +178,17 @@ def test_training_loss_is_the_negative_beta_objective():
     terms = training_loss(model, x, beta=3.0)
     torch.manual_seed(1)
     direct = elbo_terms(model, x)
-    assert terms["loss"].item() == pytest.approx(-(direct["reconstruction"] - 3.0 * direct["kl"]).mean().item(), rel=1e-5)
+    assert terms["loss"].item() == pytest.approx(
+        -(direct["reconstruction"] - 3.0 * direct["kl"]).mean().item(), rel=1e-5
+    )
 
 
 # ----- latent-space tools -----
 def test_quantile_grid_is_even_in_prior_mass():
     u = latent.to_map_coordinates(latent.grid_axis(8, "quantile"), "quantile")
-    assert np.allclose(np.diff(u), 1 / 8) and np.allclose(latent.from_map_coordinates(u, "quantile"), latent.grid_axis(8))
+    assert np.allclose(np.diff(u), 1 / 8) and np.allclose(
+        latent.from_map_coordinates(u, "quantile"), latent.grid_axis(8)
+    )
     assert latent.grid_points(3, "linear")[0].tolist() == [-3.0, 3.0]  # top-left cell: z2 at its largest
     with pytest.raises(ValueError, match="between 2 and 60"):
         latent.grid_axis(1)
@@ -253,11 +261,15 @@ def test_view_config_round_trips_and_refuses_bad_values():
 
 @pytest.mark.parametrize("spacing", ["quantile", "linear"])
 def test_map_image_pixels_and_latent_points_agree(spacing):
-    drawn = views.latent_map_image(np.zeros((56, 56)), 2, spacing, np.array([[0.5, -1.0]]), np.array([3]), selected=np.zeros(2))
+    drawn = views.latent_map_image(
+        np.zeros((56, 56)), 2, spacing, np.array([[0.5, -1.0]]), np.array([3]), selected=np.zeros(2)
+    )
     assert drawn.image.shape == (views.MAP_TOP + views.MAP_SIZE + 40, views.MAP_LEFT + views.MAP_SIZE + 64, 3)
     for z in ([0.0, 0.0], [1.2, -0.7], [-2.0, 2.5]):
-        (x, y), = drawn.to_pixels(np.array(z))
+        ((x, y),) = drawn.to_pixels(np.array(z))
         assert np.allclose(drawn.to_latent(x, y), z, atol=1e-6)
     assert drawn.to_latent(0, 0) is None  # the axis margin, outside the plot area
     centre = drawn.to_pixels(np.zeros(2))[0].round().astype(int)
-    assert tuple(drawn.image[centre[1], centre[0]]) == tuple(int(views.SELECTED_COLOR[i : i + 2], 16) for i in (1, 3, 5))
+    assert tuple(drawn.image[centre[1], centre[0]]) == tuple(
+        int(views.SELECTED_COLOR[i : i + 2], 16) for i in (1, 3, 5)
+    )

@@ -172,9 +172,7 @@ def test_state_dict_restores_the_run_exactly():
 
 
 def test_a_nan_rolls_back_to_the_last_checkpoint_and_pauses_with_advice():
-    run = live.LiveRun(
-        lambda: VaeTrainingTask(VaeRunConfig(hidden=32)), checkpoint_every_steps=10
-    )
+    run = live.LiveRun(lambda: VaeTrainingTask(VaeRunConfig(hidden=32)), checkpoint_every_steps=10)
     try:
         run.step(15)
         run.apply(lambda task: task.model.decoder[0].weight.data.fill_(math.nan))
