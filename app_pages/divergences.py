@@ -4,8 +4,8 @@ import streamlit as st
 
 from app_ui import data_input, url_state
 from app_ui import divergence_panels as panels
-from engine.divergences import lab
-from engine.divergences.f_table import F_DIVERGENCES
+from engine.divergences import explore
+from engine.f_divergences import F_DIVERGENCES
 
 st.title("📏 Divergences")
 st.caption(
@@ -14,9 +14,9 @@ st.caption(
 )
 
 # ----- settings: URL -> widgets -> validated config -----
-defaults = url_state.init_from_url("div", lab.DivergenceLabConfig)
+defaults = url_state.init_from_url("div", explore.DivergenceLabConfig)
 with st.sidebar:
-    view = st.radio("View", list(lab.VIEWS), format_func=lab.VIEWS.get, key="div_view")
+    view = st.radio("View", list(explore.VIEWS), format_func=explore.VIEWS.get, key="div_view")
     if view == "fit":
         st.slider("Components of q", 1, 4, key="div_components")
         # the URL's comma-separated field is the source of truth; the multiselect edits it
@@ -34,15 +34,20 @@ with st.sidebar:
         st.selectbox("f", list(F_DIVERGENCES), format_func=lambda k: F_DIVERGENCES[k].label, key="div_f_key")
     if view == "samples":
         labels = {
-            key: data_input.builtin_target(key).label for key in lab.SAMPLE_SOURCES if key not in lab.GENERATOR_SOURCES
+            key: data_input.builtin_target(key).label
+            for key in explore.SAMPLE_SOURCES
+            if key not in explore.GENERATOR_SOURCES
         }
         st.selectbox(
-            "p: samples of", [k for k in lab.SAMPLE_SOURCES if k in labels], format_func=labels.get, key="div_p_samples"
+            "p: samples of",
+            [k for k in explore.SAMPLE_SOURCES if k in labels],
+            format_func=labels.get,
+            key="div_p_samples",
         )
         st.selectbox(
             "q: samples of",
-            lab.SAMPLE_SOURCES,
-            format_func=lambda k: labels.get(k) or lab.GENERATOR_SOURCES[k],
+            explore.SAMPLE_SOURCES,
+            format_func=lambda k: labels.get(k) or explore.GENERATOR_SOURCES[k],
             key="div_q_samples",
         )
         st.slider("Shift q along x", -6.0, 6.0, step=0.1, key="div_q_shift")
@@ -58,12 +63,12 @@ with st.sidebar:
         st.number_input(
             "Seed", 0, 2**31 - 1, step=1, key="div_seed", help="q's starting point, the critic's, and the samples drawn"
         )
-if view in lab.TARGET_VIEWS:
+if view in explore.TARGET_VIEWS:
     panels.target_editor()
 
 try:
     values = {name: st.session_state.get(f"div_{name}", value) for name, value in defaults.widget_values().items()}
-    config = lab.DivergenceLabConfig(**values)
+    config = explore.DivergenceLabConfig(**values)
 except (ValueError, TypeError) as error:
     st.error(str(error))
     st.stop()

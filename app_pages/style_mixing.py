@@ -9,7 +9,7 @@ from engine import render
 from engine.pretrained import ModelUnavailable, load_model
 from engine.stylegan import explore
 from engine.stylegan.evaluate import PRESETS, style_influence
-from engine.stylegan.networks import NOISE_MODES, Generator
+from engine.stylegan.models import NOISE_MODES, Generator
 
 MODEL = "stylegan-color-digits"
 TRUNCATION_PSIS = (-1.0, -0.5, 0.0, 0.5, 0.7, 1.0, 1.5)

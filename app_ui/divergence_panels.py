@@ -11,10 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from app_ui import data_input, session_runs, url_state
-from engine.divergences import lab, views
+from engine.divergences import explore, views
 from engine.divergences import samples_2d as d2
-from engine.divergences.f_table import F_DIVERGENCES
 from engine.divergences.fitting import FIT_DIVERGENCES, Mixture1D, default_grid, variational_estimate
+from engine.f_divergences import F_DIVERGENCES
+from engine.gans.models import generator_samples
 from engine.gans.task import GanTrainingTask, load_generator
 from engine.live.process import TrainerGone
 
@@ -22,7 +23,7 @@ FIT_LABELS = {key: label for key, (label, _) in FIT_DIVERGENCES.items()}
 TABLE_COLUMNS = {
     "weight": (0.5, 0.0, None),
     "mean": (0.0, -50.0, 50.0),
-    "width": (1.0, lab.MIN_TARGET_WIDTH, 20.0),
+    "width": (1.0, explore.MIN_TARGET_WIDTH, 20.0),
 }  # default, min, max
 
 
@@ -32,16 +33,16 @@ def target_editor() -> None:
     titled with the current target; all edit ``div_target``, the text the link carries."""
     text = st.session_state["div_target"]
     try:
-        rows = lab.mixture_rows(text)
+        rows = explore.mixture_rows(text)
     except ValueError:
         rows = []
     with st.expander(
-        f"✏️ Target p = {lab.mixture_formula(rows) if rows else text}", expanded=False, key="div_target_expander"
+        f"✏️ Target p = {explore.mixture_formula(rows) if rows else text}", expanded=False, key="div_target_expander"
     ):
         left, right = st.columns([2, 3])
         left.selectbox(
             "Example targets",
-            list(lab.EXAMPLE_TARGETS),
+            list(explore.EXAMPLE_TARGETS),
             index=None,
             placeholder="Load an example…",
             key="div_example",
@@ -70,12 +71,12 @@ def target_editor() -> None:
 
 def _load_example() -> None:
     if (name := st.session_state.get("div_example")) is not None:
-        st.session_state["div_target"] = lab.EXAMPLE_TARGETS[name]
+        st.session_state["div_target"] = explore.EXAMPLE_TARGETS[name]
         st.session_state["div_example"] = None
 
 
 def _apply_table_edit(table_key: str, rows: list[tuple[float, float, float]]) -> None:
-    st.session_state["div_target"] = lab.format_rows(edited_rows(rows, st.session_state.get(table_key, {})))
+    st.session_state["div_target"] = explore.format_rows(edited_rows(rows, st.session_state.get(table_key, {})))
 
 
 def edited_rows(rows: list[tuple[float, float, float]], edits: dict) -> list[list[float]]:
@@ -97,17 +98,17 @@ def edited_rows(rows: list[tuple[float, float, float]], edits: dict) -> list[lis
 # ----- the views -----
 @st.cache_data(show_spinner=False, max_entries=32)
 def _fit_matrix(target: str, fitted_by: str, components: int, seed: int):
-    return lab.fit_matrix(lab.parse_mixture(target), fitted_by.split(","), components, seed)
+    return explore.fit_matrix(explore.parse_mixture(target), fitted_by.split(","), components, seed)
 
 
-def fitting_lab(config: lab.DivergenceLabConfig) -> None:
+def fitting_lab(config: explore.DivergenceLabConfig) -> None:
     with st.spinner("Fitting q by each divergence…"):
         fits, matrix = _fit_matrix(config.target, config.fitted_by, config.components, config.seed)
     target = config.mixture
     x = default_grid(target, *(result.fitted for result in fits.values()))
-    figure = views.fit_animation(x, lab.density(target, x), fits, FIT_LABELS)
+    figure = views.fit_animation(x, explore.density(target, x), fits, FIT_LABELS)
     st.plotly_chart(
-        figure.update_xaxes(range=lab.view_range(target, *(result.fitted for result in fits.values()))),
+        figure.update_xaxes(range=explore.view_range(target, *(result.fitted for result in fits.values()))),
         key="div_fit_chart",
     )
     st.caption(
@@ -120,13 +121,13 @@ def fitting_lab(config: lab.DivergenceLabConfig) -> None:
         "The matrix: rows are the divergence q was fitted by; columns, each divergence measured between p and that fit "
         "(nats; ∞: infinite). Green: the fit each measure likes best."
     )
-    st.dataframe(views.matrix_table(matrix, FIT_LABELS, lab.MEASURES))
+    st.dataframe(views.matrix_table(matrix, FIT_LABELS, explore.MEASURES))
 
 
-def disjoint_supports(config: lab.DivergenceLabConfig) -> None:
+def disjoint_supports(config: explore.DivergenceLabConfig) -> None:
     thetas = np.linspace(-2, 2, 161)
-    st.plotly_chart(views.disjoint_figure(thetas, lab.disjoint_sweep(thetas), config.theta))
-    now = lab.disjoint_sweep(np.array([config.theta]))
+    st.plotly_chart(views.disjoint_figure(thetas, explore.disjoint_sweep(thetas), config.theta))
+    now = explore.disjoint_sweep(np.array([config.theta]))
     for column, (key, label) in zip(
         st.columns(4), (("js", "JS"), ("kl", "KL(p‖q)"), ("tv", "TV"), ("w1", "W₁")), strict=True
     ):
@@ -139,7 +140,7 @@ def disjoint_supports(config: lab.DivergenceLabConfig) -> None:
 
 
 @st.fragment
-def p_versus_q(config: lab.DivergenceLabConfig) -> None:
+def p_versus_q(config: explore.DivergenceLabConfig) -> None:
     """q's sliders sit here, in a fragment: moving one reruns only this view, not the page."""
     left, right = st.columns(2)
     left.slider("Mean of q", -8.0, 8.0, step=0.1, key="div_q_mean")
@@ -148,8 +149,8 @@ def p_versus_q(config: lab.DivergenceLabConfig) -> None:
     url_state.write_url("div", config)
     target, q_model = config.mixture, Mixture1D((1.0,), (config.q_mean,), (config.q_width,))
     x = default_grid(target, q_model)
-    p, q = lab.density(target, x), lab.density(q_model, x)
-    value, identity = lab.gan_value_at_optimum(p, q, float(x[1] - x[0]))
+    p, q = explore.density(target, x), explore.density(q_model, x)
+    value, identity = explore.gan_value_at_optimum(p, q, float(x[1] - x[0]))
     st.plotly_chart(views.pq_figure(target, q_model), key="div_pq_chart")
     left, right = st.columns(2)
     left.metric("V(D*, G) = E_p log D* + E_q log(1 − D*)", f"{value:.5f}")
@@ -159,11 +160,13 @@ def p_versus_q(config: lab.DivergenceLabConfig) -> None:
         "Theorem 1): training G against it minimises the Jensen–Shannon divergence."
     )
     st.subheader("Every divergence between p and q")
-    measures = lab.measure_mixtures(target, q_model)
-    st.markdown(views.measures_markdown(measures, lab.MEASURES))  # one element, not twelve: a slider move redraws less
+    measures = explore.measure_mixtures(target, q_model)
+    st.markdown(
+        views.measures_markdown(measures, explore.MEASURES)
+    )  # one element, not twelve: a slider move redraws less
 
 
-def f_divergences(config: lab.DivergenceLabConfig) -> None:
+def f_divergences(config: explore.DivergenceLabConfig) -> None:
     st.dataframe(
         pd.DataFrame(
             [
@@ -179,8 +182,8 @@ def f_divergences(config: lab.DivergenceLabConfig) -> None:
         ),
         hide_index=True,
     )
-    target, q_model = config.mixture, lab.CRITIC_Q
-    exact = lab.exact_f_divergence(target, q_model, config.f_key)
+    target, q_model = config.mixture, explore.CRITIC_Q
+    exact = explore.exact_f_divergence(target, q_model, config.f_key)
     st.caption(
         f"The variational estimate of D_f(p‖q) for q = N(0, 2²): a critic T maximises E_p[T] − E_q[f*(T)] ≤ D_f "
         f"(Nguyen et al., 2010; Nowozin et al., 2016). Exact, by quadrature: {views.shown(exact)}."
@@ -189,12 +192,12 @@ def f_divergences(config: lab.DivergenceLabConfig) -> None:
         progress, chart = st.progress(0.0), st.empty()
         steps, estimates = [], []
         for step, estimate in variational_estimate(
-            target, q_model, config.f_key, steps=lab.CRITIC_STEPS, seed=config.seed
+            target, q_model, config.f_key, steps=explore.CRITIC_STEPS, seed=config.seed
         ):
             steps.append(step)
             estimates.append(estimate)
             progress.progress(
-                step / lab.CRITIC_STEPS, text=f"step {step}: estimate {estimate:.4f} (exact {views.shown(exact)})"
+                step / explore.CRITIC_STEPS, text=f"step {step}: estimate {estimate:.4f} (exact {views.shown(exact)})"
             )
             chart.plotly_chart(views.estimate_figure(steps, estimates, exact))
 
@@ -209,7 +212,7 @@ def _grid_divergences(p_key: str, q_key: str, shift: float) -> dict[str, float]:
     return d2.grid_divergences(data_input.builtin_target(p_key), data_input.builtin_target(q_key), (shift, 0.0))
 
 
-def _generator_samples(config: lab.DivergenceLabConfig) -> tuple[np.ndarray | None, str]:
+def _generator_samples(config: explore.DivergenceLabConfig) -> tuple[np.ndarray | None, str]:
     """q's samples from a GAN generator (this tab's GANs run, or an uploaded file), and its name; None until there is one."""
     if config.q_samples == "gan":
         found = session_runs.existing_run("gans")
@@ -233,9 +236,7 @@ def _generator_samples(config: lab.DivergenceLabConfig) -> tuple[np.ndarray | No
         return None, ""
     try:
         generator, gan_config = load_generator(upload.getvalue())
-        samples = d2.generator_samples(
-            generator, gan_config.noise_dim, gan_config.noise, config.samples, config.seed + 1
-        )
+        samples = generator_samples(generator, gan_config.noise_dim, gan_config.noise, config.samples, config.seed + 1)
     except (ValueError, RuntimeError) as error:
         st.error(f"That file could not be used: {error}")
         return None, ""
@@ -245,10 +246,10 @@ def _generator_samples(config: lab.DivergenceLabConfig) -> tuple[np.ndarray | No
     return samples, f"q: {upload.name}"
 
 
-def sample_comparison(config: lab.DivergenceLabConfig) -> None:
+def sample_comparison(config: explore.DivergenceLabConfig) -> None:
     p_target = data_input.builtin_target(config.p_samples)
     a = _target_samples(config.p_samples, config.samples, config.seed, 0.0)
-    if config.q_samples in lab.GENERATOR_SOURCES:
+    if config.q_samples in explore.GENERATOR_SOURCES:
         b, q_name = _generator_samples(config)
         if b is None:
             return
@@ -275,7 +276,7 @@ def sample_comparison(config: lab.DivergenceLabConfig) -> None:
         "Sample estimates are noisy: two sample sets of the same distribution are at W₁ > 0, shrinking like 1/√n."
     )
     st.subheader("From the densities (on a grid)")
-    q_is_target = config.q_samples not in lab.GENERATOR_SOURCES
+    q_is_target = config.q_samples not in explore.GENERATOR_SOURCES
     if q_is_target and p_target.has_exact_density and data_input.builtin_target(config.q_samples).has_exact_density:
         values = _grid_divergences(config.p_samples, config.q_samples, config.q_shift)
         for column, (key, label) in zip(st.columns(len(d2.GRID_MEASURES)), d2.GRID_MEASURES.items(), strict=True):

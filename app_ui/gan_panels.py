@@ -14,7 +14,7 @@ from app_ui.live_page import cached_render, frame_image, history_version, step_c
 from engine import live
 from engine.gans import views as gan_views
 from engine.gans.losses import LOSSES, GanLoss
-from engine.gans.networks import ACTIVATIONS, NOISE_TYPES
+from engine.gans.models import ACTIVATIONS, NOISE_TYPES
 from engine.gans.presets import PRESETS
 from engine.gans.task import OPTIMIZERS, GanLink
 

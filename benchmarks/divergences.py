@@ -15,7 +15,7 @@ and how close the variational (f-GAN) estimate gets to the exact value in 5 s.
    fitted before), then measured the same way.
 3. Accuracy of the variational estimate after 5 s of critic training (target: within 5% of the
    exact KL and JS) on the default example: p the default target, q = N(0, 2^2), the f-divergence
-   view's pair, trained as the page trains it (``lab.CRITIC_STEPS`` steps); its last held-out
+   view's pair, trained as the page trains it (``explore.CRITIC_STEPS`` steps); its last held-out
    estimate within 5 s of wall clock, against the exact value by quadrature (for JS on the f-GAN
    table's scale, 2 JS).
 """
@@ -32,7 +32,7 @@ import torch
 
 from benchmarks.browser_timing import RUN_DONE, Wire, medians, open_page, phases
 from benchmarks.common import guarded, print_table, write_results
-from engine.divergences import lab, views
+from engine.divergences import explore, views
 from engine.divergences import samples_2d as d2
 from engine.divergences.fitting import FIT_DIVERGENCES, Mixture1D, default_grid, fit, variational_estimate
 from engine.targets import make_target
@@ -49,9 +49,9 @@ def _median_ms(samples: list[float]) -> float:
 def _p_versus_q_run(target: Mixture1D, q_mean: float) -> None:
     q_model = Mixture1D((1.0,), (q_mean,), (2.0,))
     x = default_grid(target, q_model)
-    p, q = lab.density(target, x), lab.density(q_model, x)
-    lab.gan_value_at_optimum(p, q, float(x[1] - x[0]))
-    lab.measure_mixtures(target, q_model)
+    p, q = explore.density(target, x), explore.density(q_model, x)
+    explore.gan_value_at_optimum(p, q, float(x[1] - x[0]))
+    explore.measure_mixtures(target, q_model)
     views.pq_figure(target, q_model).to_json()
 
 
@@ -64,7 +64,7 @@ def _samples_run(shift: float, n: int = 300) -> None:
 
 
 def run_server_side(repeats: int) -> dict[str, Any]:
-    target = lab.DivergenceLabConfig().mixture
+    target = explore.DivergenceLabConfig().mixture
     _p_versus_q_run(target, 0.0)
     _samples_run(0.0)
     p_versus_q, samples = [], []
@@ -84,20 +84,20 @@ def run_server_side(repeats: int) -> dict[str, Any]:
 
 
 def run_matrix(repeats: int) -> dict[str, Any]:
-    target = lab.DivergenceLabConfig().mixture
+    target = explore.DivergenceLabConfig().mixture
     keys = list(FIT_DIVERGENCES)
-    lab.fit_matrix(target, ["kl"], 1, 0)  # torch's first-call warm-up, paid once per server
+    explore.fit_matrix(target, ["kl"], 1, 0)  # torch's first-call warm-up, paid once per server
     result: dict[str, Any] = {"divergences": keys}
     for components in (1, 2):
         ours, peer = [], []
         for seed in range(repeats):
             start = time.perf_counter()
-            lab.fit_matrix(target, keys, components, seed)
+            explore.fit_matrix(target, keys, components, seed)
             ours.append(time.perf_counter() - start)
             start = time.perf_counter()
             fits = {key: fit(target, key, components=components, seed=seed).fitted for key in keys}
             for fitted in fits.values():
-                lab.measure_mixtures(target, fitted)
+                explore.measure_mixtures(target, fitted)
             peer.append(time.perf_counter() - start)
         result[f"components_{components}"] = {
             "ours_s": statistics.median(ours),
@@ -114,12 +114,12 @@ def run_matrix(repeats: int) -> dict[str, Any]:
 
 def run_variational(seconds: float) -> dict[str, Any]:
     """The f-divergence view's critic training (``CRITIC_STEPS`` steps), cut at ``seconds``."""
-    target = lab.DivergenceLabConfig().mixture
+    target = explore.DivergenceLabConfig().mixture
     result = {}
     for key in ("kl", "js"):
-        exact = lab.exact_f_divergence(target, lab.CRITIC_Q, key)
+        exact = explore.exact_f_divergence(target, explore.CRITIC_Q, key)
         start, last = time.perf_counter(), None
-        for step, estimate in variational_estimate(target, lab.CRITIC_Q, key, steps=lab.CRITIC_STEPS, seed=0):
+        for step, estimate in variational_estimate(target, explore.CRITIC_Q, key, steps=explore.CRITIC_STEPS, seed=0):
             if time.perf_counter() - start > seconds:
                 break
             last = (step, estimate, time.perf_counter() - start)

@@ -28,7 +28,7 @@ import torch
 
 from benchmarks.common import print_table, steps_per_second, write_results
 from engine.gans import views as gan_views
-from engine.gans.networks import Discriminator, Generator
+from engine.gans.models import Discriminator, Generator
 from engine.gans.presets import PRESETS
 from engine.gans.task import GanRunConfig, GanTrainingTask
 from engine.targets import make_target

@@ -31,7 +31,7 @@ from engine import render
 from engine.evaluation.metrics import frechet_distance
 from engine.pretrained import load_model
 from engine.stylegan import evaluate, explore
-from engine.stylegan.networks import Generator
+from engine.stylegan.models import Generator
 from engine.vae.models import MnistClassifier
 from engine.vae.shipped import CLASSIFIER
 

@@ -3,7 +3,7 @@ for the same wall-clock budget, in turns of :data:`TURN_S` seconds given always 
 that has trained least (so all of them advance together, on the same core, under the same load),
 and scored at every fifth of the budget (the scoring's time counts for no one).
 
-The yardsticks, all on the same held-out samples (:func:`engine.flows.task.held_out_samples`, the
+The yardsticks, all on the same held-out samples (:func:`engine.targets.held_out.held_out_samples`, the
 ones the Flows page scores on):
 
 * ``nll`` and ``kl`` = NLL - H(p) on the first :data:`DENSITY_POINTS`: exact for the models with a
@@ -25,10 +25,10 @@ import numpy as np
 from engine import metrics, sample_metrics
 from engine.arena.contenders import CONTENDERS, Contender
 from engine.config import RunConfig, check_choice, check_ranges
-from engine.flows.task import DENSITY_IMAGE_SIZE, held_out_samples
 from engine.live.task import Frame
 from engine.targets import CUSTOM_TARGET_KEYS, Target, target_keys
 from engine.targets import views as target_views
+from engine.targets.held_out import DENSITY_IMAGE_SIZE, held_out_samples
 
 TURN_S = 0.025
 CHECKPOINTS = 5

@@ -10,7 +10,7 @@ Both maximise the exact log-likelihood (the notes' "Maximum likelihood"):
 :class:`DigitsFrame`. :class:`RnadeRunConfig` / :class:`RnadeTrainingTask`: RNADE on a 2-D target,
 fresh samples each step, its held-out NLL and KL(p||q) on the *same* held-out samples the Flows
 page's run with this seed uses (so the numbers compare); its frames are the Flows page's
-:class:`engine.flows.task.FlowDensities`.
+:class:`engine.targets.held_out.DensityFrame`.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from engine.autoregressive.models import FVSBN, MADE, NADE, bits_per_dim
 from engine.autoregressive.rnade import RNADE2D
 from engine.batches import EpochBatches
 from engine.config import RunConfig, check_choice, check_ranges, seeded
-from engine.flows.task import DENSITY_IMAGE_SIZE, FlowDensities, held_out_samples
 from engine.live.task import Frame
 from engine.mnist import binarize, load_mnist
 from engine.targets import CUSTOM_TARGET_KEYS, Target, target_keys
 from engine.targets import views as target_views
+from engine.targets.held_out import DENSITY_IMAGE_SIZE, DensityFrame, held_out_samples
 
 LIVE_MODELS = {
     "fvsbn": "FVSBN (a logistic regression per pixel)",
@@ -227,11 +227,11 @@ class RnadeTrainingTask:
         }
 
     @torch.no_grad()
-    def visuals(self, which: str = "all") -> FlowDensities:
+    def visuals(self, which: str = "all") -> DensityFrame:
         grid = torch.from_numpy(render.grid_points(self.target.extent, DENSITY_IMAGE_SIZE))
         density = self.model.log_prob(grid).exp().reshape(DENSITY_IMAGE_SIZE, DENSITY_IMAGE_SIZE).numpy()
         samples = self.model.sample(RNADE_SAMPLES_SHOWN, torch.Generator().manual_seed(self.config.seed))
-        return FlowDensities(
+        return DensityFrame(
             extent=self.target.extent,
             target_density=self.target_density,
             model_density=density,

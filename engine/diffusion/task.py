@@ -7,7 +7,7 @@ Each step is one minibatch of fresh target samples and one Adam step on the mode
   steps (the same noise every time) and 400 held-out target samples (every metrics call);
 * ``kl``, ``nll`` and the floor ``entropy``: exact, through the ODE (:mod:`engine.diffusion.likelihood`),
   on the first :data:`KL_POINTS` of the held-out samples the Flows page scores on
-  (:func:`engine.flows.task.held_out_samples`), at tolerance :data:`LIVE_TOLERANCE`; costly
+  (:func:`engine.targets.held_out.held_out_samples`), at tolerance :data:`LIVE_TOLERANCE`; costly
   (~0.5 s), so only on the costly frames (:class:`engine.live.task.TrainingTask`'s "layers");
 * with ``conditional`` (targets with modes: the condition of a sample is its nearest mode),
   ``class_accuracy``, ``spread`` and ``drift`` (:meth:`DiffusionTrainingTask.class_figures`) at
@@ -40,11 +40,11 @@ from engine.diffusion.likelihood import diffusion_log_likelihood, flow_matching_
 from engine.diffusion.losses import T_MIN, ddpm_loss, flow_matching_loss
 from engine.diffusion.models import DenoisingMLP
 from engine.diffusion.schedules import SCHEDULES, NoiseSchedule
-from engine.flows.task import DENSITY_IMAGE_SIZE, held_out_samples
 from engine.live.task import Frame
 from engine.schedules import halving_factor
 from engine.targets import CUSTOM_TARGET_KEYS, Target, target_keys
 from engine.targets import views as target_views
+from engine.targets.held_out import DENSITY_IMAGE_SIZE, held_out_samples
 
 KINDS = {"ddpm": "diffusion (DDPM, ε-prediction)", "flow_matching": "flow matching (rectified flow)"}
 SAMPLERS_OF = {"ddpm": samplers.DIFFUSION_SAMPLERS, "flow_matching": samplers.FLOW_SAMPLERS}

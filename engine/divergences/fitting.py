@@ -9,7 +9,7 @@ estimate of a divergence from samples.
   (lecture notes, "f-GAN"; Minka, "Divergence measures and message passing", 2005).
 * :func:`variational_estimate`: a small critic T trained to maximise E_p[T] - E_q[f*(T)], a lower
   bound on D_f(p||q) that is tight at T = f'(p/q) (Nguyen, Wainwright & Jordan, 2010; Nowozin et
-  al., 2016, eq. 4), using the output activations of :data:`engine.divergences.f_table.F_DIVERGENCES`.
+  al., 2016, eq. 4), using the output activations of :data:`engine.f_divergences.F_DIVERGENCES`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.divergences.f_table import F_DIVERGENCES
+from engine.f_divergences import F_DIVERGENCES
 
 LOG2 = math.log(2.0)
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -250,7 +250,7 @@ def variational_estimate(
     evaluation_samples: int = 20_000,
 ) -> Iterator[tuple[int, float]]:
     """Yield (step, estimate) as a critic learns to maximise E_p[T] - E_q[f*(T)] <= D_f(p||q)
-    (``key`` in :data:`engine.divergences.f_table.F_DIVERGENCES`; for "js" the bound is on 2 JS, as in
+    (``key`` in :data:`engine.f_divergences.F_DIVERGENCES`; for "js" the bound is on 2 JS, as in
     the f-GAN table). The estimate is evaluated on fixed held-out samples every 50 steps; the
     learning rate decays from ``lr`` to ``lr``/10 along a cosine over ``steps``."""
     if key not in F_DIVERGENCES:

@@ -4,7 +4,7 @@ between sample sets (2-D), and in closed form for Gaussians (what the tests chec
 f-divergences (Csiszar, 1967; lecture notes, "f-GAN"): D_f(p||q) = int q f(p/q) dx, with f
 convex and f(1) = 0; where q = 0 and p > 0 the integrand is p * f'(inf), f'(inf) = lim f(u)/u.
 Each one below gives its f and its convex conjugate f*(t) = sup_u (u t - f(u)); the f-GAN
-table in :data:`engine.divergences.f_table.F_DIVERGENCES` has the same f's (and the output activations).
+table in :data:`engine.f_divergences.F_DIVERGENCES` has the same f's (and the output activations).
 
 Conventions: natural logarithms (nats); ``math.inf`` where a divergence is infinite (a support
 mismatch), never NaN; densities on a grid are renormalised to integrate to 1 (``dx`` is the

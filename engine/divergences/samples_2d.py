@@ -2,7 +2,8 @@
 sets with their optimal transport plan, MMD) and, where both have a density, the f-divergences
 on a grid (exact up to quadrature).
 
-The sample estimates are what one can compute for a GAN's generator, which has no density:
+The sample estimates are what one can compute for a GAN's generator, which has no density
+(its samples: :func:`engine.gans.models.generator_samples`):
 W_r between empirical measures by linear programming (POT; Flamary et al., 2021) and the
 unbiased MMD^2 with a Gaussian kernel (Gretton et al., 2012). On n samples both are themselves
 noisy: W1 between two sample sets of the same distribution is not 0 but shrinks like n^(-1/2)
@@ -17,7 +18,6 @@ import numpy as np
 import torch
 
 from engine.divergences import measures as dv
-from engine.gans.networks import sample_noise
 from engine.targets import Target
 
 GRID_POINTS = (161, 801)  # per axis, for the grid divergences: at least, and at most
@@ -38,12 +38,6 @@ SAMPLE_MEASURES = {"w1": "W₁", "w2": "W₂", "mmd2": "MMD²"}
 def target_samples(target: Target, n: int, seed: int, shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """``n`` samples of a 2-D target (reproducible from ``seed``), translated by ``shift``."""
     return target.sample(n, torch.Generator().manual_seed(seed)).double().numpy() + np.asarray(shift)
-
-
-def generator_samples(generator: torch.nn.Module, noise_dim: int, noise: str, n: int, seed: int) -> np.ndarray:
-    """``n`` samples of a GAN generator G(z), z drawn from its noise (reproducible from ``seed``)."""
-    with torch.no_grad():
-        return generator(sample_noise(n, noise_dim, noise, torch.Generator().manual_seed(seed))).double().numpy()
 
 
 @dataclass(frozen=True)

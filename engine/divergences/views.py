@@ -9,8 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import torch
 
+from engine.divergences.explore import density, view_range
 from engine.divergences.fitting import FitResult, Mixture1D
-from engine.divergences.lab import density, view_range
 
 DISPLAY_POINTS = 601  # x points per drawn curve (and per animation frame)
 TARGET_STYLE = {"line": {"width": 3, "color": "#444"}, "fill": "tozeroy", "fillcolor": "rgba(120, 120, 120, 0.25)"}

@@ -72,7 +72,7 @@ def sampler(name: str) -> Callable[[int, torch.Generator], torch.Tensor]:
 
         return draw
     from engine.stylegan.evaluate import grey_digits
-    from engine.stylegan.networks import Generator
+    from engine.stylegan.models import Generator
 
     generator = load_model(name, Generator).eval()
     return lambda n, g: grey_digits(

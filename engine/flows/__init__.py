@@ -3,7 +3,7 @@
 - layers: :mod:`~engine.flows.base` (the Flow container), :mod:`~engine.flows.coupling`,
   :mod:`~engine.flows.glow`, :mod:`~engine.flows.one_d`, :mod:`~engine.flows.spline`; each
   ``forward(x) -> (z, logdet)`` and ``inverse(z) -> x``;
-- :mod:`~engine.flows.model`: :class:`FlowConfig` and :func:`build_flow`;
+- :mod:`~engine.flows.models`: :class:`FlowConfig` and :func:`build_flow`;
 - :mod:`~engine.flows.task`: the live training task, its run config and exports;
 - :mod:`~engine.flows.views`: frames -> images and charts.
 
@@ -18,7 +18,7 @@ Usage::
 from engine.flows.base import Flow
 from engine.flows.coupling import AdditiveCoupling, AffineCoupling, ConditionerMLP, DiagonalScaling, SplineCoupling
 from engine.flows.glow import ActNorm, InvertibleLinear
-from engine.flows.model import FLOW_TYPES, FlowConfig, FlowTypeInfo, build_flow, flow_types_for
+from engine.flows.models import FLOW_TYPES, FlowConfig, FlowTypeInfo, build_flow, flow_types_for
 from engine.flows.one_d import AffineLayer1D, MixtureCDFLayer
 from engine.flows.spline import rational_quadratic_spline
 

@@ -24,14 +24,13 @@ from safetensors.torch import save as save_safetensors
 
 from engine import metrics, render
 from engine.config import RunConfig, check_ranges
-from engine.flows.model import Flow, FlowConfig, build_flow, flow_types_for
+from engine.flows.models import Flow, FlowConfig, build_flow, flow_types_for
 from engine.live.task import Frame
 from engine.schedules import halving_factor
 from engine.targets import CUSTOM_TARGET_KEYS, Target, make_target, points_csv
 from engine.targets import views as target_views
+from engine.targets.held_out import DENSITY_IMAGE_SIZE, HELD_OUT_SEED_OFFSET, DensityFrame, held_out_samples
 
-HELD_OUT_SIZE = 4096
-DENSITY_IMAGE_SIZE = 56  # evaluation grid; the page upsamples it smoothly
 DENSITY_CURVE_POINTS = 400
 SAMPLES_SHOWN = 800
 STAGE_POINTS = 500
@@ -40,16 +39,6 @@ MAX_STAGES_SHOWN = 10  # deep flows (Glow: 3 layers a step) show every few layer
 POINTS_PER_GRID_LINE = 40
 
 LR_FLOOR = 0.02  # the learning-rate schedule never goes below 2% of the setting
-
-
-@dataclass(frozen=True, kw_only=True)
-class FlowDensities(Frame):
-    """The cheap 2-D views: target and model densities on a grid over ``extent``, model samples."""
-
-    extent: tuple
-    target_density: np.ndarray  # (size, size)
-    model_density: np.ndarray  # (size, size), the same grid
-    samples: np.ndarray  # (n, 2): x = f^-1(z) for fixed z
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,7 +55,7 @@ class FlowStages(Frame):
 class FlowFrame2D(Frame):
     """A 2-D flow's live views: each part keeps its own version, so a page redraws only what changed."""
 
-    densities: FlowDensities
+    densities: DensityFrame
     stages: FlowStages
 
 
@@ -147,15 +136,6 @@ class FlowRunConfig(RunConfig):
         return cls(**values)
 
 
-HELD_OUT_SEED_OFFSET = 1_000_003
-
-
-def held_out_samples(target: Target, seed: int) -> torch.Tensor:
-    """The HELD_OUT_SIZE samples a run with ``seed`` is scored on: the same for every live 2-D
-    density model (flows, the Autoregressive page's RNADE), so their NLL and KL compare."""
-    return target.sample(HELD_OUT_SIZE, torch.Generator().manual_seed(seed + HELD_OUT_SEED_OFFSET))
-
-
 class FlowTrainingTask:
     """Maximum-likelihood training of a flow on fresh samples of a target (one batch a step)."""
 
@@ -176,7 +156,7 @@ class FlowTrainingTask:
         # On the same samples as the NLL, so that NLL - H(p) = KL holds exactly on the page.
         self.held_out_log_p = target.log_prob(self.held_out) if target.has_exact_density else None
         self._target_view = self._target_density_view()
-        self._densities: FlowDensities | None = None
+        self._densities: DensityFrame | None = None
         self._stages: FlowStages | None = None
 
     # ----- TrainingTask -----
@@ -276,12 +256,12 @@ class FlowTrainingTask:
             samples=samples.numpy(),
         )
 
-    def _visuals_2d(self) -> FlowDensities:
+    def _visuals_2d(self) -> DensityFrame:
         size = DENSITY_IMAGE_SIZE
         grid = torch.from_numpy(render.grid_points(self.target.extent, size))
         model_density = self.flow.log_prob(grid).exp().reshape(size, size).numpy()
         samples = self.flow.inverse(self.fixed_noise).numpy()
-        return FlowDensities(
+        return DensityFrame(
             extent=self.target.extent, target_density=self._target_view, model_density=model_density, samples=samples
         )
 

@@ -10,7 +10,8 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from engine import render
-from engine.flows.task import FlowDensities, FlowFrame1D, FlowStages
+from engine.flows.task import FlowFrame1D, FlowStages
+from engine.targets.held_out import DensityFrame
 
 IMAGE_SIZE = 256  # pixels per live panel (density heatmaps are upsampled to it)
 
@@ -20,17 +21,17 @@ def _upsample(image: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR))
 
 
-def _shared_scale(frame: FlowDensities) -> float | None:
+def _shared_scale(frame: DensityFrame) -> float | None:
     return float(np.nanmax(frame.target_density)) or None
 
 
-def target_image(visuals: FlowDensities) -> bytes:
+def target_image(visuals: DensityFrame) -> bytes:
     """The target density as a PNG heatmap (fixed for a run: render it once)."""
     image = render.colorize(visuals.target_density, _shared_scale(visuals))
     return render.png_bytes(_upsample(image, IMAGE_SIZE))
 
 
-def model_images(visuals: FlowDensities) -> dict[str, bytes]:
+def model_images(visuals: DensityFrame) -> dict[str, bytes]:
     """The learned density on the target's colour scale, and samples over a faded target (PNGs)."""
     vmax = _shared_scale(visuals)
     faded_target = 255 - (255 - render.colorize(visuals.target_density, vmax)) // 6

@@ -1,6 +1,6 @@
 """Generative adversarial networks (lecture "Generative adversarial networks"): the GANs page's family.
 
-- :mod:`~engine.gans.networks`: MLP generator and discriminator (spectral norm, noise);
+- :mod:`~engine.gans.models`: MLP generator and discriminator (spectral norm, noise);
 - :mod:`~engine.gans.losses`: the 13 GAN losses and the gradient penalties;
 - :mod:`~engine.gans.task`: the live training task, its run config, its frames and exports;
 - :mod:`~engine.gans.presets`: mode collapse and how to avoid it, as named configs;
@@ -37,7 +37,7 @@ from engine.gans.losses import (
     gradient_penalty,
     r1_penalty,
 )
-from engine.gans.networks import (
+from engine.gans.models import (
     ACTIVATIONS,
     NOISE_TYPES,
     Discriminator,

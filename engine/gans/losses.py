@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.divergences.f_table import F_DIVERGENCES, FDivergence
+from engine.f_divergences import F_DIVERGENCES, FDivergence
 
 RATIO_CLIP = 1e6
 """``optimal_output`` of the f-GANs clips the density ratio p/q to [1/RATIO_CLIP, RATIO_CLIP]."""

@@ -28,7 +28,7 @@ from safetensors.torch import save as save_safetensors
 from engine import render, sample_metrics
 from engine.config import RunConfig, check_choice, check_ranges, seeded
 from engine.gans.losses import LOSSES, gradient_penalty, r1_penalty
-from engine.gans.networks import NOISE_TYPES, Discriminator, Generator, NetworkConfig, sample_noise
+from engine.gans.models import NOISE_TYPES, Discriminator, Generator, NetworkConfig, sample_noise
 from engine.live.task import Frame
 from engine.schedules import halving_factor
 from engine.targets import CUSTOM_TARGET_KEYS, Target, make_target, points_csv

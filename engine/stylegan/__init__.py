@@ -1,6 +1,6 @@
 """A small StyleGAN on coloured digits (lecture "GANs": StyleGAN): the Style Mixing page's family.
 
-- :mod:`~engine.stylegan.networks`: the style-based generator and its discriminator (shipped in pretrained/);
+- :mod:`~engine.stylegan.models`: the style-based generator and its discriminator (shipped in pretrained/);
 - :mod:`~engine.stylegan.data`: coloured 32 x 32 MNIST, where coarse and fine factors differ;
 - :mod:`~engine.stylegan.explore`: the page's config and views (mixing grid, truncation, noise, interpolation);
 - :mod:`~engine.stylegan.evaluate`: the mixing measured with the classifier, per-layer influence, FID.

@@ -21,7 +21,7 @@ import torch
 
 from engine.evaluation.metrics import classifier_outputs, frechet_distance
 from engine.stylegan.data import stroke_and_background
-from engine.stylegan.networks import Generator, z_from_seeds
+from engine.stylegan.models import Generator, z_from_seeds
 from engine.vae.models import MnistClassifier
 
 COARSE, MIDDLE, FINE = (0, 1, 2), (3, 4), (5, 6)

@@ -2,7 +2,7 @@
 figure 3, truncation rows, where the noise acts, interpolation in z and in w, and the images as
 one picture (numpy uint8, ready to encode).
 
-Seeds map to z as in stylegan2-ada's scripts (:func:`engine.stylegan.networks.z_from_seed`).
+Seeds map to z as in stylegan2-ada's scripts (:func:`engine.stylegan.models.z_from_seed`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from engine.config import RunConfig, check_choice, check_ranges
 from engine.stylegan.data import to_uint8
 from engine.stylegan.evaluate import PRESETS
-from engine.stylegan.networks import NOISE_MODES, Generator, z_from_seed, z_from_seeds
+from engine.stylegan.models import NOISE_MODES, Generator, z_from_seed, z_from_seeds
 
 SOURCE_FIELDS = ("seeds_a", "seeds_b", "layers")  # the mixing and truncation views' settings
 VIEWS = {

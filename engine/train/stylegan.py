@@ -33,7 +33,7 @@ from engine.mnist import load_mnist
 from engine.pretrained import PRETRAINED_DIR, load_model
 from engine.stylegan.data import color_digits, to_uint8
 from engine.stylegan.explore import tile
-from engine.stylegan.networks import Discriminator, Generator
+from engine.stylegan.models import Discriminator, Generator
 from engine.train.cards import command_line, write_model_folder
 
 R1_INTERVAL = 16
@@ -253,7 +253,7 @@ def write_card(generator: Generator, folder: Path, record: dict) -> None:
         folder,
         "A small StyleGAN for coloured digits (32 x 32)",
         "A StyleGAN2-like generator (mapping 64 -> 64, 7 style layers at 4 to 32 pixels, modulated convolutions, "
-        "per-layer noise; `engine.stylegan.networks.Generator`) trained on the shipped MNIST subset rendered in colour "
+        "per-layer noise; `engine.stylegan.models.Generator`) trained on the shipped MNIST subset rendered in colour "
         "(`engine.stylegan.data`): the digit's shape, size and slant are coarse factors, stroke and background colours "
         "fine ones. Shipped weights are the exponential moving average of the generator's.",
         figures,

@@ -7,7 +7,7 @@ import time
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from engine.divergences import lab, views
+from engine.divergences import explore, views
 from engine.divergences.fitting import Mixture1D
 from tests.e2e.browser import (
     metric_value,
@@ -89,7 +89,7 @@ def test_example_target_retitles_the_editor_and_goes_into_the_link(page, server_
     assert url_target(page) is None  # the default target is left out of the link
 
     choose_option(page, "Example targets", "Three modes")
-    three = lab.EXAMPLE_TARGETS["Three modes"]
+    three = explore.EXAMPLE_TARGETS["Three modes"]
     expect(page).to_have_url(re.compile(r"[?&]target="), timeout=30_000)
     assert url_target(page) == three, page.url
     expect(editor_title(expander)).to_have_text(
@@ -156,8 +156,8 @@ def test_gan_view_slider_moves_kl_and_value_stays_two_js_minus_log_four(page, se
         wait_for_script(page)
     expect(slider.get_by_test_id("stSliderThumbValue")).to_have_text("0.50")
 
-    p, q = lab.parse_mixture(lab.DivergenceLabConfig().target), Mixture1D((1.0,), (0.5,), (2.0,))
-    expected = views.shown(lab.measure_mixtures(p, q)["kl"])  # what the engine says, as the page shows it
+    p, q = explore.parse_mixture(explore.DivergenceLabConfig().target), Mixture1D((1.0,), (0.5,), (2.0,))
+    expected = views.shown(explore.measure_mixtures(p, q)["kl"])  # what the engine says, as the page shows it
     for _ in range(100):  # the table redraws with the fragment's run
         if table_value(page, "KL(p‖q)") != kl_before:
             break

@@ -8,11 +8,11 @@ import torch
 from engine.arena import race
 from engine.arena.contenders import CONTENDERS, Contender
 from engine.arena.race import ArenaConfig, ArenaTask, score_race, winners
-from engine.flows.task import held_out_samples
 from engine.live import LiveRun
 from engine.live.task import FINISHED
 from engine.sample_metrics import mmd_squared
 from engine.targets import make_target
+from engine.targets.held_out import held_out_samples
 
 
 class PerfectContender(Contender):

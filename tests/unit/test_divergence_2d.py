@@ -8,7 +8,7 @@ import torch
 from scipy.stats import norm
 
 from engine.divergences import samples_2d as d2
-from engine.gans.networks import Generator, NetworkConfig
+from engine.gans.models import Generator, NetworkConfig, generator_samples
 from engine.targets import GaussianMixture, make_target
 
 
@@ -78,6 +78,6 @@ def test_mmd_tells_a_shift_from_a_resample():
 def test_generator_samples_are_reproducible_from_the_seed():
     torch.manual_seed(0)
     generator = Generator(2, 2, NetworkConfig())
-    first, second = (d2.generator_samples(generator, 2, "gaussian", 50, seed=4) for _ in range(2))
+    first, second = (generator_samples(generator, 2, "gaussian", 50, seed=4) for _ in range(2))
     assert first.shape == (50, 2) and np.array_equal(first, second)
-    assert not np.array_equal(first, d2.generator_samples(generator, 2, "gaussian", 50, seed=5))
+    assert not np.array_equal(first, generator_samples(generator, 2, "gaussian", 50, seed=5))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.divergences import measures as dv
-from engine.divergences.f_table import F_DIVERGENCES
+from engine.f_divergences import F_DIVERGENCES
 
 X = np.linspace(-15.0, 15.0, 12_001)
 DX = float(X[1] - X[0])

@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from engine.divergences.f_table import F_DIVERGENCES
+from engine.f_divergences import F_DIVERGENCES
 from engine.gans.losses import LOSSES, FGanLoss, GanLoss, gradient_penalty, r1_penalty
 
 V_REAL = [0.5, -1.0]

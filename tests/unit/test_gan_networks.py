@@ -1,4 +1,4 @@
-"""Unit tests for engine.gans.networks: shapes, config validation, noise, spectral normalisation."""
+"""Unit tests for engine.gans.models: shapes, config validation, noise, spectral normalisation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from engine.gans.networks import (
+from engine.gans.models import (
     ACTIVATIONS,
     NOISE_TYPES,
     Discriminator,

@@ -9,7 +9,7 @@ from engine.mnist import load_mnist
 from engine.pretrained import load_model
 from engine.stylegan import evaluate
 from engine.stylegan.data import ColorFactors, color_digits, render, stroke_and_background
-from engine.stylegan.networks import Discriminator, Generator, modulated_conv2d, z_from_seed
+from engine.stylegan.models import Discriminator, Generator, modulated_conv2d, z_from_seed
 from engine.train.stylegan import train
 from engine.vae.models import MnistClassifier
 

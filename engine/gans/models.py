@@ -22,6 +22,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
@@ -92,6 +93,12 @@ def sample_noise(n: int, dim: int, kind: str, generator: torch.Generator | None 
     if kind == "gaussian":
         return torch.randn(n, dim, generator=generator, dtype=torch.float32)
     return torch.rand(n, dim, generator=generator, dtype=torch.float32).mul_(2.0).sub_(1.0)
+
+
+def generator_samples(generator: torch.nn.Module, noise_dim: int, noise: str, n: int, seed: int) -> np.ndarray:
+    """``n`` samples of a GAN generator G(z), z drawn from its noise (reproducible from ``seed``)."""
+    with torch.no_grad():
+        return generator(sample_noise(n, noise_dim, noise, torch.Generator().manual_seed(seed))).double().numpy()
 
 
 def _mlp_layers(in_dim: int, out_dim: int, config: NetworkConfig) -> list[nn.Module]:

@@ -222,7 +222,7 @@ def gan_value_at_optimum(p: np.ndarray, q: np.ndarray, dx: float) -> tuple[float
 
 
 def exact_f_divergence(p: Mixture1D, q: Mixture1D, key: str) -> float:
-    """D_f(p||q) for an f of :data:`engine.divergences.f_table.F_DIVERGENCES`, on the f-GAN table's scale
+    """D_f(p||q) for an f of :data:`engine.f_divergences.F_DIVERGENCES`, on the f-GAN table's scale
     (its Jensen-Shannon f gives 2 JS; Nowozin et al., 2016, Table 1)."""
     measures = measure_mixtures(p, q)
     return 2 * measures["js"] if key == "js" else measures[key]

@@ -1,8 +1,9 @@
 """The f-divergence table: f, f', the convex conjugate f* and the f-GAN output activation of each.
 
 D_f(p‖q) = E_q f(p(x)/q(x)) for convex f with f(1) = 0 (lecture "Divergences"; Nowozin et al.
-2016, "f-GAN", Tables 1 and 2). The Divergences page measures and estimates with it; the GANs
-page's f-GAN losses (:class:`engine.gans.losses.FGanLoss`) train with it.
+2016, "f-GAN", Tables 1 and 2). Shared by two families, so it belongs to neither: the Divergences
+page measures and estimates with it; the GANs page's f-GAN losses
+(:class:`engine.gans.losses.FGanLoss`) train with it.
 """
 
 from __future__ import annotations
