@@ -1,11 +1,11 @@
 """Evaluation: every shipped image model on one table, by its samples and by its likelihood."""
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from app_ui import url_state
-from engine.evaluation.explore import SORT_KEYS, EvaluationViewConfig, load_table, sample_strip, sorted_rows
+from engine.evaluation import views
+from engine.evaluation.explore import SORT_KEYS, EvaluationViewConfig, load_table, sample_strip
 from engine.evaluation.table import IMAGE_MODELS
 from engine.pretrained import ModelUnavailable
 
@@ -41,38 +41,7 @@ except ModelUnavailable as error:
     st.stop()
 
 
-def likelihood(row: dict) -> str:
-    if row["nll"] is None:
-        return "– (no density)"
-    return f"{row['nll']:.1f} exact" if row["likelihood"] == "exact" else f"≤ {row['nll']:.1f} (IWAE bound)"
-
-
-floor = table["floor"]
-rows = [
-    {
-        "Model": row["label"],
-        "Family": row["family"],
-        "FID": round(row["fid"], 1),
-        "Inception score": round(row["inception_score"], 2),
-        "Precision": round(row["precision"], 2),
-        "Recall": round(row["recall"], 2),
-        "−log p(x), nats": likelihood(row),
-        "ms / digit": round(row["sample_ms"], 3),
-    }
-    for row in sorted_rows(table, config.sort)
-]
-rows.append(
-    {
-        "Model": "Real digits (1,000 training vs the held-out)",
-        "Family": "floor",
-        "FID": round(floor["fid"], 1),
-        "Inception score": round(floor["inception_score"], 2),
-        "Precision": round(floor["precision"], 2),
-        "Recall": round(floor["recall"], 2),
-        "−log p(x), nats": "",
-        "ms / digit": None,
-    }
-)
+rows = views.table_rows(table, config.sort)
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3)
 st.caption(
     f"{table['samples']:,} samples per model against {table['real']}; made by `{table['command']}` on {table['date']} "
@@ -81,20 +50,7 @@ st.caption(
 
 left, right = st.columns(2)
 with left:
-    figure = go.Figure()
-    for name, curve in table["fid_by_samples"].items():
-        counts, fids = zip(*curve, strict=True)
-        figure.add_scatter(x=counts, y=fids, mode="lines+markers", name=IMAGE_MODELS[name].label)
-    figure.add_hline(y=floor["fid"], line_dash="dash", line_color="green", annotation_text="real vs real, 1,000")
-    figure.update_layout(
-        xaxis_type="log",
-        xaxis_title="generated samples",
-        yaxis_title="FID against the held-out digits",
-        height=320,
-        margin=dict(l=10, r=10, t=30, b=10),
-        title="FID needs enough samples",
-    )
-    st.plotly_chart(figure, width="stretch")
+    st.plotly_chart(views.fid_by_samples_figure(table), width="stretch")
 with right:
     st.markdown(
         "**Read with care**\n"

@@ -1,13 +1,12 @@
 """Style mixing: a small StyleGAN's coarse and fine styles swapped between seeds, truncation, noise."""
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from app_ui import url_state
 from engine import render
 from engine.pretrained import ModelUnavailable, load_model
-from engine.stylegan import explore
+from engine.stylegan import explore, views
 from engine.stylegan.evaluate import PRESETS, style_influence
 from engine.stylegan.models import NOISE_MODES, Generator
 
@@ -152,16 +151,7 @@ elif view == "noise":
     noise_layers = explore.parse_layers(config.noise_layers)
     draws, spread = explore.noise_spread(model, config.seed, noise_layers)
     st.image(render.png_bytes(draws), caption=f"Seed {config.seed}: four draws of the per-pixel noise (same w).")
-    figure = go.Figure(go.Heatmap(z=spread[::-1], colorscale="Viridis", colorbar={"title": "std"}))
-    figure.update_layout(
-        height=360,
-        width=420,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        title="per-pixel std over 64 noise draws",
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-    )
-    st.plotly_chart(figure, width="content")
+    st.plotly_chart(views.noise_spread_figure(spread), width="content")
     st.caption(
         f"Where the noise acts: at most {spread.max():.3f} (in [0, 1] pixel units). This small model learned to use "
         "little noise: its images are nearly deterministic given w."
@@ -172,29 +162,13 @@ elif view == "interpolate":
         render.png_bytes(rows),
         caption=f"Seed {config.seed} to seed {config.seed_to}. Top: in z (slerp). Bottom: in w (lerp).",
     )
-    figure = go.Figure(
-        [
-            go.Scatter(y=steps[0], name="in z", mode="lines+markers"),
-            go.Scatter(y=steps[1], name="in w", mode="lines+markers"),
-        ]
-    )
-    figure.update_layout(
-        height=300,
-        margin={"l": 40, "r": 10, "t": 10, "b": 40},
-        xaxis={"title": "step"},
-        yaxis={"title": "mean |Δ pixel|"},
-    )
-    st.plotly_chart(figure)
+    st.plotly_chart(views.interpolation_steps_figure(steps))
     st.caption(
         "The mapping network unwarps z: equal steps in w change the image by more even amounts than equal steps in z."
     )
 else:
     values = influence()
-    figure = go.Figure(go.Bar(x=[f"{i}: {n}" for i, n in enumerate(names)], y=values))
-    figure.update_layout(
-        height=360, margin={"l": 40, "r": 10, "t": 10, "b": 60}, yaxis={"title": "mean |Δ pixel| when swapped"}
-    )
-    st.plotly_chart(figure)
+    st.plotly_chart(views.layer_influence_figure(names, values))
     st.caption(
         "For each layer alone, how much 64 images change when that layer's style comes from another seed. Colour "
         "swaps move every pixel, so the colour layers score high; the shape layers move only the stroke's pixels."

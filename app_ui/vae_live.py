@@ -14,7 +14,6 @@ import streamlit as st
 
 from app_ui import live_page, session_runs, url_state
 from engine import live
-from engine.vae.live_views import grid_image, latent_figure, latent_image, loss_image
 from engine.vae.task import (
     GRID_SIZE,
     HELD_OUT_DIGITS,
@@ -22,6 +21,7 @@ from engine.vae.task import (
     VaeRunConfig,
     VaeTrainingTask,
 )
+from engine.vae.views import grid_image, latent_figure, latent_image, loss_image
 
 PREFIX = "live"  # widget keys, session-state keys and URL keys: live_<field>
 RUN_KEY = "vae_live"  # this view's entry among the session's runs (flows and gans have theirs)

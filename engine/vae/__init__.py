@@ -3,6 +3,7 @@
 - :mod:`~engine.vae.models`: the VAE and the digit classifier (Hub mixin, shipped in pretrained/);
 - :mod:`~engine.vae.bounds`: ELBO and IWAE bounds; :mod:`~engine.vae.latent`: latent grids, posteriors;
 - :mod:`~engine.vae.shipped`: the shipped models; :mod:`~engine.vae.explore`: the page's config and computations;
-- :mod:`~engine.vae.task`: the live training task and its frame; :mod:`~engine.vae.live_views` draws it;
-- :mod:`~engine.vae.views`: the explore views' figures (a drawn digit -> 28x28: :mod:`engine.digit_drawing`).
+- :mod:`~engine.vae.task`: the live training task and its frame;
+- :mod:`~engine.vae.views`: the explore views' figures and the live view's images (a drawn digit -> 28x28:
+  :mod:`engine.digit_drawing`).
 """

@@ -12,7 +12,7 @@ test digits' encodings can be drawn as a scatter and a grid of latent points dec
 (Kingma & Welling, 2014, Fig. 4).
 
 :class:`VaeRunConfig` is everything a page sets (and what a URL carries); :class:`VaeTrainingTask`
-is what :class:`engine.live.run.LiveRun` steps; :mod:`engine.vae.live_views` draws its frames
+is what :class:`engine.live.run.LiveRun` steps; :mod:`engine.vae.views` draws its frames
 (:class:`VaeLatentFrame`).
 """
 

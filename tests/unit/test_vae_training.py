@@ -13,13 +13,13 @@ from PIL import Image
 
 from engine import live
 from engine.live.process import ProcessLiveRun
-from engine.vae.live_views import grid_image, latent_figure, latent_image, loss_image, scatter_half_extent
 from engine.vae.task import (
     GRID_SIZE,
     LATENT_DIM,
     VaeRunConfig,
     VaeTrainingTask,
 )
+from engine.vae.views import grid_image, latent_figure, latent_image, loss_image, scatter_half_extent
 
 
 @pytest.fixture(scope="module", autouse=True)
