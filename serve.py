@@ -24,11 +24,11 @@ WARM_UP_TIMEOUT_S = 120.0  # past this the server answers anyway (a first Train 
 
 @asynccontextmanager
 async def warm_up_at_start(_app):
-    from app_ui import session_runs
+    from app_ui.warm_up import warm_up_in_background
     from engine.live.on_demand import default_backend
 
     backend = default_backend()  # the trainer backend (GP_TRAINER_BACKEND) connects now, on the main thread
-    warm_up = session_runs.warm_up_in_background(wait_for_trainers=True)
+    warm_up = warm_up_in_background(wait_for_trainers=True)
     await asyncio.to_thread(warm_up.join, WARM_UP_TIMEOUT_S)
     if warm_up.is_alive():
         logging.getLogger(__name__).warning("The warm-up took over %.0f s; serving anyway.", WARM_UP_TIMEOUT_S)

@@ -2,15 +2,16 @@
 
 A backend starts runs and says how much room it has. Every run it starts answers the same
 commands, :class:`TrainerRun`, whatever the machine it trains on, and turns every failure of its
-worker (a dead process, a lost node, a broken pipe) into :class:`engine.live.process.TrainerGone`,
+worker (a dead process, a lost node, a broken pipe) into :class:`engine.live.remote.TrainerGone`,
 which a page shows as "the run stopped unexpectedly", never as a traceback.
 
-- ``process`` (the default): :class:`engine.live.process.ProcessLiveRun`, a child of this web
-  server's fork server, admitted by the machine-wide :data:`engine.live.governor.GOVERNOR`;
-- ``ray``: :class:`engine.live.ray_backend.RayLiveRun`, an actor on a Ray cluster
+- ``process`` (the default, :mod:`engine.live.process`): :class:`ProcessBackend`, each run a
+  child of this web server's fork server, admitted by the machine-wide
+  :data:`engine.live.governor.GOVERNOR`;
+- ``ray`` (:mod:`engine.live.ray_backend`): each run an actor on a Ray cluster
   (``GP_RAY_ADDRESS``); Ray is imported only when this backend is chosen.
 
-``GP_TRAINER_BACKEND`` names the backend (:func:`backend_from_env`).
+``GP_TRAINER_BACKEND`` names the backend (:func:`backend_from_env`); :data:`BACKENDS` lists them.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from engine.live import task as live
-from engine.live.governor import GOVERNOR, Capacity, Governor
-from engine.live.process import ProcessLiveRun
+from engine.live.admission import Capacity
+from engine.live.process import ProcessBackend
 
 
 @runtime_checkable
 class TrainerRun(Protocol):
     """A started live run, wherever it trains. ``snapshot`` never blocks and never raises; the
-    commands raise :class:`engine.live.process.TrainerGone` once the worker is gone."""
+    commands raise :class:`engine.live.remote.TrainerGone` once the worker is gone."""
 
     run_id: int
 
@@ -71,26 +72,8 @@ class TrainerBackend(Protocol):
         ...
 
 
-class ProcessBackend:
-    """Runs in child processes of this server's fork server, admitted by ``governor``."""
-
-    name = "process"
-
-    def __init__(self, governor: Governor | None = None):
-        self.governor = governor or GOVERNOR
-
-    def start(self, task_factory, max_steps=20_000, restore_state=None) -> ProcessLiveRun:
-        return ProcessLiveRun(task_factory, max_steps=max_steps, governor=self.governor, restore_state=restore_state)
-
-    def capacity(self) -> Capacity:
-        return self.governor.capacity()
-
-    def close(self) -> None:
-        pass  # the governor lives in this process and ends with it
-
-
 def _ray_backend() -> TrainerBackend:
-    from engine.live.process import FORKSERVER_PRELOAD
+    from engine.live.fork_server import FORKSERVER_PRELOAD
     from engine.live.ray_backend import RayBackend
 
     return RayBackend(preload=tuple(FORKSERVER_PRELOAD))  # warm actors import what the fork server does

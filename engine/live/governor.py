@@ -1,9 +1,9 @@
 """Admission: the one queue that decides which runs may train, kept in the web server's process.
 
-The trainers themselves (:mod:`engine.live.run`, in child processes) never wait for a slot: the
-parent's :class:`engine.live.process.ProcessLiveRun` asks :data:`GOVERNOR` before it sends
-"train", and shows the run as waiting, with its place in line and an estimate, until a slot is
-free.
+The trainers themselves (:mod:`engine.live.worker`, in child processes) never wait for a slot: a
+run's proxy in this process (:class:`engine.live.remote.RemoteLiveRun`) asks :data:`GOVERNOR`, its
+:class:`engine.live.admission.Admission`, before it sends "train", and shows the run as waiting,
+with its place in line and an estimate, until a slot is free.
 
 Fair sharing by time slices: a run that has trained for its slice while others wait pauses
 (keeping its state: a run's result depends on its config and seed only, not on how it was
@@ -20,27 +20,15 @@ import math
 import os
 import threading
 import time
-from dataclasses import dataclass
+
+from engine.live.admission import Admission, Capacity, QueueFull
 
 TURN_S = 15.0  # the time for every run in line to get a slice, when slices can be that short
 MIN_SLICE_S = 1.0  # a pause and a resume cost ~0.05 s: below this, switching eats the share
 MAX_SLICE_S = 10.0  # with few runs waiting, nobody waits longer than this for a turn
 
 
-@dataclass(frozen=True)
-class Capacity:
-    """How many runs may train at once (``slots``), how many do (``active``) and how many wait."""
-
-    slots: int
-    active: int
-    waiting: int
-
-
-class QueueFull(RuntimeError):
-    """The line is at its maximum length: the machine cannot take another run now."""
-
-
-class Governor:
+class Governor(Admission):
     """Bounds how many runs train at once on this machine, in fair turns.
 
     Owners are run ids. ``max_active`` defaults to the ``GP_MAX_TRAINERS`` environment variable,

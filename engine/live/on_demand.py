@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.live import task as live
 from engine.live.backends import TrainerBackend, TrainerRun, backend_from_env
-from engine.live.process import TrainerGone
+from engine.live.remote import TrainerGone
 
 
 @functools.cache

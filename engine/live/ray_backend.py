@@ -2,11 +2,11 @@
 cluster (``GP_RAY_ADDRESS``; unset: a local Ray started in this process). Imported only when this
 backend is chosen (``GP_TRAINER_BACKEND=ray``): the default install does not need Ray.
 
-The actor holds the same :class:`engine.live.run.LiveRun` a trainer process holds and answers the
-same commands (:func:`engine.live.process.handle_command`); the web server keeps a
-:class:`RayLiveRun`, the same :class:`engine.live.process.RemoteLiveRun` as for a child process,
+The actor holds the same :class:`engine.live.worker.Worker` a trainer process holds (set-up,
+commands, snapshots with their visuals only when they changed); the web server keeps a
+:class:`RayLiveRun`, the same :class:`engine.live.remote.RemoteLiveRun` as for a child process,
 so admission, turns and messages are the same. A dead actor, a lost node or a call that times out
-becomes :class:`engine.live.process.TrainerGone`.
+becomes :class:`engine.live.remote.TrainerGone`.
 
 Admission is the cluster's one queue, shared by every front end
 (:class:`engine.live.shared_queue.SharedGovernor`), with as many slots as the cluster has CPUs.
@@ -19,22 +19,20 @@ each, a 2-CPU cluster hosted 8 runs and a crowd's 9th waited for an actor that n
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
-from typing import Any
 
 import ray
 from ray.exceptions import GetTimeoutError, RayError, RayTaskError
 
 from engine.live import task as live
-from engine.live.governor import Capacity, Governor
-from engine.live.process import RPC_TIMEOUT_S, RemoteLiveRun, TrainerGone, handle_command
-from engine.live.run import LiveRun
+from engine.live.admission import Admission, Capacity
+from engine.live.commands import Command
+from engine.live.remote import RPC_TIMEOUT_S, RemoteLiveRun
 from engine.live.shared_queue import SharedGovernor
+from engine.live.worker import Reply, Worker
 
 CPUS_PER_RUN = float(os.environ.get("GP_RAY_CPUS_PER_RUN", 0.01))
 MEMORY_PER_RUN = int(float(os.environ.get("GP_RAY_MEMORY_PER_RUN_GB", 0.4)) * 2**30)
@@ -61,16 +59,12 @@ class TrainerActor:
         torch.set_num_threads(1)  # as the trainer processes: tiny models are fastest on one thread
         for module in preload:
             importlib.import_module(module)
-        self._published = threading.Event()
-        self.run: LiveRun | None = None
+        self.worker: Worker | None = None
 
     def open(self, task_factory, max_steps: int, restore_state: dict | None) -> live.Snapshot:
-        """Build a new run here (the previous one has been stopped) and return its first snapshot."""
-        self._published.clear()
-        self.run = LiveRun(task_factory, max_steps=max_steps, on_publish=self._published.set)
-        if restore_state is not None:
-            self.run.restore(restore_state)
-        return self.run.snapshot
+        """Set up a new run here (the previous one has been stopped) and return its first snapshot."""
+        self.worker = Worker(task_factory, max_steps, restore_state)
+        return self.worker.snapshot
 
     def node_id(self) -> str:
         """The Ray node this run trains on."""
@@ -80,21 +74,11 @@ class TrainerActor:
         """What Ray reserved for this actor, e.g. {"CPU": 0.01, "memory": 429496729.0, "GPU": 0.5}."""
         return ray.get_runtime_context().get_assigned_resources()
 
-    def command(self, name: str, args: tuple) -> tuple[bool, Any, live.Snapshot]:
-        ok, value = handle_command(self.run, name, args)
-        return ok, value, self.run.snapshot
+    def command(self, command: Command, args: tuple) -> Reply:
+        return self.worker.handle(command, args)
 
-    def newer_snapshot(self, after: int, visuals_version: int | None, timeout_s: float) -> live.Snapshot | None:
-        """The run's snapshot once its sequence is past ``after`` (within ``timeout_s``), without
-        its visuals if the caller has them already (``visuals_version``); else None."""
-        deadline = time.monotonic() + timeout_s
-        while (snapshot := self.run.snapshot).sequence <= after:
-            if not self._published.wait(max(0.0, deadline - time.monotonic())):
-                return None
-            self._published.clear()
-        if snapshot.visuals is not None and getattr(snapshot.visuals, "version", None) == visuals_version:
-            return dataclasses.replace(snapshot, visuals=None)
-        return snapshot
+    def newer_snapshot(self, after: int, known_visuals: int | None, timeout_s: float) -> live.Snapshot | None:
+        return self.worker.newer_snapshot(after, known_visuals, timeout_s)
 
 
 class RayLiveRun(RemoteLiveRun):
@@ -105,7 +89,7 @@ class RayLiveRun(RemoteLiveRun):
         self,
         task_factory: Callable[[], live.TrainingTask],
         max_steps: int = 20_000,
-        governor: Governor | None = None,
+        governor: Admission | None = None,
         start_timeout_s: float = 120.0,
         restore_state: dict | None = None,
         pool: ActorPool | None = None,
@@ -129,15 +113,11 @@ class RayLiveRun(RemoteLiveRun):
             self._dead = True
             raise EOFError(f"{type(error).__name__}: {error}") from error
 
-    def _exchange(self, name: str, args: tuple) -> tuple[bool, Any, live.Snapshot]:
-        return self._get(self._actor.command.remote(name, args), RPC_TIMEOUT_S)
+    def _exchange(self, command: Command, args: tuple) -> Reply:
+        return self._get(self._actor.command.remote(command, args), RPC_TIMEOUT_S)
 
-    def _next_snapshot(self, timeout_s: float) -> live.Snapshot | None:
-        current = self._child_snapshot
-        version = getattr(current.visuals, "version", None) if current.visuals is not None else None
-        return self._get(
-            self._actor.newer_snapshot.remote(current.sequence, version, timeout_s), timeout_s + RPC_TIMEOUT_S
-        )
+    def _next_snapshot(self, after: int, known_visuals: int | None, timeout_s: float) -> live.Snapshot | None:
+        return self._get(self._actor.newer_snapshot.remote(after, known_visuals, timeout_s), timeout_s + RPC_TIMEOUT_S)
 
     def _worker_alive(self) -> bool:
         return not self._dead
@@ -153,12 +133,8 @@ class RayLiveRun(RemoteLiveRun):
         return self._ask_actor("resources")
 
     def _ask_actor(self, method: str):
-        with self._rpc_lock:
-            try:
-                return self._get(getattr(self._actor, method).remote(), RPC_TIMEOUT_S)
-            except EOFError as error:
-                self._mark_gone()
-                raise TrainerGone() from error
+        with self._rpc_lock, self._worker_lost_is_gone():
+            return self._get(getattr(self._actor, method).remote(), RPC_TIMEOUT_S)
 
     def _close_worker(self, timeout: float) -> None:
         reusable = not self._dead and not self._gone  # its run answered "stop": the actor is clean
@@ -226,7 +202,7 @@ class RayBackend:
 
     def __init__(
         self,
-        governor: Governor | None = None,
+        governor: Admission | None = None,
         address: str | None = None,
         preload: tuple[str, ...] = (),
         **init_options,

@@ -2,14 +2,18 @@
 
 The trainer knows nothing about models (as in minGPT's trainer): it drives any object that
 follows :class:`engine.live.task.TrainingTask`. It only steps and publishes: admission (which
-runs may train at once) is the parent's business (:mod:`engine.live.governor`), and a page talks
-to a :class:`engine.live.process.ProcessLiveRun`, which runs this LiveRun in a child process.
+runs may train at once) is the web server's business (:mod:`engine.live.admission`), and a page
+talks to a proxy (:class:`engine.live.remote.RemoteLiveRun`) whose worker
+(:class:`engine.live.worker.Worker`, in a child process or an actor) holds this LiveRun.
 
 Cadences: scalars (loss, steps/s) are published every ``snapshot_every_s``; held-out metrics
 every ``metrics_every_s``; visual frames every ``visuals_every_s``, the costly ones every
 ``layers_every_s`` in place of the cheap ones (all of them whenever the run stops). A loss that
 turns NaN/inf rolls the model back to its last finite checkpoint and pauses the run with a
 message saying what to try.
+
+Over 250 lines because :class:`LiveRun` is one state machine (its commands, its stepping thread,
+rollback and publishing share the same fields and locks): it reads top to bottom as one class.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ import ray
 from ray.autoscaler.sdk import request_resources
 from ray.exceptions import GetTimeoutError, RayError
 
-from engine.live.governor import Capacity, Governor, QueueFull
+from engine.live.admission import Admission, Capacity, QueueFull
+from engine.live.governor import Governor
 
 NAMESPACE = "generative-playground"
 QUEUE_NAME = "gp-admission-queue"
@@ -132,11 +133,11 @@ class AdmissionQueue:
         return self._requested_cpus
 
 
-class SharedGovernor:
-    """The :class:`Governor` interface over the cluster's :class:`AdmissionQueue` (found by
-    ``name``, created by the first front end that asks). Run ids are this front end's own; the
-    queue sees them as "front end/run id". If the queue cannot be reached, a run waits (and says
-    so) rather than failing."""
+class SharedGovernor(Admission):
+    """A cluster's :class:`engine.live.admission.Admission`: the cluster's :class:`AdmissionQueue`
+    (found by ``name``, created by the first front end that asks), used as a local
+    :class:`Governor` is. Run ids are this front end's own; the queue sees them as "front end/run
+    id". If the queue cannot be reached, a run waits (and says so) rather than failing."""
 
     def __init__(
         self,
@@ -196,7 +197,7 @@ class SharedGovernor:
         except (RayError, GetTimeoutError):
             pass
 
-    # ----- the Governor interface -----
+    # ----- the Admission interface -----
 
     def try_acquire(self, run_id: int) -> bool:
         owner = self._owner(run_id)

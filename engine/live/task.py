@@ -3,7 +3,7 @@
 A family's training task (``engine/<family>/task.py``) follows :class:`TrainingTask`; its
 ``visuals`` return a :class:`Frame`, a frozen dataclass of arrays with a ``version``, which the
 pages' renderers key their caches on (a frame that did not change is neither redrawn nor re-sent).
-The runtime (:mod:`engine.live.run`, :mod:`engine.live.process`) steps a task and publishes
+The runtime (:mod:`engine.live.run`, :mod:`engine.live.worker`) steps a task and publishes
 :class:`Snapshot` objects; it knows no family.
 """
 

@@ -303,3 +303,40 @@ def test_an_adopted_owner_counts_as_training_even_beyond_the_slots():
     governor.release(1)
     governor.release(2)
     assert governor.try_acquire(3)
+
+
+def test_a_worker_carries_out_commands_and_sends_visuals_only_when_their_version_changed():
+    """The worker end that a child process and a Ray actor share (engine/live/worker.py)."""
+    worker = live.Worker(QuadraticTask, max_steps=1_000)
+    ok, value, snapshot = worker.handle(live.Command.STEP, (3, None))
+    assert ok and value is None and snapshot.step == 3
+    ok, value, _ = worker.handle(live.Command.CALL_TASK, ("metrics", ()))
+    assert ok and value == {"w": pytest.approx(float(worker.run.task.w.detach()))}
+    ok, value, _ = worker.handle(live.Command.STEP, ("three",))
+    assert not ok and isinstance(value, TypeError), "a failing command comes back as its exception, to raise"
+    newest = worker.snapshot
+    version = newest.visuals.version
+    assert worker.newer_snapshot(newest.sequence - 1, None, 1.0).visuals is newest.visuals
+    assert worker.newer_snapshot(newest.sequence - 1, version, 1.0).visuals is None, "the proxy has them"
+    assert worker.newer_snapshot(newest.sequence, version, 0.01) is None, "nothing newer"
+    got = []
+    waiting = threading.Thread(target=lambda: got.append(worker.newer_snapshot(10**9, version, 60.0)))
+    waiting.start()
+    ok, _, snapshot = worker.handle(live.Command.STOP, ())
+    assert ok and snapshot.state == live.STOPPED and worker.closed
+    waiting.join(10)
+    assert not waiting.is_alive() and got == [None], "a closed worker wakes whoever waits"
+
+
+def test_the_commands_are_one_typed_set_and_both_admissions_follow_one_interface():
+    assert live.Command("export_state") is live.Command.EXPORT_STATE
+    assert {command for command in live.Command if command.stops_training} == {
+        live.Command.PAUSE,
+        live.Command.STEP,
+        live.Command.RESET,
+        live.Command.EXPORT_STATE,
+        live.Command.STOP,
+    }
+    assert isinstance(live.Governor(max_active=1), live.Admission)
+    shared_queue = pytest.importorskip("engine.live.shared_queue")  # needs Ray
+    assert issubclass(shared_queue.SharedGovernor, live.Admission)

@@ -319,3 +319,16 @@ def test_a_restarted_queue_learns_from_the_leases_which_runs_hold_slots(ray_clus
     finally:
         queue.close()
         ray.kill(ray.get_actor(name, namespace=NAMESPACE))
+
+
+def test_the_ray_backend_imports_nothing_from_the_process_backend():
+    """Each worker kind stands on the shared seam (worker, remote, admission), not on another kind."""
+    import ast
+    from pathlib import Path
+
+    live_dir = Path(live.__file__).parent
+    for module in ("ray_backend", "shared_queue"):
+        tree = ast.parse((live_dir / f"{module}.py").read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert not imported & {"engine.live.process", "engine.live.fork_server"}, f"{module} imports {imported}"
