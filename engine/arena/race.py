@@ -17,6 +17,7 @@ ones the Flows page scores on):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,10 +93,11 @@ class ArenaTask:
 
     loss_names = ("training seconds, all contenders",)
 
-    def __init__(self, config: ArenaConfig, target: Target):
+    def __init__(self, config: ArenaConfig, target: Target, clock: Callable[[], float] = time.perf_counter):
+        """``clock`` (seconds) times the turns and the budget; tests inject a fake one."""
         if target.dim != 2:
             raise ValueError(f"The Arena races on 2-D data; this target is {target.dim}-D.")
-        self.config, self.target = config, target
+        self.config, self.target, self.clock = config, target, clock
         self.contenders = {name: Contender(name, target, config.seed) for name in config.names}
         self.held_out = held_out_samples(target, config.seed)
         self.held_out_log_p = target.log_prob(self.held_out[:DENSITY_POINTS]) if target.has_exact_density else None
@@ -112,8 +114,8 @@ class ArenaTask:
 
     def train_step(self) -> float:
         name = min(self.trained_s, key=self.trained_s.get)
-        contender, started = self.contenders[name], time.perf_counter()
-        while (elapsed := time.perf_counter() - started) < TURN_S:
+        contender, started = self.contenders[name], self.clock()
+        while (elapsed := self.clock() - started) < TURN_S:
             contender.train_step()
             self.steps[name] += 1
         self.trained_s[name] += elapsed
@@ -205,9 +207,11 @@ def winners(scores: dict[str, dict[str, float]]) -> dict[str, list[str]]:
     return best
 
 
-def score_race(config: ArenaConfig, target: Target, turns: int | None = None) -> ArenaTask:
-    """Run a whole race here (no live run): for the benchmark and the tests."""
-    task = ArenaTask(config, target)
+def score_race(
+    config: ArenaConfig, target: Target, turns: int | None = None, clock: Callable[[], float] = time.perf_counter
+) -> ArenaTask:
+    """Run a whole race here (no live run): for the benchmark and the tests (``clock``: see ArenaTask)."""
+    task = ArenaTask(config, target, clock)
     while not task.finished and (turns is None or turns > 0):
         task.train_step()
         turns = None if turns is None else turns - 1

@@ -1,6 +1,8 @@
 """The Arena: every contender trains for the same budget in fair turns, is scored on the same
 held-out samples, and the race ends by itself; the yardsticks pick the right winners."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -59,22 +61,46 @@ def test_every_contender_trains_samples_and_scores_on_the_same_held_out_set(monk
         )
 
 
+class FakeClock:
+    """Seconds that pass only when a contender steps, each contender's step at its own cost."""
+
+    def __init__(self, costs: dict[str, float]):
+        self.now, self.costs = 0.0, costs
+
+    def __call__(self) -> float:
+        return self.now
+
+    def stepping(self, original):
+        def train_step(contender):
+            original(contender)
+            self.now += self.costs[contender.name]
+
+        return train_step
+
+
 def test_a_race_shares_the_budget_fairly_checkpoints_it_and_finishes(monkeypatch):
-    monkeypatch.setattr(race, "TURN_S", 0.01)
-    task = score_race(ArenaConfig(budget_s=1, contenders="flow,gan,rnade"), make_target("ring8"))
+    # flow and GAN steps outlast a turn, RNADE's take two a turn: the turns still even them out
+    clock = FakeClock({"flow": 0.1, "gan": 0.07, "rnade": 0.03})
+    monkeypatch.setattr(Contender, "train_step", clock.stepping(Contender.train_step))
+    monkeypatch.setattr(race, "TURN_S", 0.05)
+    task = score_race(ArenaConfig(budget_s=1, contenders="flow,gan,rnade"), make_target("ring8"), clock=clock)
     assert task.finished and "1 s" in task.finished
     for name, seconds in task.trained_s.items():
-        assert 1.0 <= seconds < 1.0 + 0.5, f"{name} trained {seconds:.2f} s"  # one turn too many at most (a slow step)
-        assert task.steps[name] > 5
+        cost = clock.costs[name]
+        turn = math.ceil(race.TURN_S / cost - 1e-9) * cost  # a turn: steps until TURN_S has passed
+        assert 1.0 <= seconds < 1.0 + turn + 1e-9, f"{name} trained {seconds:.2f} s"  # one turn too many at most
+        assert task.steps[name] == round(seconds / cost) > 5  # every second trained is a step taken
     times = [c.seconds for c in task.record]
     assert times[0] == 0 and times == sorted(times) and len(task.record) == race.CHECKPOINTS + 1 and times[-1] >= 1.0
     assert task.record[-1].scores["rnade"]["kl"] < task.record[0].scores["rnade"]["kl"], "training lowers the KL"
 
 
 def test_a_live_race_stops_by_itself_with_the_tasks_message(monkeypatch):
-    monkeypatch.setattr(race, "TURN_S", 0.005)
+    clock = FakeClock({"rnade": 0.02})
+    monkeypatch.setattr(Contender, "train_step", clock.stepping(Contender.train_step))
+    monkeypatch.setattr(race, "TURN_S", 0.05)
     config = ArenaConfig(budget_s=1, contenders="rnade")
-    run = LiveRun(lambda: ArenaTask(config, make_target("ring8")), max_steps=config.max_steps)
+    run = LiveRun(lambda: ArenaTask(config, make_target("ring8"), clock), max_steps=config.max_steps)
     run.step(400)
     assert run.snapshot.state == FINISHED and "race is over" in run.snapshot.message
     assert len(run.snapshot.visuals.record) == race.CHECKPOINTS + 1
