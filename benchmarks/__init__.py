@@ -20,5 +20,6 @@ BENCHMARKS = {
     "image_gans": "Image GANs (DCGAN, projection cGAN, ACGAN, InfoGAN): classifier-FID and IS on 5,000 samples, class accuracy, InfoGAN's code-digit agreement, training time.",
     "minimax": "Minimax page: every update rule on the bilinear game, 1,000 iterates, computed and drawn (<= 100 ms), vs the notes' PyTorch recipe.",
     "evaluation": "Every shipped image model: classifier-feature FID, Inception score, precision/recall, test likelihood, sampling time (--ship: the Evaluation page's table).",
+    "sample_metrics": "Mode statistics, W1 and the CSV upload's refusals: ms against a Python loop, a larger W1 problem and a full parse.",
     "vae": "VAE page: latent grid and drawn-digit posterior latency (server and browser), first view, shipped models' quality vs a 13-s peer.",
 }

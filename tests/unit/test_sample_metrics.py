@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
+import ot
 import pytest
 import torch
 
@@ -85,15 +85,6 @@ def test_mode_statistics_non_finite_1d_and_errors():
         mode_statistics(np.zeros((3, 1)), GRID, 0.05)
     with pytest.raises(ValueError, match="positive"):
         mode_statistics(GRID, GRID, 0.0)
-
-
-def test_mode_statistics_is_fast():
-    x = np.random.default_rng(0).normal(size=(2500, 2))
-    mode_statistics(x, GRID, 0.05)
-    start = time.perf_counter()
-    for _ in range(20):
-        mode_statistics(x, GRID, 0.05)
-    assert (time.perf_counter() - start) / 20 < 0.005
 
 
 # ---------------------------------------------------------------- histogram divergences
@@ -191,13 +182,22 @@ def test_w1_subsamples_deterministically_and_1d():
         wasserstein1(a, b, max_points=0)
 
 
-def test_w1_default_is_cheap():
+def test_w1_default_is_cheap(monkeypatch):
+    """Large 2-D sets are subsampled: the exact problem solved is 400 x 400 (its cost is timed by
+    `python -m benchmarks sample_metrics`)."""
+    solved, emd2 = [], ot.emd2
+
+    def recording(a, b, cost, *args, **kwargs):
+        solved.append(cost.shape)
+        return emd2(a, b, cost, *args, **kwargs)
+
+    monkeypatch.setattr(ot, "emd2", recording)
     rng = np.random.default_rng(5)
     a, b = rng.normal(size=(5000, 2)), rng.normal(size=(5000, 2)) + 0.3
-    wasserstein1(a, b)
-    start = time.perf_counter()
-    wasserstein1(a, b)
-    assert DEFAULT_W1_POINTS == 400 and time.perf_counter() - start < 0.5
+    assert 0.2 < wasserstein1(a, b) < 0.6  # about the shift, 0.3 x sqrt(2), above the sampling floor
+    assert DEFAULT_W1_POINTS == 400 and solved == [(400, 400)]
+    wasserstein1(a[:300], b[:300])
+    assert solved[-1] == (300, 300)  # smaller sets are used whole
 
 
 def test_nearest_shares_follow_a_blurry_collapsed_cloud():
