@@ -42,8 +42,10 @@ def draw_inputs(generator: ImageGenerator, n: int, rng: torch.Generator, labels:
     code; its continuous codes uniform on [-1, 1])."""
     z = torch.randn(n, generator.z_dim, generator=rng)
     labels = torch.randint(0, CLASSES, (n,), generator=rng) if labels is None else labels
-    codes = infogan_codes(generator, labels, torch.rand(n, CONTINUOUS_CODES, generator=rng) * 2 - 1)
-    return z, labels, codes
+    # Only InfoGAN draws codes: drawing them for every kind would move the other kinds' later draws
+    # from ``rng``, and with them the shipped figures (the evaluation table's samples).
+    continuous = torch.rand(n, CONTINUOUS_CODES, generator=rng) * 2 - 1 if generator.kind == "infogan" else None
+    return z, labels, infogan_codes(generator, labels, continuous)
 
 
 @torch.no_grad()
