@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from app_ui import arena_panels, data_input, live_page, session_runs, url_state
+from app_ui import arena_panels, data_input, live_page, url_state
 from engine.arena.contenders import CONTENDERS
 from engine.arena.explore import ArenaReplayConfig
 from engine.arena.race import BUDGETS, ArenaConfig, ArenaTask
@@ -17,7 +17,8 @@ st.caption(
     "how fast each one samples."
 )
 
-defaults = url_state.init_from_url("arena", ArenaConfig)
+section = live_page.LiveSection("arena", ArenaConfig)
+defaults = section.link()
 replay_defaults = url_state.init_from_url("arena_replay", ArenaReplayConfig, url_prefix="replay_")
 target_key, target = data_input.target_picker("arena", dim=2)
 with st.sidebar:
@@ -32,18 +33,23 @@ with st.sidebar:
         ]
     names = st.multiselect("Contenders", list(CONTENDERS), format_func=CONTENDERS.get, key="arena_names")
     st.session_state["arena_names_from"] = st.session_state["arena_contenders"] = ",".join(names)
-    seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="arena_seed")
+    seed = section.seed_input()
 
 if not names:
     st.info("Pick at least one contender in the sidebar.")
     st.stop()
-try:
-    config = ArenaConfig(target=target_key, budget_s=int(budget), contenders=",".join(names), seed=int(seed))
-    run = session_runs.session_run("arena", config, target, functools.partial(ArenaTask, config, target))
-except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
-    st.error(str(error))
+started = section.start(
+    ArenaTask,
+    target,
+    target_object=target,
+    target=target_key,
+    budget_s=int(budget),
+    contenders=",".join(names),
+    seed=seed,
+)
+if started is None:
     st.stop()
-url_state.write_url("arena", config)
+run, config = started
 replay = ArenaReplayConfig(at=int(st.session_state.get("arena_replay_at", replay_defaults.at)))
 url_state.write_url("arena_replay", replay, url_prefix="replay_")
 

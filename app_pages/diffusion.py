@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from app_ui import data_input, diffusion_panels, live_page, session_runs, url_state
+from app_ui import data_input, diffusion_panels, live_page, url_state
 from engine.diffusion.explore import DiffusionViewConfig
 from engine.diffusion.samplers import SAMPLERS
 from engine.diffusion.schedules import SCHEDULES
@@ -18,7 +18,8 @@ st.caption(
 )
 
 # ----- settings: URL -> widgets -> validated config -----
-defaults = url_state.init_from_url("diffusion", DiffusionRunConfig)
+section = live_page.LiveSection("diffusion", DiffusionRunConfig)
+defaults = section.link()
 view_defaults = url_state.init_from_url("diffusion_field", DiffusionViewConfig, url_prefix="field_")
 target_key, target = data_input.target_picker("diffusion", dim=2)
 with st.sidebar:
@@ -71,35 +72,36 @@ with st.sidebar:
         defaults.lr_half_life,
     )
     batch_size = url_state.select("Batch size", "diffusion_batch_size", [64, 128, 256, 512, 1024], defaults.batch_size)
-    seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="diffusion_seed")
+    seed = section.seed_input()
 
 try:
-    config = DiffusionRunConfig(
-        target=target_key,
-        kind=kind,
-        schedule=schedule,
-        hidden=int(hidden),
-        layers=int(layers),
-        learning_rate=learning_rate,
-        lr_half_life=int(lr_half_life),
-        batch_size=int(batch_size),
-        sampler=sampler,
-        sample_steps=int(sample_steps),
-        conditional=bool(conditional),
-        guidance=float(guidance),
-        seed=int(seed),
-        max_steps=defaults.max_steps,
-    )
     view = DiffusionViewConfig(
         noise_level=float(st.session_state.get("diffusion_field_noise_level", view_defaults.noise_level))
     )
-    run = session_runs.session_run(
-        "diffusion", config, target, functools.partial(DiffusionTrainingTask, config, target)
-    )
-except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
+except ValueError as error:
     st.error(str(error))
     st.stop()
-url_state.write_url("diffusion", config)
+started = section.start(
+    DiffusionTrainingTask,
+    target,
+    target_object=target,
+    target=target_key,
+    kind=kind,
+    schedule=schedule,
+    hidden=int(hidden),
+    layers=int(layers),
+    learning_rate=learning_rate,
+    lr_half_life=int(lr_half_life),
+    batch_size=int(batch_size),
+    sampler=sampler,
+    sample_steps=int(sample_steps),
+    conditional=bool(conditional),
+    guidance=float(guidance),
+    seed=seed,
+)
+if started is None:
+    st.stop()
+run, config = started
 url_state.write_url("diffusion_field", view, url_prefix="field_")
 
 state, note = live_page.controls(run, config, "diffusion")

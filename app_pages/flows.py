@@ -1,10 +1,8 @@
 """Normalizing flows, live: pick a target and a flow, press Train, watch the density sharpen."""
 
-import functools
-
 import streamlit as st
 
-from app_ui import data_input, flow_panels, live_page, session_runs, url_state
+from app_ui import data_input, flow_panels, live_page, url_state
 from app_ui.live_page import Download
 from engine.flows import FLOW_TYPES, flow_types_for
 from engine.flows.task import FlowRunConfig, FlowTrainingTask
@@ -16,7 +14,8 @@ st.caption(
 )
 
 # ----- settings: URL -> widgets -> validated config -----
-defaults = url_state.init_from_url("flows", FlowRunConfig)
+section = live_page.LiveSection("flows", FlowRunConfig)
+defaults = section.link()
 target_key, target = data_input.target_picker("flows")
 with st.sidebar:
     st.caption(target.density_note)
@@ -49,27 +48,26 @@ with st.sidebar:
     batch_size = url_state.select(
         "Batch size", "flows_batch_size", [32, 64, 128, 256, 512, 1024, 2048], defaults.batch_size
     )
-    seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="flows_seed")
+    seed = section.seed_input()
 
-try:
-    config = FlowRunConfig(
-        target=target_key,
-        flow_type=flow_type,
-        n_layers=n_layers,
-        hidden=hidden,
-        hidden_layers=defaults.hidden_layers,
-        n_bins=n_bins,
-        learning_rate=learning_rate,
-        lr_half_life=lr_half_life,
-        batch_size=batch_size,
-        seed=int(seed),
-        max_steps=defaults.max_steps,
-    )
-    run = session_runs.session_run("flows", config, target, functools.partial(FlowTrainingTask, config, target))
-except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
-    st.error(str(error))
+started = section.start(
+    FlowTrainingTask,
+    target,
+    target_object=target,
+    target=target_key,
+    flow_type=flow_type,
+    n_layers=n_layers,
+    hidden=hidden,
+    hidden_layers=defaults.hidden_layers,
+    n_bins=n_bins,
+    learning_rate=learning_rate,
+    lr_half_life=lr_half_life,
+    batch_size=batch_size,
+    seed=seed,
+)
+if started is None:
     st.stop()
-url_state.write_url("flows", config)
+run, config = started
 
 # ----- controls, live views, downloads -----
 state, note = live_page.controls(run, config, "flows")

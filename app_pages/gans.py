@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from app_ui import data_input, gan_panels, live_page, session_runs, url_state
+from app_ui import data_input, gan_panels, live_page
 from app_ui.live_page import Download, StepPart
 from engine import live
 from engine.gans.losses import LOSSES
@@ -18,7 +18,8 @@ st.caption(
 )
 
 # ----- settings: URL -> widgets -> validated configs -----
-link = url_state.init_from_url("gans", GanLink)
+section = live_page.LiveSection("gans", GanLink)
+link = section.link()
 defaults = link.widget_values()
 target_key, target = data_input.target_picker("gans")
 with st.sidebar:
@@ -35,20 +36,28 @@ with st.sidebar:
                 "gans_b_", {k[2:]: v for k, v in defaults.items() if k.startswith("b_")}
             )
 
-try:
+
+def build() -> tuple[GanRunConfig | ComparedConfigs, functools.partial]:
+    """Run A, or A and B side by side, and the task that trains them."""
     shared = dict(target=target_key, seed=int(seed), max_steps=link.a.max_steps)
     config_a = GanRunConfig(**values_a, **shared)
-    config = ComparedConfigs(config_a, GanRunConfig(**values_b, **shared)) if compare else config_a
-    make_task = functools.partial(GanTrainingTask, config_a, target)
-    if compare:
-        make_task = functools.partial(
-            live.SideBySideTask, make_task, functools.partial(GanTrainingTask, config.b, target)
-        )
-    run = session_runs.session_run("gans", config, target, make_task)
-except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
-    st.error(str(error))
+    if not compare:
+        return config_a, functools.partial(GanTrainingTask, config_a, target)
+    config_b = GanRunConfig(**values_b, **shared)
+    return ComparedConfigs(config_a, config_b), functools.partial(
+        live.SideBySideTask,
+        functools.partial(GanTrainingTask, config_a, target),
+        functools.partial(GanTrainingTask, config_b, target),
+    )
+
+
+started = section.open(
+    build, target, url_config=lambda config: GanLink(config.a, config.b) if compare else GanLink(config)
+)
+if started is None:
     st.stop()
-url_state.write_url("gans", GanLink(config_a, config.b if compare else None))
+run, config = started
+config_a = config.a if compare else config
 
 # ----- presets, controls, live views, downloads -----
 gan_panels.presets()

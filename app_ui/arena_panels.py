@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_ui.live_page import cached_render, frame_image
+from app_ui.live_frame import cached_render, frame_image
 from engine import live
 from engine.arena import views
 from engine.arena.contenders import CONTENDERS

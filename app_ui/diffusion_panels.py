@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_ui.live_page import cached_render, frame_image, history_version, nats, step_counters
+from app_ui.live_frame import cached_render, frame_image, nats, step_counters, training_curves
 from engine import live
 from engine.diffusion import views
 from engine.diffusion.samplers import SAMPLERS
@@ -97,13 +97,14 @@ def draw(snapshot: live.Snapshot, config: DiffusionRunConfig, noise_level: float
         width="stretch",
         caption="Paths from noise to samples",
     )
-    if snapshot.step == 0:
-        cols[3].caption("The loss curve appears here once training starts.")
-    else:
-        chart = cached_render(
-            snapshot, "diffusion_loss", lambda _: views.loss_image(snapshot), version=history_version(snapshot)
-        )
-        frame_image(cols[3], chart, width="stretch", caption="Training loss per step")
+    training_curves(
+        cols[3],
+        snapshot,
+        "diffusion_loss",
+        views.loss_image,
+        "Training loss per step",
+        waiting="The loss curve appears here once training starts.",
+    )
     field_view(snapshot, config, noise_level)
 
 

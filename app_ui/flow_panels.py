@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_ui.live_page import cached_render, frame_image, history_version, nats, step_counters
+from app_ui.live_frame import cached_render, frame_image, nats, step_counters, training_curves
 from engine import live
 from engine.flows import views as flow_views
 from engine.flows.task import FlowFrame1D
@@ -67,13 +67,16 @@ def loss_chart(snapshot: live.Snapshot) -> None:
     caption = "NLL per step (blue: training batch, orange: held-out)" + (
         "; dashed green: the floor H(p)" if entropy is not None else ""
     )
-    if snapshot.step == 0:
-        st.caption("The loss curve appears here once training starts.")
-        return
-    image = cached_render(
-        snapshot, "flow_losses", lambda _: flow_views.loss_image(snapshot, entropy), version=history_version(snapshot)
+    training_curves(
+        st,
+        snapshot,
+        "flow_losses",
+        lambda snapshot: flow_views.loss_image(snapshot, entropy),
+        caption,
+        waiting="The loss curve appears here once training starts.",
     )
-    frame_image(st, image, caption=caption, width="stretch")
+    if snapshot.step == 0:
+        return
     if snapshot.state not in live.LIVE_STATES:
         with st.popover("Zoom", icon="🔍"):
             st.plotly_chart(flow_views.loss_figure(snapshot, entropy), key="loss_chart")

@@ -10,7 +10,7 @@ import math
 import streamlit as st
 
 from app_ui import url_state
-from app_ui.live_page import cached_render, frame_image, history_version, step_counters
+from app_ui.live_frame import cached_render, frame_image, step_counters, training_curves
 from engine import live
 from engine.gans import views as gan_views
 from engine.gans.losses import LOSSES, GanLoss
@@ -255,19 +255,14 @@ def field_view(snapshot, side, target, layers, loss, metrics, picture, beside) -
 
 def loss_chart(snapshot: live.Snapshot) -> None:
     """Both losses per step (both runs' when comparing)."""
-    image = cached_render(
-        snapshot, "gan_losses", lambda _: gan_views.loss_image(snapshot), version=history_version(snapshot)
-    )
-    if image is None:
-        st.caption("The loss curves appear here once training starts.")
-        return
     comparing = len(snapshot.loss_names) > 2
-    frame_image(
+    training_curves(
         st,
-        image,
-        width="stretch",
-        caption="Losses per step: blue discriminator, orange generator"
-        + (" (run A; lighter: run B)." if comparing else "."),
+        snapshot,
+        "gan_losses",
+        gan_views.loss_image,
+        "Losses per step: blue discriminator, orange generator" + (" (run A; lighter: run B)." if comparing else "."),
+        waiting="The loss curves appear here once training starts.",
     )
 
 

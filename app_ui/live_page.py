@@ -1,8 +1,17 @@
 """The live-page scaffold: everything about running a live model that pages share.
 
-A live page declares its sidebar (a validated config and a task factory), gets its run from
-:func:`app_ui.session_runs.session_run`, then calls::
+A live page, or a live section of a page, declares a :class:`LiveSection` (its widget, URL and
+run keys) and then::
 
+    section = LiveSection("flows", FlowRunConfig)                  # url_prefix="live_" for a section
+    link = section.link()                                          # the link -> the widgets
+    with st.sidebar:
+        ...                                                        # widgets keyed "flows_<field>"
+        seed = section.seed_input()
+    started = section.start(FlowTrainingTask, target, target_object=target, target=target_key, ...)
+    if started is None:                                            # a refused setting, shown
+        st.stop()
+    run, config = started                                          # the session's run; the link written
     state, spare = live_page.controls(run, config, "flows")        # Train/Pause, Step, Reset
     live_page.live_views(run, state, draw)                         # draw(snapshot), redrawn live
     live_page.downloads(run, state, "Download …", [Download(...)])  # when paused
@@ -23,7 +32,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_ui import frame_urls
+from app_ui import session_runs, url_state
 from app_ui.session_runs import command
 from engine import live
 from engine.live import OnDemandRun
@@ -60,6 +69,74 @@ def frame_interval_s() -> float:
     would spend more than FRAME_BUDGET_CORES of the server drawing (frames scale with load)."""
     demand = live_run_count() * FRAME_COST.mean_s / FRAME_BUDGET_CORES
     return min(MAX_FRAME_INTERVAL_S, max(live.FRAME_EVERY_S, demand))
+
+
+@dataclass(frozen=True)
+class LiveSection:
+    """One live run on a page: widget keys ``<prefix>_<field>``, URL keys ``<url_prefix><field>``
+    (``""`` for the page's own config; a section of a page has its own, e.g. ``"live_"``), and its
+    entry ``run_key`` among the session's runs (default: ``prefix``)."""
+
+    prefix: str
+    config_class: type
+    url_prefix: str = ""
+    run_key: str = ""
+
+    @property
+    def run_name(self) -> str:
+        return self.run_key or self.prefix
+
+    def link(self) -> Any:
+        """Read the link into the widgets (see :func:`app_ui.url_state.init_from_url`), once per run
+        and before the widgets; returns :meth:`remembered`."""
+        before = st.session_state.get(f"{self.prefix}_url_config")
+        if url_state.init_from_url(self.prefix, self.config_class, url_prefix=self.url_prefix) is not before:
+            st.session_state.pop(f"{self.prefix}_last_config", None)  # a link opened: it rules
+        return self.remembered()
+
+    def remembered(self) -> Any:
+        """For fields without a widget: the config this session last ran (a section's widgets are
+        forgotten on runs that show another view), else the link's."""
+        return st.session_state.get(f"{self.prefix}_last_config", st.session_state[f"{self.prefix}_url_config"])
+
+    def seed_input(self) -> int:
+        """The seed's number input (key ``<prefix>_seed``), its value kept across views."""
+        key = f"{self.prefix}_seed"
+        st.session_state.setdefault(key, self.remembered().seed)
+        return int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=key))
+
+    def start(self, task: Callable, *task_args, target_object=None, **values) -> tuple[OnDemandRun, Any] | None:
+        """``config_class(**values)`` (``max_steps`` from the link unless given) and the session's run
+        of ``task(config, *task_args)`` on ``target_object`` (the data, when there is one); see :meth:`open`."""
+
+        def build():
+            defaults = {"max_steps": self.remembered().max_steps} if "max_steps" in self.config_class.url_keys() else {}
+            config = self.config_class(**(defaults | values))
+            return config, functools.partial(task, config, *task_args)
+
+        return self.open(build, target_object)
+
+    def open(
+        self, build: Callable[[], tuple[Any, Callable]], target=None, url_config: Callable[[Any], Any] | None = None
+    ) -> tuple[OnDemandRun, Any] | None:
+        """``build()`` -> (validated config, picklable task factory), then the session's run of it,
+        and the link written (``url_config(config)`` where the link is not the config itself). A
+        refused setting or a trainer that could not start is shown with ``st.error`` and gives None."""
+        try:
+            config, task_factory = build()
+            run = session_runs.session_run(self.run_name, config, target, task_factory)
+        except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
+            st.error(str(error))
+            return None
+        linked = config if url_config is None else url_config(config)
+        st.session_state[f"{self.prefix}_last_config"] = linked
+        url_state.write_url(self.prefix, linked, self.url_prefix)
+        return run, config
+
+    def pause_if_training(self) -> None:
+        """Pause this section's run if it trains: for a page showing another view (a trainer nobody
+        watches would hold a slot of the machine)."""
+        session_runs.pause_if_training(self.run_name)
 
 
 @dataclass(frozen=True)
@@ -158,40 +235,6 @@ def run_status(snapshot: live.Snapshot) -> None:
         st.caption("Ready. Press **Train** to start, or **Step** for one update.")
 
 
-def step_counters(snapshot: live.Snapshot, columns, rate_help: str) -> None:
-    """The "Step" and "Steps / s" metrics, in the first two of ``columns``."""
-    columns[0].metric("Step", f"{snapshot.step:,}", help=f"Stops at {snapshot.max_steps:,} steps.")
-    columns[1].metric("Steps / s", f"{snapshot.steps_per_second:,.0f}", help=rate_help)
-
-
-def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[Any], Any], frame=None, *, version=None) -> Any:
-    """``render(frame)`` once per frame version (``frame`` defaults to the snapshot's; ``version``
-    overrides, for charts drawn from the snapshot's histories); later frames reuse the result, so
-    unchanged images are neither redrawn nor re-sent. PNGs come back as URLs where serve.py serves
-    them (:mod:`app_ui.frame_urls`)."""
-    frame = snapshot.visuals if frame is None else frame
-    key = (snapshot.run_id, name, frame.version if version is None else version)
-    cache = st.session_state.setdefault("_render_cache", {})
-    if key not in cache:
-        for stale in [k for k in cache if k[1] == key[1]]:  # older versions, older runs
-            del cache[stale]
-        cache[key] = frame_urls.published(render(frame))
-    return cache[key]
-
-
-def frame_image(container, image, **kwargs) -> None:
-    """Show a live frame's image (:func:`cached_render`'s PNG bytes, or serve.py's URL for them)
-    in ``container`` (``st``, a column) as PNG: left to itself, Streamlit re-encodes PNG bytes to
-    JPEG on every redraw, which was most of a frame's server time."""
-    container.image(image, output_format="PNG", **kwargs)
-
-
-def history_version(snapshot: live.Snapshot) -> tuple[int, int]:
-    """The version of a chart drawn from the snapshot's loss and metric histories: it changes when
-    either grows, so a waiting or paused page redraws no chart."""
-    return snapshot.step, snapshot.metric_history[-1][0] if snapshot.metric_history else -1
-
-
 @dataclass(frozen=True)
 class Download:
     """A download button whose bytes come from a method of the task (run in the trainer process
@@ -218,12 +261,3 @@ def downloads(run: OnDemandRun, state: str, title: str, files: list[Download], c
                 on_click="ignore",
             )
         st.caption(caption)
-
-
-def nats(value: float | None) -> str:
-    """A figure in nats for a metric: 3 decimals, "∞", or "—" when there is none."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if math.isinf(value):
-        return "∞"
-    return f"{value:.3f}"

@@ -12,26 +12,20 @@ from typing import Any
 
 import streamlit as st
 
-SECTION_URL_PREFIXES = (
-    "live_",
-    "rnade_",
-    "field_",
-    "replay_",
-)  # URL keys of a page section with its own config (a live view)
+
+def _owned_keys(query: dict[str, str], url_prefix: str, config_class) -> list[str]:
+    """The URL keys one config owns: ``url_prefix`` followed by one of the config's own keys (its
+    fields, or what its ``url_keys()`` names). A page's main config has ``url_prefix=""``; a
+    section of the page (a live view, a replay) has its own prefix, so the configs of one page
+    never take each other's keys and no list of prefixes is kept anywhere."""
+    own = config_class.url_keys()
+    return [key for key in query if key.startswith(url_prefix) and key[len(url_prefix) :] in own]
 
 
-def _owned_keys(query: dict[str, str], url_prefix: str) -> list[str]:
-    """The URL keys one config owns: those starting with ``url_prefix`` or, for a page's main
-    config (``url_prefix=""``), all keys but the sections' ones."""
-    if url_prefix:
-        return [key for key in query if key.startswith(url_prefix)]
-    return [key for key in query if not key.startswith(SECTION_URL_PREFIXES)]
-
-
-def _url_query(url_prefix: str) -> dict[str, str]:
+def _url_query(url_prefix: str, config_class) -> dict[str, str]:
     """This config's URL keys and values, ``url_prefix`` removed."""
     query = st.query_params.to_dict()
-    return {key[len(url_prefix) :]: query[key] for key in _owned_keys(query, url_prefix)}
+    return {key[len(url_prefix) :]: query[key] for key in _owned_keys(query, url_prefix, config_class)}
 
 
 def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
@@ -43,7 +37,7 @@ def init_from_url(prefix: str, config_class, url_prefix: str = "") -> Any:
     the link asked for (for fields that have no widget). ``url_prefix``: see :func:`_owned_keys`.
     """
     stored_key = f"{prefix}_url_config"
-    query = _url_query(url_prefix)
+    query = _url_query(url_prefix, config_class)
     # A rerun can arrive with a URL this session wrote a few runs ago (fast slider presses outrun the
     # browser's URL update): only a query it never wrote is a link opened or edited.
     link_changed = query and query not in st.session_state.get(f"{prefix}_written_queries", [])  # not a bare page link
@@ -82,7 +76,8 @@ def write_url(prefix: str, config, url_prefix: str = "") -> None:
     query = config.to_query()
     _remember_written(prefix, query)
     current = st.query_params.to_dict()
-    wanted = {key: value for key, value in current.items() if key not in _owned_keys(current, url_prefix)}
+    owned = _owned_keys(current, url_prefix, type(config))
+    wanted = {key: value for key, value in current.items() if key not in owned}
     wanted |= {f"{url_prefix}{name}": value for name, value in query.items()}
     if current != wanted:
         st.query_params.from_dict(wanted)

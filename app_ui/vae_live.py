@@ -8,11 +8,9 @@ and ``write_url`` keep them apart from the rest of the VAE page's). The page dra
 
 from __future__ import annotations
 
-import functools
-
 import streamlit as st
 
-from app_ui import live_page, session_runs, url_state
+from app_ui import live_frame, live_page, url_state
 from engine import live
 from engine.vae.task import (
     GRID_SIZE,
@@ -23,8 +21,7 @@ from engine.vae.task import (
 )
 from engine.vae.views import grid_image, latent_figure, latent_image, loss_image
 
-PREFIX = "live"  # widget keys, session-state keys and URL keys: live_<field>
-RUN_KEY = "vae_live"  # this view's entry among the session's runs (flows and gans have theirs)
+SECTION = live_page.LiveSection("live", VaeRunConfig, url_prefix="live_", run_key="vae_live")
 HIDDEN_WIDTHS = [32, 64, 128, 256, 512, 1024]
 BETAS = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
@@ -35,10 +32,7 @@ WARMUPS = [0, 1, 2, 5, 10, 20]
 def live_training_section() -> VaeRunConfig | None:
     """Settings (sidebar), controls and the live views; returns the config in use (None when a
     setting was refused or the trainer could not start, after showing why)."""
-    url_state.init_from_url(PREFIX, VaeRunConfig, url_prefix=f"{PREFIX}_")
-    # A widget's value is forgotten on runs that do not draw it (another view): the last config used
-    # is not a widget value, so it survives and gives the widgets their values back.
-    link = st.session_state.get("live_last_config", st.session_state["live_url_config"])
+    link = SECTION.link()
     with st.sidebar:
         st.header("Train live")
         values = dict(
@@ -61,18 +55,13 @@ def live_training_section() -> VaeRunConfig | None:
                 help="The KL weight rises linearly from 0 to β over this many epochs (0: none).",
             ),
         )
-        st.session_state["live_seed"] = st.session_state.get("live_seed", link.seed)
-        seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="live_seed")
-    try:
-        config = VaeRunConfig(**values, seed=int(seed), max_steps=link.max_steps)
-        run = session_runs.session_run(RUN_KEY, config, None, functools.partial(VaeTrainingTask, config))
-    except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
-        st.error(str(error))
+        seed = SECTION.seed_input()
+    started = SECTION.start(VaeTrainingTask, **values, seed=seed)
+    if started is None:
         return None
-    st.session_state["live_last_config"] = config
-    url_state.write_url(PREFIX, config, url_prefix=f"{PREFIX}_")
+    run, config = started
 
-    state, note = live_page.controls(run, config, PREFIX, step_help="One minibatch.")
+    state, note = live_page.controls(run, config, SECTION.prefix, step_help="One minibatch.")
     note.caption(
         f"{config.hidden_layers} hidden layer(s) of {config.hidden} units, 2-D latent; Adam on minibatches of the "
         "4,000 binarized training digits."
@@ -85,20 +74,16 @@ def _draw_views(snapshot: live.Snapshot) -> None:
     """Counters, the latent scatter beside the decoded grid, and the loss charts."""
     metrics = snapshot.metrics
     cols = st.columns(5)
-    epochs = snapshot.visuals.epochs  # of the pictures below
-    cols[0].metric(
-        "Epoch", f"{epochs:.1f}", help=f"Passes over the training digits; stops at {snapshot.max_steps:,} steps."
-    )
-    cols[1].metric("Step", f"{snapshot.step:,}", help=f"{snapshot.steps_per_second:,.0f} steps per second.")
+    live_frame.epoch_counters(snapshot, cols)
     cols[2].metric(
         "Held-out ELBO",
-        live_page.nats(metrics.get("elbo")),
+        live_frame.nats(metrics.get("elbo")),
         help=f"E_q[log p(x|z)] − KL(q(z|x) ‖ p(z)) in nats per digit, on {HELD_OUT_DIGITS} test digits "
         "(one posterior sample each): a lower bound on log p(x), higher is better.",
     )
     cols[3].metric(
         "Held-out KL",
-        live_page.nats(metrics.get("kl")),
+        live_frame.nats(metrics.get("kl")),
         help=f"KL(q(z|x) ‖ p(z)) in nats; the KL weight is now {metrics.get('kl_weight', 0.0):.2f}.",
     )
     cols[4].metric(
@@ -108,16 +93,16 @@ def _draw_views(snapshot: live.Snapshot) -> None:
         "encodings vote their digit: how well the 2-D latent separates the digits.",
     )
     scatter, grid = st.columns([7, 5])
-    live_page.frame_image(
+    live_frame.frame_image(
         scatter,
-        live_page.cached_render(snapshot, "vae_latent", latent_image),
+        live_frame.cached_render(snapshot, "vae_latent", latent_image),
         width="stretch",
         caption="Encoder means μ(x) of the 1,000 test digits, coloured by digit. Circles: the prior N(0, I) at 1 and "
         "2 σ; grey +: the latent points decoded on the right.",
     )
-    live_page.frame_image(
+    live_frame.frame_image(
         grid,
-        live_page.cached_render(snapshot, "vae_grid", grid_image),
+        live_frame.cached_render(snapshot, "vae_grid", grid_image),
         width="stretch",
         caption=f"The decoder's mean image at a {GRID_SIZE}×{GRID_SIZE} grid of z at Gaussian quantiles "
         "(each cell holds the same prior mass).",
@@ -125,22 +110,21 @@ def _draw_views(snapshot: live.Snapshot) -> None:
     if snapshot.state not in live.LIVE_STATES and snapshot.step > 0:
         with grid.popover("Explore the encodings", icon="🔍"):
             st.plotly_chart(
-                live_page.cached_render(snapshot, "vae_latent_figure", latent_figure),
+                live_frame.cached_render(snapshot, "vae_latent_figure", latent_figure),
                 key="live_latent",
                 width="content",
             )
-    losses = live_page.cached_render(
-        snapshot, "vae_losses", lambda _: loss_image(snapshot), version=live_page.history_version(snapshot)
+    live_frame.training_curves(
+        st,
+        snapshot,
+        "vae_losses",
+        loss_image,
+        caption="Per digit: blue the training minibatches, orange the held-out digits.",
+        waiting="The loss curves appear here once training starts.",
     )
-    if losses is None:
-        st.caption("The loss curves appear here once training starts.")
-    else:
-        live_page.frame_image(
-            st, losses, width="stretch", caption="Per digit: blue the training minibatches, orange the held-out digits."
-        )
 
 
 def hide_live_training() -> None:
     """Pause this session's live VAE if it trains: for the page to call on each run that shows
     another view (a trainer nobody watches would hold a slot of the machine)."""
-    session_runs.pause_if_training(RUN_KEY)
+    SECTION.pause_if_training()

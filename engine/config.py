@@ -71,6 +71,11 @@ class RunConfig:
     def live_settings(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.LIVE_FIELDS}
 
+    @classmethod
+    def url_keys(cls) -> set[str]:
+        """The URL keys this config reads and writes (after a page section's prefix): its fields."""
+        return {f.name for f in dataclasses.fields(cls)}
+
     def to_query(self) -> dict[str, str]:
         """The fields that differ from the defaults, as URL query parameters."""
         default = type(self)()

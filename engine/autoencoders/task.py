@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -22,6 +21,7 @@ from engine.autoencoders.measures import squared_errors
 from engine.autoencoders.models import KINDS, MAX_LATENT_DIM, Autoencoder
 from engine.autoencoders.pca import PcaFit, fit_pca
 from engine.batches import EpochBatches
+from engine.checkpoint import Checkpointed
 from engine.config import RunConfig, check_choice, check_ranges, seeded
 from engine.live.task import Frame
 from engine.mnist import load_mnist
@@ -73,9 +73,12 @@ class AutoencoderRunConfig(RunConfig):
         )
 
 
-class AutoencoderTrainingTask:
+class AutoencoderTrainingTask(Checkpointed):
     """An :class:`Autoencoder` trained on minibatches of MNIST digits, epoch by epoch in a fresh
     seeded order. Loss per step: the batch's mean squared error per digit, ||x - x_hat||^2."""
+
+    # What rollback, Reset and parking keep (engine.checkpoint).
+    CHECKPOINTED = ("model", "optimizer", "rng", "batches")
 
     loss_names = ("squared error per digit",)
 
@@ -129,20 +132,6 @@ class AutoencoderTrainingTask:
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.config.learning_rate:g})."
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "rng": self.rng.get_state(),
-            "batches": self.batches.state_dict(),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.rng.set_state(state["rng"])
-        self.batches.load_state_dict(state["batches"])
 
     def apply_live_settings(self, config: AutoencoderRunConfig) -> None:
         """Apply the learning rate and the batch size of ``config``."""

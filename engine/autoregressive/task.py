@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -26,6 +25,7 @@ from engine import metrics, render
 from engine.autoregressive.models import FVSBN, MADE, NADE, bits_per_dim
 from engine.autoregressive.rnade import RNADE2D
 from engine.batches import EpochBatches
+from engine.checkpoint import Checkpointed
 from engine.config import RunConfig, check_choice, check_ranges, seeded
 from engine.live.task import Frame
 from engine.mnist import binarize, load_mnist
@@ -87,8 +87,11 @@ class AutoregressiveRunConfig(RunConfig):
         return NADE(hidden=self.hidden) if self.model == "nade" else MADE(hidden=(self.hidden,), seed=self.seed)
 
 
-class AutoregressiveTrainingTask:
+class AutoregressiveTrainingTask(Checkpointed):
     """Adam on minibatches of the binarized training digits, epoch by epoch in a seeded order."""
+
+    # What rollback, Reset and parking keep (engine.checkpoint).
+    CHECKPOINTED = ("model", "optimizer", "rng", "batches")
 
     loss_names = ("NLL per digit (nats)",)
 
@@ -143,20 +146,6 @@ class AutoregressiveTrainingTask:
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.config.learning_rate:g})."
 
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "rng": self.rng.get_state(),
-            "batches": self.batches.state_dict(),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.rng.set_state(state["rng"])
-        self.batches.load_state_dict(state["batches"])
-
     def apply_live_settings(self, config: AutoregressiveRunConfig) -> None:
         self.config = dataclasses.replace(self.config, **config.live_settings())
         for group in self.optimizer.param_groups:
@@ -195,8 +184,11 @@ class RnadeRunConfig(RunConfig):
         )
 
 
-class RnadeTrainingTask:
+class RnadeTrainingTask(Checkpointed):
     """Maximum likelihood on fresh samples of the target (one batch a step), as the Flows page does."""
+
+    # What rollback, Reset and parking keep (engine.checkpoint).
+    CHECKPOINTED = ("model", "optimizer", "generator")
 
     loss_names = ("NLL (nats)",)
 
@@ -240,18 +232,6 @@ class RnadeTrainingTask:
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.config.learning_rate:g}) or fewer mixture components."
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "generator": self.generator.get_state(),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.generator.set_state(state["generator"])
 
     def apply_live_settings(self, config: RnadeRunConfig) -> None:
         self.config = dataclasses.replace(self.config, **config.live_settings())

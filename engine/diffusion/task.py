@@ -28,12 +28,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 
 from engine import metrics, render, sample_metrics
+from engine.checkpoint import Checkpointed
 from engine.config import RunConfig, check_choice, check_ranges, seeded
 from engine.diffusion import samplers
 from engine.diffusion.likelihood import diffusion_log_likelihood, flow_matching_log_likelihood
@@ -122,8 +122,11 @@ class DiffusionRunConfig(RunConfig):
         )
 
 
-class DiffusionTrainingTask:
+class DiffusionTrainingTask(Checkpointed):
     """A :class:`DenoisingMLP` trained on fresh samples of a 2-D target."""
+
+    # What rollback, Reset and parking keep (engine.checkpoint).
+    CHECKPOINTED = ("model", "optimizer", "generator", "steps_done", "reflow_pairs", "reflows")
 
     loss_names = ("loss",)
 
@@ -349,23 +352,6 @@ class DiffusionTrainingTask:
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.current_learning_rate():g}) or a larger batch."
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "generator": self.generator.get_state(),
-            "steps_done": self.steps_done,
-            "reflow_pairs": self.reflow_pairs,
-            "reflows": self.reflows,
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.generator.set_state(state["generator"])
-        self.steps_done = state["steps_done"]
-        self.reflow_pairs, self.reflows = state["reflow_pairs"], state["reflows"]
 
     def apply_live_settings(self, config: DiffusionRunConfig) -> None:
         """The learning-rate schedule and batch size, the sampler, its steps and the guidance scale (the next frames use them)."""

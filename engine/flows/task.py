@@ -23,6 +23,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from engine import metrics, render
+from engine.checkpoint import Checkpointed
 from engine.config import RunConfig, check_ranges
 from engine.flows.models import Flow, FlowConfig, build_flow, flow_types_for
 from engine.live.task import Frame
@@ -136,8 +137,11 @@ class FlowRunConfig(RunConfig):
         return cls(**values)
 
 
-class FlowTrainingTask:
+class FlowTrainingTask(Checkpointed):
     """Maximum-likelihood training of a flow on fresh samples of a target (one batch a step)."""
+
+    # What rollback, Reset and parking keep (engine.checkpoint).
+    CHECKPOINTED = ("flow", "optimizer", "steps_done", "generator")
 
     def __init__(self, config: FlowRunConfig, target: Target):
         self.config = config
@@ -197,20 +201,6 @@ class FlowTrainingTask:
 
     def divergence_advice(self) -> str:
         return f"Try a lower learning rate (now {self.current_learning_rate():g}), fewer layers, or a larger batch."
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "flow": self.flow.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "steps_done": self.steps_done,
-            "generator": self.generator.get_state(),  # the batches to come: a restored run goes on exactly
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.flow.load_state_dict(state["flow"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.steps_done = state["steps_done"]
-        self.generator.set_state(state["generator"])
 
     # ----- live knobs and exports -----
 

@@ -26,6 +26,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from engine import render, sample_metrics
+from engine.checkpoint import Checkpointed
 from engine.config import RunConfig, check_choice, check_ranges, seeded
 from engine.gans.losses import LOSSES, gradient_penalty, r1_penalty
 from engine.gans.models import NOISE_TYPES, Discriminator, Generator, NetworkConfig, sample_noise
@@ -186,6 +187,12 @@ class GanLink:
         """Run B when a link or the toggle turns the comparison on: A with WGAN-GP."""
         return dataclasses.replace(a, loss="wgan_gp")
 
+    @classmethod
+    def url_keys(cls) -> set[str]:
+        """A's fields, ``ab`` (comparing) and B's own fields, ``b_``-prefixed."""
+        fields = GanRunConfig.url_keys()
+        return fields | {"ab"} | {f"b_{name}" for name in fields - set(cls.SHARED)}
+
     def to_query(self) -> dict[str, str]:
         query = self.a.to_query()
         if self.b is not None:
@@ -235,8 +242,11 @@ def _optimizer(kind: str, parameters, lr: float, beta1: float, beta2: float) -> 
     return torch.optim.SGD(parameters, lr=lr, momentum=beta1, fused=True)
 
 
-class GanTrainingTask:
+class GanTrainingTask(Checkpointed):
     """A generator and a discriminator trained against each other on fresh batches of a target."""
+
+    # What rollback, Reset and parking keep (engine.checkpoint).
+    CHECKPOINTED = ("generator", "discriminator", "g_optimizer", "d_optimizer", "steps_done", "rng")
 
     loss_names = ("discriminator loss", "generator loss")
 
@@ -336,24 +346,6 @@ class GanTrainingTask:
                 "discriminator's learning rate, or use spectral normalization or an R1 penalty."
             )
         return "Try lower learning rates, Adam with beta1 = 0.5, spectral normalization, or an R1 penalty."
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "generator": self.generator.state_dict(),
-            "discriminator": self.discriminator.state_dict(),
-            "g_optimizer": self.g_optimizer.state_dict(),
-            "d_optimizer": self.d_optimizer.state_dict(),
-            "steps_done": self.steps_done,
-            "rng": self.rng.get_state(),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.g_optimizer.load_state_dict(state["g_optimizer"])
-        self.d_optimizer.load_state_dict(state["d_optimizer"])
-        self.steps_done = state["steps_done"]
-        self.rng.set_state(state["rng"])
 
     # ----- live knobs and exports -----
 

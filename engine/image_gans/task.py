@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine.checkpoint import Checkpointed
 from engine.config import RunConfig, check_ranges, seeded
 from engine.device import get_device
 from engine.evaluation.metrics import classifier_outputs, frechet_distance
@@ -68,7 +68,9 @@ class LiveDcganConfig(RunConfig):
         )
 
 
-class LiveDcganTask:
+class LiveDcganTask(Checkpointed):
+    # What rollback, Reset and parking keep (engine.checkpoint).
+    CHECKPOINTED = ("generator", "discriminator", "g_optimizer", "d_optimizer", "rng", "steps_done", "fid")
     loss_names = ("D loss", "G loss")
 
     def __init__(self, config: LiveDcganConfig):
@@ -152,25 +154,6 @@ class LiveDcganTask:
 
     def divergence_advice(self) -> str:
         return f"Try lower learning rates (now G {self.config.g_learning_rate:g}, D {self.config.d_learning_rate:g})."
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "generator": self.generator.state_dict(),
-            "discriminator": self.discriminator.state_dict(),
-            "g_optimizer": self.g_optimizer.state_dict(),
-            "d_optimizer": self.d_optimizer.state_dict(),
-            "rng": self.rng.get_state(),
-            "steps_done": self.steps_done,
-            "fid": dict(self.fid),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.g_optimizer.load_state_dict(state["g_optimizer"])
-        self.d_optimizer.load_state_dict(state["d_optimizer"])
-        self.rng.set_state(state["rng"])
-        self.steps_done, self.fid = state["steps_done"], dict(state["fid"])
 
     def apply_live_settings(self, config: LiveDcganConfig) -> None:
         """The players' learning rates and the batch size."""

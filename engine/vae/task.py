@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 
 from engine.batches import EpochBatches
+from engine.checkpoint import Checkpointed
 from engine.config import RunConfig, check_ranges, seeded
 from engine.live.task import Frame
 from engine.mnist import binarize, load_mnist
@@ -96,7 +96,7 @@ def build_vae_seeded(config: VaeRunConfig) -> VAE:
         return VAE(LATENT_DIM, config.hidden_widths, config.beta)
 
 
-class VaeTrainingTask:
+class VaeTrainingTask(Checkpointed):
     """A 2-D VAE trained on minibatches of MNIST digits, epoch by epoch, each pixel drawn as
     Bernoulli(intensity) afresh for every batch (as the shipped models were trained).
 
@@ -105,6 +105,9 @@ class VaeTrainingTask:
     bounds -log p(x), whatever beta is), its reconstruction error -E_q[log p(x|z)] and its KL, in
     nats per digit.
     """
+
+    # What rollback, Reset and parking keep (engine.checkpoint).
+    CHECKPOINTED = ("model", "optimizer", "rng", "batches", "steps_done")
 
     loss_names = ("negative ELBO", "reconstruction error", "KL")
 
@@ -189,22 +192,6 @@ class VaeTrainingTask:
             f"Try a lower learning rate (now {self.config.learning_rate:g}) or a larger batch "
             f"(now {self.config.batch_size})."
         )
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "rng": self.rng.get_state(),
-            "batches": self.batches.state_dict(),
-            "steps_done": self.steps_done,
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.rng.set_state(state["rng"])
-        self.batches.load_state_dict(state["batches"])
-        self.steps_done = state["steps_done"]
 
     # ----- live knobs -----
 

@@ -15,6 +15,7 @@ import math
 import torch
 from torch import nn
 
+from engine.checkpoint import Checkpointed
 from engine.config import seeded
 from engine.vae.bounds import diagonal_normal_log_density, gaussian_kl, reparameterize, standard_normal_log_density
 
@@ -72,9 +73,12 @@ class GaussianVAE(nn.Module):
         return mu + (0.5 * log_var).exp() * torch.randn(mu.shape, generator=generator)
 
 
-class ToyVaeTask:
+class ToyVaeTask(Checkpointed):
     """The 2-D VAE trained on the ELBO on fresh samples of a target (one batch a step), the way the
     Flows page trains a flow (the Arena's contender; no page of its own yet)."""
+
+    # What rollback, Reset and parking keep (engine.checkpoint).
+    CHECKPOINTED = ("model", "optimizer", "generator")
 
     def __init__(
         self,
@@ -97,15 +101,3 @@ class ToyVaeTask:
         loss.backward()
         self.optimizer.step()
         return loss.item()
-
-    def state_dict(self) -> dict:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "generator": self.generator.get_state(),
-        }
-
-    def load_state_dict(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.generator.set_state(state["generator"])
