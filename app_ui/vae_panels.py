@@ -8,12 +8,13 @@ import streamlit as st
 
 from engine import render
 from engine.mnist import load_mnist
+from engine.mnist_classifier import CLASSIFIER, MnistClassifier
 from engine.pretrained import load_model, model_card_figures
 from engine.vae import explore, latent, views
 from engine.vae.bounds import IWAE_CURVE_KS
 from engine.vae.latent import ACTIVE_UNIT_THRESHOLD
-from engine.vae.models import VAE, MnistClassifier
-from engine.vae.shipped import BETA_SERIES, CLASSIFIER, SHIPPED_VAES
+from engine.vae.models import VAE
+from engine.vae.shipped import BETA_SERIES, SHIPPED_VAES
 
 DIGIT_SCALE = 6  # a 28 x 28 digit shown at 168 px
 

@@ -40,9 +40,8 @@ from engine.autoencoders.shipped import ANOMALY_LEFT_OUT_DIGITS, SHIPPED_LATENT_
 from engine.autoencoders.task import AutoencoderRunConfig, AutoencoderTrainingTask
 from engine.live.run import LiveRun
 from engine.mnist import load_mnist
+from engine.mnist_classifier import CLASSIFIER, MnistClassifier
 from engine.pretrained import load_model
-from engine.vae.models import MnistClassifier
-from engine.vae.shipped import CLASSIFIER
 
 RESULTS = Path(__file__).resolve().parent / "results" / "autoencoders.json"
 REDRAW_TARGET_MS = 300

@@ -28,12 +28,11 @@ import torch
 from benchmarks.browser_timing import RUN_DONE, medians, open_page, phases
 from benchmarks.common import guarded, print_table, write_results
 from engine import render
-from engine.evaluation.metrics import frechet_distance
+from engine.mnist_classifier import CLASSIFIER, MnistClassifier
 from engine.pretrained import load_model
+from engine.sample_metrics import frechet_distance
 from engine.stylegan import evaluate, explore
 from engine.stylegan.models import Generator
-from engine.vae.models import MnistClassifier
-from engine.vae.shipped import CLASSIFIER
 
 RESULTS_PATH = Path(__file__).parent / "results" / "stylegan.json"
 MODEL = "stylegan-color-digits"

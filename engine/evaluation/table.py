@@ -23,14 +23,16 @@ import torch
 
 from engine.autoregressive.models import MODELS
 from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
-from engine.evaluation.metrics import classifier_outputs, frechet_distance, inception_score, precision_recall
+from engine.evaluation.metrics import inception_score, precision_recall
 from engine.image_gans.explore import draw_inputs
 from engine.image_gans.models import ImageGenerator
 from engine.image_gans.shipped import SHIPPED_IMAGE_GANS
 from engine.mnist import load_mnist
+from engine.mnist_classifier import CLASSIFIER, MnistClassifier, classifier_outputs
 from engine.pretrained import PRETRAINED_DIR, load_model
-from engine.vae.models import VAE, MnistClassifier
-from engine.vae.shipped import CLASSIFIER, SHIPPED_VAES
+from engine.sample_metrics import frechet_distance
+from engine.vae.models import VAE
+from engine.vae.shipped import SHIPPED_VAES
 
 STYLEGAN = "stylegan-color-digits"
 

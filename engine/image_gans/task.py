@@ -23,13 +23,12 @@ import torch.nn.functional as F
 from engine.checkpoint import Checkpointed
 from engine.config import RunConfig, check_ranges, seeded
 from engine.device import get_device
-from engine.evaluation.metrics import classifier_outputs, frechet_distance
 from engine.image_gans.models import ImageDiscriminator, ImageGenerator
 from engine.live.task import Frame
 from engine.mnist import load_mnist
+from engine.mnist_classifier import CLASSIFIER, MnistClassifier, classifier_outputs
 from engine.pretrained import load_model
-from engine.vae.models import MnistClassifier
-from engine.vae.shipped import CLASSIFIER
+from engine.sample_metrics import frechet_distance
 
 FID_SAMPLES = 500
 GRID = 8

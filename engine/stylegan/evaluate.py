@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.evaluation.metrics import classifier_outputs, frechet_distance
+from engine.mnist_classifier import MnistClassifier, classifier_outputs
+from engine.sample_metrics import frechet_distance
 from engine.stylegan.data import stroke_and_background
 from engine.stylegan.models import Generator, z_from_seeds
-from engine.vae.models import MnistClassifier
 
 COARSE, MIDDLE, FINE = (0, 1, 2), (3, 4), (5, 6)
 PRESETS = {"coarse": COARSE, "middle": MIDDLE, "fine": FINE}

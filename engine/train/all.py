@@ -11,8 +11,9 @@ import torch
 from engine.autoencoders.shipped import SHIPPED_AUTOENCODERS, SHIPPED_VQVAES
 from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
 from engine.image_gans.models import KINDS as IMAGE_GAN_KINDS
+from engine.mnist_classifier import CLASSIFIER
 from engine.train import autoencoders, autoregressive, classifier, evaluation, image_gans, vae
-from engine.vae.shipped import CLASSIFIER, SHIPPED_VAES
+from engine.vae.shipped import SHIPPED_VAES
 
 
 def main() -> None:

@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 
 from engine.mnist import binarize, load_mnist
+from engine.mnist_classifier import MnistClassifier
 from engine.pretrained import PRETRAINED_DIR
 from engine.train.cards import command_line, machine, write_model_folder
-from engine.vae.models import MnistClassifier
 
 MAX_SHIFT = 2
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import torch
 
-from engine.evaluation.metrics import classifier_outputs, fid_by_sample_count
+from engine.evaluation.metrics import fid_by_sample_count
 from engine.evaluation.table import IMAGE_MODELS, RealDigits, evaluate, sampler
+from engine.mnist_classifier import classifier_outputs
 from engine.pretrained import PRETRAINED_DIR
 from engine.train.cards import command_line, machine
 

@@ -23,12 +23,14 @@ import time
 import torch
 import torch.nn.functional as F
 
-from engine.evaluation.metrics import classifier_outputs, frechet_distance, inception_score
+from engine.evaluation.metrics import inception_score
 from engine.evaluation.table import RealDigits
 from engine.image_gans.explore import code_agreement, code_effects, draw_inputs, sample
 from engine.image_gans.models import CLASSES, INFOGAN_Z_DIM, KINDS, ImageDiscriminator, ImageGenerator
 from engine.mnist import load_mnist
+from engine.mnist_classifier import classifier_outputs
 from engine.pretrained import PRETRAINED_DIR
+from engine.sample_metrics import frechet_distance
 from engine.train.cards import command_line, machine, write_model_folder
 
 CONTINUOUS_WEIGHT = 0.1  # lambda_u

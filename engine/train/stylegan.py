@@ -28,9 +28,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from engine.evaluation.metrics import frechet_distance
 from engine.mnist import load_mnist
 from engine.pretrained import PRETRAINED_DIR, load_model
+from engine.sample_metrics import frechet_distance
 from engine.stylegan.data import color_digits, to_uint8
 from engine.stylegan.explore import tile
 from engine.stylegan.models import Discriminator, Generator
@@ -198,9 +198,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_card(generator: Generator, folder: Path, record: dict) -> None:
     """Measure the generator (:mod:`engine.stylegan.evaluate`) and write its folder and model card."""
+    from engine.mnist_classifier import CLASSIFIER, MnistClassifier
     from engine.stylegan import evaluate
-    from engine.vae.models import MnistClassifier
-    from engine.vae.shipped import CLASSIFIER
 
     classifier = load_model(CLASSIFIER, MnistClassifier)
     real = evaluate.real_held_out()

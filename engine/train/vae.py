@@ -19,11 +19,12 @@ import numpy as np
 import torch
 
 from engine.mnist import binarize, load_mnist
+from engine.mnist_classifier import MnistClassifier
 from engine.pretrained import PRETRAINED_DIR, load_model
 from engine.train.cards import command_line, machine, write_model_folder
 from engine.vae.bounds import test_figures, training_loss
 from engine.vae.latent import active_units, digits_in_grid, encode_means, knn_accuracy
-from engine.vae.models import VAE, MnistClassifier
+from engine.vae.models import VAE
 
 LOG_LIKELIHOOD_SAMPLES = 5000
 

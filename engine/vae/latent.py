@@ -18,8 +18,9 @@ import math
 import numpy as np
 import torch
 
+from engine.mnist_classifier import MnistClassifier
 from engine.vae.bounds import bernoulli_log_likelihood, standard_normal_log_density
-from engine.vae.models import VAE, MnistClassifier
+from engine.vae.models import VAE
 
 SPACINGS = ("quantile", "linear")
 QUANTILE_MARGIN = 0.5  # grid cell centres at u = (i + 1/2) / n

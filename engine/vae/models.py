@@ -1,4 +1,5 @@
-"""The MNIST models that the VAE page explores, each a ``PyTorchModelHubMixin`` module.
+"""The VAE that the VAE page explores, a ``PyTorchModelHubMixin`` module (the digit classifier that
+labels its decoded digits is shared with other families: :mod:`engine.mnist_classifier`).
 
 * :class:`VAE`: the variational autoencoder of Kingma & Welling, "Auto-Encoding Variational
   Bayes" (2014), with the standard instance of the lecture notes ("Variational autoencoders"):
@@ -8,8 +9,6 @@
   (Burda et al., "Importance Weighted Autoencoders", 2016) on the k-sample bound
   log (1/k) sum_i p(x|z_i) p(z_i) / q(z_i|x). The bounds themselves are in
   :mod:`engine.vae.bounds`.
-* :class:`MnistClassifier`: a small CNN that labels decoded digits and gives features for
-  FID-style evaluation (Heusel et al., 2017, with this network in place of Inception).
 
 The constructor arguments are the model's config: ``save_pretrained`` writes them to
 config.json beside model.safetensors, and ``from_pretrained`` rebuilds the model from them.
@@ -23,7 +22,6 @@ from torch import nn
 
 IMAGE_SIZE = 28
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
-DIGITS = 10
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -74,41 +72,3 @@ class VAE(nn.Module, PyTorchModelHubMixin, library_name="generative-playground",
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Reconstruction through the posterior mean: decode(mu(x))."""
         return self.decode(self.encode(x)[0])
-
-
-class MnistClassifier(
-    nn.Module, PyTorchModelHubMixin, library_name="generative-playground", tags=["mnist", "classifier"]
-):
-    """A small CNN digit classifier: two 3x3 conv + max-pool blocks, then a 64-unit feature layer.
-
-    Its 64 features stand in for Inception's in FID-style scores of generated digits.
-    """
-
-    def __init__(self, channels: tuple[int, int] = (16, 32), features: int = 64):
-        super().__init__()
-        first, second = channels
-        self.convolutions = nn.Sequential(
-            nn.Conv2d(1, first, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(first, second, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-        )
-        self.feature_layer = nn.Sequential(nn.Flatten(), nn.Linear(second * 7 * 7, features), nn.ReLU())
-        self.head = nn.Linear(features, DIGITS)
-
-    def features(self, images: torch.Tensor) -> torch.Tensor:
-        """The 64-D penultimate activations for images (n, 28, 28) in [0, 1]."""
-        return self.feature_layer(self.convolutions(images.reshape(-1, 1, IMAGE_SIZE, IMAGE_SIZE)))
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Class logits, shape (n, 10)."""
-        return self.head(self.features(images))
-
-    @torch.no_grad()
-    def predict(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(predicted digit, its probability) for each image."""
-        probabilities = torch.softmax(self(torch.as_tensor(images, dtype=torch.float32)), dim=-1)
-        confidence, digit = probabilities.max(dim=-1)
-        return digit, confidence

@@ -26,4 +26,3 @@ SHIPPED_VAES = {
 }
 TWO_D_VAES = [name for name, vae in SHIPPED_VAES.items() if vae.latent_dim == 2]
 BETA_SERIES = ["beta-vae-0.5", "vae-2d", "beta-vae-4"]  # the beta side-by-side view, in order of beta
-CLASSIFIER = "mnist-classifier"

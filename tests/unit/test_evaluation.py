@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.evaluation.metrics import fid_by_sample_count, frechet_distance, inception_score, precision_recall
+from engine.evaluation.metrics import fid_by_sample_count, inception_score, precision_recall
+from engine.sample_metrics import frechet_distance
 
 
 def test_fid_is_zero_for_a_set_against_itself_and_the_closed_form_for_shifted_gaussians():

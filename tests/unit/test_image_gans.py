@@ -53,8 +53,8 @@ def test_slant_and_width_of_constructed_strokes():
 
 
 def test_the_shipped_infogan_found_the_digits_and_a_slant_without_labels():
-    from engine.evaluation.metrics import classifier_outputs
     from engine.evaluation.table import RealDigits
+    from engine.mnist_classifier import classifier_outputs
     from engine.pretrained import load_model
 
     generator = load_model("gan-infogan", ImageGenerator).eval()

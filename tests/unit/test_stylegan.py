@@ -6,12 +6,12 @@ import torch
 import torch.nn.functional as F
 
 from engine.mnist import load_mnist
+from engine.mnist_classifier import MnistClassifier
 from engine.pretrained import load_model
 from engine.stylegan import evaluate
 from engine.stylegan.data import ColorFactors, color_digits, render, stroke_and_background
 from engine.stylegan.models import Discriminator, Generator, modulated_conv2d, z_from_seed
 from engine.train.stylegan import train
-from engine.vae.models import MnistClassifier
 
 SHIPPED = "stylegan-color-digits"
 

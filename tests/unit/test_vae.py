@@ -10,6 +10,7 @@ import torch
 
 from engine import pretrained
 from engine.mnist import binarize, load_mnist, stratified_split
+from engine.mnist_classifier import CLASSIFIER, MnistClassifier
 from engine.pretrained import ModelUnavailable, load_model
 from engine.vae import explore, latent, views
 from engine.vae.bounds import (
@@ -23,8 +24,8 @@ from engine.vae.bounds import (
     standard_normal_log_density,
     training_loss,
 )
-from engine.vae.models import VAE, MnistClassifier
-from engine.vae.shipped import CLASSIFIER, SHIPPED_VAES
+from engine.vae.models import VAE
+from engine.vae.shipped import SHIPPED_VAES
 
 
 @pytest.fixture(scope="module")
