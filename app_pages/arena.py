@@ -7,7 +7,7 @@ import streamlit as st
 from app_ui import arena_panels, data_input, live_page, url_state
 from engine.arena.contenders import CONTENDERS
 from engine.arena.explore import ArenaReplayConfig
-from engine.arena.race import BUDGETS, ArenaConfig, ArenaTask
+from engine.arena.task import BUDGETS, ArenaConfig, ArenaTask
 
 st.title("🏟️ Arena")
 st.caption(

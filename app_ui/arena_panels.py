@@ -10,7 +10,7 @@ from app_ui.live_frame import cached_render, frame_image
 from engine import live
 from engine.arena import views
 from engine.arena.contenders import CONTENDERS
-from engine.arena.race import ArenaFrame, winners
+from engine.arena.task import ArenaFrame, winners
 
 
 def draw(snapshot: live.Snapshot, replay_at: int) -> None:

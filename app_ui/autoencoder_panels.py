@@ -1,5 +1,9 @@
 """The views of the Autoencoders page (not a page itself): each draws one view from an
-AutoencoderViewConfig, from shipped models and cached computations shared by all sessions."""
+AutoencoderViewConfig, from shipped models and cached computations shared by all sessions.
+
+Over 250 lines because it holds one page's panels, a function each: split, one page would be
+spread over several files for no reader's gain.
+"""
 
 from __future__ import annotations
 

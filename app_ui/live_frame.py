@@ -1,10 +1,12 @@
-"""What a live page's ``draw(snapshot)`` uses to draw one frame: the step counters, images made
-once per frame version (:func:`cached_render`) and shown as PNG, the training curves, figures in nats.
+"""A live page's frames: how often they are drawn (:func:`frame_interval_s`, slower when many pages
+draw at once), and what ``draw(snapshot)`` uses to draw one: the step counters, images made once
+per frame version (:func:`cached_render`) and shown as PNG, the training curves, figures in nats.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +14,39 @@ import streamlit as st
 
 from app_ui import frame_urls
 from engine import live
+from engine.live.on_demand import default_backend
+
+FRAME_BUDGET_CORES = 0.4  # all live pages together spend at most this share of one core drawing frames
+MAX_FRAME_INTERVAL_S = 5.0
+
+
+class _FrameCost:
+    """A running mean of the CPU seconds a live frame takes to draw (the script thread's own
+    time: waiting for the GIL or a core while trainers run is not the frame's cost), over every
+    session."""
+
+    def __init__(self, seconds: float = 0.03):
+        self._lock, self.mean_s = threading.Lock(), seconds
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self.mean_s = 0.9 * self.mean_s + 0.1 * seconds
+
+
+FRAME_COST = _FrameCost()
+
+
+def live_run_count() -> int:
+    """How many pages redraw live: one per run that trains or waits for its turn (the backend's count)."""
+    capacity = default_backend().capacity()
+    return capacity.active + capacity.waiting
+
+
+def frame_interval_s() -> float:
+    """How often a live page redraws: every FRAME_EVERY_S, slower when the live pages together
+    would spend more than FRAME_BUDGET_CORES of the server drawing (frames scale with load)."""
+    demand = live_run_count() * FRAME_COST.mean_s / FRAME_BUDGET_CORES
+    return min(MAX_FRAME_INTERVAL_S, max(live.FRAME_EVERY_S, demand))
 
 
 def cached_render(snapshot: live.Snapshot, name: str, render: Callable[[Any], Any], frame=None, *, version=None) -> Any:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,43 +31,10 @@ from typing import Any
 
 import streamlit as st
 
-from app_ui import session_runs, url_state
+from app_ui import live_frame, session_runs, url_state
 from app_ui.session_runs import command
 from engine import live
 from engine.live import OnDemandRun
-from engine.live.on_demand import default_backend
-
-FRAME_BUDGET_CORES = 0.4  # all live pages together spend at most this share of one core drawing frames
-MAX_FRAME_INTERVAL_S = 5.0
-
-
-class _FrameCost:
-    """A running mean of the CPU seconds a live frame takes to draw (the script thread's own
-    time: waiting for the GIL or a core while trainers run is not the frame's cost), over every
-    session."""
-
-    def __init__(self, seconds: float = 0.03):
-        self._lock, self.mean_s = threading.Lock(), seconds
-
-    def add(self, seconds: float) -> None:
-        with self._lock:
-            self.mean_s = 0.9 * self.mean_s + 0.1 * seconds
-
-
-FRAME_COST = _FrameCost()
-
-
-def live_run_count() -> int:
-    """How many pages redraw live: one per run that trains or waits for its turn (the backend's count)."""
-    capacity = default_backend().capacity()
-    return capacity.active + capacity.waiting
-
-
-def frame_interval_s() -> float:
-    """How often a live page redraws: every FRAME_EVERY_S, slower when the live pages together
-    would spend more than FRAME_BUDGET_CORES of the server drawing (frames scale with load)."""
-    demand = live_run_count() * FRAME_COST.mean_s / FRAME_BUDGET_CORES
-    return min(MAX_FRAME_INTERVAL_S, max(live.FRAME_EVERY_S, demand))
 
 
 @dataclass(frozen=True)
@@ -203,7 +169,7 @@ def _reset(run: OnDemandRun, config) -> None:
 def live_views(run: OnDemandRun, state: str, draw: Callable[[live.Snapshot], None]) -> None:
     """``draw(snapshot)`` in a fragment redrawn every :func:`frame_interval_s` while the run trains
     or waits (and once otherwise), under the run's status line."""
-    interval = frame_interval_s() if state in live.LIVE_STATES else None
+    interval = live_frame.frame_interval_s() if state in live.LIVE_STATES else None
 
     @st.fragment(run_every=interval)
     def fragment() -> None:
@@ -211,12 +177,12 @@ def live_views(run: OnDemandRun, state: str, draw: Callable[[live.Snapshot], Non
         snapshot = run.snapshot
         if (snapshot.state in live.LIVE_STATES) != (state in live.LIVE_STATES):
             st.rerun()  # the buttons change (Pause <-> Train); a turn between running and waiting does not
-        if interval is not None and not 0.5 <= frame_interval_s() / interval <= 2.0:
+        if interval is not None and not 0.5 <= live_frame.frame_interval_s() / interval <= 2.0:
             st.rerun()  # the load changed a lot: register the fragment again at the new cadence
         run_status(snapshot)
         draw(snapshot)
         if interval is not None:  # a live frame's cost (a paused page's draws its interactive charts too)
-            FRAME_COST.add(time.thread_time() - started)
+            live_frame.FRAME_COST.add(time.thread_time() - started)
 
     fragment()
 

@@ -1,4 +1,8 @@
-"""The views of the VAE page (not a page itself): each draws one view from a VaeViewConfig."""
+"""The views of the VAE page (not a page itself): each draws one view from a VaeViewConfig.
+
+Over 250 lines because it holds one page's panels, a function each: split, one page would be
+spread over several files for no reader's gain.
+"""
 
 from __future__ import annotations
 

@@ -17,17 +17,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from engine import targets
+from engine import families, targets
 from engine.live import Snapshot, TrainingTask, first_snapshot, fork_server
 
-TRAINER_PRELOAD = (
-    "engine.flows.task",
-    "engine.gans.task",
-    "engine.vae.task",
-    "engine.arena.race",
-    "engine.image_gans.task",
-    "engine.flows.warmup",
-)
+TRAINER_PRELOAD = (*families.live_task_modules(), "engine.flows.warmup")  # every live family, and torch warmed
 fork_server.preload(*TRAINER_PRELOAD)
 
 _WARM_UP: list[threading.Thread] = []

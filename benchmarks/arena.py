@@ -1,7 +1,7 @@
 """The Arena's results table: every family on ring8, grid25 and two moons, 30 s of training each.
 
 ``python -m benchmarks arena [--quick] [--seconds S]``: for each target, one race of the six
-contenders (:mod:`engine.arena.race`: 25-ms turns to whoever trained least, one torch thread,
+contenders (:mod:`engine.arena.task`: 25-ms turns to whoever trained least, one torch thread,
 the page's settings), scored on the page's yardsticks at the end of the budget. Prints, per
 target, each contender's KL (exact; the VAE's an upper bound), W1, MMD^2, modes, high-quality
 share and ms per 1,000 samples, and who wins which yardstick; writes the JSON.
@@ -17,7 +17,7 @@ import torch
 
 from benchmarks.common import guarded, write_results
 from engine.arena.contenders import CONTENDERS
-from engine.arena.race import ArenaConfig, score_race, winners
+from engine.arena.task import ArenaConfig, score_race, winners
 from engine.targets import make_target
 
 RESULTS = Path(__file__).resolve().parent / "results" / "arena.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.arena.race import CHECKPOINTS
+from engine.arena.task import CHECKPOINTS
 from engine.config import RunConfig, check_ranges
 
 

@@ -1,4 +1,4 @@
-"""Pictures of a race (:class:`engine.arena.race.ArenaFrame`): each contender's samples over the
+"""Pictures of a race (:class:`engine.arena.task.ArenaFrame`): each contender's samples over the
 faded target, and a yardstick over training time, one line per contender."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import render
-from engine.arena.race import ArenaFrame, Checkpoint
+from engine.arena.task import ArenaFrame, Checkpoint
 
 IMAGE_SIZE = 200
 COLORS = {

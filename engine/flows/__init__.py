@@ -5,7 +5,8 @@
   ``forward(x) -> (z, logdet)`` and ``inverse(z) -> x``;
 - :mod:`~engine.flows.models`: :class:`FlowConfig` and :func:`build_flow`;
 - :mod:`~engine.flows.task`: the live training task, its run config and exports;
-- :mod:`~engine.flows.views`: frames -> images and charts.
+- :mod:`~engine.flows.views`: frames -> images and charts;
+- :mod:`~engine.flows.warmup`: one small flow stepped in the trainers' fork server, so that trainers start warm.
 
 Usage::
 

@@ -1,4 +1,4 @@
-"""Imported once by the trainers' fork server (see engine.live.process): builds and steps one
+"""Imported once by the trainers' fork server (see engine.live.fork_server): builds and steps one
 small flow task, so that torch's one-time first-call costs (about a second) are paid there and
 every trainer forked from it starts warm."""
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine.arena import race
+from engine.arena import task as race
 from engine.arena.contenders import CONTENDERS, Contender
-from engine.arena.race import ArenaConfig, ArenaTask, score_race, winners
+from engine.arena.task import ArenaConfig, ArenaTask, score_race, winners
 from engine.live import LiveRun
 from engine.live.task import FINISHED
 from engine.sample_metrics import mmd_squared

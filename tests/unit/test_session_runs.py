@@ -53,14 +53,14 @@ def test_a_dropped_session_is_paused_resumed_on_reconnect_and_released_after_the
 
 
 def test_frames_slow_down_when_many_live_pages_would_exceed_the_servers_budget(monkeypatch):
-    from app_ui import live_page
+    from app_ui import live_frame
 
-    monkeypatch.setattr(live_page.FRAME_COST, "mean_s", 0.02)
-    for live_pages, interval in [(1, 0.5), (10, 0.5), (30, 1.5), (1000, live_page.MAX_FRAME_INTERVAL_S)]:
-        monkeypatch.setattr(live_page, "live_run_count", lambda n=live_pages: n)
-        assert live_page.frame_interval_s() == pytest.approx(interval)
-    live_page.FRAME_COST.add(0.12)
-    assert live_page.FRAME_COST.mean_s == pytest.approx(0.9 * 0.02 + 0.1 * 0.12)
+    monkeypatch.setattr(live_frame.FRAME_COST, "mean_s", 0.02)
+    for live_pages, interval in [(1, 0.5), (10, 0.5), (30, 1.5), (1000, live_frame.MAX_FRAME_INTERVAL_S)]:
+        monkeypatch.setattr(live_frame, "live_run_count", lambda n=live_pages: n)
+        assert live_frame.frame_interval_s() == pytest.approx(interval)
+    live_frame.FRAME_COST.add(0.12)
+    assert live_frame.FRAME_COST.mean_s == pytest.approx(0.9 * 0.02 + 0.1 * 0.12)
 
 
 def test_a_run_paused_for_long_is_parked_and_a_training_one_is_not():
