@@ -111,6 +111,35 @@ def wait_for_metric(page, label: str, predicate, timeout: float = 30.0) -> float
     raise AssertionError(f"metric {label!r} never satisfied the condition (last value {value})")
 
 
+def shown_metrics(page) -> dict[str, str]:
+    """Every st.metric on the page as {label: shown value}, read in one go (one DOM snapshot, so a
+    redraw between two reads cannot pair one run's label with another's value)."""
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("[data-testid='stMetric']")].map((metric) => [
+             metric.querySelector("[data-testid='stMetricLabel']")?.innerText.trim(),
+             metric.querySelector("[data-testid='stMetricValue']")?.innerText.trim(),
+           ]))"""
+    )
+
+
+def wait_for_metrics(page, labels, predicate=lambda *values: True, timeout: float = 15.0) -> tuple[float, ...]:
+    """Poll until every metric in ``labels`` shows a number, read together, and ``predicate(*values)``
+    holds; return the values. A finished script run does not mean its metrics are drawn: Streamlit
+    loads the metric's component lazily, and on a busy machine they appear seconds after the run
+    ended and after the elements below them."""
+    deadline, values = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        shown = shown_metrics(page)
+        try:
+            values = tuple(float(shown[label].replace(",", "")) for label in labels)
+        except (KeyError, AttributeError, ValueError):
+            values = None
+        if values is not None and predicate(*values):
+            return values
+        time.sleep(0.2)
+    raise AssertionError(f"metrics {labels!r} never satisfied the condition (last values {values}; shown {shown})")
+
+
 def no_exception_or_message(page, allow_info: bool = False) -> None:
     """Assert the page shows neither a traceback nor an st.error/warning (nor, unless ``allow_info``,
     an st.info) box."""

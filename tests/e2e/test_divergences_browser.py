@@ -10,11 +10,10 @@ from playwright.sync_api import expect
 from engine.divergences import explore, views
 from engine.divergences.fitting import Mixture1D
 from tests.e2e.browser import (
-    metric_value,
     no_exception_or_message,
     open_and_wait,
     url_query,
-    wait_for_metric,
+    wait_for_metrics,
     wait_for_script,
 )
 
@@ -145,7 +144,8 @@ def test_gan_view_slider_moves_kl_and_value_stays_two_js_minus_log_four(page, se
     ).to_be_visible()
     kl_before = table_value(page, "KL(p‖q)")
     assert float(kl_before) > 0
-    value, identity = wait_for_metric(page, GAN_VALUE, lambda v: v < 0), float(metric_value(page, GAN_JS))
+    # both metrics read together, once drawn (they can show up after the table below them)
+    value, identity = wait_for_metrics(page, (GAN_VALUE, GAN_JS), lambda value, identity: value < 0)
     assert round(value, 4) == round(identity, 4)
 
     slider = page.get_by_test_id("stSlider").filter(has_text="Mean of q")
@@ -163,9 +163,9 @@ def test_gan_view_slider_moves_kl_and_value_stays_two_js_minus_log_four(page, se
             break
         page.wait_for_timeout(100)
     assert table_value(page, "KL(p‖q)") == expected, (kl_before, table_value(page, "KL(p‖q)"), expected)
-    moved_value, moved_identity = float(metric_value(page, GAN_VALUE)), float(metric_value(page, GAN_JS))
+    # q moved, so did JS
+    moved_value, moved_identity = wait_for_metrics(page, (GAN_VALUE, GAN_JS), lambda moved, _: moved != value)
     assert round(moved_value, 4) == round(moved_identity, 4)
-    assert moved_value != value  # q moved, so did JS
     no_exception_or_message(page)
     screenshot("divergences_gan")
 
@@ -174,17 +174,16 @@ def test_samples_view_draws_the_plan_and_w1_grows_with_the_shift(page, server_ur
     open_page(page, server_url, "?view=samples", ready_text="W₁ (samples)")
     legend = page.get_by_test_id("stPlotlyChart").locator("text.legendtext")
     expect(legend.filter(has_text="optimal transport plan of W₂")).to_have_count(1, timeout=30_000)
-    w1_still = float(metric_value(page, "W₁ (samples)"))
-    kl_still = float(metric_value(page, "KL(p‖q)"))
+    w1_still, kl_still = wait_for_metrics(page, ("W₁ (samples)", "KL(p‖q)"))
     no_exception_or_message(page)
 
     open_page(page, server_url, "?view=samples&q_shift=3", ready_text="W₁ (samples)")
     shift = page.get_by_test_id("stSlider").filter(has_text="Shift q along x")
     expect(shift.get_by_test_id("stSliderThumbValue")).to_have_text("3.00")  # the link set the widget
-    w1_shifted = wait_for_metric(page, "W₁ (samples)", lambda value: value != w1_still)
+    w1_shifted, kl_shifted = wait_for_metrics(page, ("W₁ (samples)", "KL(p‖q)"), lambda w1, _: w1 != w1_still)
     # W1 is at least the distance between the means: q's moved by 3 (both sets are centred near 0)
     assert w1_shifted > w1_still and w1_shifted > 2.5, (w1_still, w1_shifted)
-    assert float(metric_value(page, "KL(p‖q)")) > kl_still
+    assert kl_shifted > kl_still
 
     page.get_by_test_id("stRadio").filter(has_text="Transport plan drawn").get_by_text("W₁", exact=True).click()
     expect(page).to_have_url(re.compile(r"[?&]plan_order=1(&|$)"), timeout=30_000)
