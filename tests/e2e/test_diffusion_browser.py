@@ -1,20 +1,25 @@
-"""The Diffusion page in Chromium: flow matching trained live brings W1 down and gets an exact KL."""
+"""The Diffusion page in Chromium: flow matching trained live redraws W1 and measures the exact KL."""
+
+import math
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import metric_value, no_exception_or_message, open_and_wait, wait_for_metric
+from tests.e2e.browser import no_exception_or_message, open_and_wait, wait_for_metric
 
 
-def test_flow_matching_trained_live_brings_w1_down(page, server_url, screenshot):
+def test_flow_matching_trained_live_redraws_w1_and_the_exact_kl(page, server_url, screenshot):
+    """The plumbing: W1 (every metrics call) follows the training, and the exact KL through the ODE
+    (costly frames, and whenever the run stops: "–" until then) is shown by Pause at the latest. How
+    far they fall in 400 steps: tests/unit/test_diffusion.py."""
     open_and_wait(page, f"{server_url}/diffusion?sample_steps=20", "W₁")
-    first = float(metric_value(page, "W₁"))
+    first_w1 = wait_for_metric(page, "W₁", math.isfinite, timeout=15)
     page.get_by_role("button", name="▶ Train").click()
     expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=15_000)
-    wait_for_metric(page, "W₁", lambda w1: w1 < first / 2, timeout=90)
-    wait_for_metric(page, "KL(p‖q)", lambda kl: kl < 1.0, timeout=60)
+    wait_for_metric(page, "W₁", lambda w1: w1 != first_w1, timeout=15)
     screenshot("diffusion_live")
     page.get_by_role("button", name="⏸ Pause").click()
     expect(page.get_by_role("button", name="▶ Train")).to_be_visible(timeout=15_000)
+    wait_for_metric(page, "KL(p‖q)", math.isfinite, timeout=15)
     no_exception_or_message(page)
 
 

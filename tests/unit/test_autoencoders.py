@@ -192,7 +192,7 @@ def test_the_live_task_learns_and_restores_its_state():
     state = copy.deepcopy(task.state_dict())  # as LiveRun's checkpoints: the state's tensors are the live ones
     losses = [task.train_step() for _ in range(60)]
     after = task.metrics()
-    assert after["held_out_error"] < before and np.isfinite(losses).all()
+    assert after["held_out_error"] < 0.7 * before and np.isfinite(losses).all()
     assert after["pca_error"] == pytest.approx(task.pca_error) and after["epochs"] == pytest.approx(60 * 64 / 4000)
     frame = task.visuals()
     assert frame.originals.shape == frame.reconstructions.shape == frame.pca_reconstructions.shape == (8, 28, 28)

@@ -122,9 +122,9 @@ def test_rnade_is_scored_on_the_flows_held_out_samples_and_learns():
     assert torch.equal(rnade.held_out, flow.held_out) and torch.equal(rnade.held_out_log_p, flow.held_out_log_p)
     assert rnade.metrics()["entropy"] == flow.metrics()["entropy"]
     start = rnade.metrics()["kl"]
-    for _ in range(150):
+    for _ in range(500):
         rnade.train_step()
-    assert rnade.metrics()["kl"] < start / 2
+    assert rnade.metrics()["kl"] < min(start / 2, 0.2)  # 2.0 at first
     frame = rnade.visuals()
     assert frame.model_density.shape == frame.target_density.shape and frame.samples.shape[1] == 2
 
