@@ -21,7 +21,7 @@ from engine.divergences.fitting import FIT_DIVERGENCES, Mixture1D, default_grid,
 from engine.f_divergences import F_DIVERGENCES
 from engine.gans.models import generator_samples
 from engine.gans.task import GanTrainingTask, load_generator
-from engine.live.process import TrainerGone
+from engine.live import TrainerGone
 
 FIT_LABELS = {key: label for key, (label, _) in FIT_DIVERGENCES.items()}
 TABLE_COLUMNS = {
