@@ -87,7 +87,7 @@ def test_unknown_settings_are_refused():
 def test_variational_estimate_approaches_kl_from_below():
     p, q = Mixture1D((1.0,), (0.0,), (1.0,)), Mixture1D((1.0,), (1.0,), (1.5,))
     exact = dv.kl_gaussians(0.0, 1.0, 1.0, 1.5)
-    estimates = [value for _, value in variational_estimate(p, q, "kl", steps=1500)]
+    estimates = [value for _, value in variational_estimate(p, q, "kl", steps=300)]  # within 1% by then
     assert estimates[-1] == pytest.approx(exact, rel=0.05)
     assert max(estimates) <= exact * 1.05  # a lower bound, up to the held-out samples' noise
     assert estimates[0] < estimates[-1]
