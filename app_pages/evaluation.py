@@ -46,6 +46,7 @@ st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * (
 st.caption(
     f"{table['samples']:,} samples per model against {table['real']}; made by `{table['command']}` on {table['date']} "
     f"({table['machine']}, {table['seconds'] / 60:.0f} min)."
+    + (f" Then {table['precision_recall_note']}." if "precision_recall_note" in table else "")
 )
 
 left, right = st.columns(2)
