@@ -28,27 +28,21 @@ def live_training_section() -> AutoencoderRunConfig | None:
         st.session_state.setdefault("ae_live_kind", link.kind)
         kind = st.radio("Autoencoder", KINDS, format_func=KIND_LABELS.get, key="ae_live_kind")
         latent_dim = url_state.slider("Latent size r", "ae_live_latent_dim", 1, 64, link.latent_dim)
-        learning_rate = url_state.select("Learning rate", "ae_live_learning_rate", LEARNING_RATES, link.learning_rate)
-        batch_size = url_state.select("Batch size", "ae_live_batch_size", BATCH_SIZES, link.batch_size)
+        training = SECTION.minibatch_inputs(LEARNING_RATES, BATCH_SIZES)
         seed = SECTION.seed_input()
-    started = SECTION.start(
+    return SECTION.show(
         AutoencoderTrainingTask,
+        draw=_draw_views,
+        step_help="One minibatch.",
+        caption=lambda config: (
+            f"A {KIND_LABELS[config.kind]} autoencoder with r = {config.latent_dim}; Adam on "
+            "minibatches of the 4,000 training digits, loss ‖x − D(E(x))‖² per digit."
+        ),
         kind=kind,
         latent_dim=int(latent_dim),
-        learning_rate=learning_rate,
-        batch_size=int(batch_size),
         seed=seed,
+        **training,
     )
-    if started is None:
-        return None
-    run, config = started
-    state, note = live_page.controls(run, config, SECTION.prefix, step_help="One minibatch.")
-    note.caption(
-        f"A {KIND_LABELS[config.kind]} autoencoder with r = {config.latent_dim}; Adam on minibatches of the "
-        "4,000 training digits, loss ‖x − D(E(x))‖² per digit."
-    )
-    live_page.live_views(run, state, _draw_views)
-    return config
 
 
 def _draw_views(snapshot: live.Snapshot) -> None:

@@ -39,27 +39,21 @@ def digits_section() -> AutoregressiveRunConfig | None:
             sizes = [size for size in HIDDEN_SIZES if model != "nade" or size <= NADE_MAX_HIDDEN]
             st.session_state["ar_live_hidden"] = min(hidden, sizes[-1])
             hidden = url_state.select("Hidden units", "ar_live_hidden", sizes, link.hidden)
-        learning_rate = url_state.select("Learning rate", "ar_live_learning_rate", LEARNING_RATES, link.learning_rate)
-        batch_size = url_state.select("Batch size", "ar_live_batch_size", BATCH_SIZES, link.batch_size)
+        training = DIGITS.minibatch_inputs(LEARNING_RATES, BATCH_SIZES)
         seed = DIGITS.seed_input()
-    started = DIGITS.start(
+    return DIGITS.show(
         AutoregressiveTrainingTask,
+        draw=_draw_digits,
+        step_help="One minibatch.",
+        caption=lambda config: (
+            f"{LIVE_MODELS[config.model]}; Adam on minibatches of the 4,000 training digits "
+            "binarized at 0.5, loss −log p(x) per digit (exact)."
+        ),
         model=model,
         hidden=int(hidden),
-        learning_rate=learning_rate,
-        batch_size=int(batch_size),
         seed=seed,
+        **training,
     )
-    if started is None:
-        return None
-    run, config = started
-    state, note = live_page.controls(run, config, DIGITS.prefix, step_help="One minibatch.")
-    note.caption(
-        f"{LIVE_MODELS[config.model]}; Adam on minibatches of the 4,000 training digits binarized at 0.5, "
-        "loss −log p(x) per digit (exact)."
-    )
-    live_page.live_views(run, state, _draw_digits)
-    return config
 
 
 def _draw_digits(snapshot: live.Snapshot) -> None:
@@ -99,29 +93,26 @@ def rnade_section() -> RnadeRunConfig | None:
         st.header("RNADE")
         components = url_state.slider("Mixture components K", "ar_rnade_components", 1, 32, link.components)
         hidden = url_state.select("Hidden units of q(x₂ | x₁)", "ar_rnade_hidden", [16, 32, 64, 128, 256], link.hidden)
-        learning_rate = url_state.select("Learning rate", "ar_rnade_learning_rate", LEARNING_RATES, link.learning_rate)
-        batch_size = url_state.select("Batch size", "ar_rnade_batch_size", [64, 128, 256, 512, 1024], link.batch_size)
+        training = RNADE.minibatch_inputs(LEARNING_RATES, [64, 128, 256, 512, 1024])
         seed = RNADE.seed_input()
-    started = RNADE.start(
+    config = RNADE.show(
         RnadeTrainingTask,
         target,
+        draw=_draw_rnade,
+        step_help="One batch of fresh samples.",
+        caption=lambda config: (
+            "q(x) = q(x₁) q(x₂ | x₁): q(x₁) a mixture of K Gaussians, q(x₂ | x₁) a mixture whose "
+            "weights, means and widths an MLP computes from x₁. log q(x) is exact."
+        ),
         target_object=target,
         target=target_key,
         components=int(components),
         hidden=int(hidden),
-        learning_rate=learning_rate,
-        batch_size=int(batch_size),
         seed=seed,
+        **training,
     )
-    if started is None:
+    if config is None:
         return None
-    run, config = started
-    state, note = live_page.controls(run, config, RNADE.prefix, step_help="One batch of fresh samples.")
-    note.caption(
-        "q(x) = q(x₁) q(x₂ | x₁): q(x₁) a mixture of K Gaussians, q(x₂ | x₁) a mixture whose weights, means and "
-        "widths an MLP computes from x₁. log q(x) is exact."
-    )
-    live_page.live_views(run, state, _draw_rnade)
     if target_key not in data_input.CUSTOM_TARGETS:
         st.caption(
             f"The held-out samples are those the [Flows page](/flows?target={target_key}&seed={config.seed}) scores "

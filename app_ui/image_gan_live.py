@@ -39,8 +39,14 @@ def section() -> None:
         )
         batch_size = url_state.select("Batch size", "ig_live_batch_size", [16, 32, 64, 128], link.batch_size)
         seed = SECTION.seed_input()
-    started = SECTION.start(
+    SECTION.show(
         LiveDcganTask,
+        draw=_draw,
+        step_help="One D step and one G step.",
+        caption=lambda config: (
+            f"DCGAN, width {config.width}, z of {config.z_dim}, on the 4,000 training digits; "
+            f"on {describe_device(get_device())}."
+        ),
         width=int(width),
         z_dim=int(z_dim),
         g_learning_rate=g_learning_rate,
@@ -48,14 +54,6 @@ def section() -> None:
         batch_size=int(batch_size),
         seed=seed,
     )
-    if started is None:
-        return
-    run, config = started
-    state, note = live_page.controls(run, config, SECTION.prefix, step_help="One D step and one G step.")
-    note.caption(
-        f"DCGAN, width {config.width}, z of {config.z_dim}, on the 4,000 training digits; on {describe_device(get_device())}."
-    )
-    live_page.live_views(run, state, _draw)
 
 
 def _draw(snapshot: live.Snapshot) -> None:

@@ -1,23 +1,11 @@
 """The live-page scaffold: everything about running a live model that pages share.
 
 A live page, or a live section of a page, declares a :class:`LiveSection` (its widget, URL and
-run keys) and then::
-
-    section = LiveSection("flows", FlowRunConfig)                  # url_prefix="live_" for a section
-    link = section.link()                                          # the link -> the widgets
-    with st.sidebar:
-        ...                                                        # widgets keyed "flows_<field>"
-        seed = section.seed_input()
-    started = section.start(FlowTrainingTask, target, target_object=target, target=target_key, ...)
-    if started is None:                                            # a refused setting, shown
-        st.stop()
-    run, config = started                                          # the session's run; the link written
-    state, spare = live_page.controls(run, config, "flows")        # Train/Pause, Step, Reset
-    live_page.live_views(run, state, draw)                         # draw(snapshot), redrawn live
-    live_page.downloads(run, state, "Download …", [Download(...)])  # when paused
-
-``draw`` gets the latest :class:`engine.live.Snapshot`; its visuals are the family's frame, and
-:func:`cached_render` turns a frame into an image once per frame version.
+run keys), reads the link with ``section.link()``, draws its sidebar, then either
+``section.show(task, draw=..., caption=..., **values)`` (a section: run, controls, live views) or
+``section.start(...)`` followed by :func:`controls`, :func:`live_views` and :func:`downloads` (a
+page with more around its run): docs/adding-a-family.md shows a whole page. ``draw`` gets the
+latest :class:`engine.live.Snapshot` and draws it with :mod:`app_ui.live_frame`.
 """
 
 from __future__ import annotations
@@ -98,6 +86,41 @@ class LiveSection:
         st.session_state[f"{self.prefix}_last_config"] = linked
         url_state.write_url(self.prefix, linked, self.url_prefix)
         return run, config
+
+    def minibatch_inputs(self, learning_rates: list[float], batch_sizes: list[int]) -> dict[str, Any]:
+        """The learning rate and batch size sliders of a model trained on minibatches (keys
+        ``<prefix>_learning_rate``, ``<prefix>_batch_size``), as config values."""
+        link = self.remembered()
+        return {
+            "learning_rate": url_state.select(
+                "Learning rate", f"{self.prefix}_learning_rate", learning_rates, link.learning_rate
+            ),
+            "batch_size": int(
+                url_state.select("Batch size", f"{self.prefix}_batch_size", batch_sizes, link.batch_size)
+            ),
+        }
+
+    def show(
+        self,
+        task: Callable,
+        *task_args,
+        draw: Callable[[live.Snapshot], None],
+        caption: Callable[[Any], str],
+        step_help: str,
+        target_object=None,
+        **values,
+    ) -> Any:
+        """A whole live section after its sidebar: :meth:`start`, the controls with ``caption(config)``
+        beside them, and the live views drawn by ``draw``. Returns the config in use, or None when a
+        setting was refused (shown)."""
+        started = self.start(task, *task_args, target_object=target_object, **values)
+        if started is None:
+            return None
+        run, config = started
+        state, note = controls(run, config, self.prefix, step_help=step_help)
+        note.caption(caption(config))
+        live_views(run, state, draw)
+        return config
 
     def pause_if_training(self) -> None:
         """Pause this section's run if it trains: for a page showing another view (a trainer nobody

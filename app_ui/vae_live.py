@@ -45,8 +45,7 @@ def live_training_section() -> VaeRunConfig | None:
                 link.beta,
                 help="1 trains on the ELBO; other values give a β-VAE. Applies while training.",
             ),
-            learning_rate=url_state.select("Learning rate", "live_learning_rate", LEARNING_RATES, link.learning_rate),
-            batch_size=url_state.select("Batch size", "live_batch_size", BATCH_SIZES, link.batch_size),
+            **SECTION.minibatch_inputs(LEARNING_RATES, BATCH_SIZES),
             kl_warmup_epochs=url_state.select(
                 "KL warm-up (epochs)",
                 "live_kl_warmup_epochs",
@@ -56,18 +55,17 @@ def live_training_section() -> VaeRunConfig | None:
             ),
         )
         seed = SECTION.seed_input()
-    started = SECTION.start(VaeTrainingTask, **values, seed=seed)
-    if started is None:
-        return None
-    run, config = started
-
-    state, note = live_page.controls(run, config, SECTION.prefix, step_help="One minibatch.")
-    note.caption(
-        f"{config.hidden_layers} hidden layer(s) of {config.hidden} units, 2-D latent; Adam on minibatches of the "
-        "4,000 binarized training digits."
+    return SECTION.show(
+        VaeTrainingTask,
+        draw=_draw_views,
+        step_help="One minibatch.",
+        caption=lambda config: (
+            f"{config.hidden_layers} hidden layer(s) of {config.hidden} units, 2-D latent; Adam on "
+            "minibatches of the 4,000 binarized training digits."
+        ),
+        seed=seed,
+        **values,
     )
-    live_page.live_views(run, state, _draw_views)
-    return config
 
 
 def _draw_views(snapshot: live.Snapshot) -> None:
