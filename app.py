@@ -4,7 +4,7 @@ which warms up at server start; `streamlit run app.py` works too, warming up on 
 import streamlit as st
 import torch
 
-from app_ui import registry, session_runs
+from app_ui import registry, warm_up
 
 # One thread for the page's own model calls (decoding a grid, one digit's posterior): on a small
 # machine shared by many sessions, two threads per tiny matrix product cost more than they gain.
@@ -12,7 +12,7 @@ from app_ui import registry, session_runs
 torch.set_num_threads(1)
 
 st.set_page_config(page_title="Generative Playground", page_icon="🌀", layout="wide")
-session_runs.warm_up_in_background()  # done already under serve.py; else now, before the first Train
+warm_up.warm_up_in_background()  # done already under serve.py; else now, before the first Train
 
 home = st.Page(registry.HOME.script, title=registry.HOME.title, icon=registry.HOME.icon, default=True)
 sections = {

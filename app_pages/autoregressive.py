@@ -88,5 +88,5 @@ try:
 except ModelUnavailable as error:
     st.error(str(error))
 autoregressive_live.hide_live_training(
-    {"live": autoregressive_live.DIGITS.run_name, "rnade": autoregressive_live.RNADE.run_name}.get(view)
+    {"live": autoregressive_live.DIGITS.run_key, "rnade": autoregressive_live.RNADE.run_key}.get(view)
 )

@@ -144,5 +144,5 @@ def hide_live_training(shown_run: str | None = None) -> None:
     """Pause this session's live runs but ``shown_run`` if they train (a trainer nobody watches
     would hold a slot of the machine)."""
     for section in (DIGITS, RNADE):
-        if section.run_name != shown_run:
+        if section.run_key != shown_run:
             section.pause_if_training()

@@ -20,7 +20,7 @@ from typing import Any
 import streamlit as st
 
 from app_ui import live_frame, session_runs, url_state
-from app_ui.session_runs import command
+from app_ui.session_registry import command
 from engine import live
 from engine.live import OnDemandRun
 
@@ -36,9 +36,9 @@ class LiveSection:
     url_prefix: str = ""
     run_key: str = ""
 
-    @property
-    def run_name(self) -> str:
-        return self.run_key or self.prefix
+    def __post_init__(self):
+        if not self.run_key:
+            object.__setattr__(self, "run_key", self.prefix)
 
     def link(self) -> Any:
         """Read the link into the widgets (see :func:`app_ui.url_state.init_from_url`), once per run
@@ -78,7 +78,7 @@ class LiveSection:
         refused setting or a trainer that could not start is shown with ``st.error`` and gives None."""
         try:
             config, task_factory = build()
-            run = session_runs.session_run(self.run_name, config, target, task_factory)
+            run = session_runs.session_run(self.run_key, config, target, task_factory)
         except (ValueError, RuntimeError) as error:  # a refused setting; a trainer that could not start
             st.error(str(error))
             return None
@@ -125,7 +125,7 @@ class LiveSection:
     def pause_if_training(self) -> None:
         """Pause this section's run if it trains: for a page showing another view (a trainer nobody
         watches would hold a slot of the machine)."""
-        session_runs.pause_if_training(self.run_name)
+        session_runs.pause_if_training(self.run_key)
 
 
 @dataclass(frozen=True)

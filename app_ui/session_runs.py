@@ -28,11 +28,9 @@ from typing import Any
 import streamlit as st
 
 from app_ui.reconnect import this_sessions_runs
-from app_ui.session_registry import REGISTRY, command
-from app_ui.warm_up import page_first_snapshot, warm_up_in_background
+from app_ui.session_registry import command
+from app_ui.warm_up import page_first_snapshot
 from engine.live import LIVE_STATES, OnDemandRun, TrainerGone, TrainingTask
-
-__all__ = ["REGISTRY", "command", "existing_run", "pause_if_training", "session_run", "warm_up_in_background"]
 
 
 def existing_run(prefix: str) -> tuple[OnDemandRun, Any] | None:

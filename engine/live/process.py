@@ -24,10 +24,8 @@ from engine.live.admission import Admission, Capacity
 from engine.live.commands import Command
 from engine.live.fork_server import context_once, starting
 from engine.live.governor import GOVERNOR
-from engine.live.remote import RPC_TIMEOUT_S, RemoteLiveRun, TrainerGone
+from engine.live.remote import RPC_TIMEOUT_S, RemoteLiveRun
 from engine.live.worker import Reply, Worker, visuals_version
-
-__all__ = ["ProcessBackend", "ProcessLiveRun", "TrainerGone"]  # TrainerGone: where pages found it first
 
 PARENT_CHECK_S = 1.0  # how often a child looks whether the web server still lives
 

@@ -141,7 +141,7 @@ def test_gans_page_shows_controls_metrics_and_steps_by_part():
 
 
 def test_a_page_view_holds_no_trainer_until_train_or_step():
-    from app_ui.session_runs import REGISTRY
+    from app_ui.session_registry import REGISTRY
 
     def all_runs():
         return {id(run): run for runs in REGISTRY.runs.values() for run, *_ in runs.values()}

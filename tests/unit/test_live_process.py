@@ -8,7 +8,8 @@ import pytest
 
 from engine import live
 from engine.flows.task import FlowRunConfig, FlowTrainingTask
-from engine.live.process import ProcessLiveRun, TrainerGone
+from engine.live.process import ProcessLiveRun
+from engine.live.remote import TrainerGone
 from engine.targets import make_target
 from tests.waiting import wait_for
 
