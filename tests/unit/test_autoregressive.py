@@ -152,6 +152,20 @@ def test_every_shipped_model_loads_offline_and_strictly(name, monkeypatch):
     assert torch.isfinite(model.log_prob(digits)).all()
 
 
+@pytest.mark.parametrize("name", list(SHIPPED_AUTOREGRESSIVE))
+def test_every_card_holds_the_held_out_likelihood_the_shipped_model_has(name):
+    """The page's likelihood table reads these figures from the cards instead of measuring them."""
+    from engine.mnist import binarize, load_mnist
+    from engine.pretrained import load_model, model_card_figures
+    from engine.train.autoregressive import held_out_figures
+
+    model = load_model(name, MODELS[SHIPPED_AUTOREGRESSIVE[name].model])
+    measured = held_out_figures(model, binarize(load_mnist().test_images).reshape(-1, 784))
+    card = model_card_figures(name)
+    assert {key: card[key] for key in measured} == pytest.approx(measured, abs=0.011)
+    assert ("mixture_held_out_nll_nats" in measured) == (SHIPPED_AUTOREGRESSIVE[name].orderings > 1)
+
+
 def test_rnade_density_integrates_to_one_and_sampling_follows_it():
     from engine.autoregressive.rnade import RNADE2D
 
