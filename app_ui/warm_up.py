@@ -20,7 +20,7 @@ import streamlit as st
 from engine import families, targets
 from engine.live import Snapshot, TrainingTask, first_snapshot, fork_server
 
-TRAINER_PRELOAD = (*families.live_task_modules(), "engine.flows.warmup")  # every live family, and torch warmed
+TRAINER_PRELOAD = families.trainer_preload()
 fork_server.preload(*TRAINER_PRELOAD)
 
 _WARM_UP: list[threading.Thread] = []

@@ -1,8 +1,8 @@
 """The model families, read from the folders: every package under ``engine/`` but the shared
 layers is a family, so a new family is its own files and nothing here.
 
-What follows from the list: the trainers' fork server imports every family's live task before the
-first run (:func:`live_task_modules`), and ``tests/unit/test_layout.py`` holds each family to the
+What follows from the list: the trainers import every family's live task before the first run
+(:func:`trainer_preload`), and ``tests/unit/test_layout.py`` holds each family to the
 house rules (the same module names for the same roles; no family imports another, but the
 aggregators).
 """
@@ -33,3 +33,10 @@ def families() -> tuple[str, ...]:
 def live_task_modules() -> tuple[str, ...]:
     """``engine.<family>.task`` of every family that trains live."""
     return tuple(f"engine.{family}.task" for family in families() if (ENGINE / family / "task.py").exists())
+
+
+def trainer_preload() -> tuple[str, ...]:
+    """What a trainer imports before its first run (the fork server; the Ray backend's warm actors):
+    every live family's task, then ``engine.flows.warmup``, which steps one small flow so that torch's
+    first-call costs are paid once, not at each Train."""
+    return (*live_task_modules(), "engine.flows.warmup")

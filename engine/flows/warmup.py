@@ -2,16 +2,11 @@
 small flow task, so that torch's one-time first-call costs (about a second) are paid there and
 every trainer forked from it starts warm."""
 
-import torch
-
 from engine.flows.task import FlowRunConfig, FlowTrainingTask
 from engine.targets import make_target
 
 
 def warm_up() -> None:
-    # One thread, as the trainers use: an OpenMP thread pool started here would not survive
-    # the fork into a trainer (its first parallel op would hang).
-    torch.set_num_threads(1)
     task = FlowTrainingTask(FlowRunConfig(), make_target("ring8"))
     task.train_step()
     task.metrics()

@@ -14,7 +14,11 @@ from collections.abc import Iterator
 
 _START_LOCK = threading.Lock()
 _CONTEXT = None
-FORKSERVER_PRELOAD = ["torch", "engine.live.process"]  # the app adds its families' tasks: see preload()
+FORKSERVER_PRELOAD = [
+    "torch",
+    "engine.live.trainer_threads",
+    "engine.live.process",
+]  # the app adds its families' tasks: see preload()
 
 
 def preload(*modules: str) -> None:
