@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 
 import ray
-from ray.exceptions import GetTimeoutError, RayError, RayTaskError
+from ray.exceptions import GetTimeoutError, RayActorError, RayError, RayTaskError
 
 from engine.live import task as live
 from engine.live.admission import Admission, Capacity
@@ -95,15 +95,22 @@ class RayLiveRun(RemoteLiveRun):
         pool: ActorPool | None = None,
     ):
         self._pool = pool or ActorPool(size=0)
-        self._actor = self._pool.take(gpu_share(task_factory) if self._pool.has_gpus else 0.0)
         self._dead = False
-        try:
-            first = ray.get(self._actor.open.remote(task_factory, max_steps, restore_state), timeout=start_timeout_s)
-        except (RayError, GetTimeoutError) as error:
-            ray.kill(self._actor)
-            if isinstance(error, RayTaskError) and isinstance(error.cause, Exception):
-                raise error.cause from error  # the task could not be built (a bad config): as in a process
-            raise RuntimeError(f"The training actor did not start ({type(error).__name__}); try again.") from error
+        gpus = gpu_share(task_factory) if self._pool.has_gpus else 0.0
+        for attempt in range(2):
+            self._actor = self._pool.take(gpus)
+            try:
+                first = ray.get(
+                    self._actor.open.remote(task_factory, max_steps, restore_state), timeout=start_timeout_s
+                )
+                break
+            except (RayError, GetTimeoutError) as error:
+                ray.kill(self._actor)
+                if isinstance(error, RayTaskError) and isinstance(error.cause, Exception):
+                    raise error.cause from error  # the task could not be built (a bad config): as in a process
+                if isinstance(error, RayActorError) and attempt == 0:
+                    continue  # a warm actor lost with its node since it was started: once more, with another
+                raise RuntimeError(f"The training actor did not start ({type(error).__name__}); try again.") from error
         super().__init__(first, governor, max_steps)
 
     def _get(self, ref, timeout_s: float):

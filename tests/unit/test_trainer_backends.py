@@ -8,7 +8,7 @@ import signal
 import numpy as np
 import pytest
 
-from engine import live
+from engine import families, live
 from engine.flows.task import FlowRunConfig, FlowTrainingTask
 from engine.gans.task import GanRunConfig, GanTrainingTask
 from engine.live.backends import BACKENDS, ProcessBackend, backend_from_env
@@ -47,17 +47,27 @@ def kill_worker(run) -> None:
         ray.kill(run._actor)
 
 
+@pytest.fixture(scope="session")
+def ray_backend(ray_cluster):
+    """One Ray backend for the contract tests, as a web server keeps one: its warm actors (with the
+    app's preload imported) host one test's runs after another's."""
+    from engine.live.ray_backend import RayBackend
+
+    backend = RayBackend(preload=families.trainer_preload())
+    yield backend
+    backend.close()  # no warm actors left idle for the rest of the session
+
+
 @pytest.fixture(params=BACKEND_NAMES)
 def backend(request):
     if request.param == "ray":
-        request.getfixturevalue("ray_cluster")
-        from engine.live.ray_backend import RayBackend
-
-        backend = RayBackend(live.Governor(max_active=2))  # two slots, as the cluster's two CPUs
+        backend = request.getfixturevalue("ray_backend")
+        backend.governor = live.Governor(max_active=2)  # two slots, as the cluster's two CPUs; none held
+        yield backend
     else:
         backend = ProcessBackend(live.Governor(max_active=2))
-    yield backend
-    backend.close()  # no warm actors left idle for the rest of the session
+        yield backend
+        backend.close()
 
 
 def flow_task(seed=0, **overrides):
@@ -187,6 +197,10 @@ def test_ray_runs_spread_over_nodes_and_a_lost_node_stops_only_its_run(ray_clust
         assert wait_for(lambda: backend.capacity().active == 1), "the lost run's slot is free, the other trains on"
         before = runs[1].snapshot.step
         assert wait_for(lambda: runs[1].snapshot.step > before + 5)
+        for seed in (3, 4):  # the two warm actors waiting meanwhile, spread: one was on the lost node
+            runs.append(backend.start(flow_task(seed)))
+            runs[-1].step(2)
+            assert runs[-1].snapshot.step == 2, "a warm actor lost with its node is replaced, not handed out"
     finally:
         for run in runs:
             run.stop()
