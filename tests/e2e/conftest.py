@@ -38,6 +38,23 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
+def shared_context(browser, browser_context_args):
+    """One browser context for the session: the app's JavaScript (several MB) is fetched and
+    compiled once, not for every test (about a second of CPU a page load here). Each page still
+    opens its own websocket, so its own Streamlit session."""
+    context = browser.new_context(**browser_context_args)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(shared_context):
+    page = shared_context.new_page()
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="session")
 def server_url():
     """Start the app exactly as the README does, on a free loopback port; stop it afterwards."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
