@@ -3,6 +3,7 @@ each view: pure functions of the shipped models and the held-out digits (the pag
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,16 +129,27 @@ def psnr_curve(
 # ----- compression -----
 
 
+def quantised_reconstructions(
+    model: Autoencoder | PcaFit, train_images: np.ndarray, images: np.ndarray, r: int, bit_depths: tuple[int, ...]
+) -> dict[int, np.ndarray]:
+    """``images`` through the latent (an AE's, or PCA's top-r coordinates) quantised to each of
+    ``bit_depths`` bits per dimension, the quantiser's ranges fitted on the training digits (both
+    sets encoded once for all the depths)."""
+    if isinstance(model, PcaFit):
+        train_latents, latents, back = model.encode(train_images, r), model.encode(images, r), model.decode
+    else:
+        train_latents, latents = encode(model, train_images), encode(model, images)
+        back = functools.partial(decode, model)
+    return {
+        bits: back(compression.UniformQuantiser.fit(train_latents, bits).round_trip(latents)) for bits in bit_depths
+    }
+
+
 def quantised_reconstruction(
     model: Autoencoder | PcaFit, train_images: np.ndarray, images: np.ndarray, r: int, bits: int
 ) -> np.ndarray:
-    """``images`` through the latent (an AE's, or PCA's top-r coordinates) quantised to ``bits``
-    per dimension, the quantiser's ranges fitted on the training digits."""
-    if isinstance(model, PcaFit):
-        quantiser = compression.UniformQuantiser.fit(model.encode(train_images, r), bits)
-        return model.decode(quantiser.round_trip(model.encode(images, r)))
-    quantiser = compression.UniformQuantiser.fit(encode(model, train_images), bits)
-    return decode(model, quantiser.round_trip(encode(model, images)))
+    """:func:`quantised_reconstructions` at one bit depth."""
+    return quantised_reconstructions(model, train_images, images, r, (bits,))[bits]
 
 
 def rate_distortion(
@@ -151,8 +163,8 @@ def rate_distortion(
     image and mean squared error per digit on ``images``."""
     points = []
     for r, model in conv_aes.items():
-        for bits in RATE_BITS:
-            error = mean_error(images, quantised_reconstruction(model, train_images, images, r, bits))
+        for bits, decoded in quantised_reconstructions(model, train_images, images, r, RATE_BITS).items():
+            error = mean_error(images, decoded)
             points.append(
                 {
                     "compressor": "ae",
@@ -164,8 +176,8 @@ def rate_distortion(
                 }
             )
     for r in RATE_PCA_DIMS:
-        for bits in RATE_BITS:
-            error = mean_error(images, quantised_reconstruction(pca, train_images, images, r, bits))
+        for bits, decoded in quantised_reconstructions(pca, train_images, images, r, RATE_BITS).items():
+            error = mean_error(images, decoded)
             points.append(
                 {
                     "compressor": "pca",
