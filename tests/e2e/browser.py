@@ -170,3 +170,23 @@ def open_and_wait(page, url: str, ready_text: str | None = None, exact: bool = F
 
         expect(page.get_by_text(ready_text, exact=exact).first).to_be_visible(timeout=60_000)
         wait_for_script(page, timeout=60_000)
+
+
+def open_each_view(page, url: str, view_labels: dict[str, str], ready_texts: dict[str, str]):
+    """Open ``url`` at the first view of ``ready_texts``, then pick each other view in the page's
+    "View" radio (a script rerun, not a new page load: several seconds of CPU less a view); yield
+    each view's key once its ``ready_texts`` text shows, its script run is over and its plotly
+    charts are drawn."""
+    from playwright.sync_api import expect
+
+    views = list(ready_texts)
+    open_and_wait(page, f"{url}?view={views[0]}", ready_texts[views[0]])
+    for view in views:
+        if view != views[0]:
+            page.get_by_test_id("stRadio").filter(has_text="View").get_by_text(view_labels[view], exact=True).click()
+            expect(page.get_by_text(ready_texts[view]).first).to_be_visible(timeout=60_000)
+            wait_for_script(page, timeout=60_000)
+        assert url_query(page).get("view", views[0]) == view, page.url
+        for chart in page.locator("[data-testid='stPlotlyChart']").all():
+            expect(chart.locator(".main-svg").first).to_be_visible(timeout=30_000)
+        yield view

@@ -3,10 +3,10 @@ AE trained live steps and redraws its held-out error."""
 
 import math
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import metric_value, no_exception_or_message, open_and_wait, wait_for_metric
+from engine.autoencoders.explore import VIEWS
+from tests.e2e.browser import metric_value, no_exception_or_message, open_and_wait, open_each_view, wait_for_metric
 from tests.e2e.canvas_drawing import draw_polyline
 
 VIEW_READY = {
@@ -18,13 +18,12 @@ VIEW_READY = {
 }
 
 
-@pytest.mark.parametrize("view", list(VIEW_READY))
-def test_every_view_opens_cleanly(page, server_url, screenshot, view):
-    open_and_wait(page, f"{server_url}/autoencoders?view={view}", VIEW_READY[view])
-    for chart in page.locator("[data-testid='stPlotlyChart']").all():
-        expect(chart.locator(".main-svg").first).to_be_visible(timeout=30_000)
-    no_exception_or_message(page, allow_info=view in ("denoise", "anomaly"))  # the canvases' prompts; the 1s' AUC note
-    screenshot(f"autoencoders_{view}")
+def test_every_view_opens_cleanly(page, server_url, screenshot):
+    for view in open_each_view(page, f"{server_url}/autoencoders", VIEWS, VIEW_READY):
+        no_exception_or_message(
+            page, allow_info=view in ("denoise", "anomaly")
+        )  # the canvases' prompts; the 1s' AUC note
+        screenshot(f"autoencoders_{view}")
 
 
 def test_an_autoencoder_trained_live_updates_its_error(page, server_url, screenshot):

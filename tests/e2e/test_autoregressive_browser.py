@@ -4,11 +4,11 @@ a drawn digit gets completed, and live training steps and redraws the NLL (digit
 import math
 import time
 
-import pytest
 from playwright.sync_api import expect
 
+from engine.autoregressive import explore
 from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
-from tests.e2e.browser import no_exception_or_message, open_and_wait, wait_for_metric
+from tests.e2e.browser import no_exception_or_message, open_and_wait, open_each_view, wait_for_metric
 from tests.e2e.canvas_drawing import draw_polyline
 
 VIEW_READY = {
@@ -20,13 +20,10 @@ VIEW_READY = {
 }
 
 
-@pytest.mark.parametrize("view", list(VIEW_READY))
-def test_every_view_opens_cleanly(page, server_url, screenshot, view):
-    open_and_wait(page, f"{server_url}/autoregressive?view={view}", VIEW_READY[view])
-    for chart in page.locator("[data-testid='stPlotlyChart']").all():
-        expect(chart.locator(".main-svg").first).to_be_visible(timeout=30_000)
-    no_exception_or_message(page)
-    screenshot(f"autoregressive_{view}")
+def test_every_view_opens_cleanly(page, server_url, screenshot):
+    for view in open_each_view(page, f"{server_url}/autoregressive", explore.VIEWS, VIEW_READY):
+        no_exception_or_message(page)
+        screenshot(f"autoregressive_{view}")
 
 
 def test_a_digit_fills_in_pixel_by_pixel(page, server_url, screenshot):
