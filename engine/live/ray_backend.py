@@ -151,8 +151,11 @@ class RayLiveRun(RemoteLiveRun):
 
 
 class ActorPool:
-    """Up to ``size`` idle, warm :class:`TrainerActor` s (started ahead, refilled as runs take
-    them), placed with SPREAD: runs go to the least loaded nodes rather than filling one first."""
+    """Up to ``size`` idle, warm :class:`TrainerActor` s (started ahead; refilled when a run takes
+    the last one, as a run that stops cleanly gives its actor back), placed with SPREAD: runs go to
+    the least loaded nodes rather than filling one first. Refilling at every take instead started
+    a new actor for each run even when the previous run's actor came back (and was then ended as
+    surplus): twice the actor start-ups, which a crowd on a small cluster pays for."""
 
     def __init__(self, size: int, preload: tuple[str, ...] = ()):
         self.size, self.preload = size, preload
@@ -180,7 +183,9 @@ class ActorPool:
             return actor
         with self._lock:
             actor = self._idle.pop(0) if self._idle else None
-        self._refill()
+            took_the_last = not self._idle
+        if took_the_last:
+            self._refill()
         return actor if actor is not None else self._new()
 
     def give_back(self, actor, reusable: bool) -> None:
