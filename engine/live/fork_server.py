@@ -14,11 +14,8 @@ from collections.abc import Iterator
 
 _START_LOCK = threading.Lock()
 _CONTEXT = None
-FORKSERVER_PRELOAD = [
-    "torch",
-    "engine.live.trainer_threads",
-    "engine.live.process",
-]  # the app adds its families' tasks: see preload()
+# trainer_threads right after torch, before anything else; the app adds its families' tasks: see preload()
+FORKSERVER_PRELOAD = ["torch", "engine.live.trainer_threads", "engine.live.process"]
 
 
 def preload(*modules: str) -> None:
