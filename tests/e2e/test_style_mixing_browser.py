@@ -52,7 +52,9 @@ def wait_for_new_grid(page, old_src: str) -> str:
     return grid.get_attribute("src")
 
 
-def test_default_view_draws_the_mixing_grid_and_its_caption(page, server_url, screenshot):
+def test_the_grid_then_the_fine_preset_then_a_box_redraw_and_go_into_the_link(page, server_url, screenshot):
+    """One page session: the default grid and its caption; the "fine" preset; a box ticked after it
+    (custom layers); each redraws the grid and writes the link, and the link brings it back."""
     open_page(page, server_url, ready_text=GRID_CAPTION)
     grid = images(page)
     expect(grid).to_have_count(1)
@@ -68,29 +70,17 @@ def test_default_view_draws_the_mixing_grid_and_its_caption(page, server_url, sc
     no_exception_or_message(page)
     screenshot("style_mixing_default")
 
-
-def test_fine_preset_goes_into_the_link_ticks_its_boxes_and_redraws(page, server_url, screenshot):
-    open_page(page, server_url, ready_text=GRID_CAPTION)
     before = images(page).get_attribute("src")
-    loaded_size(images(page))
-
     preset_radio(page).get_by_text("fine", exact=True).click()
     expect(page).to_have_url(re.compile(r"[?&]layers="), timeout=30_000)
     assert url_query(page) == {"layers": "5,6"}, page.url
-    after = wait_for_new_grid(page, before)
-    assert after != before
+    fine = wait_for_new_grid(page, before)
     assert loaded_size(images(page)) == (grid_width(6), grid_width(6))
     expect(preset_radio(page).get_by_role("radio", name="fine")).to_be_checked()
     assert ticked_boxes(page) == BOXES[5:]
     expect(page.get_by_test_id("stImageCaption")).to_have_text(re.compile(r"at layers 32×32 up, 32×32\.$"))
     no_exception_or_message(page)
     screenshot("style_mixing_fine")
-
-
-def test_ticking_a_box_after_fine_makes_the_layers_custom(page, server_url, screenshot):
-    open_page(page, server_url, "?layers=5%2C6", ready_text=GRID_CAPTION)
-    expect(preset_radio(page).get_by_role("radio", name="fine")).to_be_checked()  # the link set the preset
-    fine = images(page).get_attribute("src")
 
     page.get_by_test_id("stCheckbox").filter(has_text=BOXES[0]).locator("label").click()
     expect(page).to_have_url(re.compile(r"[?&]layers=0(,|%2C)5"), timeout=30_000)
@@ -101,6 +91,10 @@ def test_ticking_a_box_after_fine_makes_the_layers_custom(page, server_url, scre
     expect(page.get_by_test_id("stImageCaption")).to_have_text(re.compile(r"at layers 4×4, 32×32 up, 32×32\.$"))
     no_exception_or_message(page)
     screenshot("style_mixing_custom")
+
+    open_page(page, server_url, "?layers=5%2C6", ready_text=GRID_CAPTION)  # a link sets the preset
+    expect(preset_radio(page).get_by_role("radio", name="fine")).to_be_checked()
+    assert ticked_boxes(page) == BOXES[5:]
 
 
 def test_bad_seeds_give_a_sentence_and_good_ones_bring_a_narrower_grid_back(page, server_url, screenshot):
