@@ -19,8 +19,8 @@ import torch
 
 from app_ui import data_input
 from engine.autoregressive import explore, views
-from engine.autoregressive.models import MODELS, AutoregressiveModel, bits_per_dim
-from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
+from engine.autoregressive.models import AutoregressiveModel, bits_per_dim
+from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE, load_shipped
 from engine.digit_drawing import canvas_to_digit
 from engine.mnist import binarize, load_mnist
 from engine.pretrained import load_model, model_card_figures
@@ -38,7 +38,7 @@ COMPLETIONS = 4
 # ----- cached data and models (shared by all sessions) -----
 @st.cache_resource(show_spinner="Loading the model…")
 def shipped(name: str) -> AutoregressiveModel:
-    return load_model(name, MODELS[SHIPPED_AUTOREGRESSIVE[name].model]).eval()
+    return load_shipped(name)
 
 
 @st.cache_resource(show_spinner="Loading the VAE…")

@@ -26,12 +26,12 @@ import torch
 from benchmarks.common import guarded, print_table, write_results
 from benchmarks.flows import HELD_OUT_SEED, HELD_OUT_SIZE, Contender, kl_on, ours_task, take_turns
 from engine.autoregressive import explore, views
-from engine.autoregressive.models import MODELS, bits_per_dim
-from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
+from engine.autoregressive.models import bits_per_dim
+from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE, load_shipped
 from engine.autoregressive.task import RnadeRunConfig, RnadeTrainingTask
 from engine.flows.task import FlowRunConfig
 from engine.mnist import binarize, load_mnist
-from engine.pretrained import load_model, model_card_figures
+from engine.pretrained import model_card_figures
 from engine.targets import make_target
 from engine.vae.shipped import SHIPPED_VAES
 
@@ -41,15 +41,11 @@ FRAMES_TARGET = 10.0
 VAES = ("vae-16d", "vae-2d")
 
 
-def _model(name: str):
-    return load_model(name, MODELS[SHIPPED_AUTOREGRESSIVE[name].model]).eval()
-
-
 def run_likelihood() -> dict[str, Any]:
     images = binarize(load_mnist().test_images).reshape(-1, 784)
     out = {}
     for name, label, mixture in explore.scored_models():
-        nll, se = explore.held_out_nll(_model(name), images, mixture=mixture)
+        nll, se = explore.held_out_nll(load_shipped(name), images, mixture=mixture)
         out[name + ("-mixture" if mixture else "")] = {
             "label": label,
             "nll": nll,
@@ -75,7 +71,7 @@ def run_sampling(repeats: int) -> dict[str, Any]:
     try:
         per_digit = {}
         for name in SHIPPED_AUTOREGRESSIVE:
-            model = _model(name)
+            model = load_shipped(name)
             times = [
                 explore.sampling_ms_per_digit(lambda n, model=model: model.sample(n, torch.Generator().manual_seed(0)))
                 for _ in range(repeats)
@@ -89,7 +85,7 @@ def run_sampling(repeats: int) -> dict[str, Any]:
             frame_times.append(time.perf_counter())
 
         started = time.perf_counter()
-        explore.record_sampling(_model(slowest), 4, seed=0, every=16, on_frame=on_frame)
+        explore.record_sampling(load_shipped(slowest), 4, seed=0, every=16, on_frame=on_frame)
         gaps = [b - a for a, b in zip([started, *frame_times[:-1]], frame_times)]
         return {
             "ms_per_digit_10_at_once": per_digit,

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.autoregressive.models import MODELS, AutoregressiveModel
+from engine.pretrained import load_model
+
 
 @dataclass(frozen=True)
 class ShippedModel:
@@ -31,3 +34,8 @@ SHIPPED_AUTOREGRESSIVE = {
         ShippedModel("ar-transformer", "transformer", "Transformer", ("--model", "transformer")),
     ]
 }
+
+
+def load_shipped(name: str) -> AutoregressiveModel:
+    """The shipped model ``name`` from ``pretrained/``, in eval mode."""
+    return load_model(name, MODELS[SHIPPED_AUTOREGRESSIVE[name].model]).eval()

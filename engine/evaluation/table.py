@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.autoregressive.models import MODELS
-from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
+from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE, load_shipped
 from engine.evaluation.metrics import inception_score, precision_recall
 from engine.image_gans.explore import draw_inputs
 from engine.image_gans.models import ImageGenerator
@@ -63,7 +62,7 @@ def sampler(name: str) -> Callable[[int, torch.Generator], torch.Tensor]:
         vae = load_model(name, VAE).eval()
         return lambda n, g: vae.decode(torch.randn(n, vae.latent_dim, generator=g)).reshape(n, 28, 28)
     if family == "autoregressive":
-        model = load_model(name, MODELS[SHIPPED_AUTOREGRESSIVE[name].model]).eval()
+        model = load_shipped(name)
         return lambda n, g: model.sample(n, g).float()
     if name in SHIPPED_IMAGE_GANS:
         gan = load_model(name, ImageGenerator).eval()

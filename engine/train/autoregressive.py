@@ -21,10 +21,10 @@ import torch
 
 from engine.autoregressive.explore import held_out_nll
 from engine.autoregressive.models import MODELS, bits_per_dim
-from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
+from engine.autoregressive.shipped import load_shipped
 from engine.device import get_device
 from engine.mnist import binarize, load_mnist
-from engine.pretrained import PRETRAINED_DIR, load_model
+from engine.pretrained import PRETRAINED_DIR
 from engine.train.cards import command_line, machine, write_model_folder
 
 DEFAULTS = {  # model -> (constructor options, epochs, learning rate); epoch times on this 2-core CPU, one thread
@@ -72,7 +72,7 @@ def held_out_figures(model, images: torch.Tensor) -> dict[str, float]:
 def refigure(name: str, test_images: torch.Tensor) -> None:
     """Measure the shipped ``name`` again on the held-out digits and update its figures.json."""
     path = PRETRAINED_DIR / name / "figures.json"
-    model = load_model(name, MODELS[SHIPPED_AUTOREGRESSIVE[name].model]).eval()
+    model = load_shipped(name)
     figures = json.loads(path.read_text()) | held_out_figures(model, test_images)
     path.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"{name}: {figures}")

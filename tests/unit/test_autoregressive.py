@@ -10,7 +10,7 @@ import torch
 from scipy.stats import chisquare
 
 from engine.autoregressive.models import FVSBN, MADE, MODELS, NADE, PixelCNN, PixelTransformer
-from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE
+from engine.autoregressive.shipped import SHIPPED_AUTOREGRESSIVE, load_shipped
 
 
 def tiny(name: str, side: int = 3, seed: int = 0):
@@ -156,10 +156,10 @@ def test_every_shipped_model_loads_offline_and_strictly(name, monkeypatch):
 def test_every_card_holds_the_held_out_likelihood_the_shipped_model_has(name):
     """The page's likelihood table reads these figures from the cards instead of measuring them."""
     from engine.mnist import binarize, load_mnist
-    from engine.pretrained import load_model, model_card_figures
+    from engine.pretrained import model_card_figures
     from engine.train.autoregressive import held_out_figures
 
-    model = load_model(name, MODELS[SHIPPED_AUTOREGRESSIVE[name].model])
+    model = load_shipped(name)
     measured = held_out_figures(model, binarize(load_mnist().test_images).reshape(-1, 784))
     card = model_card_figures(name)
     assert {key: card[key] for key in measured} == pytest.approx(measured, abs=0.011)
